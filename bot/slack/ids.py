@@ -1,0 +1,44 @@
+"""Every command, callback and action id pipebot uses, shared by builders and listeners."""
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    LEAD = "/lead"
+    TOUCH = "/touch"
+    PIPELINE = "/pipeline"
+
+
+class Shortcut(StrEnum):
+    LOG_TOUCH = "log_touch"
+    CREATE_LEAD = "create_lead"
+    NEW_LEAD = "new_lead"
+
+
+class View(StrEnum):
+    NEW_LEAD = "new_lead_modal"
+    LOG_TOUCH = "log_touch_modal"
+    QUALIFY = "qualify_modal"
+    LAST_CHANCE = "last_chance_modal"
+
+
+class Action(StrEnum):
+    LOG_TOUCH = "lead_log_touch"
+    OPEN_LEAD = "lead_open"
+    SNOOZE = "lead_snooze"
+    MOVE_STAGE = "lead_move_stage"
+    WON = "lead_won"
+    LOST = "lead_lost"
+    ARCHIVE = "lead_archive"
+    QUALIFY = "lead_qualify"
+    KEEP = "lead_keep"
+    DRAFT_LAST_CHANCE = "lead_draft_last_chance"
+    CREATE_ANYWAY = "lead_create_anyway"
+    PICK_LEAD = "lead_pick"
+    OVERFLOW = "lead_overflow"
+    HOME_SCOPE = "home_scope"
+    LEAD_SELECT = "lead_select"
+
+
+class Event(StrEnum):
+    APP_HOME_OPENED = "app_home_opened"
