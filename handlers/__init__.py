@@ -1,0 +1,11 @@
+"""Slack listeners: one module per surface, each with `register(app)`, all wired here."""
+
+from slack_bolt import App
+
+
+def register_all(app: App) -> None:
+    """Register every surface on the one app."""
+    from handlers import lead, touch
+
+    for surface in (lead, touch):
+        surface.register(app)

@@ -1,0 +1,345 @@
+"""Settings from the environment and the pipeline from `pipeline.toml`, validated once at start."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from decimal import Decimal
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """A setting or config key is wrong; the message names the key and the problem."""
+
+
+def _parse_clock(value: str, key: str) -> time:
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+    if not match:
+        raise ValueError(f"{key} must be a 24-hour time like 08:30, not {value!r}")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+class Stage(BaseModel):
+    """One stage of the pipeline with its clocks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    name: str = ""
+    probability: Decimal = Field(ge=0, le=1)
+    stale_days: int = Field(ge=1, le=365)
+    stuck_days: int = Field(ge=1, le=730)
+    wip_limit: int | None = Field(default=None, ge=1, le=1000)
+
+    @field_validator("key")
+    @classmethod
+    def _key_is_slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError("must be lowercase letters, digits, '-' or '_' (max 32)")
+        return value
+
+    @model_validator(mode="after")
+    def _default_name(self) -> Stage:
+        if not self.name:
+            object.__setattr__(self, "name", self.key.replace("_", " ").title())
+        return self
+
+
+class TeamConfig(BaseModel):
+    """Team-wide thresholds and the managers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    congestion_share: Decimal = Field(default=Decimal("0.4"), gt=0, le=1)
+    speed_to_lead_hours: Decimal = Field(default=Decimal(4), gt=0, le=240)
+    working_hours: str = "09:00-18:00"
+    managers_channel: str = ""
+    managers: tuple[str, ...] = ()
+    coverage_target: Decimal = Field(default=Decimal(3), gt=0, le=100)
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        start, sep, end = value.partition("-")
+        if not sep:
+            raise ValueError("must look like 09:00-18:00")
+        if _parse_clock(start, "start") >= _parse_clock(end, "end"):
+            raise ValueError("the start must be before the end")
+        return value
+
+    @field_validator("managers")
+    @classmethod
+    def _managers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for user_id in value:
+            if not _USER_ID.match(user_id):
+                raise ValueError(f"{user_id!r} is not a Slack user ID like U012AB3CD")
+        return value
+
+    @field_validator("managers_channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        if value and not _CHANNEL_ID.match(value):
+            raise ValueError(f"{value!r} is not a Slack channel ID like C012AB3CD")
+        return value
+
+    @property
+    def work_start(self) -> time:
+        return _parse_clock(self.working_hours.split("-")[0], "working_hours")
+
+    @property
+    def work_end(self) -> time:
+        return _parse_clock(self.working_hours.split("-")[1], "working_hours")
+
+
+class ScheduleConfig(BaseModel):
+    """When the daily rhythm happens, in each rep's own timezone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    morning_plan: str = "08:30"
+    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+
+    @field_validator("morning_plan")
+    @classmethod
+    def _plan_time(cls, value: str) -> str:
+        _parse_clock(value, "morning_plan")
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        days = tuple(day.strip().lower()[:3] for day in value)
+        unknown = [day for day in days if day not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"unknown day {unknown[0]!r}; use mon, tue, wed, thu, fri, sat, sun")
+        if not days:
+            raise ValueError("needs at least one day")
+        return days
+
+    @property
+    def plan_time(self) -> time:
+        return _parse_clock(self.morning_plan, "morning_plan")
+
+    @property
+    def weekday_numbers(self) -> frozenset[int]:
+        return frozenset(WEEKDAYS.index(day) for day in self.working_days)
+
+
+class CadenceConfig(BaseModel):
+    """When a lead has had its chances."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    touches: int = Field(default=6, ge=1, le=100)
+    days_without_move: int = Field(default=30, ge=1, le=3650)
+
+
+class PipelineConfig(BaseModel):
+    """The whole of `pipeline.toml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    team: TeamConfig = TeamConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    cadence: CadenceConfig = CadenceConfig()
+    stages: tuple[Stage, ...]
+    last_chance_template: str | None = None
+
+    @field_validator("stages")
+    @classmethod
+    def _unique_stages(cls, value: tuple[Stage, ...]) -> tuple[Stage, ...]:
+        if not value:
+            raise ValueError("needs at least one stage")
+        keys = [stage.key for stage in value]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise ValueError(f"stage key {duplicates[0]!r} appears twice")
+        reserved = {"won", "lost", "archived", "open"} & set(keys)
+        if reserved:
+            raise ValueError(f"{sorted(reserved)[0]!r} is an outcome, not a stage")
+        return value
+
+    @cached_property
+    def stage_by_key(self) -> dict[str, Stage]:
+        return {stage.key: stage for stage in self.stages}
+
+    def stage(self, key: str) -> Stage:
+        """The stage with this key; unknown keys (a stage removed from config) get the first stage's clocks."""
+        return self.stage_by_key.get(key, self.stages[0])
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{source}: {key}: {message}"
+
+
+def default_pipeline_text() -> str:
+    """The built-in `pipeline.toml` shipped with the package."""
+    return resources.files("bot").joinpath("pipeline.toml").read_text(encoding="utf-8")
+
+
+def load_pipeline(path: Path | None) -> PipelineConfig:
+    """Read and validate a pipeline file, or the built-in defaults when `path` is None."""
+    source = str(path) if path else "built-in pipeline.toml"
+    try:
+        text = path.read_text(encoding="utf-8") if path else default_pipeline_text()
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read the file ({exc.strerror})") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc})") from exc
+    if "stages" not in data:
+        data["stages"] = tomllib.loads(default_pipeline_text())["stages"]
+    try:
+        return PipelineConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from exc
+
+
+class Settings(BaseSettings):
+    """Everything pipebot reads from the environment (SPEC §6)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///pipebot.db"
+    pipebot_config: Path | None = None
+    pipebot_managers_channel: str | None = None
+    pipebot_managers: Annotated[tuple[str, ...] | None, NoDecode] = None
+    pipebot_timezone: str = "UTC"
+    pipebot_scheduler: Literal["on", "off"] = "on"
+    pipebot_inbound_token: SecretStr | None = None
+    pipebot_send_budget_per_minute: int = Field(default=300, ge=1, le=100_000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    port: int = Field(default=3000, ge=1, le=65535)
+
+    @field_validator("pipebot_managers", mode="before")
+    @classmethod
+    def _split_managers(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("pipebot_managers")
+    @classmethod
+    def _check_managers(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for user_id in value or ():
+            if not _USER_ID.match(user_id):
+                raise ValueError(f"{user_id!r} is not a Slack user ID like U012AB3CD")
+        return value
+
+    @field_validator("pipebot_managers_channel")
+    @classmethod
+    def _check_channel(cls, value: str | None) -> str | None:
+        if value and not _CHANNEL_ID.match(value):
+            raise ValueError(f"{value!r} is not a Slack channel ID like C012AB3CD")
+        return value or None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("pipebot_scheduler", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("pipebot_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not an IANA timezone like Europe/Berlin") from exc
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL like https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @property
+    def team_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.pipebot_timezone)
+
+    def config_path(self) -> Path | None:
+        """The pipeline file in use: PIPEBOT_CONFIG, else ./pipeline.toml when present."""
+        if self.pipebot_config:
+            return self.pipebot_config
+        local = Path("pipeline.toml")
+        return local if local.is_file() else None
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read the environment (or `env`), naming the variable in any error."""
+    try:
+        if env is None:
+            return Settings()
+        return Settings.model_validate({key.lower(): value for key, value in env.items()})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = str(first["loc"][0]).upper() if first["loc"] else "environment"
+        raise ConfigError(f"{key}: {first['msg'].removeprefix('Value error, ')}") from exc
+
+
+class Config(BaseModel):
+    """Settings and pipeline together, with the environment's overrides applied."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    settings: Settings
+    pipeline: PipelineConfig
+
+    @property
+    def managers(self) -> frozenset[str]:
+        if self.settings.pipebot_managers is not None:
+            return frozenset(self.settings.pipebot_managers)
+        return frozenset(self.pipeline.team.managers)
+
+    @property
+    def managers_channel(self) -> str | None:
+        return self.settings.pipebot_managers_channel or self.pipeline.team.managers_channel or None
+
+
+def load_config(env: dict[str, str] | None = None) -> Config:
+    """Load and validate everything pipebot needs to start."""
+    settings = load_settings(env)
+    return Config(settings=settings, pipeline=load_pipeline(settings.config_path()))

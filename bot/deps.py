@@ -1,0 +1,59 @@
+"""The one frozen bundle of dependencies that listeners and jobs receive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config, PipelineConfig
+from bot.db import make_engine, make_session_factory
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Settings, database, clock and Slack client, built once per process."""
+
+    config: Config
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock = field(default_factory=SystemClock)
+    slack: WebClient | None = None
+
+    @property
+    def pipeline(self) -> PipelineConfig:
+        return self.config.pipeline
+
+    @property
+    def team_zone(self) -> ZoneInfo:
+        return self.config.settings.team_zone
+
+    def is_manager(self, user_id: str) -> bool:
+        return user_id in self.config.managers
+
+    def with_clock(self, clock: Clock) -> Deps:
+        return Deps(self.config, self.engine, self.session_factory, clock, self.slack)
+
+
+def make_web_client(config: Config) -> WebClient | None:
+    """A Web API client on SLACK_API_URL, or None when no bot token is set."""
+    token = config.settings.slack_bot_token
+    if token is None:
+        return None
+    return WebClient(token=token.get_secret_value(), base_url=config.settings.slack_api_url)
+
+
+def build_deps(config: Config, *, clock: Clock | None = None) -> Deps:
+    """Wire the production dependencies from a loaded config."""
+    engine = make_engine(config.settings.database_url)
+    return Deps(
+        config=config,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        clock=clock or SystemClock(),
+        slack=make_web_client(config),
+    )

@@ -1,0 +1,21 @@
+"""Errors a user can cause: each carries one line that says what to do."""
+
+
+class UserFacingError(Exception):
+    """A refusal or mistake explained to the user in one ephemeral line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ParseError(UserFacingError):
+    """Command text that could not be understood."""
+
+
+class NotFound(UserFacingError):
+    """A lead reference that matches nothing the user can see."""
+
+
+class PermissionDenied(UserFacingError):
+    """The user may not make this change."""

@@ -1,0 +1,65 @@
+"""CSV export with exactly the columns of the operational contract."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import IO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Lead, Touchpoint
+
+LEAD_COLUMNS = (
+    "id", "company", "contact", "email", "phone", "value", "currency", "stage", "status", "owner",
+    "source", "created_at", "stage_changed_at", "last_touch_at", "next_follow_up", "touches", "lost_reason",
+)  # fmt: skip
+TOUCH_COLUMNS = ("id", "lead_id", "kind", "note", "occurred_at", "author")
+BATCH = 1000
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return str(value)
+
+
+def lead_rows(session: Session) -> Iterator[list[str]]:
+    """Every lead as a row of LEAD_COLUMNS, streamed in id order."""
+    query = select(
+        Lead.id, Lead.company, Lead.contact, Lead.email, Lead.phone, Lead.value, Lead.currency,
+        Lead.stage, Lead.status, Lead.owner_id, Lead.source, Lead.created_at, Lead.stage_changed_at,
+        Lead.last_touch_at, Lead.next_follow_up, Lead.touch_count, Lead.lost_reason,
+    ).order_by(Lead.id)  # fmt: skip
+    for row in session.execute(query.execution_options(yield_per=BATCH)):
+        yield [_cell(value) for value in row]
+
+
+def touch_rows(session: Session) -> Iterator[list[str]]:
+    """Every touch as a row of TOUCH_COLUMNS, streamed in id order."""
+    query = select(
+        Touchpoint.id, Touchpoint.lead_id, Touchpoint.kind, Touchpoint.note, Touchpoint.occurred_at, Touchpoint.author_id
+    ).order_by(Touchpoint.id)
+    for row in session.execute(query.execution_options(yield_per=BATCH)):
+        yield [_cell(value) for value in row]
+
+
+def write_csv(session: Session, *, what: str, out: IO[str]) -> int:
+    """Write `leads` or `touches` as CSV to `out`; returns the number of rows."""
+    columns, rows = (LEAD_COLUMNS, lead_rows(session)) if what == "leads" else (TOUCH_COLUMNS, touch_rows(session))
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count

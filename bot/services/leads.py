@@ -1,0 +1,135 @@
+"""Queries and writes for leads. Services take the session first and never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import NotFound, PermissionDenied
+from bot.domain.leads import OPEN, company_key, may_change
+from bot.models import Lead, LeadEvent, StageChange
+from bot.services.records import LeadView
+
+MAX_REF_MATCHES = 10
+
+
+@dataclass(frozen=True)
+class NewLead:
+    """What a user asked to create, already validated."""
+
+    company: str
+    owner_id: str
+    stage: str
+    value: Decimal | None = None
+    currency: str = "USD"
+    contact: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    source: str | None = None
+    next_follow_up: date | None = None
+
+
+def find_open_duplicates(session: Session, *, company: str) -> list[LeadView]:
+    """Open leads whose company is the same up to case and punctuation."""
+    rows = session.scalars(
+        select(Lead)
+        .where(Lead.company_key == company_key(company), Lead.status == OPEN)
+        .order_by(Lead.id)
+    )
+    return [LeadView.of(lead) for lead in rows]
+
+
+def create_lead(session: Session, *, new: NewLead, created_by: str, now: datetime) -> LeadView:
+    """Insert a lead with its first stage change and, when assigned, the assignment event."""
+    lead = Lead(
+        company=new.company,
+        company_key=company_key(new.company),
+        contact=new.contact,
+        email=new.email,
+        phone=new.phone,
+        value=new.value,
+        currency=new.currency,
+        source=new.source,
+        owner_id=new.owner_id,
+        created_by=created_by,
+        stage=new.stage,
+        status=OPEN,
+        created_at=now,
+        updated_at=now,
+        stage_changed_at=now,
+        next_follow_up=new.next_follow_up,
+        touch_count=0,
+        close_pushes=0,
+    )
+    session.add(lead)
+    session.flush()
+    session.add(
+        StageChange(lead_id=lead.id, from_stage=None, to_stage=new.stage, changed_at=now, changed_by=created_by)
+    )
+    if new.owner_id != created_by:
+        session.add(
+            LeadEvent(
+                lead_id=lead.id,
+                kind="assigned",
+                actor_id=created_by,
+                at=now,
+                detail={"from": None, "to": new.owner_id},
+            )
+        )
+    session.flush()
+    return LeadView.of(lead)
+
+
+def get_lead(session: Session, *, lead_id: int) -> LeadView:
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound(f"There is no lead #{lead_id}. Try `/lead list` to see yours.")
+    return LeadView.of(lead)
+
+
+def resolve_ref(
+    session: Session, *, lead_id: int | None, text: str | None, viewer_id: str, viewer_is_manager: bool
+) -> list[LeadView]:
+    """The leads a reference names: one by id, or the viewer's open leads whose company contains the text."""
+    if lead_id is not None:
+        return [get_lead(session, lead_id=lead_id)]
+    assert text is not None
+    pattern = text.strip()
+    query = select(Lead).where(
+        Lead.status == OPEN, Lead.company.ilike(f"%{_escape_like(pattern)}%", escape="\\")
+    )
+    if not viewer_is_manager:
+        query = query.where(Lead.owner_id == viewer_id)
+    rows = list(session.scalars(query.order_by(Lead.id).limit(MAX_REF_MATCHES + 1)))
+    exact = [lead for lead in rows if lead.company_key == company_key(pattern)]
+    if len(exact) == 1:
+        return [LeadView.of(exact[0])]
+    if not rows:
+        raise NotFound(
+            f"No open lead of yours matches “{pattern}”. Try `/lead list`, or use the lead number like `#42`."
+        )
+    return [LeadView.of(lead) for lead in rows]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def lock_lead_for_change(session: Session, *, lead_id: int, actor_id: str, actor_is_manager: bool) -> Lead:
+    """Load a lead for writing, refusing anyone but its owner or a manager."""
+    lead = session.get(Lead, lead_id, with_for_update=True)
+    if lead is None:
+        raise NotFound(f"There is no lead #{lead_id}.")
+    if not may_change(owner_id=lead.owner_id, actor_id=actor_id, actor_is_manager=actor_is_manager):
+        raise PermissionDenied(
+            f"Only <@{lead.owner_id}> (the owner) or a manager can change lead #{lead.id}."
+        )
+    return lead
+
+
+def count_open_leads(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Lead).where(Lead.status == OPEN)) or 0

@@ -1,0 +1,56 @@
+"""Rep records: created on first contact, profile refreshed from Slack."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Rep
+from bot.services.records import RepView
+
+__all__ = ["RepView", "ensure_rep", "get_rep", "list_reps", "needs_profile_refresh", "update_profile"]
+
+PROFILE_MAX_AGE = timedelta(days=1)
+
+
+def ensure_rep(
+    session: Session, *, user_id: str, now: datetime, team_id: str | None = None, is_manager: bool = False
+) -> RepView:
+    """Return the rep for a Slack user, creating the record on first contact."""
+    rep = session.get(Rep, user_id)
+    role = "manager" if is_manager else "rep"
+    if rep is None:
+        rep = Rep(id=user_id, team_id=team_id, name="", role=role, created_at=now, is_active=True)
+        session.add(rep)
+        session.flush()
+    elif rep.role != role:
+        rep.role = role
+    return RepView.of(rep)
+
+
+def needs_profile_refresh(rep: RepView, *, now: datetime) -> bool:
+    return rep.profile_refreshed_at is None or now - rep.profile_refreshed_at > PROFILE_MAX_AGE
+
+
+def update_profile(session: Session, *, user_id: str, name: str, tz: str | None, now: datetime) -> RepView:
+    """Store the name and IANA timezone Slack reported for a user."""
+    rep = session.get(Rep, user_id)
+    if rep is None:
+        rep = Rep(id=user_id, role="rep", created_at=now, is_active=True)
+        session.add(rep)
+    rep.name = name[:200]
+    rep.tz = tz
+    rep.profile_refreshed_at = now
+    session.flush()
+    return RepView.of(rep)
+
+
+def get_rep(session: Session, *, user_id: str) -> RepView | None:
+    rep = session.get(Rep, user_id)
+    return RepView.of(rep) if rep else None
+
+
+def list_reps(session: Session) -> list[RepView]:
+    return [RepView.of(rep) for rep in session.scalars(select(Rep).order_by(Rep.id))]

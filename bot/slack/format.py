@@ -1,0 +1,60 @@
+"""Small formatters for numbers, money and times as Slack text shows them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def money(value: Decimal | None, currency: str = "USD") -> str:
+    """`$12,500`, `€5,000.50`, `12,000 CHF`; an unknown value is `—`."""
+    if value is None:
+        return "—"
+    rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.0f}" if rounded == rounded.to_integral_value() else f"{rounded:,.2f}"
+    sign = _SIGNS.get(currency)
+    return f"{sign}{text}" if sign else f"{text} {currency}"
+
+
+def short_money(value: Decimal | None, currency: str = "USD") -> str:
+    """Compact money for dense rows: `$12.5k`, `$1.2m`."""
+    if value is None:
+        return "—"
+    for limit, suffix in ((Decimal(1_000_000), "m"), (Decimal(1_000), "k")):
+        if abs(value) >= limit:
+            scaled = (value / limit).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
+            text = f"{scaled:f}{suffix}"
+            sign = _SIGNS.get(currency)
+            return f"{sign}{text}" if sign else f"{text} {currency}"
+    return money(value, currency)
+
+
+def days_between(start: datetime, now: datetime) -> int:
+    return max(0, (now - start).days)
+
+
+def age(start: datetime | None, now: datetime) -> str:
+    """`today`, `1 day`, `12 days`; `never` when there is no start."""
+    if start is None:
+        return "never"
+    days = days_between(start, now)
+    if days == 0:
+        return "today"
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def day(value: date | None, *, today: date | None = None) -> str:
+    """A follow-up date as people say it: `today`, `tomorrow`, `Fri 4 Dec`."""
+    if value is None:
+        return "—"
+    if today is not None:
+        delta = (value - today).days
+        if delta == 0:
+            return "today"
+        if delta == 1:
+            return "tomorrow"
+        if delta == -1:
+            return "yesterday"
+    return f"{value:%a} {value.day} {value:%b}" + ("" if today and value.year == today.year else f" {value.year}")
