@@ -5,7 +5,7 @@ from slack_bolt import App
 
 def register_all(app: App) -> None:
     """Register every surface on the one app."""
-    from handlers import lead, touch
+    from handlers import actions, home, lead, modals, pipeline, shortcuts, touch
 
-    for surface in (lead, touch):
+    for surface in (lead, touch, pipeline, modals, shortcuts, home, actions):
         surface.register(app)
