@@ -1,0 +1,10 @@
+"""Identifiers the fake workspace and the request builders agree on by default."""
+
+TEAM_ID = "T0001"
+TEAM_DOMAIN = "pipebot-test"
+TEAM_NAME = "Pipebot Test"
+APP_ID = "A0001"
+BOT_USER_ID = "W23456789"
+BOT_ID = "BZYBOTHED"
+BOT_NAME = "pipebot"
+VERIFICATION_TOKEN = "verification_token"

@@ -1,0 +1,277 @@
+"""The Web API methods the fake answers, each turning decoded arguments into a Slack response."""
+
+import mimetypes
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .blockkit import message_problem, view_problem
+from .defaults import BOT_NAME, TEAM_DOMAIN, TEAM_NAME
+from .workspace import ApiError, Upload, Workspace
+
+Args = Mapping[str, Any]
+Result = dict[str, Any]
+Handler = Callable[[Workspace, Args], Result]
+
+JSON_FIELDS = frozenset({"blocks", "attachments", "metadata", "view", "files"})
+HISTORY_LIMIT_DEFAULT = 100
+
+
+def _flag(args: Args, name: str) -> bool:
+    """A boolean argument as slack_sdk sends it: JSON true, or "1"/"true" in forms."""
+    return args.get(name) in (True, 1, "1", "true", "True")
+
+
+def _int(args: Args, name: str, default: int) -> int:
+    """An integer argument that may arrive as a string; bad values are invalid_arguments."""
+    value = args.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApiError("invalid_arguments", f"{name} must be an integer") from None
+
+
+def _check_message(args: Args) -> None:
+    """Refuse message arguments Slack would refuse."""
+    problem = message_problem(args)
+    if problem:
+        raise ApiError(problem.error, problem.detail)
+
+
+def _check_view(view: Any, kind: str | None) -> None:
+    """Refuse a view Slack would refuse."""
+    problem = view_problem(view, kind=kind)
+    if problem:
+        raise ApiError(problem.error, problem.detail)
+
+
+def auth_test(ws: Workspace, args: Args) -> Result:
+    """auth.test for the bot token, shaped like bolt's mock server answer."""
+    return {
+        "url": f"https://{TEAM_DOMAIN}.slack.com/",
+        "team": TEAM_NAME,
+        "user": BOT_NAME,
+        "team_id": ws.team_id,
+        "user_id": ws.bot_user_id,
+        "bot_id": ws.bot_id,
+    }
+
+
+def apps_connections_open(ws: Workspace, args: Args) -> Result:
+    """apps.connections.open for an app-level token; the fake serves no WebSocket at this URL."""
+    return {"url": f"{ws.origin.replace('http', 'ws', 1)}/link/?ticket=fake"}
+
+
+def users_info(ws: Workspace, args: Args) -> Result:
+    """users.info from the directory, with tz fields for the current wall-clock instant."""
+    user = ws.directory.info(str(args.get("user", "")), ws.now())
+    if user is None:
+        raise ApiError("user_not_found", str(args.get("user")))
+    return {"user": user}
+
+
+def conversations_open(ws: Workspace, args: Args) -> Result:
+    """conversations.open: the stable DM with one user, or a group DM with several."""
+    if args.get("channel"):
+        return {"channel": {"id": ws.resolve_channel(args["channel"], allow_user=False)}}
+    users = [u.strip() for u in str(args.get("users", "")).split(",") if u.strip()]
+    if not users:
+        raise ApiError("users_list_not_supplied")
+    if len(users) == 1:
+        channel_id = ws.dm_channel(users[0])
+    else:
+        for user in users:
+            ws.dm_channel(user)
+        channel_id = ws.group_dms.setdefault(frozenset(users), ws.new_id("G"))
+    already_open = channel_id in ws.messages
+    ws.messages.setdefault(channel_id, [])
+    return {"no_op": already_open, "already_open": already_open, "channel": {"id": channel_id}}
+
+
+def chat_post_message(ws: Workspace, args: Args) -> Result:
+    """chat.postMessage; a user id as channel posts into that user's DM."""
+    channel = ws.resolve_channel(args.get("channel"))
+    _check_message(args)
+    message = ws.post(channel, args)
+    return {"channel": channel, "ts": message["ts"], "message": message}
+
+
+def chat_post_ephemeral(ws: Workspace, args: Args) -> Result:
+    """chat.postEphemeral: a message only one user sees."""
+    channel = ws.resolve_channel(args.get("channel"))
+    user = args.get("user")
+    if user not in ws.directory:
+        raise ApiError("user_not_found", str(user))
+    _check_message(args)
+    fields = {key: args[key] for key in ("text", "blocks", "attachments", "thread_ts") if key in args}
+    return {"message_ts": ws.add_ephemeral(channel, str(user), fields, "chat.postEphemeral")}
+
+
+def chat_update(ws: Workspace, args: Args) -> Result:
+    """chat.update of an existing channel+ts."""
+    channel = ws.resolve_channel(args.get("channel"), allow_user=False)
+    message = ws.find_message(channel, args.get("ts"))
+    _check_message(args)
+    ws.edit(message, args)
+    return {"channel": channel, "ts": message["ts"], "text": message["text"], "message": message}
+
+
+def chat_delete(ws: Workspace, args: Args) -> Result:
+    """chat.delete of an existing channel+ts."""
+    channel = ws.resolve_channel(args.get("channel"), allow_user=False)
+    ws.remove(channel, str(args.get("ts")))
+    return {"channel": channel, "ts": args.get("ts")}
+
+
+def chat_get_permalink(ws: Workspace, args: Args) -> Result:
+    """chat.getPermalink of an existing message."""
+    channel = ws.resolve_channel(args.get("channel"), allow_user=False)
+    ts = ws.find_message(channel, args.get("message_ts"))["ts"]
+    permalink = f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    return {"channel": channel, "permalink": permalink}
+
+
+def conversations_history(ws: Workspace, args: Args) -> Result:
+    """conversations.history: top-level messages newest first; metadata only on request."""
+    channel = ws.resolve_channel(args.get("channel"), allow_user=False)
+    inclusive = _flag(args, "inclusive")
+    oldest = float(args.get("oldest") or 0)
+    latest = float(args["latest"]) if args.get("latest") else None
+    limit = max(1, min(_int(args, "limit", HISTORY_LIMIT_DEFAULT), 999))
+
+    def in_range(ts: float) -> bool:
+        above = ts >= oldest if inclusive else ts > oldest
+        below = latest is None or (ts <= latest if inclusive else ts < latest)
+        return above and below
+
+    top_level = [
+        m for m in ws.messages.get(channel, [])
+        if m.get("thread_ts", m["ts"]) == m["ts"] and in_range(float(m["ts"]))
+    ]
+    newest_first = sorted(top_level, key=lambda m: float(m["ts"]), reverse=True)
+    with_metadata = _flag(args, "include_all_metadata")
+    page = [
+        m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+        for m in newest_first[:limit]
+    ]
+    return {
+        "messages": page,
+        "has_more": len(newest_first) > limit,
+        "pin_count": 0,
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
+def views_open(ws: Workspace, args: Args) -> Result:
+    """views.open with a trigger_id the fake issued."""
+    ws.exchange_trigger(args.get("trigger_id"))
+    _check_view(args.get("view"), "modal")
+    view = ws.store_view(args["view"])
+    ws.opened.append(view["id"])
+    return {"view": view}
+
+
+def views_push(ws: Workspace, args: Args) -> Result:
+    """views.push with a trigger_id the fake issued."""
+    ws.exchange_trigger(args.get("trigger_id"))
+    _check_view(args.get("view"), "modal")
+    view = ws.store_view(args["view"])
+    ws.opened.append(view["id"])
+    return {"view": view}
+
+
+def views_update(ws: Workspace, args: Args) -> Result:
+    """views.update of a stored view by view_id or external_id, honouring hash."""
+    existing = ws.find_view(args.get("view_id"), args.get("external_id"))
+    if args.get("hash") and args["hash"] != existing["hash"]:
+        raise ApiError("hash_conflict", existing["id"])
+    _check_view(args.get("view"), existing["type"])
+    return {"view": ws.store_view(args["view"], existing=existing)}
+
+
+def views_publish(ws: Workspace, args: Args) -> Result:
+    """views.publish of a user's Home tab."""
+    user_id = args.get("user_id")
+    if user_id not in ws.directory:
+        raise ApiError("user_not_found", str(user_id))
+    existing = ws.views.get(ws.homes.get(str(user_id), ""))
+    if existing and args.get("hash") and args["hash"] != existing["hash"]:
+        raise ApiError("hash_conflict", existing["id"])
+    _check_view(args.get("view"), "home")
+    view = ws.store_view(args["view"], existing=existing)
+    ws.homes[str(user_id)] = view["id"]
+    return {"view": view}
+
+
+def files_get_upload_url_external(ws: Workspace, args: Args) -> Result:
+    """files.getUploadURLExternal: an upload_url on the fake and a file id."""
+    filename = args.get("filename")
+    length = _int(args, "length", 0)
+    if not filename or length <= 0:
+        raise ApiError("invalid_arguments", "filename and length are required")
+    file_id = ws.new_id("F")
+    ws.uploads[file_id] = Upload(file_id, str(filename), length)
+    return {"upload_url": f"{ws.origin}/upload/v1/{file_id}", "file_id": file_id}
+
+
+def _file_object(ws: Workspace, upload: Upload) -> Result:
+    """The file object Slack returns once an upload is complete."""
+    mimetype = mimetypes.guess_type(upload.filename)[0] or "application/octet-stream"
+    return {
+        "id": upload.file_id,
+        "name": upload.filename,
+        "title": upload.title or upload.filename,
+        "mimetype": mimetype,
+        "filetype": upload.filename.rsplit(".", 1)[-1] if "." in upload.filename else "binary",
+        "size": len(upload.content or b""),
+        "user": ws.bot_user_id,
+        "permalink": f"https://{TEAM_DOMAIN}.slack.com/files/{ws.bot_user_id}/{upload.file_id}",
+        "channels": [upload.channel_id] if upload.channel_id else [],
+    }
+
+
+def files_complete_upload_external(ws: Workspace, args: Args) -> Result:
+    """files.completeUploadExternal: every file must have been uploaded; shares into channel_id."""
+    files = args.get("files")
+    if not isinstance(files, list) or not files:
+        raise ApiError("invalid_arguments", "files must be a non-empty JSON array")
+    uploads: list[Upload] = []
+    for entry in files:
+        upload = ws.uploads.get(entry.get("id")) if isinstance(entry, dict) else None
+        if upload is None or upload.content is None or upload.completed:
+            raise ApiError("file_not_found", str(entry))
+        upload.title = entry.get("title")
+        uploads.append(upload)
+    target = args.get("channel_id") or str(args.get("channels") or "").split(",")[0]
+    channel = ws.resolve_channel(target, allow_user=False) if target else None
+    for upload in uploads:
+        upload.completed = True
+        upload.channel_id = channel
+        upload.initial_comment = args.get("initial_comment")
+        upload.thread_ts = args.get("thread_ts")
+    objects = [_file_object(ws, upload) for upload in uploads]
+    if channel:
+        fields = {"text": args.get("initial_comment") or "", "thread_ts": args.get("thread_ts")}
+        ws.post(channel, {k: v for k, v in fields.items() if v is not None}, files=objects, upload=True)
+    return {"files": objects}
+
+
+METHODS: dict[str, Handler] = {
+    "auth.test": auth_test,
+    "apps.connections.open": apps_connections_open,
+    "users.info": users_info,
+    "conversations.open": conversations_open,
+    "conversations.history": conversations_history,
+    "chat.postMessage": chat_post_message,
+    "chat.postEphemeral": chat_post_ephemeral,
+    "chat.update": chat_update,
+    "chat.delete": chat_delete,
+    "chat.getPermalink": chat_get_permalink,
+    "views.open": views_open,
+    "views.push": views_push,
+    "views.update": views_update,
+    "views.publish": views_publish,
+    "files.getUploadURLExternal": files_get_upload_url_external,
+    "files.completeUploadExternal": files_complete_upload_external,
+}
