@@ -1,0 +1,102 @@
+"""`pipebot demo`: a sample team and pipeline in a throwaway SQLite database, no Slack, no network."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.charts import funnel_png
+from bot.clock import FixedClock
+from bot.config import load_config
+from bot.db import make_engine, make_session_factory
+from bot.demo.seed import MANAGER, MANAGERS_CHANNEL, REPS, SAMPLE_MORNING, seed_pipeline, seed_team
+from bot.demo.terminal import render_message
+from bot.deps import Deps
+from bot.migrate import upgrade
+from bot.models import Notification
+from bot.services.pipeline import RepTotals, team_totals, totals_by_rep
+from bot.slack.format import money
+
+TICK = timedelta(minutes=15)
+
+
+def _bold(text: str) -> str:
+    return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else text
+
+
+def _table(title: str, totals: RepTotals) -> str:
+    rows = [f"{_bold(title)}", f"  {'stage':<15}{'leads':>6}{'value':>14}{'weighted':>14}"]
+    for stage in totals.stages:
+        rows.append(f"  {stage.name:<15}{stage.count:>6}{money(stage.value):>14}{money(stage.weighted):>14}")
+    rows.append(f"  {'total':<15}{totals.count:>6}{money(totals.value):>14}{money(totals.weighted):>14}")
+    return "\n".join(rows)
+
+
+def _demo_deps(database: Path, now: datetime) -> Deps:
+    config = load_config(
+        {
+            "DATABASE_URL": f"sqlite:///{database}",
+            "PIPEBOT_TIMEZONE": MANAGER.tz,
+            "PIPEBOT_MANAGERS": MANAGER.id,
+            "PIPEBOT_MANAGERS_CHANNEL": MANAGERS_CHANNEL,
+        }
+    )
+    engine = make_engine(config.settings.database_url)
+    return Deps(config=config, engine=engine, session_factory=make_session_factory(engine), clock=FixedClock(now))
+
+
+def run_jobs_over_day(deps: Deps, start: datetime) -> list[str]:
+    """Tick every built job through one day, as the scheduler would; returns the jobs not built yet."""
+    from jobs import JOBS
+
+    missing = [job.id for job in JOBS if job.run is None]
+    moment = start
+    while moment < start + timedelta(days=1):
+        for job in JOBS:
+            if job.run is not None:
+                job.run(deps.with_clock(FixedClock(moment)), moment)
+        moment += TICK
+    return missing
+
+
+def run_demo(*, out: Path) -> int:
+    names = {rep.id: rep.name for rep in (MANAGER, *REPS)}
+    names[MANAGERS_CHANNEL] = "#sales-managers"
+    with tempfile.TemporaryDirectory(prefix="pipebot-demo-") as scratch:
+        deps = _demo_deps(Path(scratch) / "demo.db", SAMPLE_MORNING)
+        upgrade(deps.engine)
+        with deps.session_factory.begin() as session:
+            seed_team(session, now=SAMPLE_MORNING)
+            count = seed_pipeline(session, pipeline=deps.pipeline, now=SAMPLE_MORNING)
+        print(_bold(f"pipebot demo — {len(REPS)} reps and a manager, {count} leads, {SAMPLE_MORNING:%A %d %B %Y}"))
+        print("Team: " + ", ".join(f"{rep.name} ({rep.tz})" for rep in (MANAGER, *REPS)) + "\n")
+        with deps.session_factory() as session:
+            per_rep = totals_by_rep(session, pipeline=deps.pipeline)
+        team = team_totals(per_rep, pipeline=deps.pipeline)
+        print(_table("Team pipeline", team) + "\n")
+        for rep in REPS:
+            if rep.id in per_rep:
+                print(_table(f"{rep.name}", per_rep[rep.id]) + "\n")
+        missing = run_jobs_over_day(deps, SAMPLE_MORNING)
+        with deps.session_factory() as session:
+            rows = session.execute(
+                select(Notification.kind, Notification.recipient, Notification.not_before, Notification.payload)
+                .order_by(Notification.not_before, Notification.id)
+            ).all()
+        print(_bold(f"What pipebot sends over the day ({len(rows)} messages)") + "\n")
+        for kind, recipient, when, payload in rows:
+            where = names.get(recipient, recipient)
+            title = f"{kind} → {where} at {when:%H:%M} UTC"
+            print(render_message(title, payload, names, style=_bold) + "\n")
+        if missing:
+            print("Jobs not built yet: " + ", ".join(missing))
+        out.mkdir(parents=True, exist_ok=True)
+        chart = out / "pipeline-funnel.png"
+        chart.write_bytes(funnel_png(team.stages))
+        print(f"Chart written to {chart}")
+        deps.engine.dispose()
+    return 0

@@ -1,0 +1,121 @@
+"""A sample team and a realistic pipeline, with weeks of touch history, for the demo."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from bot.config import PipelineConfig
+from bot.domain.leads import LOST, OPEN, WON, company_key
+from bot.models import Lead, LeadEvent, Rep, StageChange, Touchpoint
+
+
+@dataclass(frozen=True)
+class SampleRep:
+    id: str
+    name: str
+    tz: str
+    role: str = "rep"
+
+
+MANAGER = SampleRep("UMAXMGR01", "Max Okafor", "America/New_York", "manager")
+REPS = (
+    SampleRep("UDANA0001", "Dana Whitfield", "America/New_York"),
+    SampleRep("UPRIYA001", "Priya Raman", "Europe/London"),
+    SampleRep("UKENJI001", "Kenji Sato", "Asia/Tokyo"),
+    SampleRep("ULUCIA001", "Lucía Fernández", "America/Los_Angeles"),
+)
+MANAGERS_CHANNEL = "CSALESMGR"
+
+COMPANIES = (
+    "Acme Corp", "Globex", "Initech", "Umbrella Health", "Stark Logistics", "Wayne Foods", "Hooli",
+    "Vandelay Imports", "Pied Piper", "Soylent Labs", "Cyberdyne Systems", "Tyrell Biotech",
+    "Wonka Confections", "Gringotts Finance", "Oceanic Air", "Monarch Media", "Dunder Mifflin",
+    "Nakatomi Trading", "Bluth Homes", "Sterling Cooper", "Prestige Worldwide", "Massive Dynamic",
+    "Aperture Science", "Black Mesa", "Kaiju Robotics", "Nordic Timber", "Sakura Retail",
+    "Helios Energy", "Atlas Freight", "Orbit Telecom", "Quantum Mills", "Redwood Dental",
+    "Silverline Apparel", "Tidewater Marine", "Union Grain", "Vertex Pharma", "Willow Schools",
+    "Yellowstone Outfitters", "Zenith Insurance", "Ben & Jerry's Franchise Co", "Fjord Analytics",
+    "Granite Builders", "Harbor Clinics", "Ivory Hotels", "Jade Logistics", "Kestrel Security",
+    "Lumen Optics", "Meridian Travel",
+)  # fmt: skip
+SOURCES = ("webinar", "referral", "inbound", "outbound", "event", "partner")
+KINDS = ("call", "email", "meeting", "demo", "message", "linkedin", "note")
+NOTES = (
+    "Intro call, they are evaluating three vendors",
+    "Sent the pricing sheet and two case studies",
+    "Demo for the ops team went well; asked about SSO",
+    "Left a voicemail, will try again Thursday",
+    "CFO wants a phased rollout, revise the proposal",
+    "Legal is reviewing the MSA",
+    "Champion moved teams; need a new contact",
+    "Asked for references in their industry",
+)
+SAMPLE_MORNING = datetime.fromisoformat("2026-12-01T00:00:00+00:00")
+
+
+def seed_team(session: Session, *, now: datetime) -> None:
+    for rep in (MANAGER, *REPS):
+        session.add(
+            Rep(id=rep.id, name=rep.name, tz=rep.tz, role=rep.role, is_active=True,
+                created_at=now - timedelta(days=120), profile_refreshed_at=now)  # fmt: skip
+        )
+    session.flush()
+
+
+def seed_pipeline(session: Session, *, pipeline: PipelineConfig, now: datetime, seed: int = 7) -> int:
+    """Create leads across stages with histories spread over the last eight weeks; returns the count."""
+    rng = random.Random(seed)
+    stages = [stage.key for stage in pipeline.stages]
+    for index, company in enumerate(COMPANIES):
+        owner = REPS[index % len(REPS)]
+        created = now - timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 23))
+        depth = min(len(stages) - 1, int(rng.triangular(0, len(stages), 1)))
+        status = OPEN
+        roll = rng.random()
+        if roll < 0.1:
+            status = WON
+            depth = len(stages) - 1
+        elif roll < 0.18:
+            status = LOST
+        lead = Lead(
+            company=company, company_key=company_key(company), contact=rng.choice(("Ann Lee", "Raj Patel", "Mia Chen", "Tom Berg", None)),
+            email=None, phone=None, value=Decimal(rng.choice((4, 8, 12, 18, 25, 40, 60, 95))) * 1000,
+            currency="USD", source=rng.choice(SOURCES), owner_id=owner.id, created_by=owner.id,
+            stage=stages[depth], status=status, created_at=created, updated_at=created, stage_changed_at=created,
+            touch_count=0, close_pushes=0,
+        )  # fmt: skip
+        session.add(lead)
+        session.flush()
+        moment, previous = created, None
+        for step in range(depth + 1):
+            session.add(StageChange(lead_id=lead.id, from_stage=previous, to_stage=stages[step], changed_at=moment, changed_by=owner.id))
+            previous, lead.stage_changed_at = stages[step], moment
+            moment = moment + (now - moment) * rng.uniform(0.15, 0.5)
+        _touches(session, rng, lead, owner.id, now=now)
+        if status != OPEN:
+            lead.closed_at = lead.stage_changed_at + (now - lead.stage_changed_at) / 2
+            lead.lost_reason = "went with a competitor" if status == LOST else None
+            session.add(LeadEvent(lead_id=lead.id, kind=status, actor_id=owner.id, at=lead.closed_at, detail=None))
+        else:
+            lead.next_follow_up = (now + timedelta(days=rng.randint(-6, 9))).date() if rng.random() < 0.8 else None
+    session.flush()
+    return len(COMPANIES)
+
+
+def _touches(session: Session, rng: random.Random, lead: Lead, author: str, *, now: datetime) -> None:
+    count = 0 if rng.random() < 0.12 else rng.randint(1, 9)
+    span = (now - lead.created_at).total_seconds()
+    moments = sorted(lead.created_at + timedelta(seconds=rng.uniform(0.05, 0.97) * span) for _ in range(count))
+    for moment in moments:
+        session.add(Touchpoint(lead_id=lead.id, kind=rng.choice(KINDS), note=rng.choice(NOTES), occurred_at=moment, author_id=author, created_at=moment))  # fmt: skip
+    if moments:
+        lead.first_touch_at, lead.last_touch_at, lead.touch_count = moments[0], moments[-1], count
+
+
+def demo_today(now: datetime) -> date:
+    return now.date()
