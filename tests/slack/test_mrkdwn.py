@@ -86,7 +86,8 @@ def test_mention_accepts_user_ids(user_id: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "user_id", ["", "U1", "u012ab3cd", "C012AB3CD", "U012>", "<@U012AB3CD>", "!channel", "U012 AB", "U012\n"]
+    "user_id",
+    ["", "U1", "u012ab3cd", "C012AB3CD", "U012>", "<@U012AB3CD>", "!channel", "U012 AB", "U012\n"],
 )
 def test_mention_refuses_anything_else(user_id: str) -> None:
     with pytest.raises(ValueError):
@@ -96,7 +97,11 @@ def test_mention_refuses_anything_else(user_id: str) -> None:
 @pytest.mark.parametrize(
     ("url", "label", "expected"),
     [
-        ("https://acme.test/a?b=1&c=2", "Acme & Co", "<https://acme.test/a?b=1&amp;c=2|Acme &amp; Co>"),
+        (
+            "https://acme.test/a?b=1&c=2",
+            "Acme & Co",
+            "<https://acme.test/a?b=1&amp;c=2|Acme &amp; Co>",
+        ),
         ("http://acme.test", "", "<http://acme.test>"),
         ("HTTPS://acme.test", "x", "<HTTPS://acme.test|x>"),
         ("javascript:alert(1)", "click", "click"),

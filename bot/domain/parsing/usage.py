@@ -1,0 +1,39 @@
+"""The usage line of every command and subcommand, shared by error messages and help."""
+
+from __future__ import annotations
+
+USAGE: dict[str, str] = {
+    "create": (
+        "/lead <company> [$value] [@owner] [stage:<stage>] [next:<when>] [source:<source>]"
+        " [email:<email>] [contact:<name>] [phone:<phone>]"
+    ),
+    "add": "/lead add <company> [$value] [@owner] [stage:<stage>] [next:<when>] …",
+    "help": "/lead help [subcommand]",
+    "list": "/lead list [mine|all|@rep] [stage]",
+    "show": "/lead show <ref>",
+    "move": "/lead move <ref> <stage>",
+    "won": "/lead won <ref>",
+    "lost": "/lead lost <ref> [reason]",
+    "assign": "/lead assign <ref> @rep",
+    "qualify": "/lead qualify <ref>",
+    "snooze": "/lead snooze <ref> <when>",
+    "archive": "/lead archive <ref>",
+    "export": "/lead export",
+    "touch": "/touch <ref> [kind] [note] [next:<when>]",
+}
+
+HELP_EXAMPLES: list[str] = [
+    "/lead Acme Corp $12,500 @dana stage:qualification next:friday source:webinar",
+    '/lead Globex €40k contact:"Ann Lee" email:ann@globex.test next:2w',
+    "/lead list all proposal",
+    "/lead move #42 proposal",
+    "/lead lost acme went with a competitor",
+    '/lead snooze "Acme Corp" 3d',
+    "/lead add List Industries $5k",
+    "/touch acme call Spoke with the CFO, sending pricing next:tue",
+]
+
+
+def usage_hint(name: str) -> str:
+    """`Usage: `…`` for one command, to end an error message with."""
+    return f"Usage: `{USAGE[name]}`"
