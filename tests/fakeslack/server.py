@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -194,9 +194,15 @@ class FakeSlack(Observations):
         """Forget recorded calls (state such as messages and views is kept)."""
         self._log.clear()
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """Block until `count` calls of a method were answered; TimeoutError after `timeout` s."""
-        return self._log.wait_for(method, count, timeout)
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 5.0,
+        where: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
+        """Block until `count` (matching) calls of a method were answered; TimeoutError after `timeout`."""
+        return self._log.wait_for(method, count, timeout, where)
 
     def responses(self, url: str | None = None) -> list[Call]:
         """POSTs received on response_urls, optionally on one URL."""

@@ -32,6 +32,17 @@ def _int(args: Args, name: str, default: int) -> int:
         raise ApiError("invalid_arguments", f"{name} must be an integer") from None
 
 
+def _float(args: Args, name: str, default: float) -> float:
+    """A Slack timestamp argument such as "1712345678.000100"; bad values are invalid_arguments."""
+    value = args.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ApiError("invalid_arguments", f"{name} must be a timestamp") from None
+
+
 def _check_message(args: Args) -> None:
     """Refuse message arguments Slack would refuse."""
     problem = message_problem(args)
@@ -67,7 +78,7 @@ def users_info(ws: Workspace, args: Args) -> Result:
     """users.info from the directory, with tz fields for the current wall-clock instant."""
     user = ws.directory.info(str(args.get("user", "")), ws.now())
     if user is None:
-        raise ApiError("user_not_found", str(args.get("user")))
+        raise ApiError("user_not_found")
     return {"user": user}
 
 
@@ -75,7 +86,8 @@ def conversations_open(ws: Workspace, args: Args) -> Result:
     """conversations.open: the stable DM with one user, or a group DM with several."""
     if args.get("channel"):
         return {"channel": {"id": ws.resolve_channel(args["channel"], allow_user=False)}}
-    users = [u.strip() for u in str(args.get("users", "")).split(",") if u.strip()]
+    raw = args.get("users") or ""
+    users = [u.strip() for u in (raw if isinstance(raw, list) else str(raw).split(",")) if u.strip()]
     if not users:
         raise ApiError("users_list_not_supplied")
     if len(users) == 1:
@@ -102,7 +114,7 @@ def chat_post_ephemeral(ws: Workspace, args: Args) -> Result:
     channel = ws.resolve_channel(args.get("channel"))
     user = args.get("user")
     if user not in ws.directory:
-        raise ApiError("user_not_found", str(user))
+        raise ApiError("user_not_found")
     _check_message(args)
     fields = {key: args[key] for key in ("text", "blocks", "attachments", "thread_ts") if key in args}
     return {"message_ts": ws.add_ephemeral(channel, str(user), fields, "chat.postEphemeral")}
@@ -136,13 +148,13 @@ def conversations_history(ws: Workspace, args: Args) -> Result:
     """conversations.history: top-level messages newest first; metadata only on request."""
     channel = ws.resolve_channel(args.get("channel"), allow_user=False)
     inclusive = _flag(args, "inclusive")
-    oldest = float(args.get("oldest") or 0)
-    latest = float(args["latest"]) if args.get("latest") else None
+    oldest = _float(args, "oldest", 0.0)
+    latest = _float(args, "latest", float("inf"))
     limit = max(1, min(_int(args, "limit", HISTORY_LIMIT_DEFAULT), 999))
 
     def in_range(ts: float) -> bool:
         above = ts >= oldest if inclusive else ts > oldest
-        below = latest is None or (ts <= latest if inclusive else ts < latest)
+        below = ts <= latest if inclusive else ts < latest
         return above and below
 
     top_level = [
@@ -185,7 +197,7 @@ def views_update(ws: Workspace, args: Args) -> Result:
     """views.update of a stored view by view_id or external_id, honouring hash."""
     existing = ws.find_view(args.get("view_id"), args.get("external_id"))
     if args.get("hash") and args["hash"] != existing["hash"]:
-        raise ApiError("hash_conflict", existing["id"])
+        raise ApiError("hash_conflict")
     _check_view(args.get("view"), existing["type"])
     return {"view": ws.store_view(args["view"], existing=existing)}
 
@@ -194,10 +206,10 @@ def views_publish(ws: Workspace, args: Args) -> Result:
     """views.publish of a user's Home tab."""
     user_id = args.get("user_id")
     if user_id not in ws.directory:
-        raise ApiError("user_not_found", str(user_id))
+        raise ApiError("user_not_found")
     existing = ws.views.get(ws.homes.get(str(user_id), ""))
     if existing and args.get("hash") and args["hash"] != existing["hash"]:
-        raise ApiError("hash_conflict", existing["id"])
+        raise ApiError("hash_conflict")
     _check_view(args.get("view"), "home")
     view = ws.store_view(args["view"], existing=existing)
     ws.homes[str(user_id)] = view["id"]
@@ -240,7 +252,7 @@ def files_complete_upload_external(ws: Workspace, args: Args) -> Result:
     for entry in files:
         upload = ws.uploads.get(entry.get("id")) if isinstance(entry, dict) else None
         if upload is None or upload.content is None or upload.completed:
-            raise ApiError("file_not_found", str(entry))
+            raise ApiError("file_not_found")
         upload.title = entry.get("title")
         uploads.append(upload)
     target = args.get("channel_id") or str(args.get("channels") or "").split(",")[0]

@@ -20,7 +20,7 @@ class ApiError(Exception):
     """A refusal Slack answers with HTTP 200, ok:false and this error code."""
 
     def __init__(self, error: str, detail: str | None = None) -> None:
-        """Keep the error code and an optional explanation for response_metadata."""
+        """Keep the error code and, for argument errors, the explanation Slack puts in response_metadata."""
         super().__init__(error if detail is None else f"{error}: {detail}")
         self.error = error
         self.detail = detail
@@ -105,27 +105,27 @@ class Workspace:
     def dm_channel(self, user_id: str) -> str:
         """The stable DM channel id between the bot and a known user."""
         if user_id not in self.directory:
-            raise ApiError("user_not_found", user_id)
+            raise ApiError("user_not_found")
         return "D" + user_id
 
     def resolve_channel(self, channel: Any, *, allow_user: bool = True) -> str:
         """The conversation a channel argument names; user ids mean their DM when allowed."""
         if not isinstance(channel, str) or not channel:
-            raise ApiError("channel_not_found", "channel is required")
+            raise ApiError("channel_not_found")
         if allow_user and channel[0] in "UW" and channel in self.directory:
             return self.dm_channel(channel)
         if channel[0] == "D" and channel[1:] in self.directory:
             return channel
         if channel[0] in "CG" and channel[1:].isalnum():
             return channel
-        raise ApiError("channel_not_found", channel)
+        raise ApiError("channel_not_found")
 
     def find_message(self, channel: str, ts: Any) -> dict[str, Any]:
         """The stored message at channel+ts; raises message_not_found."""
         for message in self.messages.get(channel, []):
             if message["ts"] == ts:
                 return message
-        raise ApiError("message_not_found", f"{channel} {ts}")
+        raise ApiError("message_not_found")
 
     def post(self, channel: str, fields: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
         """Store a bot message in a channel and return it."""
@@ -138,7 +138,7 @@ class Workspace:
             "text": fields.get("text") or "",
             "team": self.team_id,
         }
-        message.update({key: copy.deepcopy(fields[key]) for key in MESSAGE_FIELDS[1:] if key in fields})
+        message.update({k: copy.deepcopy(fields[k]) for k in MESSAGE_FIELDS if k in fields and k != "text"})
         message.update(extra)
         self.messages.setdefault(channel, []).append(message)
         return message
@@ -172,13 +172,13 @@ class Workspace:
     def exchange_trigger(self, trigger_id: Any) -> None:
         """Use a trigger_id up: invalid, exchanged (second use) or expired are refused."""
         if trigger_id not in self.triggers:
-            raise ApiError("invalid_trigger_id", str(trigger_id))
+            raise ApiError("invalid_trigger_id")
         issued = self.triggers[trigger_id]
         if issued is None:
-            raise ApiError("exchanged_trigger_id", trigger_id)
+            raise ApiError("exchanged_trigger_id")
         self.triggers[trigger_id] = None
         if self.trigger_ttl is not None and self.clock() - issued > self.trigger_ttl:
-            raise ApiError("expired_trigger_id", trigger_id)
+            raise ApiError("expired_trigger_id")
 
     def store_view(
         self, view: Mapping[str, Any], *, existing: Mapping[str, Any] | None = None
@@ -215,7 +215,7 @@ class Workspace:
         for view in self.views.values():
             if (view_id and view["id"] == view_id) or (external_id and view["external_id"] == external_id):
                 return view
-        raise ApiError("not_found", f"view {view_id or external_id}")
+        raise ApiError("not_found")
 
     def new_response_url(
         self, *, channel_id: str | None, user_id: str | None, message_ts: str | None
