@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeAlias
 
 from bot.domain.errors import ParseError
 from bot.domain.parsing.dates import parse_when
@@ -115,7 +116,7 @@ class CreateCmd:
     lead: NewLeadInput
 
 
-LeadCommand = (
+LeadCommand: TypeAlias = (
     OpenModal
     | HelpCmd
     | ListCmd
@@ -141,10 +142,7 @@ _REF_ONLY: dict[str, Callable[[LeadRef], LeadCommand]] = {
 
 
 def parse_lead_subcommand(text: str, *, today: date, stages: Sequence[StageRef]) -> LeadCommand:
-    """Read everything `/lead` accepts; `stages` are the configured stages in pipeline order.
-
-    Error messages may quote the user's words as plain text: the caller escapes them.
-    """
+    """Read everything `/lead` accepts; `stages` are the configured stages in pipeline order."""
     tokens = tokenize(text)
     if not tokens:
         return OpenModal()

@@ -64,10 +64,7 @@ class NewLeadInput:
 
 
 def parse_new_lead(text: str, *, today: date, stages: Sequence[StageRef]) -> NewLeadInput:
-    """Read `/lead` text; whatever is not a value, mention or `key:value` is the company name.
-
-    Error messages may quote the user's words as plain text: the caller escapes them.
-    """
+    """Read `/lead` text: whatever is not a value, mention or `key:value` is the company name."""
     tokens = tokenize(text)
     fields: dict[str, object] = {}
     said: dict[str, str] = {}
@@ -118,7 +115,7 @@ def parse_new_lead(text: str, *, today: date, stages: Sequence[StageRef]) -> New
         company.append(token.text)
         i += 1
 
-    name = " ".join(part for part in (clean_line(text) for text in company) if part).strip(" ,;")
+    name = " ".join(word for word in (clean_line(part) for part in company) if word).strip(" ,;")
     if not name:
         raise ParseError("Add the company name, e.g. `/lead Acme Corp $12,500 @dana`.")
     if len(name) > MAX_COMPANY_LENGTH:

@@ -92,7 +92,7 @@ def key_value(tokens: list[Token], i: int) -> tuple[str, int]:
         return "", 1
     if not token.quoted and value.startswith(tuple(QUOTES)):
         raise ParseError(
-            f'The quote after `{token.key}:` is never closed; close it, e.g. contact:"Ann Lee".'
+            f'The quote after `{token.key}:` is never closed; close it, e.g. {token.key}:"two words".'
         )
     return value, 1
 

@@ -42,10 +42,7 @@ class TouchInput:
 
 
 def parse_touch(text: str, *, today: date) -> TouchInput:
-    """Read `/touch <ref> [kind] [note] [next:<when>]`; the note keeps the user's own wording.
-
-    Error messages may quote the user's words as plain text: the caller escapes them.
-    """
+    """Read `/touch <ref> [kind] [note] [next:<when>]`; the note keeps the user's own wording."""
     tokens = tokenize(text)
     next_follow_up: date | None = None
     cuts: list[tuple[int, int]] = []

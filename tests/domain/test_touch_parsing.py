@@ -1,0 +1,78 @@
+from datetime import date
+
+import pytest
+
+from bot.domain.parsing import LeadRef, ParseError, TouchInput, parse_touch
+from tests.domain.samples import FRIDAY
+
+
+def touch(text: str) -> TouchInput:
+    return parse_touch(text, today=FRIDAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "acme call Spoke with the CFO, sending pricing next:tue",
+            TouchInput(
+                LeadRef(text="acme"),
+                "call",
+                "Spoke with the CFO, sending pricing",
+                date(2026, 3, 10),
+            ),
+        ),
+        ("acme Left a voicemail", TouchInput(LeadRef(text="acme"), "note", "Left a voicemail")),
+        ("#42 demo", TouchInput(LeadRef(lead_id=42), "demo", "")),
+        ("42 email: sent the deck", TouchInput(LeadRef(lead_id=42), "email", "sent the deck")),
+        ("acme", TouchInput(LeadRef(text="acme"), "note", "")),
+        (
+            '"Acme Corp" meeting went well &amp; they want a demo',
+            TouchInput(LeadRef(text="Acme Corp"), "meeting", "went well & they want a demo"),
+        ),
+        (
+            "“Acme Corp” Mtg agreed next steps",
+            TouchInput(LeadRef(text="Acme Corp"), "meeting", "agreed next steps"),
+        ),
+        (
+            "next:2w acme call  follow up   later",
+            TouchInput(LeadRef(text="acme"), "call", "follow up   later", date(2026, 3, 20)),
+        ),
+        (
+            "acme call asked about next: fri pricing",
+            TouchInput(LeadRef(text="acme"), "call", "asked about pricing", date(2026, 3, 13)),
+        ),
+        (
+            "acme note line one\nline two",
+            TouchInput(LeadRef(text="acme"), "note", "line one\nline two"),
+        ),
+        (
+            "acme call with <@U123ABC|dana> re:pricing <https://acme.test/deck|deck>",
+            TouchInput(
+                LeadRef(text="acme"), "call", "with @dana re:pricing deck (https://acme.test/deck)"
+            ),
+        ),
+        ("acme calling them back", TouchInput(LeadRef(text="acme"), "note", "calling them back")),
+        ('acme "call" is a word', TouchInput(LeadRef(text="acme"), "note", '"call" is a word')),
+    ],
+)
+def test_touch(text: str, expected: TouchInput) -> None:
+    assert touch(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", "Say which lead"),
+        ("   ", "Say which lead"),
+        ("next:fri", "Say which lead"),
+        ("a call", "at least 2 letters"),
+        ("#0 call", "no lead"),
+        ("acme call next:2020-01-01", "in the past"),
+        ("acme call next:fri next:mon", "given twice"),
+        ("acme note " + "x" * 5000, "keep it to 4000"),
+    ],
+)
+def test_touch_errors(text: str, says: str) -> None:
+    with pytest.raises(ParseError, match=says):
+        touch(text)
