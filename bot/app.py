@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -14,8 +13,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.deps import Deps
-from bot.domain.errors import UserFacingError
 from bot.executor import ListenerExecutor
+from handlers.errors import report_error
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +39,9 @@ def create_app(
 ) -> App:
     """Build the Bolt app with every surface registered and one error handler."""
     settings = deps.config.settings
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
     app = App(
         client=make_listener_client(deps),
         signing_secret=secret,
@@ -57,26 +58,9 @@ def create_app(
 
     @app.error
     def handle_errors(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
-        reply = context.get("respond")
-        if isinstance(error, UserFacingError):
-            text = error.message
-        else:
-            reference = uuid.uuid4().hex[:8]
-            logger.error(
-                "listener failed (ref %s, type %s, user %s)",
-                reference,
-                body.get("type") or body.get("command"),
-                context.user_id,
-                exc_info=error,
-            )
-            text = f"Something went wrong on our side (ref `{reference}`). Please try again in a minute."
-        if reply is not None:
-            reply(text=text, response_type="ephemeral", replace_original=False)
-        elif context.user_id and context.channel_id:
-            context.client.chat_postEphemeral(channel=context.channel_id, user=context.user_id, text=text)
+        report_error(error, context, kind=body.get("type") or body.get("command"))
 
     from handlers import register_all
 
     register_all(app)
     return app
-

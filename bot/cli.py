@@ -23,16 +23,22 @@ def _parse_at(value: str) -> datetime:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pipebot", description="A Slack bot that keeps a sales pipeline honest.")
+    parser = argparse.ArgumentParser(
+        prog="pipebot", description="A Slack bot that keeps a sales pipeline honest."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the bot (migrates the database first)")
-    run.add_argument("--mode", choices=("socket", "http"), help="default: socket when SLACK_APP_TOKEN is set")
+    run.add_argument(
+        "--mode", choices=("socket", "http"), help="default: socket when SLACK_APP_TOKEN is set"
+    )
     run.add_argument("--host", default="0.0.0.0")
     run.add_argument("--port", type=int, help="default: $PORT or 3000")
 
     db = commands.add_parser("db", help="database maintenance")
-    db.add_subparsers(dest="db_command", required=True).add_parser("upgrade", help="apply migrations")
+    db.add_subparsers(dest="db_command", required=True).add_parser(
+        "upgrade", help="apply migrations"
+    )
 
     jobs = commands.add_parser("jobs", help="scheduled jobs")
     job_commands = jobs.add_subparsers(dest="jobs_command", required=True)

@@ -27,13 +27,22 @@ def run(config: Config, args: argparse.Namespace) -> int:
     settings = config.settings
     mode = args.mode or ("socket" if settings.slack_app_token else "http")
     if settings.slack_bot_token is None:
-        print("pipebot: SLACK_BOT_TOKEN is not set; create the app from manifest.yml and set it", file=sys.stderr)
+        print(
+            "pipebot: SLACK_BOT_TOKEN is not set; create the app from manifest.yml and set it",
+            file=sys.stderr,
+        )
         return 2
     if mode == "socket" and settings.slack_app_token is None:
-        print("pipebot: socket mode needs SLACK_APP_TOKEN (an xapp- token with connections:write)", file=sys.stderr)
+        print(
+            "pipebot: socket mode needs SLACK_APP_TOKEN (an xapp- token with connections:write)",
+            file=sys.stderr,
+        )
         return 2
     if mode == "http" and settings.slack_signing_secret is None:
-        print("pipebot: HTTP mode needs SLACK_SIGNING_SECRET to verify Slack's requests", file=sys.stderr)
+        print(
+            "pipebot: HTTP mode needs SLACK_SIGNING_SECRET to verify Slack's requests",
+            file=sys.stderr,
+        )
         return 2
     deps = build_deps(config)
     upgrade(deps.engine)
@@ -54,7 +63,9 @@ def run(config: Config, args: argparse.Namespace) -> int:
         return 0
     from bot.server import create_http_app, make_server
 
-    server = make_server(create_http_app(deps, bolt), host=args.host, port=args.port or settings.port)
+    server = make_server(
+        create_http_app(deps, bolt), host=args.host, port=args.port or settings.port
+    )
     logger.info("pipebot listening on %s:%s", args.host, args.port or settings.port)
     server.run()
     return 0

@@ -11,7 +11,10 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         self.requests = Counter(
-            "pipebot_slack_requests", "Slack requests answered, by HTTP status", ["status"], registry=self.registry
+            "pipebot_slack_requests",
+            "Slack requests answered, by HTTP status",
+            ["status"],
+            registry=self.registry,
         )
         self.request_seconds = Histogram(
             "pipebot_slack_request_seconds",
@@ -20,5 +23,8 @@ class Metrics:
             registry=self.registry,
         )
         self.notifications = Counter(
-            "pipebot_notifications", "Outbox deliveries, by outcome", ["outcome"], registry=self.registry
+            "pipebot_notifications",
+            "Outbox deliveries, by outcome",
+            ["outcome"],
+            registry=self.registry,
         )

@@ -42,11 +42,16 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
         metrics.request_seconds.observe(time.perf_counter() - started)
         headers = {key: values[0] for key, values in bolt_response.headers.items() if values}
         headers.pop("content-length", None)
-        return Response(content=bolt_response.body, status_code=bolt_response.status, headers=headers)
+        return Response(
+            content=bolt_response.body, status_code=bolt_response.status, headers=headers
+        )
 
     async def healthz(_request: Request) -> Response:
         healthy = await run_in_threadpool(ping, deps.engine)
-        return JSONResponse({"status": "ok" if healthy else "database unavailable"}, status_code=200 if healthy else 503)
+        return JSONResponse(
+            {"status": "ok" if healthy else "database unavailable"},
+            status_code=200 if healthy else 503,
+        )
 
     async def prometheus(_request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -62,5 +67,7 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
 
 def make_server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
     """A uvicorn server that logs through our handlers and shuts down cleanly on SIGTERM."""
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+    )
     return uvicorn.Server(config)

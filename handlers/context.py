@@ -49,10 +49,17 @@ def resolve_caller(deps: Deps, client: WebClient, *, user_id: str, team_id: str 
     now = deps.clock.now()
     is_manager = deps.is_manager(user_id)
     with deps.session_factory.begin() as session:
-        rep = reps.ensure_rep(session, user_id=user_id, team_id=team_id, now=now, is_manager=is_manager)
+        rep = reps.ensure_rep(
+            session, user_id=user_id, team_id=team_id, now=now, is_manager=is_manager
+        )
     if reps.needs_profile_refresh(rep, now=now):
         rep = refresh_profile(deps, client, user_id=user_id) or rep
-    return Caller(user_id=user_id, is_manager=is_manager, zone=zone_or_default(rep.tz, deps.team_zone), now=now)
+    return Caller(
+        user_id=user_id,
+        is_manager=is_manager,
+        zone=zone_or_default(rep.tz, deps.team_zone),
+        now=now,
+    )
 
 
 def refresh_profile(deps: Deps, client: WebClient, *, user_id: str) -> reps.RepView | None:
@@ -65,4 +72,6 @@ def refresh_profile(deps: Deps, client: WebClient, *, user_id: str) -> reps.RepV
     profile = user.get("profile") or {}
     name = profile.get("display_name") or user.get("real_name") or user.get("name") or ""
     with deps.session_factory.begin() as session:
-        return reps.update_profile(session, user_id=user_id, name=name, tz=user.get("tz"), now=deps.clock.now())
+        return reps.update_profile(
+            session, user_id=user_id, name=name, tz=user.get("tz"), now=deps.clock.now()
+        )

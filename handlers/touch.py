@@ -14,18 +14,24 @@ from bot.slack.blocks import build_touch_logged_blocks
 from bot.slack.ids import Command
 from bot.slack.mrkdwn import escape
 from handlers.context import deps_of, resolve_caller
+from handlers.errors import reports_errors
 
 
+@reports_errors
 def handle_touch_command(
     ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
     """Ack at once, resolve the lead the text refers to, record the touch."""
     ack()
     deps = deps_of(context)
-    caller = resolve_caller(deps, client, user_id=command["user_id"], team_id=command.get("team_id"))
+    caller = resolve_caller(
+        deps, client, user_id=command["user_id"], team_id=command.get("team_id")
+    )
     text = command.get("text") or ""
     if not text.strip():
-        raise UserFacingError("Usage: `/touch <lead> [kind] <note> [next:<when>]`, e.g. `/touch acme call Sent pricing next:tue`.")
+        raise UserFacingError(
+            "Usage: `/touch <lead> [kind] <note> [next:<when>]`, e.g. `/touch acme call Sent pricing next:tue`."
+        )
     parsed = parse_touch(text, today=caller.today)
     with deps.session_factory.begin() as session:
         matches = leads.resolve_ref(
@@ -37,7 +43,10 @@ def handle_touch_command(
         )
         if len(matches) > 1:
             names = ", ".join(f"#{lead.id} {escape(lead.company)}" for lead in matches[:10])
-            raise UserFacingError(f"“{escape(parsed.ref.text or '')}” matches several leads ({names}); use the number, like `/touch #{matches[0].id} …`.")
+            raise UserFacingError(
+                f"“{escape(parsed.ref.text or '')}” matches several leads ({names}); use the number, like `/touch #{matches[0].id} …`.",
+                is_mrkdwn=True,
+            )
         touch, lead = touches.log_touch(
             session,
             lead_id=matches[0].id,

@@ -31,8 +31,12 @@ def _bold(text: str) -> str:
 def _table(title: str, totals: RepTotals) -> str:
     rows = [f"{_bold(title)}", f"  {'stage':<15}{'leads':>6}{'value':>14}{'weighted':>14}"]
     for stage in totals.stages:
-        rows.append(f"  {stage.name:<15}{stage.count:>6}{money(stage.value):>14}{money(stage.weighted):>14}")
-    rows.append(f"  {'total':<15}{totals.count:>6}{money(totals.value):>14}{money(totals.weighted):>14}")
+        rows.append(
+            f"  {stage.name:<15}{stage.count:>6}{money(stage.value):>14}{money(stage.weighted):>14}"
+        )
+    rows.append(
+        f"  {'total':<15}{totals.count:>6}{money(totals.value):>14}{money(totals.weighted):>14}"
+    )
     return "\n".join(rows)
 
 
@@ -46,7 +50,12 @@ def _demo_deps(database: Path, now: datetime) -> Deps:
         }
     )
     engine = make_engine(config.settings.database_url)
-    return Deps(config=config, engine=engine, session_factory=make_session_factory(engine), clock=FixedClock(now))
+    return Deps(
+        config=config,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        clock=FixedClock(now),
+    )
 
 
 def run_jobs_over_day(deps: Deps, start: datetime) -> list[str]:
@@ -72,7 +81,11 @@ def run_demo(*, out: Path) -> int:
         with deps.session_factory.begin() as session:
             seed_team(session, now=SAMPLE_MORNING)
             count = seed_pipeline(session, pipeline=deps.pipeline, now=SAMPLE_MORNING)
-        print(_bold(f"pipebot demo — {len(REPS)} reps and a manager, {count} leads, {SAMPLE_MORNING:%A %d %B %Y}"))
+        print(
+            _bold(
+                f"pipebot demo — {len(REPS)} reps and a manager, {count} leads, {SAMPLE_MORNING:%A %d %B %Y}"
+            )
+        )
         print("Team: " + ", ".join(f"{rep.name} ({rep.tz})" for rep in (MANAGER, *REPS)) + "\n")
         with deps.session_factory() as session:
             per_rep = totals_by_rep(session, pipeline=deps.pipeline)
@@ -84,8 +97,12 @@ def run_demo(*, out: Path) -> int:
         missing = run_jobs_over_day(deps, SAMPLE_MORNING)
         with deps.session_factory() as session:
             rows = session.execute(
-                select(Notification.kind, Notification.recipient, Notification.not_before, Notification.payload)
-                .order_by(Notification.not_before, Notification.id)
+                select(
+                    Notification.kind,
+                    Notification.recipient,
+                    Notification.not_before,
+                    Notification.payload,
+                ).order_by(Notification.not_before, Notification.id)
             ).all()
         print(_bold(f"What pipebot sends over the day ({len(rows)} messages)") + "\n")
         for kind, recipient, when, payload in rows:

@@ -61,13 +61,22 @@ SAMPLE_MORNING = datetime.fromisoformat("2026-12-01T00:00:00+00:00")
 def seed_team(session: Session, *, now: datetime) -> None:
     for rep in (MANAGER, *REPS):
         session.add(
-            Rep(id=rep.id, name=rep.name, tz=rep.tz, role=rep.role, is_active=True,
-                created_at=now - timedelta(days=120), profile_refreshed_at=now)  # fmt: skip
+            Rep(
+                id=rep.id,
+                name=rep.name,
+                tz=rep.tz,
+                role=rep.role,
+                is_active=True,
+                created_at=now - timedelta(days=120),
+                profile_refreshed_at=now,
+            )  # fmt: skip
         )
     session.flush()
 
 
-def seed_pipeline(session: Session, *, pipeline: PipelineConfig, now: datetime, seed: int = 7) -> int:
+def seed_pipeline(
+    session: Session, *, pipeline: PipelineConfig, now: datetime, seed: int = 7
+) -> int:
     """Create leads across stages with histories spread over the last eight weeks; returns the count."""
     rng = random.Random(seed)
     stages = [stage.key for stage in pipeline.stages]
@@ -93,24 +102,42 @@ def seed_pipeline(session: Session, *, pipeline: PipelineConfig, now: datetime, 
         session.flush()
         moment, previous = created, None
         for step in range(depth + 1):
-            session.add(StageChange(lead_id=lead.id, from_stage=previous, to_stage=stages[step], changed_at=moment, changed_by=owner.id))
+            session.add(
+                StageChange(
+                    lead_id=lead.id,
+                    from_stage=previous,
+                    to_stage=stages[step],
+                    changed_at=moment,
+                    changed_by=owner.id,
+                )
+            )
             previous, lead.stage_changed_at = stages[step], moment
             moment = moment + (now - moment) * rng.uniform(0.15, 0.5)
         _touches(session, rng, lead, owner.id, now=now)
         if status != OPEN:
             lead.closed_at = lead.stage_changed_at + (now - lead.stage_changed_at) / 2
             lead.lost_reason = "went with a competitor" if status == LOST else None
-            session.add(LeadEvent(lead_id=lead.id, kind=status, actor_id=owner.id, at=lead.closed_at, detail=None))
+            session.add(
+                LeadEvent(
+                    lead_id=lead.id, kind=status, actor_id=owner.id, at=lead.closed_at, detail=None
+                )
+            )
         else:
-            lead.next_follow_up = (now + timedelta(days=rng.randint(-6, 9))).date() if rng.random() < 0.8 else None
+            lead.next_follow_up = (
+                (now + timedelta(days=rng.randint(-6, 9))).date() if rng.random() < 0.8 else None
+            )
     session.flush()
     return len(COMPANIES)
 
 
-def _touches(session: Session, rng: random.Random, lead: Lead, author: str, *, now: datetime) -> None:
+def _touches(
+    session: Session, rng: random.Random, lead: Lead, author: str, *, now: datetime
+) -> None:
     count = 0 if rng.random() < 0.12 else rng.randint(1, 9)
     span = (now - lead.created_at).total_seconds()
-    moments = sorted(lead.created_at + timedelta(seconds=rng.uniform(0.05, 0.97) * span) for _ in range(count))
+    moments = sorted(
+        lead.created_at + timedelta(seconds=rng.uniform(0.05, 0.97) * span) for _ in range(count)
+    )
     for moment in moments:
         session.add(Touchpoint(lead_id=lead.id, kind=rng.choice(KINDS), note=rng.choice(NOTES), occurred_at=moment, author_id=author, created_at=moment))  # fmt: skip
     if moments:

@@ -26,14 +26,20 @@ def mrkdwn_to_plain(text: str, names: Mapping[str, str]) -> str:
 def _wrap(text: str, indent: str = "") -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines.extend(textwrap.wrap(paragraph, WIDTH - 4 - len(indent), subsequent_indent="  ") or [""])
+        lines.extend(
+            textwrap.wrap(paragraph, WIDTH - 4 - len(indent), subsequent_indent="  ") or [""]
+        )
     return [indent + line for line in lines]
 
 
 def _text_of(obj: Mapping[str, Any] | None, names: Mapping[str, str]) -> str:
     if not obj:
         return ""
-    return mrkdwn_to_plain(obj.get("text", ""), names) if obj.get("type") == "mrkdwn" else obj.get("text", "")
+    return (
+        mrkdwn_to_plain(obj.get("text", ""), names)
+        if obj.get("type") == "mrkdwn"
+        else obj.get("text", "")
+    )
 
 
 def _element_label(element: Mapping[str, Any], names: Mapping[str, str]) -> str:
@@ -72,7 +78,11 @@ def _block_lines(block: Mapping[str, Any], names: Mapping[str, str]) -> list[str
 
 
 def render_message(
-    title: str, payload: Mapping[str, Any], names: Mapping[str, str], *, style: Callable[[str], str] = str
+    title: str,
+    payload: Mapping[str, Any],
+    names: Mapping[str, str],
+    *,
+    style: Callable[[str], str] = str,
 ) -> str:
     """A boxed card: who it went to, then each block as text."""
     lines: list[str] = []

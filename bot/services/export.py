@@ -47,7 +47,12 @@ def lead_rows(session: Session) -> Iterator[list[str]]:
 def touch_rows(session: Session) -> Iterator[list[str]]:
     """Every touch as a row of TOUCH_COLUMNS, streamed in id order."""
     query = select(
-        Touchpoint.id, Touchpoint.lead_id, Touchpoint.kind, Touchpoint.note, Touchpoint.occurred_at, Touchpoint.author_id
+        Touchpoint.id,
+        Touchpoint.lead_id,
+        Touchpoint.kind,
+        Touchpoint.note,
+        Touchpoint.occurred_at,
+        Touchpoint.author_id,
     ).order_by(Touchpoint.id)
     for row in session.execute(query.execution_options(yield_per=BATCH)):
         yield [_cell(value) for value in row]
@@ -55,7 +60,11 @@ def touch_rows(session: Session) -> Iterator[list[str]]:
 
 def write_csv(session: Session, *, what: str, out: IO[str]) -> int:
     """Write `leads` or `touches` as CSV to `out`; returns the number of rows."""
-    columns, rows = (LEAD_COLUMNS, lead_rows(session)) if what == "leads" else (TOUCH_COLUMNS, touch_rows(session))
+    columns, rows = (
+        (LEAD_COLUMNS, lead_rows(session))
+        if what == "leads"
+        else (TOUCH_COLUMNS, touch_rows(session))
+    )
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     count = 0

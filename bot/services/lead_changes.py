@@ -32,49 +32,95 @@ class Change:
     previous_owner: str | None = None
 
 
-def _event(session: Session, lead: Lead, kind: str, actor: Actor, now: datetime, detail: dict[str, Any] | None) -> None:
-    session.add(LeadEvent(lead_id=lead.id, kind=kind, actor_id=actor.user_id, at=now, detail=detail))
+def _event(
+    session: Session,
+    lead: Lead,
+    kind: str,
+    actor: Actor,
+    now: datetime,
+    detail: dict[str, Any] | None,
+) -> None:
+    session.add(
+        LeadEvent(lead_id=lead.id, kind=kind, actor_id=actor.user_id, at=now, detail=detail)
+    )
 
 
 def _open_lead(session: Session, lead_id: int, actor: Actor) -> Lead:
-    lead = lock_lead_for_change(session, lead_id=lead_id, actor_id=actor.user_id, actor_is_manager=actor.is_manager)
+    lead = lock_lead_for_change(
+        session, lead_id=lead_id, actor_id=actor.user_id, actor_is_manager=actor.is_manager
+    )
     if lead.status != OPEN:
         raise UserFacingError(f"Lead #{lead.id} is already {lead.status}.")
     return lead
 
 
-def move_stage(session: Session, *, lead_id: int, stage: str, actor: Actor, now: datetime) -> Change:
+def move_stage(
+    session: Session, *, lead_id: int, stage: str, actor: Actor, now: datetime
+) -> Change:
     """Move a lead to another stage, recording from, to, when and who."""
     lead = _open_lead(session, lead_id, actor)
     if lead.stage == stage:
         return Change(LeadView.of(lead), changed=False)
-    session.add(StageChange(lead_id=lead.id, from_stage=lead.stage, to_stage=stage, changed_at=now, changed_by=actor.user_id))
+    session.add(
+        StageChange(
+            lead_id=lead.id,
+            from_stage=lead.stage,
+            to_stage=stage,
+            changed_at=now,
+            changed_by=actor.user_id,
+        )
+    )
     lead.stage, lead.stage_changed_at, lead.updated_at = stage, now, now
     session.flush()
     return Change(LeadView.of(lead), changed=True)
 
 
 def close_lead(
-    session: Session, *, lead_id: int, outcome: str, actor: Actor, now: datetime, reason: str | None = None
+    session: Session,
+    *,
+    lead_id: int,
+    outcome: str,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
 ) -> Change:
     """Mark a lead won, lost (with a reason) or archived; closing twice changes nothing."""
     if outcome not in (WON, LOST, ARCHIVED):
         raise ValueError(outcome)
-    lead = lock_lead_for_change(session, lead_id=lead_id, actor_id=actor.user_id, actor_is_manager=actor.is_manager)
+    lead = lock_lead_for_change(
+        session, lead_id=lead_id, actor_id=actor.user_id, actor_is_manager=actor.is_manager
+    )
     if lead.status == outcome:
         return Change(LeadView.of(lead), changed=False)
     if lead.status != OPEN:
         raise UserFacingError(f"Lead #{lead.id} is already {lead.status}.")
-    session.add(StageChange(lead_id=lead.id, from_stage=lead.stage, to_stage=outcome, changed_at=now, changed_by=actor.user_id))
+    session.add(
+        StageChange(
+            lead_id=lead.id,
+            from_stage=lead.stage,
+            to_stage=outcome,
+            changed_at=now,
+            changed_by=actor.user_id,
+        )
+    )
     lead.status, lead.closed_at, lead.updated_at = outcome, now, now
     if outcome == LOST:
         lead.lost_reason = (reason or "no reason given")[:500]
-    _event(session, lead, outcome, actor, now, {"reason": lead.lost_reason} if outcome == LOST else None)
+    _event(
+        session,
+        lead,
+        outcome,
+        actor,
+        now,
+        {"reason": lead.lost_reason} if outcome == LOST else None,
+    )
     session.flush()
     return Change(LeadView.of(lead), changed=True)
 
 
-def reassign(session: Session, *, lead_id: int, owner_id: str, actor: Actor, now: datetime) -> Change:
+def reassign(
+    session: Session, *, lead_id: int, owner_id: str, actor: Actor, now: datetime
+) -> Change:
     """Give a lead to another rep; the history keeps who had it before."""
     lead = _open_lead(session, lead_id, actor)
     previous = lead.owner_id
@@ -98,7 +144,13 @@ def snooze(session: Session, *, lead_id: int, until: date, actor: Actor, now: da
 
 
 def record_qualification(
-    session: Session, *, lead_id: int, answers: dict[str, Any], score: int, actor: Actor, now: datetime
+    session: Session,
+    *,
+    lead_id: int,
+    answers: dict[str, Any],
+    score: int,
+    actor: Actor,
+    now: datetime,
 ) -> Change:
     """Store the checklist answers and score on the lead."""
     lead = _open_lead(session, lead_id, actor)

@@ -68,7 +68,13 @@ def create_lead(session: Session, *, new: NewLead, created_by: str, now: datetim
     session.add(lead)
     session.flush()
     session.add(
-        StageChange(lead_id=lead.id, from_stage=None, to_stage=new.stage, changed_at=now, changed_by=created_by)
+        StageChange(
+            lead_id=lead.id,
+            from_stage=None,
+            to_stage=new.stage,
+            changed_at=now,
+            changed_by=created_by,
+        )
     )
     if new.owner_id != created_by:
         session.add(
@@ -92,7 +98,12 @@ def get_lead(session: Session, *, lead_id: int) -> LeadView:
 
 
 def resolve_ref(
-    session: Session, *, lead_id: int | None, text: str | None, viewer_id: str, viewer_is_manager: bool
+    session: Session,
+    *,
+    lead_id: int | None,
+    text: str | None,
+    viewer_id: str,
+    viewer_is_manager: bool,
 ) -> list[LeadView]:
     """The leads a reference names: one by id, or the viewer's open leads whose company contains the text."""
     if lead_id is not None:
@@ -119,14 +130,17 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def lock_lead_for_change(session: Session, *, lead_id: int, actor_id: str, actor_is_manager: bool) -> Lead:
+def lock_lead_for_change(
+    session: Session, *, lead_id: int, actor_id: str, actor_is_manager: bool
+) -> Lead:
     """Load a lead for writing, refusing anyone but its owner or a manager."""
     lead = session.get(Lead, lead_id, with_for_update=True)
     if lead is None:
         raise NotFound(f"There is no lead #{lead_id}.")
     if not may_change(owner_id=lead.owner_id, actor_id=actor_id, actor_is_manager=actor_is_manager):
         raise PermissionDenied(
-            f"Only <@{lead.owner_id}> (the owner) or a manager can change lead #{lead.id}."
+            f"Only <@{lead.owner_id}> (the owner) or a manager can change lead #{lead.id}.",
+            is_mrkdwn=True,
         )
     return lead
 

@@ -10,13 +10,25 @@ from sqlalchemy.orm import Session
 from bot.models import Rep
 from bot.services.records import RepView
 
-__all__ = ["RepView", "ensure_rep", "get_rep", "list_reps", "needs_profile_refresh", "update_profile"]
+__all__ = [
+    "RepView",
+    "ensure_rep",
+    "get_rep",
+    "list_reps",
+    "needs_profile_refresh",
+    "update_profile",
+]
 
 PROFILE_MAX_AGE = timedelta(days=1)
 
 
 def ensure_rep(
-    session: Session, *, user_id: str, now: datetime, team_id: str | None = None, is_manager: bool = False
+    session: Session,
+    *,
+    user_id: str,
+    now: datetime,
+    team_id: str | None = None,
+    is_manager: bool = False,
 ) -> RepView:
     """Return the rep for a Slack user, creating the record on first contact."""
     rep = session.get(Rep, user_id)
@@ -34,7 +46,9 @@ def needs_profile_refresh(rep: RepView, *, now: datetime) -> bool:
     return rep.profile_refreshed_at is None or now - rep.profile_refreshed_at > PROFILE_MAX_AGE
 
 
-def update_profile(session: Session, *, user_id: str, name: str, tz: str | None, now: datetime) -> RepView:
+def update_profile(
+    session: Session, *, user_id: str, name: str, tz: str | None, now: datetime
+) -> RepView:
     """Store the name and IANA timezone Slack reported for a user."""
     rep = session.get(Rep, user_id)
     if rep is None:

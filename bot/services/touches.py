@@ -31,10 +31,13 @@ def log_touch(
         raise NotFound(f"There is no lead #{lead_id}.")
     if lead.owner_id != author_id and not author_is_manager:
         raise PermissionDenied(
-            f"Lead #{lead.id} belongs to <@{lead.owner_id}>; only the owner or a manager can log touches on it."
+            f"Lead #{lead.id} belongs to <@{lead.owner_id}>; only the owner or a manager can log touches on it.",
+            is_mrkdwn=True,
         )
     if lead.status != OPEN:
-        raise PermissionDenied(f"Lead #{lead.id} is {lead.status}; reopen it before logging touches.")
+        raise PermissionDenied(
+            f"Lead #{lead.id} is {lead.status}; reopen it before logging touches."
+        )
     when = occurred_at or now
     touch = Touchpoint(
         lead_id=lead.id,

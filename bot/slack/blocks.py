@@ -28,7 +28,9 @@ def lead_actions(lead: LeadView, *, block_id: str | None = None) -> ActionsBlock
     return ActionsBlock(
         block_id=block_id or f"lead_actions_{lead.id}",
         elements=[
-            ButtonElement(text="Log touch", action_id=Action.LOG_TOUCH, value=value, style="primary"),
+            ButtonElement(
+                text="Log touch", action_id=Action.LOG_TOUCH, value=value, style="primary"
+            ),
             ButtonElement(text="Open", action_id=Action.OPEN_LEAD, value=value),
         ],
     )
@@ -52,6 +54,8 @@ def build_touch_logged_blocks(touch: TouchView, lead: LeadView, *, today: date) 
     return _to_dicts(
         [
             SectionBlock(block_id=f"touch_{touch.id}", text=MarkdownTextObject(text=text)),
-            ContextBlock(elements=[MarkdownTextObject(text=f"Lead #{lead.id} · {lead.touch_count} touches")]),
+            ContextBlock(
+                elements=[MarkdownTextObject(text=f"Lead #{lead.id} · {lead.touch_count} touches")]
+            ),
         ]
     )

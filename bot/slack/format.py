@@ -57,4 +57,6 @@ def day(value: date | None, *, today: date | None = None) -> str:
             return "tomorrow"
         if delta == -1:
             return "yesterday"
-    return f"{value:%a} {value.day} {value:%b}" + ("" if today and value.year == today.year else f" {value.year}")
+    return f"{value:%a} {value.day} {value:%b}" + (
+        "" if today and value.year == today.year else f" {value.year}"
+    )

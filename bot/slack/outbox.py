@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.clock import utc
 from bot.models import Notification
 
 PRIORITY_ALERT = 1
@@ -57,14 +58,228 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        statement = pg_insert(Notification).values(**values).on_conflict_do_nothing(
-            index_elements=["idempotency_key"]
+        statement = (
+            pg_insert(Notification)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
         )
     elif dialect == "sqlite":
-        statement = sqlite_insert(Notification).values(**values).on_conflict_do_nothing(
-            index_elements=["idempotency_key"]
+        statement = (
+            sqlite_insert(Notification)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
         )
     else:
         statement = insert(Notification).values(**values)
     result = session.execute(statement)
     return bool(result.rowcount)
+
+
+# Delivery states of a notification row.
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+
+_N = Notification
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A notification leased to one sender, with what it needs to post or reconcile it."""
+
+    id: int
+    key: str
+    kind: str
+    recipient: str
+    payload: dict[str, Any]
+    attempts: int
+    attempted_at: datetime | None
+    slack_channel: str | None
+
+
+@dataclass(frozen=True)
+class FailedNotification:
+    """A notification given up on, and Slack's reason."""
+
+    id: int
+    kind: str
+    recipient: str
+    error: str | None
+
+
+def claim_due(
+    session: Session, *, owner: str, now: datetime, lease_until: datetime, limit: int
+) -> list[Claimed]:
+    """Lease up to `limit` due rows to `owner`: pending ones whose time has come, or sending ones whose lease ran out."""
+    due = or_(
+        and_(_N.status == PENDING, _N.not_before <= now),
+        and_(_N.status == SENDING, _N.lease_until < now),
+    )
+    query = (
+        select(
+            _N.id,
+            _N.idempotency_key,
+            _N.kind,
+            _N.recipient,
+            _N.payload,
+            _N.attempts,
+            _N.attempted_at,
+            _N.slack_channel,
+        )
+        .where(due)
+        .order_by(_N.priority, _N.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Concurrent senders each take different rows instead of queueing on the same locks.
+        query = query.with_for_update(skip_locked=True)
+    rows = [Claimed(*row) for row in session.execute(query).all()]
+    if rows:
+        session.execute(
+            update(_N)
+            .where(_N.id.in_([row.id for row in rows]))
+            .values(status=SENDING, lease_owner=owner, lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+    return rows
+
+
+def _owned(notification_id: int, owner: str) -> ColumnElement[bool]:
+    return and_(_N.id == notification_id, _N.lease_owner == owner, _N.status == SENDING)
+
+
+def _change(session: Session, condition: ColumnElement[bool], **values: Any) -> bool:
+    statement = (
+        update(_N).where(condition).values(**values).execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(statement).rowcount)
+
+
+def start_attempt(
+    session: Session, *, notification_id: int, owner: str, now: datetime, lease_until: datetime
+) -> bool:
+    """Note that a post is about to start and renew the lease; False when the lease went to another sender."""
+    return _change(
+        session, _owned(notification_id, owner), attempted_at=now, lease_until=lease_until
+    )
+
+
+def mark_sent(
+    session: Session, *, notification_id: int, channel: str, ts: str, now: datetime
+) -> bool:
+    """Record Slack's proof of delivery; whoever holds the lease, a delivered message is never sent again."""
+    return _change(
+        session,
+        and_(_N.id == notification_id, _N.status != SENT),
+        status=SENT,
+        slack_channel=channel,
+        slack_ts=ts,
+        sent_at=now,
+        lease_owner=None,
+        lease_until=None,
+        attempted_at=None,
+        last_error=None,
+    )
+
+
+def mark_retry(
+    session: Session,
+    *,
+    notification_id: int,
+    owner: str,
+    not_before: datetime,
+    error: str,
+    channel: str | None = None,
+) -> bool:
+    """Count a failed attempt and put the row back to wait until `not_before`."""
+    values: dict[str, Any] = {
+        "status": PENDING,
+        "attempts": _N.attempts + 1,
+        "not_before": not_before,
+        "lease_owner": None,
+        "lease_until": None,
+        "last_error": error[:500],
+    }
+    if channel:
+        values["slack_channel"] = channel
+    return _change(session, _owned(notification_id, owner), **values)
+
+
+def mark_deferred(
+    session: Session, *, notification_id: int, owner: str, not_before: datetime, posted: bool
+) -> bool:
+    """Put the row back until `not_before` without counting an attempt (Slack asked us to wait).
+
+    `posted` says the refused call was the post itself, so nothing of it reached Slack.
+    """
+    values: dict[str, Any] = {
+        "status": PENDING,
+        "not_before": not_before,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if posted:
+        values["attempted_at"] = None
+    return _change(session, _owned(notification_id, owner), **values)
+
+
+def mark_failed(
+    session: Session, *, notification_id: int, owner: str, error: str, channel: str | None = None
+) -> bool:
+    """Give up on the row for good with Slack's reason."""
+    values: dict[str, Any] = {
+        "status": FAILED,
+        "attempts": _N.attempts + 1,
+        "lease_owner": None,
+        "lease_until": None,
+        "last_error": error[:500],
+    }
+    if channel:
+        values["slack_channel"] = channel
+    return _change(session, _owned(notification_id, owner), **values)
+
+
+def release(session: Session, *, notification_ids: list[int], owner: str) -> int:
+    """Hand back leased rows that were not tried, so any sender may take them at once."""
+    if not notification_ids:
+        return 0
+    condition = and_(_N.id.in_(notification_ids), _N.lease_owner == owner, _N.status == SENDING)
+    statement = (
+        update(_N)
+        .where(condition)
+        .values(status=PENDING, lease_owner=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(statement).rowcount or 0)
+
+
+def pending_count(session: Session, *, since: datetime | None = None) -> int:
+    """Rows not yet sent or failed, optionally only those created at or after `since`."""
+    query = select(func.count()).select_from(_N).where(_N.status.in_((PENDING, SENDING)))
+    if since is not None:
+        query = query.where(_N.created_at >= since)
+    return int(session.execute(query).scalar_one())
+
+
+def failed_since(session: Session, since: datetime) -> list[FailedNotification]:
+    """Rows created at or after `since` that were given up on, oldest first."""
+    query = (
+        select(_N.id, _N.kind, _N.recipient, _N.last_error)
+        .where(_N.status == FAILED, _N.created_at >= since)
+        .order_by(_N.id)
+    )
+    return [FailedNotification(*row) for row in session.execute(query).all()]
+
+
+def next_due(session: Session, *, since: datetime | None = None) -> datetime | None:
+    """The earliest moment a row will become claimable: a pending row's time or a lease's end."""
+    times = [
+        select(func.min(_N.not_before)).where(_N.status == PENDING),
+        select(func.min(_N.lease_until)).where(_N.status == SENDING),
+    ]
+    if since is not None:
+        times = [query.where(_N.created_at >= since) for query in times]
+    found = [session.execute(query).scalar_one_or_none() for query in times]
+    present = [utc(value) for value in found if value is not None]
+    return min(present) if present else None

@@ -70,7 +70,9 @@ def _listening_socket() -> socket.socket:
 
 
 @contextmanager
-def running_app(engine: Engine, db_url: str, clock: support.TestClock, **env: str) -> Iterator[Live]:
+def running_app(
+    engine: Engine, db_url: str, clock: support.TestClock, **env: str
+) -> Iterator[Live]:
     """Start the fake Slack, then pipebot's HTTP server on an ephemeral port, and stop both after."""
     with FakeSlack(rate_limits=False) as slack:
         for user_id, name, tz in (
@@ -83,7 +85,11 @@ def running_app(engine: Engine, db_url: str, clock: support.TestClock, **env: st
         deps = support.make_deps(engine, config, clock)
         executor = ListenerExecutor()
         metrics = Metrics()
-        server = make_server(create_http_app(deps, create_app(deps, executor=executor), metrics), host="127.0.0.1", port=0)
+        server = make_server(
+            create_http_app(deps, create_app(deps, executor=executor), metrics),
+            host="127.0.0.1",
+            port=0,
+        )
         sock = _listening_socket()
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()

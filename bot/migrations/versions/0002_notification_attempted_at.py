@@ -12,17 +12,19 @@ from alembic import op
 
 import bot.models
 
-revision: str = '0002'
-down_revision: str | None = '0001'
+revision: str = "0002"
+down_revision: str | None = "0001"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('attempted_at', bot.models.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("attempted_at", bot.models.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.drop_column('attempted_at')
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_column("attempted_at")

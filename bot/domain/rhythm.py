@@ -1,0 +1,158 @@
+"""The facts the daily rhythm works from: a lead's clocks, its stage's rules, money totals. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+from bot.domain.leads import weighted
+
+
+class StageRules(Protocol):
+    """What a pipeline stage tells the rhythm: its name, win probability and clocks."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def probability(self) -> Decimal: ...
+    @property
+    def stale_days(self) -> int: ...
+    @property
+    def stuck_days(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class LeadFacts:
+    """An open lead's identity and clocks, as the jobs read them."""
+
+    id: int
+    company: str
+    contact: str | None
+    owner_id: str
+    stage: str
+    value: Decimal | None
+    currency: str
+    created_at: datetime
+    stage_changed_at: datetime
+    last_touch_at: datetime | None
+    first_touch_at: datetime | None
+    next_follow_up: date | None
+    snoozed_until: date | None
+    touch_count: int
+
+    @property
+    def awaiting_first_touch(self) -> bool:
+        return self.first_touch_at is None and self.touch_count == 0
+
+    def is_snoozed(self, today: date) -> bool:
+        """Snoozed until a date means hidden before that date and back on it."""
+        return self.snoozed_until is not None and self.snoozed_until > today
+
+    def no_touch_since(self) -> datetime:
+        """When the no-touch clock started: the last touch, else the lead's creation."""
+        return self.last_touch_at or self.created_at
+
+    def acted_on_since(self, moment: datetime) -> bool:
+        """True when the lead was touched or moved after `moment`."""
+        touched = self.last_touch_at is not None and self.last_touch_at > moment
+        return touched or self.stage_changed_at > moment
+
+
+def whole_days(start: datetime, now: datetime) -> int:
+    """Full days elapsed, never negative."""
+    return max(0, (now - start) // timedelta(days=1))
+
+
+def stage_order(stages: Iterable[StageRules]) -> dict[str, int]:
+    return {stage.key: index for index, stage in enumerate(stages)}
+
+
+def late_stage_keys(stages: tuple[StageRules, ...], *, count: int = 2) -> frozenset[str]:
+    """The last `count` stages: deals there are close to closing."""
+    return frozenset(stage.key for stage in stages[-count:])
+
+
+@dataclass(frozen=True)
+class Money:
+    """Amounts by currency, because a team can sell in more than one."""
+
+    amounts: tuple[tuple[str, Decimal], ...] = ()
+
+    @classmethod
+    def total(cls, pairs: Iterable[tuple[str, Decimal]]) -> Money:
+        sums: dict[str, Decimal] = {}
+        for currency, amount in pairs:
+            sums[currency] = sums.get(currency, Decimal(0)) + amount
+        return cls(tuple(sorted(sums.items(), key=lambda item: (-item[1], item[0]))))
+
+    def __add__(self, other: Money) -> Money:
+        return Money.total([*self.amounts, *other.amounts])
+
+
+@dataclass(frozen=True)
+class StageTotals:
+    """One stage's row in a pipeline snapshot."""
+
+    key: str
+    name: str
+    count: int
+    value: Money
+    weighted: Money
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Open leads by stage with count, value and weighted value, in pipeline order."""
+
+    rows: tuple[StageTotals, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(row.count for row in self.rows)
+
+    @property
+    def value(self) -> Money:
+        return sum((row.value for row in self.rows), Money())
+
+    @property
+    def weighted(self) -> Money:
+        return sum((row.weighted for row in self.rows), Money())
+
+
+def take_snapshot(leads: Iterable[LeadFacts], *, stages: tuple[StageRules, ...]) -> Snapshot:
+    """Count, value and weighted value per stage; leads in a stage no longer configured count in the first."""
+    by_key = {stage.key: stage for stage in stages}
+    grouped: dict[str, list[LeadFacts]] = {stage.key: [] for stage in stages}
+    for lead in leads:
+        grouped[lead.stage if lead.stage in by_key else stages[0].key].append(lead)
+    rows = []
+    for stage in stages:
+        members = grouped[stage.key]
+        if not members:
+            continue
+        rows.append(
+            StageTotals(
+                key=stage.key,
+                name=stage.name,
+                count=len(members),
+                value=Money.total(
+                    (lead.currency, lead.value) for lead in members if lead.value is not None
+                ),
+                weighted=Money.total(
+                    (lead.currency, weighted(lead.value, stage.probability))
+                    for lead in members
+                    if lead.value is not None
+                ),
+            )
+        )
+    return Snapshot(tuple(rows))
+
+
+def rules_for(stages: tuple[StageRules, ...], key: str) -> StageRules:
+    """The rules of stage `key`; a stage removed from config gets the first stage's clocks."""
+    return next((stage for stage in stages if stage.key == key), stages[0])

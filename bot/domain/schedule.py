@@ -1,0 +1,134 @@
+"""When a rep-local job is due: local dates, DST-safe instants and working hours. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FRIDAY = 4
+_CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_SEARCH_DAYS = 8
+
+
+def zone_for(name: str | None, *, fallback: ZoneInfo) -> ZoneInfo:
+    """The rep's IANA zone; the team zone when Slack gave none or one this system does not know."""
+    if not name:
+        return fallback
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
+
+
+def parse_clock(text: str | None, *, fallback: time) -> time:
+    """A stored `HH:MM`, or the fallback when it is missing or malformed."""
+    match = _CLOCK.fullmatch((text or "").strip())
+    if not match:
+        return fallback
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_working_days(text: str | None, *, fallback: frozenset[int]) -> frozenset[int]:
+    """Weekday numbers (Mon=0) from a stored `mon,tue,…`; the fallback when empty or unreadable."""
+    words = [word[:3] for word in re.split(r"[\s,;]+", (text or "").strip().lower()) if word]
+    if not words or any(word not in WEEKDAY_NAMES for word in words):
+        return fallback
+    return frozenset(WEEKDAY_NAMES.index(word) for word in words)
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of wall-clock `at` on `day` in `zone`.
+
+    A wall time skipped by spring-forward maps to the same time after the jump (02:30 becomes
+    03:30); a repeated one on fall-back maps to its first occurrence. Either way exactly one
+    instant, so a daily job fires once.
+    """
+    # fold=0 gives both behaviours under PEP 495: the pre-transition offset is used.
+    return datetime.combine(day, at).replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def due_local_date(
+    now: datetime,
+    *,
+    zone: ZoneInfo,
+    at: time,
+    working_days: Collection[int],
+    until: time | None = None,
+) -> date | None:
+    """The local date a daily job is due for at `now`, or None outside its window.
+
+    The window opens at `at` local time on a working day and stays open until `until` (end of
+    the local day when None), so a late start still serves that day; callers deduplicate by
+    the returned date.
+    """
+    local_day = now.astimezone(zone).date()
+    if local_day.weekday() not in working_days:
+        return None
+    start = local_instant(local_day, at, zone)
+    if until is None:
+        end = local_instant(local_day + timedelta(days=1), time(0), zone)
+    else:
+        nominal = datetime.combine(local_day, until) - datetime.combine(local_day, at)
+        # A window that starts in a DST gap is moved forward whole, so it never comes out empty.
+        end = max(local_instant(local_day, until, zone), start + nominal)
+    return local_day if start <= now < end else None
+
+
+def next_due_instant(
+    after: datetime, *, zone: ZoneInfo, at: time, working_days: Collection[int]
+) -> datetime:
+    """The first UTC instant strictly after `after` when a daily job at local `at` opens."""
+    if not working_days:
+        raise ValueError("needs at least one working day")
+    day = after.astimezone(zone).date() - timedelta(days=1)
+    for offset in range(_SEARCH_DAYS + 1):
+        candidate_day = day + timedelta(days=offset)
+        if candidate_day.weekday() not in working_days:
+            continue
+        candidate = local_instant(candidate_day, at, zone)
+        if candidate > after:
+            return candidate
+    raise AssertionError("a working day always occurs within a week")
+
+
+def working_hours_between(
+    start: datetime,
+    end: datetime,
+    *,
+    zone: ZoneInfo,
+    working_days: Collection[int],
+    work_start: time,
+    work_end: time,
+) -> timedelta:
+    """Working time elapsed from `start` to `end`, counting only working hours on working days in `zone`."""
+    if end <= start:
+        return timedelta(0)
+    total = timedelta(0)
+    day = start.astimezone(zone).date()
+    last = end.astimezone(zone).date()
+    while day <= last:
+        if day.weekday() in working_days:
+            opens = max(local_instant(day, work_start, zone), start)
+            closes = min(local_instant(day, work_end, zone), end)
+            if closes > opens:
+                total += closes - opens
+        day += timedelta(days=1)
+    return total
+
+
+def is_working_time(
+    now: datetime,
+    *,
+    zone: ZoneInfo,
+    working_days: Collection[int],
+    work_start: time,
+    work_end: time,
+) -> bool:
+    """True when `now` falls inside working hours on a working day in `zone`."""
+    day = now.astimezone(zone).date()
+    if day.weekday() not in working_days:
+        return False
+    return local_instant(day, work_start, zone) <= now < local_instant(day, work_end, zone)

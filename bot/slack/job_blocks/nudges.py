@@ -1,0 +1,107 @@
+"""Stale-deal nudges and the two speed-to-lead messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+
+from bot.domain.rhythm import StageRules
+from bot.domain.speed import SpeedCheck
+from bot.domain.staleness import StaleFinding
+from bot.slack.ids import Action
+from bot.slack.job_blocks.common import (
+    MAX_BLOCKS,
+    JobMessage,
+    duration_label,
+    fallback_text,
+    fit_groups,
+    lead_row,
+    more_context,
+    render_lead_line,
+    section_text,
+    to_dicts,
+    work_buttons,
+)
+from bot.slack.render import render
+
+STALE_PREFIX = "stale"
+
+
+def build_stale_nudge_blocks(
+    findings: Sequence[StaleFinding], *, stages: Sequence[StageRules], now: datetime, today: date
+) -> JobMessage:
+    """The 10:00 DM: deals past their stale or stuck clock, each with the moves that clear it."""
+    intro = render(
+        "job_stale_intro.md.j2",
+        count=len(findings),
+        stale=sum(1 for finding in findings if finding.stale),
+        stuck=sum(1 for finding in findings if finding.stuck),
+    )
+    rows = [
+        lead_row(
+            STALE_PREFIX,
+            finding.lead.id,
+            render_lead_line(
+                finding.lead,
+                finding.stage,
+                reason="nudge",
+                now=now,
+                today=today,
+                stale=finding.stale,
+                stuck=finding.stuck,
+            ),
+            work_buttons(finding.lead.id, finding.lead.stage, stages),
+        )
+        for finding in findings
+    ]
+    fixed: list[Block] = [section_text(intro, block_id="intro")]
+    body, _shown, hidden = fit_groups([(None, rows)], budget=MAX_BLOCKS - len(fixed))
+    blocks = fixed + body + ([more_context(hidden)] if hidden else [])
+    return JobMessage(text=fallback_text(intro, rows, hidden=0), blocks=to_dicts(blocks))
+
+
+def build_speed_owner_blocks(check: SpeedCheck) -> JobMessage:
+    """The owner's DM at half the window: this new lead needs its first touch."""
+    lead = check.lead
+    text = render(
+        "job_speed_owner.md.j2",
+        lead=lead,
+        waited=duration_label(check.waited),
+        remaining=duration_label(max(check.window - check.waited, timedelta(0))),
+        window=duration_label(check.window),
+    )
+    value = str(lead.id)
+    buttons = ActionsBlock(
+        block_id=f"speed_actions_{lead.id}",
+        elements=[
+            ButtonElement(
+                text="Log first touch", action_id=Action.LOG_TOUCH, value=value, style="primary"
+            ),
+            ButtonElement(text="Open", action_id=Action.OPEN_LEAD, value=value),
+        ],
+    )
+    return JobMessage(
+        text=text, blocks=to_dicts([section_text(text, block_id=f"speed_lead_{lead.id}"), buttons])
+    )
+
+
+def build_speed_managers_blocks(check: SpeedCheck, *, now: datetime) -> JobMessage:
+    """The managers' channel post once the window has passed: lead, owner and how long it waited."""
+    lead = check.lead
+    text = render(
+        "job_speed_managers.md.j2",
+        lead=lead,
+        waited=duration_label(check.waited),
+        window=duration_label(check.window),
+        now=now,
+    )
+    buttons = ActionsBlock(
+        block_id=f"speed_breach_actions_{lead.id}",
+        elements=[ButtonElement(text="Open lead", action_id=Action.OPEN_LEAD, value=str(lead.id))],
+    )
+    return JobMessage(
+        text=text,
+        blocks=to_dicts([section_text(text, block_id=f"speed_breach_{lead.id}"), buttons]),
+    )

@@ -1,0 +1,119 @@
+"""The morning plan and the afternoon overdue DM."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
+
+from bot.domain.plan import MorningPlan, OverdueItem, Section
+from bot.domain.rhythm import StageRules
+from bot.slack.job_blocks.common import (
+    MAX_BLOCKS,
+    JobMessage,
+    LeadRow,
+    fallback_text,
+    fit_groups,
+    lead_ids_in,
+    lead_row,
+    more_context,
+    render_lead_line,
+    section_text,
+    snapshot_text,
+    to_dicts,
+    work_buttons,
+)
+from bot.slack.render import render
+
+PLAN_PREFIX = "plan"
+OVERDUE_PREFIX = "overdue"
+
+SECTION_TITLES = {
+    Section.OVERDUE: ("Overdue follow-ups", "overdue"),
+    Section.DUE_TODAY: ("Due today", "due today"),
+    Section.CLOSING: ("Close to closing", "close to closing"),
+    Section.GOING_STALE: ("Going stale", "going stale"),
+    Section.NEW: ("New leads awaiting a first touch", "new"),
+}
+
+
+def _plan_title(plan: MorningPlan) -> str:
+    return f"Your plan for {plan.day:%A} {plan.day.day} {plan.day:%B}"
+
+
+def build_morning_plan_blocks(
+    plan: MorningPlan, *, stages: Sequence[StageRules], now: datetime
+) -> JobMessage:
+    """The morning DM: what to work today, section by section, and the pipeline snapshot, in ≤ 50 blocks."""
+    counts = plan.counts()
+    parts = [
+        f"*{counts[section]}* {SECTION_TITLES[section][1]}"
+        for section in Section
+        if counts[section]
+    ]
+    intro = render("job_plan_intro.md.j2", clear=plan.is_clear, parts=parts)
+    groups: list[tuple[Block | None, list[LeadRow]]] = []
+    for section in Section:
+        rows = [
+            lead_row(
+                PLAN_PREFIX,
+                item.lead.id,
+                render_lead_line(
+                    item.lead, item.stage, reason=section.value, now=now, today=plan.day
+                ),
+                work_buttons(item.lead.id, item.lead.stage, stages),
+            )
+            for item in plan.in_section(section)
+        ]
+        if rows:
+            groups.append(
+                (
+                    section_text(
+                        f"*{SECTION_TITLES[section][0]}*", block_id=f"title_{section.value}"
+                    ),
+                    rows,
+                )
+            )
+    snapshot = snapshot_text(plan.snapshot)
+    fixed: list[Block] = [
+        HeaderBlock(text=_plan_title(plan)),
+        section_text(intro, block_id="intro"),
+    ]
+    tail: list[Block] = [DividerBlock(), section_text(snapshot, block_id="snapshot")]
+    body, _shown, hidden = fit_groups(groups, budget=MAX_BLOCKS - len(fixed) - len(tail))
+    blocks = fixed + body + ([more_context(hidden)] if hidden else []) + tail
+    all_rows = [row for _title, rows in groups for row in rows]
+    text = fallback_text(f"*{_plan_title(plan)}*\n{intro}", all_rows, hidden=0, footer=snapshot)
+    return JobMessage(text=text, blocks=to_dicts(blocks))
+
+
+def plan_lead_ids(payload: dict[str, Any]) -> frozenset[int]:
+    """The leads a recorded morning plan showed (those hidden behind "and N more" were not shown)."""
+    return lead_ids_in(payload, prefix=PLAN_PREFIX)
+
+
+def build_overdue_blocks(
+    items: Sequence[OverdueItem], *, stages: Sequence[StageRules], now: datetime, today: date
+) -> JobMessage:
+    """The 14:00 DM: overdue follow-ups the plan did not show or nobody acted on since."""
+    in_plan = sum(1 for item in items if item.in_plan)
+    intro = render(
+        "job_overdue_intro.md.j2", count=len(items), in_plan=in_plan, fresh=len(items) - in_plan
+    )
+    rows = [
+        lead_row(
+            OVERDUE_PREFIX,
+            item.lead.id,
+            render_lead_line(
+                item.lead, item.stage, reason="overdue", now=now, today=today, in_plan=item.in_plan
+            ),
+            work_buttons(item.lead.id, item.lead.stage, stages),
+        )
+        for item in items
+    ]
+    fixed: list[Block] = [section_text(intro, block_id="intro")]
+    body, _shown, hidden = fit_groups([(None, rows)], budget=MAX_BLOCKS - len(fixed))
+    blocks = fixed + body + ([more_context(hidden)] if hidden else [])
+    return JobMessage(text=fallback_text(intro, rows, hidden=0), blocks=to_dicts(blocks))

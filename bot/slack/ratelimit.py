@@ -1,0 +1,75 @@
+"""Pacing for outbound posts: a workspace token bucket, one post per channel per second, and a global pause."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+
+CHANNEL_INTERVAL_SECONDS = 1.0
+_PRUNE_AT = 10_000
+
+
+class Pacer:
+    """Decides when the next post may go; it never sleeps itself, callers wait the delay it returns.
+
+    One Pacer serves one sender process. With several replicas each paces alone, so the workspace
+    budget is per process: set it to the workspace budget divided by the number of replicas.
+    """
+
+    def __init__(
+        self,
+        *,
+        per_minute: int,
+        clock: Clock,
+        burst: int | None = None,
+        channel_interval: float = CHANNEL_INTERVAL_SECONDS,
+    ) -> None:
+        if per_minute < 1:
+            raise ValueError("per_minute must be at least 1")
+        self.rate = per_minute / 60.0
+        self.capacity = float(burst if burst is not None else max(1, min(20, per_minute // 30)))
+        self.channel_interval = channel_interval
+        self._clock = clock
+        self._tokens = self.capacity
+        self._refilled = self._now()
+        self._paused_until = 0.0
+        self._channel_free: dict[str, float] = {}
+
+    def _now(self) -> float:
+        return self._clock.now().timestamp()
+
+    def _refill(self, now: float) -> None:
+        elapsed = max(0.0, now - self._refilled)
+        self._tokens = min(self.capacity, self._tokens + elapsed * self.rate)
+        self._refilled = max(self._refilled, now)
+
+    def shared_delay(self) -> float:
+        """Seconds until any post may go: the global pause and the workspace budget."""
+        now = self._now()
+        self._refill(now)
+        budget_wait = 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
+        return max(self._paused_until - now, budget_wait, 0.0)
+
+    def channel_delay(self, channel: str) -> float:
+        """Seconds until a post to this channel respects the per-channel limit."""
+        return max(0.0, self._channel_free.get(channel, 0.0) - self._now())
+
+    def delay(self, channel: str) -> float:
+        """Seconds until a post to this channel may go (0 means now)."""
+        return max(self.shared_delay(), self.channel_delay(channel))
+
+    def take(self, channel: str) -> None:
+        """Spend one post on the workspace budget and on this channel."""
+        now = self._now()
+        self._refill(now)
+        self._tokens -= 1
+        self._channel_free[channel] = now + self.channel_interval
+        if len(self._channel_free) > _PRUNE_AT:
+            self._channel_free = {c: t for c, t in self._channel_free.items() if t > now}
+
+    def pause(self, seconds: float) -> None:
+        """Stop every post for `seconds` (Slack's Retry-After applies to the whole app)."""
+        self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    def paused_for(self) -> float:
+        """Seconds left in the global pause."""
+        return max(0.0, self._paused_until - self._now())

@@ -1,0 +1,372 @@
+"""The delivery loop behind `bot.slack.sender`: claim, reconcile, post and record, one short transaction at a time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.metrics import Metrics
+from bot.slack import outbox
+from bot.slack.failures import Action, Failure, classify
+from bot.slack.outbox import Claimed, FailedNotification
+from bot.slack.ratelimit import Pacer
+from bot.slack.reconcile import Inconclusive, conversation_for, find_posted, message_metadata
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], object]
+_MESSAGE_FIELDS = ("text", "blocks", "attachments", "unfurl_links", "unfurl_media")
+_IDLE_SLEEP_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class SenderOptions:
+    """Tuning for one sender; the defaults suit Slack's published limits."""
+
+    lease_seconds: float = 60.0
+    http_timeout: int = 10
+    batch_size: int = 50
+    max_attempts: int = 8
+    backoff_cap_seconds: float = 900.0
+    poll_seconds: float = 2.0
+
+    def __post_init__(self) -> None:
+        # A post must finish (or be abandoned by the client) well before its lease can pass on.
+        if self.http_timeout >= self.lease_seconds:
+            raise ValueError("http_timeout must be shorter than lease_seconds")
+
+    def backoff(self, attempts: int) -> timedelta:
+        """The wait before attempt number `attempts + 1`."""
+        return timedelta(seconds=min(self.backoff_cap_seconds, 2.0**attempts))
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one run did: rows sent, given up, retried later, deferred by a 429, found already in Slack, lost to another sender."""
+
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    deferred: int = 0
+    reconciled: int = 0
+    lost: int = 0
+    halted: str | None = None
+
+    def __add__(self, other: DeliveryReport) -> DeliveryReport:
+        counts = {
+            f.name: getattr(self, f.name) + getattr(other, f.name)
+            for f in fields(self)
+            if f.name != "halted"
+        }
+        return DeliveryReport(**counts, halted=self.halted or other.halted)
+
+    @property
+    def handled(self) -> int:
+        """Rows this run settled or put back."""
+        return self.sent + self.failed + self.retried + self.deferred + self.reconciled + self.lost
+
+
+@dataclass(frozen=True)
+class SettleReport:
+    """The end of `deliver_until_settled`: what was done, what is still open, what failed."""
+
+    delivery: DeliveryReport
+    pending: int
+    failed: tuple[FailedNotification, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        """Everything settled as sent: nothing pending, nothing failed, the sender not halted."""
+        return (
+            self.pending == 0
+            and not self.failed
+            and not self.delivery.failed
+            and not self.delivery.halted
+        )
+
+
+def sending_client(slack: WebClient, options: SenderOptions) -> WebClient:
+    """A copy of the app's client that never retries by itself: a blind retry of a post Slack may have accepted is a duplicate."""
+    return WebClient(
+        token=slack.token,
+        base_url=slack.base_url,
+        timeout=options.http_timeout,
+        ssl=slack.ssl,
+        proxy=slack.proxy,
+        headers={k: v for k, v in slack.headers.items() if k != "User-Agent"},
+        team_id=slack.default_params.get("team_id"),
+        retry_handlers=[],
+    )
+
+
+def make_pacer(deps: Deps) -> Pacer:
+    """A pacer on the configured workspace budget and the deps clock."""
+    return Pacer(per_minute=deps.config.settings.pipebot_send_budget_per_minute, clock=deps.clock)
+
+
+class SendLoop:
+    """One run of the delivery loop; holds the counts and the state shared by its steps."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        *,
+        owner: str,
+        sleep: Sleep,
+        metrics: Metrics | None,
+        options: SenderOptions,
+        pacer: Pacer | None,
+        should_stop: Callable[[], bool],
+    ) -> None:
+        if deps.slack is None:
+            raise RuntimeError(
+                "cannot deliver notifications without a Slack client (SLACK_BOT_TOKEN)"
+            )
+        if not owner or len(owner) > 64:
+            raise ValueError("owner must be 1 to 64 characters and unique per running sender")
+        self.deps = deps
+        self.owner = owner
+        self.sleep = sleep
+        self.metrics = metrics
+        self.options = options
+        self.pacer = pacer or make_pacer(deps)
+        self.should_stop = should_stop
+        self.client = sending_client(deps.slack, options)
+        self.counts: dict[str, int] = {}
+        self.halted: str | None = None
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(
+        self, *, until: datetime | None, max_messages: int | None, wait_when_idle: bool
+    ) -> DeliveryReport:
+        """Claim and send batches until nothing is due (or `until`, `max_messages`, a halt or a stop)."""
+        while not self._finished(until, max_messages):
+            if self.pacer.paused_for() > 0:
+                if not self._wait(self.pacer.paused_for(), until):
+                    break
+                continue
+            batch = self._claim(self._batch_limit(max_messages))
+            if batch:
+                self._send_batch(batch, until)
+            elif not (wait_when_idle and self._wait(self._idle_delay(), until)):
+                break
+        return self.report()
+
+    def report(self) -> DeliveryReport:
+        """The counts so far."""
+        return DeliveryReport(**self.counts, halted=self.halted)
+
+    def _finished(self, until: datetime | None, max_messages: int | None) -> bool:
+        if self.halted or self.should_stop():
+            return True
+        if until is not None and self.deps.clock.now() >= until:
+            return True
+        return max_messages is not None and self.report().handled >= max_messages
+
+    def _batch_limit(self, max_messages: int | None) -> int:
+        # Claim no more than can be paced out within half a lease, so leases rarely lapse in the queue.
+        paceable = int(self.pacer.rate * self.options.lease_seconds / 2)
+        limit = max(1, min(self.options.batch_size, paceable))
+        if max_messages is not None:
+            limit = min(limit, max(1, max_messages - self.report().handled))
+        return limit
+
+    def _idle_delay(self) -> float:
+        with self.deps.session_factory() as session:
+            due = outbox.next_due(session)
+        wait = self.options.poll_seconds
+        if due is not None:
+            wait = min(wait, (due - self.deps.clock.now()).total_seconds())
+        return max(wait, _IDLE_SLEEP_SECONDS)
+
+    def _wait(self, seconds: float, until: datetime | None) -> bool:
+        """Sleep `seconds`, but not past `until`; False when `until` or a stop cuts the wait short."""
+        if until is not None:
+            left = (until - self.deps.clock.now()).total_seconds()
+            if left <= seconds:
+                if left > 0:
+                    self.sleep(left)
+                return False
+        self.sleep(seconds)
+        return not self.should_stop()
+
+    # -- one batch --------------------------------------------------------------------------
+
+    def _claim(self, limit: int) -> list[Claimed]:
+        now = self.deps.clock.now()
+        with self.deps.session_factory.begin() as session:
+            return outbox.claim_due(
+                session, owner=self.owner, now=now, lease_until=self._lease_end(now), limit=limit
+            )
+
+    def _lease_end(self, now: datetime) -> datetime:
+        return now + timedelta(seconds=self.options.lease_seconds)
+
+    def _send_batch(self, batch: list[Claimed], until: datetime | None) -> None:
+        """Send the batch in priority order, letting a later row go first while an earlier one's channel is busy."""
+        waiting = list(batch)
+        try:
+            while waiting and not self.halted and not self.should_stop():
+                row = self._next_ready(waiting, until)
+                if row is None:
+                    break
+                waiting.remove(row)
+                self._deliver_row(row)
+                if self.pacer.paused_for() > 0:
+                    break
+        finally:
+            if waiting:
+                self._release([row.id for row in waiting])
+
+    def _next_ready(self, waiting: list[Claimed], until: datetime | None) -> Claimed | None:
+        """The first row whose channel may be posted to now, after waiting as needed; None when time is up."""
+        while True:
+            delay = self.pacer.shared_delay()
+            if delay <= 0:
+                ready = next(
+                    (row for row in waiting if self.pacer.channel_delay(row.recipient) <= 0), None
+                )
+                if ready is not None:
+                    return ready
+                delay = min(self.pacer.channel_delay(row.recipient) for row in waiting)
+            if not self._wait(delay, until):
+                return None
+
+    # -- one row ----------------------------------------------------------------------------
+
+    def _deliver_row(self, row: Claimed) -> None:
+        """Reconcile if needed, post, and record the outcome; never raises for a Slack failure."""
+        posting = False
+        channel = row.slack_channel
+        try:
+            if row.attempted_at is not None:
+                channel = conversation_for(self.client, row.recipient, row.slack_channel)
+                ts = find_posted(
+                    self.client,
+                    channel=channel,
+                    notification_id=row.id,
+                    key=row.key,
+                    since=row.attempted_at,
+                )
+                if ts is not None:
+                    self._record_sent(row, channel, ts, "reconciled")
+                    return
+            if not self._start_attempt(row):
+                self._count("lost")
+                return
+            posting = True
+            self.pacer.take(row.recipient)
+            response = self.client.chat_postMessage(**self._post_arguments(row))
+            self._record_sent(row, str(response["channel"]), str(response["ts"]), "sent")
+        except Inconclusive:
+            self._record_failure(
+                row, Failure(Action.GIVE_UP, "reconcile_inconclusive"), posting, channel
+            )
+        except Exception as error:  # one row's failure never stops the batch
+            self._record_failure(row, classify(error), posting, channel)
+
+    def _post_arguments(self, row: Claimed) -> dict[str, Any]:
+        arguments = {name: row.payload[name] for name in _MESSAGE_FIELDS if name in row.payload}
+        arguments["channel"] = row.recipient
+        arguments["metadata"] = message_metadata(row.id, row.key)
+        return arguments
+
+    def _start_attempt(self, row: Claimed) -> bool:
+        now = self.deps.clock.now()
+        with self.deps.session_factory.begin() as session:
+            return outbox.start_attempt(
+                session,
+                notification_id=row.id,
+                owner=self.owner,
+                now=now,
+                lease_until=self._lease_end(now),
+            )
+
+    def _record_sent(self, row: Claimed, channel: str, ts: str, outcome: str) -> None:
+        with self.deps.session_factory.begin() as session:
+            changed = outbox.mark_sent(
+                session, notification_id=row.id, channel=channel, ts=ts, now=self.deps.clock.now()
+            )
+        if not changed:
+            log.warning("notification %s was already recorded as sent by another sender", row.id)
+        self._count(outcome)
+
+    def _record_failure(
+        self, row: Claimed, failure: Failure, posting: bool, channel: str | None
+    ) -> None:
+        """Store what a failure means for the row and count it; a lost lease leaves the row to its new owner."""
+        now = self.deps.clock.now()
+        if failure.action is Action.WAIT:
+            self.pacer.pause(failure.retry_after)
+            log.info(
+                "notification %s deferred: Slack asked to wait %ss", row.id, failure.retry_after
+            )
+            self._store(
+                outbox.mark_deferred,
+                row,
+                "deferred",
+                not_before=now + timedelta(seconds=failure.retry_after),
+                posted=posting,
+            )
+        elif failure.action is Action.HALT:
+            self.halted = failure.reason
+            log.error("sending stopped: Slack refused the token (%s)", failure.reason)
+            self._release([row.id])
+        elif failure.action is Action.GIVE_UP or row.attempts + 1 >= self.options.max_attempts:
+            log.warning("notification %s failed: %s", row.id, failure.reason)
+            self._store(outbox.mark_failed, row, "failed", error=failure.reason, channel=channel)
+        else:
+            log.info("notification %s will be retried: %s", row.id, failure.reason)
+            not_before = now + self.options.backoff(row.attempts + 1)
+            self._store(
+                outbox.mark_retry,
+                row,
+                "retried",
+                not_before=not_before,
+                error=failure.reason,
+                channel=channel,
+            )
+
+    def _store(
+        self, change: Callable[..., bool], row: Claimed, outcome: str, **values: Any
+    ) -> None:
+        with self.deps.session_factory.begin() as session:
+            owned = change(session, notification_id=row.id, owner=self.owner, **values)
+        self._count(outcome if owned else "lost")
+
+    def _release(self, notification_ids: list[int]) -> None:
+        with self.deps.session_factory.begin() as session:
+            outbox.release(session, notification_ids=notification_ids, owner=self.owner)
+
+    def _count(self, outcome: str) -> None:
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        if self.metrics is not None:
+            self.metrics.notifications.labels(outcome=outcome).inc()
+
+    # -- settling ----------------------------------------------------------------------------
+
+    def settle(self, *, deadline: datetime, since: datetime | None) -> SettleReport:
+        """Run until every row created at or after `since` is sent or failed, or `deadline` passes."""
+        while True:
+            self.run(until=deadline, max_messages=None, wait_when_idle=False)
+            with self.deps.session_factory() as session:
+                pending = outbox.pending_count(session, since=since)
+                due = outbox.next_due(session, since=since) if pending else None
+            if not pending or self.halted:
+                break
+            wait = self.options.poll_seconds
+            if due is not None:
+                wait = min(wait, (due - self.deps.clock.now()).total_seconds())
+            if not self._wait(max(wait, _IDLE_SLEEP_SECONDS), deadline):
+                break
+        with self.deps.session_factory() as session:
+            pending = outbox.pending_count(session, since=since)
+            failed = tuple(outbox.failed_since(session, since)) if since is not None else ()
+        return SettleReport(delivery=self.report(), pending=pending, failed=failed)

@@ -1,0 +1,202 @@
+"""The one sender: delivers the notification outbox to Slack once, from any number of processes.
+
+How a row travels:
+
+1. Claim. One short transaction leases a batch of due rows (`pending` whose `not_before` has
+   come, or `sending` whose lease ran out) to this sender: `status='sending'`, `lease_owner`,
+   `lease_until`. PostgreSQL takes them with `FOR UPDATE SKIP LOCKED`; SQLite serialises the
+   claim in its `BEGIN IMMEDIATE` transaction. Lower `priority` goes first, then `id`.
+2. Reconcile. A row with `attempted_at` set had a post that may have reached Slack (the sender
+   died, or the call timed out or lost its connection). Its conversation's history since that
+   attempt is searched for the notification's metadata; if the message is there the row becomes
+   `sent` with that `ts` and nothing is posted.
+3. Post. A second short transaction renews the lease and sets `attempted_at` only if this sender
+   still holds the lease (a sender that lost it to another skips the row). Then, with no
+   transaction open, `chat.postMessage(channel=<user or channel id>, metadata=…)` is called by a
+   client that never retries on its own.
+4. Record. A third transaction stores the result: `sent` with channel and `ts`; back to
+   `pending` with `not_before` for a 429 (the whole sender pauses for Retry-After, not counted as
+   an attempt) or for a transient error (exponential backoff, then `failed`); `failed` at once
+   for a permanent Slack error. One row's failure never stops the batch.
+
+Remaining duplicate window. A message is posted twice only if one post reaches Slack *late*:
+after its sender's lease has run out, or after the client gave up waiting for it, and after the
+next attempt's history lookup has already found nothing. For that, a sender must freeze for
+longer than `lease_seconds - http_timeout` between renewing its lease and its request reaching
+Slack (a stopped VM, a clock jump, replicas' clocks disagreeing by that much), or Slack must
+apply a request more than `http_timeout` plus the backoff after it was sent. Crashes at any
+point, timeouts, dropped connections, 5xx answers and lost leases are otherwise reconciled, so
+they do not duplicate. A message a user deleted before the lookup is not found, and is posted again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.deps import Deps
+from bot.metrics import Metrics
+from bot.slack.outbox import FailedNotification, failed_since, pending_count
+from bot.slack.ratelimit import Pacer
+from bot.slack.send_loop import (
+    DeliveryReport,
+    SenderOptions,
+    SendLoop,
+    SettleReport,
+    Sleep,
+    make_pacer,
+)
+
+__all__ = [
+    "DeliveryReport",
+    "FailedNotification",
+    "SenderOptions",
+    "SenderThread",
+    "SettleReport",
+    "deliver",
+    "deliver_until_settled",
+    "failed_since",
+    "new_owner",
+    "pending_count",
+    "start_sender",
+]
+
+log = logging.getLogger(__name__)
+
+WAKE_SECONDS = 2.0
+
+
+def new_owner(prefix: str = "sender") -> str:
+    """A lease owner unique to this process and call: host, pid and a random suffix."""
+    host = socket.gethostname()[:24]
+    return f"{prefix}:{host}:{os.getpid()}:{secrets.token_hex(4)}"[:64]
+
+
+def deliver(
+    deps: Deps,
+    *,
+    owner: str,
+    until: datetime | None = None,
+    max_messages: int | None = None,
+    sleep: Sleep = time.sleep,
+    metrics: Metrics | None = None,
+    options: SenderOptions | None = None,
+    pacer: Pacer | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> DeliveryReport:
+    """Send due notifications as `owner` (unique per running sender).
+
+    Without `until` it returns once nothing is due; with it, it keeps waiting for rows to come due
+    (backoffs, other senders' leases) until that instant. Waits go through `sleep` and `deps.clock`.
+    """
+    loop = SendLoop(
+        deps,
+        owner=owner,
+        sleep=sleep,
+        metrics=metrics,
+        options=options or SenderOptions(),
+        pacer=pacer,
+        should_stop=should_stop,
+    )
+    return loop.run(until=until, max_messages=max_messages, wait_when_idle=until is not None)
+
+
+def deliver_until_settled(
+    deps: Deps,
+    *,
+    owner: str,
+    deadline_seconds: float,
+    since: datetime | None = None,
+    sleep: Sleep = time.sleep,
+    metrics: Metrics | None = None,
+    options: SenderOptions | None = None,
+    pacer: Pacer | None = None,
+) -> SettleReport:
+    """Deliver until every row created at or after `since` (every row, without it) is sent or failed, or the deadline passes."""
+    loop = SendLoop(
+        deps,
+        owner=owner,
+        sleep=sleep,
+        metrics=metrics,
+        options=options or SenderOptions(),
+        pacer=pacer,
+        should_stop=lambda: False,
+    )
+    return loop.settle(deadline=deps.clock.now() + timedelta(seconds=deadline_seconds), since=since)
+
+
+class SenderThread(threading.Thread):
+    """The background sender of `pipebot run`: wakes every few seconds, or at once after `notify()`."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        stop_event: threading.Event,
+        *,
+        metrics: Metrics | None = None,
+        options: SenderOptions | None = None,
+        wake_seconds: float = WAKE_SECONDS,
+        owner: str | None = None,
+    ) -> None:
+        super().__init__(name="pipebot-sender", daemon=True)
+        self.deps = deps
+        self.stop_event = stop_event
+        self.metrics = metrics
+        self.options = options or SenderOptions()
+        self.wake_seconds = wake_seconds
+        self.owner = owner or new_owner()
+        self._wake = threading.Event()
+        # The pacer outlives each pass so the budget and a 429 pause carry over between wake-ups.
+        self._pacer = make_pacer(deps)
+
+    def notify(self) -> None:
+        """Wake the sender now (call after enqueueing)."""
+        self._wake.set()
+
+    def run(self) -> None:
+        """Deliver until the stop event is set; a failed pass is logged and retried on the next wake-up."""
+        while not self.stop_event.is_set():
+            self._wake.clear()
+            try:
+                deliver(
+                    self.deps,
+                    owner=self.owner,
+                    sleep=self.stop_event.wait,
+                    metrics=self.metrics,
+                    options=self.options,
+                    pacer=self._pacer,
+                    should_stop=self.stop_event.is_set,
+                )
+            except Exception:
+                log.exception(
+                    "notification delivery pass failed; retrying in %ss", self.wake_seconds
+                )
+            self._sleep_until_woken()
+
+    def _sleep_until_woken(self) -> None:
+        deadline = time.monotonic() + self.wake_seconds
+        while not self.stop_event.is_set() and not self._wake.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            # Both events end the nap; waiting on the stop event in slices keeps shutdown prompt.
+            self._wake.wait(min(left, 0.1))
+
+
+def start_sender(
+    deps: Deps,
+    stop_event: threading.Event,
+    *,
+    metrics: Metrics | None = None,
+    options: SenderOptions | None = None,
+) -> SenderThread:
+    """Start the background sender; set `stop_event` and join the thread to stop it."""
+    thread = SenderThread(deps, stop_event, metrics=metrics, options=options)
+    thread.start()
+    return thread

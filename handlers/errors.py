@@ -1,0 +1,75 @@
+"""Turn any failure into one ephemeral line for the user; log the unexpected with a reference id.
+
+Bolt hands a listener's exception to `@app.error` only while it is still waiting for the ack;
+an error raised just after `ack()` can even make Bolt drop that ack. So listeners that ack
+first and then work are wrapped with `reports_errors`, which routes to the same `report_error`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from slack_bolt import BoltContext
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.errors import UserFacingError
+from bot.slack.mrkdwn import escape
+
+logger = logging.getLogger("pipebot.handlers")
+
+Listener = TypeVar("Listener", bound=Callable[..., Any])
+
+
+def user_text_for(error: Exception, *, kind: str | None, user_id: str | None) -> str:
+    """The one line a user sees for an error; unexpected ones are logged with a reference."""
+    if isinstance(error, UserFacingError):
+        return error.message if error.is_mrkdwn else escape(error.message)
+    reference = uuid.uuid4().hex[:8]
+    detail = (
+        error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
+    )
+    logger.error(
+        "listener failed (ref %s, %s, user %s, %s)",
+        reference,
+        kind,
+        user_id,
+        detail,
+        exc_info=error,
+    )
+    return f"Something went wrong on our side (ref `{reference}`). Please try again in a minute."
+
+
+def report_error(error: Exception, context: BoltContext, *, kind: str | None = None) -> None:
+    """Tell the user what went wrong, privately, wherever the request came from."""
+    text = user_text_for(error, kind=kind, user_id=context.user_id)
+    try:
+        if context.response_url:
+            context.respond(text=text, response_type="ephemeral", replace_original=False)
+        elif context.user_id and context.channel_id:
+            context.client.chat_postEphemeral(
+                channel=context.channel_id, user=context.user_id, text=text
+            )
+        elif context.user_id:
+            context.client.chat_postMessage(channel=context.user_id, text=text)
+    except SlackApiError as exc:
+        logger.warning(
+            "could not tell user %s about an error: %s", context.user_id, exc.response.get("error")
+        )
+
+
+def reports_errors(listener: Listener) -> Listener:
+    """Wrap a listener so anything it raises after its ack reaches the user as one line."""
+
+    @functools.wraps(listener)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return listener(*args, **kwargs)
+        except Exception as error:  # every failure is reported, none escapes to Bolt's runner
+            report_error(error, kwargs["context"], kind=listener.__name__)
+            return None
+
+    return wrapper  # type: ignore[return-value]
