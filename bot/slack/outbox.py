@@ -71,8 +71,8 @@ def enqueue(
         )
     else:
         statement = insert(Notification).values(**values)
-    result = session.execute(statement)
-    return bool(result.rowcount)
+    # rowcount is -1 under psycopg 3 here; a returned id is the reliable sign a row was added.
+    return session.execute(statement.returning(Notification.id)).first() is not None
 
 
 # Delivery states of a notification row.
