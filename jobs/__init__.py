@@ -27,13 +27,36 @@ def _spec(job_id: str, schedule: str, summary: str) -> JobSpec:
     return JobSpec(job_id, schedule, summary)
 
 
+# Imported here, after JobSpec exists, so `from jobs import JOBS` brings every built job.
+from jobs import morning_plan, overdue_followups, pipeline_cleanup, speed_to_lead, stale_nudges  # noqa: E402
+
 JOBS: tuple[JobSpec, ...] = (
-    _spec("morning-plan", "08:30 rep-local on working days (until 12:00 if late)", "each rep's plan for the day"),
-    _spec("overdue-followups", "14:00 rep-local on working days", "overdue follow-ups not yet acted on"),
-    _spec("stale-nudges", "10:00 rep-local on working days", "leads past their stale or stuck clock"),
-    _spec("speed-to-lead", "every 15 minutes", "new leads waiting for a first touch"),
+    JobSpec(
+        "morning-plan",
+        "08:30 rep-local on working days (until 12:00 if late)",
+        "each rep's plan for the day",
+        morning_plan.run,
+    ),
+    JobSpec(
+        "overdue-followups",
+        "14:00 rep-local on working days (until 18:00 if late)",
+        "overdue follow-ups not yet acted on",
+        overdue_followups.run,
+    ),
+    JobSpec(
+        "stale-nudges",
+        "10:00 rep-local on working days (until 14:00 if late)",
+        "leads past their stale or stuck clock",
+        stale_nudges.run,
+    ),
+    JobSpec("speed-to-lead", "every 15 minutes", "new leads waiting for a first touch", speed_to_lead.run),
     _spec("congestion-alerts", "09:00 team time on working days", "managers' channel: where the pipeline is congested"),
-    _spec("pipeline-cleanup", "Fridays 15:00 rep-local", "leads past the touch cadence: last chance, archive or keep"),
+    JobSpec(
+        "pipeline-cleanup",
+        "Fridays 15:00 rep-local (until 19:00 if late)",
+        "leads past the touch cadence: last chance, archive or keep",
+        pipeline_cleanup.run,
+    ),
     _spec("weekly-report", "Mondays 09:00 team time", "managers' channel: funnel chart and the week's numbers"),
 )
 

@@ -133,7 +133,7 @@ def idle_leads_by_owner(
     return _open_leads_by_owner(
         session,
         owner_ids,
-        or_(no_touch_since < untouched_before, Lead.stage_changed_at < unmoved_before),
+        or_(no_touch_since <= untouched_before, Lead.stage_changed_at <= unmoved_before),
     )
 
 
@@ -144,7 +144,7 @@ def cadence_leads_by_owner(
     return _open_leads_by_owner(
         session,
         owner_ids,
-        or_(Lead.touch_count >= min_touches, Lead.stage_changed_at < unmoved_before),
+        or_(Lead.touch_count >= min_touches, Lead.stage_changed_at <= unmoved_before),
     )
 
 

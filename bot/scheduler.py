@@ -1,0 +1,115 @@
+"""The in-process scheduler: each job on a UTC trigger in an in-memory store; the database remembers what was sent.
+
+Rep-local jobs are short ticks that run every minute and find who is due (see `jobs/`), so a
+process that starts late, or two replicas that both tick, still serve each rep exactly once:
+the outbox's idempotency keys decide, not the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+from jobs import JOBS, JobSpec
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+logger = logging.getLogger("pipebot.scheduler")
+
+# APScheduler 3.x skips a run more than 1 s late by default; a busy or restarted process is later than that.
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+WORKERS = 4
+
+# Seconds past the minute, staggered so the per-minute ticks do not all hit the database at once.
+_MINUTE_TICKS = {
+    "morning-plan": 0,
+    "stale-nudges": 10,
+    "overdue-followups": 20,
+    "pipeline-cleanup": 30,
+}
+SPEED_TO_LEAD_MINUTES = "*/15"
+
+
+def trigger_for(
+    job_id: str, *, team_zone: ZoneInfo, working_days: tuple[str, ...]
+) -> BaseTrigger | None:
+    """The trigger of a job by id; None for a job the scheduler does not know how to time."""
+    if job_id in _MINUTE_TICKS:
+        return CronTrigger(minute="*", second=_MINUTE_TICKS[job_id], timezone=UTC)
+    if job_id == "speed-to-lead":
+        return CronTrigger(minute=SPEED_TO_LEAD_MINUTES, second=40, timezone=UTC)
+    if job_id == "congestion-alerts":
+        return CronTrigger(day_of_week=",".join(working_days), hour=9, minute=0, timezone=team_zone)
+    if job_id == "weekly-report":
+        return CronTrigger(day_of_week="mon", hour=9, minute=0, timezone=team_zone)
+    return None
+
+
+def next_fire_times(
+    job_id: str, *, after: datetime, count: int, team_zone: ZoneInfo, working_days: tuple[str, ...]
+) -> list[datetime]:
+    """The next `count` UTC fire times of a job after `after`, computed without starting a thread."""
+    trigger = trigger_for(job_id, team_zone=team_zone, working_days=working_days)
+    if trigger is None:
+        return []
+    times: list[datetime] = []
+    previous: datetime | None = None
+    moment = after + timedelta(microseconds=1)
+    while len(times) < count:
+        fire = trigger.get_next_fire_time(previous, moment)
+        if fire is None:
+            break
+        times.append(fire.astimezone(UTC))
+        previous, moment = fire, fire + timedelta(seconds=1)
+    return times
+
+
+def _tick(deps: Deps, spec: JobSpec, on_enqueued: Callable[[], None] | None) -> Callable[[], None]:
+    def tick() -> None:
+        assert spec.run is not None
+        try:
+            result = spec.run(deps, deps.clock.now())
+        except Exception as exc:  # the next tick retries; the scheduler thread must live on
+            logger.error("job %s failed (%s)", spec.id, type(exc).__name__)
+            logger.debug("job %s failed", spec.id, exc_info=True)
+            return
+        if on_enqueued is not None and result:
+            on_enqueued()
+
+    return tick
+
+
+def build_scheduler(
+    deps: Deps, *, on_enqueued: Callable[[], None] | None = None
+) -> BackgroundScheduler:
+    """A scheduler (not started) with every built job; `on_enqueued` is called after a run that queued messages."""
+    scheduler = BackgroundScheduler(
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers=WORKERS)},
+        job_defaults=dict(JOB_DEFAULTS),
+        timezone=UTC,
+    )
+    working_days = deps.pipeline.schedule.working_days
+    for spec in JOBS:
+        trigger = trigger_for(spec.id, team_zone=deps.team_zone, working_days=working_days)
+        if spec.run is None or trigger is None:
+            logger.info("job %s is not scheduled: it is not built yet", spec.id)
+            continue
+        scheduler.add_job(
+            _tick(deps, spec, on_enqueued),
+            trigger=trigger,
+            id=spec.id,
+            name=spec.id,
+            replace_existing=True,
+        )
+    return scheduler

@@ -1,0 +1,150 @@
+"""speed-to-lead: every 15 minutes, new leads still waiting for a first touch, on the owner's working clock."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from bot.domain.schedule import is_working_time, parse_working_days, zone_for
+from bot.domain.speed import SpeedCheck, WorkingHours, check_speed_to_lead, window_of
+from bot.services.rhythm import OwnedLead, existing_keys, untouched_open_leads
+from bot.slack.job_blocks import JobMessage, build_speed_managers_blocks, build_speed_owner_blocks
+from bot.slack.outbox import PRIORITY_ALERT
+from jobs.common import Unit, enqueue_message, run_units
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+JOB_ID = "speed-to-lead"
+BREACH_KIND = "speed-to-lead-breach"
+logger = logging.getLogger("pipebot.jobs")
+
+
+def owner_key(lead_id: int) -> str:
+    return f"{JOB_ID}:owner:{lead_id}"
+
+
+def managers_key(lead_id: int) -> str:
+    return f"{JOB_ID}:managers:{lead_id}"
+
+
+def lookback(deps: Deps, window: timedelta) -> timedelta:
+    """How far back a lead can still be "new": long enough for the window to pass, plus a week's slack."""
+    team = deps.pipeline.team
+    per_day = datetime.combine(date.min, team.work_end) - datetime.combine(
+        date.min, team.work_start
+    )
+    per_week = per_day * len(deps.pipeline.schedule.weekday_numbers)
+    weeks = math.ceil(window / per_week) + 1
+    return max(timedelta(days=14), timedelta(weeks=weeks))
+
+
+def _hours(owned: OwnedLead, deps: Deps) -> WorkingHours:
+    team = deps.pipeline.team
+    return WorkingHours(
+        zone=zone_for(owned.owner.tz, fallback=deps.team_zone),
+        working_days=parse_working_days(
+            owned.owner.working_days, fallback=deps.pipeline.schedule.weekday_numbers
+        ),
+        start=team.work_start,
+        end=team.work_end,
+    )
+
+
+def _post(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    recipient: str,
+    build: Callable[[], JobMessage],
+    now: datetime,
+) -> bool:
+    return enqueue_message(
+        session,
+        job_id=kind,
+        key=key,
+        recipient=recipient,
+        message=build(),
+        now=now,
+        priority=PRIORITY_ALERT,
+    )
+
+
+def _owner_unit(check: SpeedCheck, now: datetime) -> Unit:
+    return Unit(
+        f"lead {check.lead.id}",
+        partial(
+            _post,
+            key=owner_key(check.lead.id),
+            kind=JOB_ID,
+            recipient=check.lead.owner_id,
+            build=partial(build_speed_owner_blocks, check),
+            now=now,
+        ),
+    )
+
+
+def _managers_unit(check: SpeedCheck, channel: str, now: datetime) -> Unit:
+    return Unit(
+        f"lead {check.lead.id}",
+        partial(
+            _post,
+            key=managers_key(check.lead.id),
+            kind=BREACH_KIND,
+            recipient=channel,
+            build=partial(build_speed_managers_blocks, check, now=now),
+            now=now,
+        ),
+    )
+
+
+def run(deps: Deps, now: datetime) -> int:
+    """Queue the owner's half-window DM and the managers' breach post for each waiting lead, once each."""
+    window = window_of(deps.pipeline.team.speed_to_lead_hours)
+    with deps.session_factory.begin() as session:
+        waiting = untouched_open_leads(session, created_since=now - lookback(deps, window))
+        checks: list[tuple[SpeedCheck, WorkingHours]] = []
+        for owned in waiting:
+            hours = _hours(owned, deps)
+            check = check_speed_to_lead(owned.lead, now=now, hours=hours, window=window)
+            if check is not None and check.half_due:
+                checks.append((check, hours))
+        if not checks:
+            return 0
+        keys = [owner_key(c.lead.id) for c, _ in checks] + [
+            managers_key(c.lead.id) for c, _ in checks if c.breached
+        ]
+        sent = existing_keys(session, keys=keys)
+    channel = deps.config.managers_channel
+    units: list[Unit] = []
+    unposted = 0
+    for check, hours in checks:
+        lead_id = check.lead.id
+        # The owner hears at their desk: a DM crossing the half-window while the bot was down waits for working hours.
+        if owner_key(lead_id) not in sent and is_working_time(
+            now,
+            zone=hours.zone,
+            working_days=hours.working_days,
+            work_start=hours.start,
+            work_end=hours.end,
+        ):
+            units.append(_owner_unit(check, now))
+        if check.breached and managers_key(lead_id) not in sent:
+            if channel is None:
+                unposted += 1
+            else:
+                units.append(_managers_unit(check, channel, now))
+    if unposted:
+        logger.info(
+            "%s: %d missed window(s) not posted: no managers channel is configured",
+            JOB_ID,
+            unposted,
+        )
+    return run_units(deps, units, job_id=JOB_ID)
