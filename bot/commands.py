@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import logging
 import signal
 import sys
@@ -110,5 +111,34 @@ def export(config: Config, args: argparse.Namespace) -> int:
 
 
 def import_leads(config: Config, args: argparse.Namespace) -> int:
-    print("pipebot: CSV import is not built yet", file=sys.stderr)
-    return 3
+    """Check every row, then import all of them or none; bad rows are reported by line number."""
+    from bot.services.importer import import_leads as run_import
+    from bot.services.importer import read_rows
+
+    deps = build_deps(config)
+    upgrade(deps.engine)
+    default_owner = next(iter(sorted(config.managers)), "")
+    try:
+        with args.file.open(encoding="utf-8-sig", newline="") as source:
+            rows, errors = read_rows(source)
+            if not errors:
+                with deps.session_factory.begin() as session:
+                    result = run_import(session, rows=rows, pipeline=config.pipeline, default_owner=default_owner,
+                                        now=deps.clock.now(), dry_run=args.dry_run)  # fmt: skip
+                errors = list(result.errors)
+    except OSError as exc:
+        print(f"pipebot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except (UnicodeDecodeError, csv.Error) as exc:
+        print(f"pipebot: {args.file} is not a UTF-8 CSV file ({exc})", file=sys.stderr)
+        return 2
+    if errors:
+        for error in errors[:50]:
+            print(f"{args.file}:{error.line}: {error.message}", file=sys.stderr)
+        if len(errors) > 50:
+            print(f"... and {len(errors) - 50} more bad rows", file=sys.stderr)
+        print("nothing was imported; fix the rows above and run again", file=sys.stderr)
+        return 1
+    verb = "would import" if args.dry_run else "imported"
+    print(f"{verb} {result.imported} leads")
+    return 0

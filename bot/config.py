@@ -241,6 +241,14 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     port: int = Field(default=3000, ge=1, le=65535)
 
+    @field_validator(
+        "slack_bot_token", "slack_app_token", "slack_signing_secret", "pipebot_inbound_token",
+        "pipebot_config", "pipebot_managers_channel", mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("pipebot_managers", mode="before")
     @classmethod
     def _split_managers(cls, value: object) -> object:

@@ -26,6 +26,8 @@ DEFAULT_PG_URL = "postgresql+psycopg:///pipebot_test"
 class TestClock:
     """A clock tests move by hand; thread-safe so listeners can read it."""
 
+    __test__ = False
+
     at: datetime = field(default_factory=lambda: datetime(2026, 11, 30, 14, 0, tzinfo=UTC))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -42,7 +44,7 @@ class TestClock:
             self.at += delta
 
 
-def test_env(database_url: str, **overrides: str) -> dict[str, str]:
+def app_env(database_url: str, **overrides: str) -> dict[str, str]:
     env = {
         "DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -57,7 +59,7 @@ def test_env(database_url: str, **overrides: str) -> dict[str, str]:
 
 
 def make_config(database_url: str, **overrides: str) -> Config:
-    return load_config(test_env(database_url, **overrides))
+    return load_config(app_env(database_url, **overrides))
 
 
 def make_deps(engine: Engine, config: Config, clock: TestClock) -> Deps:
