@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import ValidationError
 from slack_bolt import App, BoltRequest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -17,6 +19,9 @@ from starlette.routing import Route
 from bot.db import ping
 from bot.deps import Deps
 from bot.metrics import Metrics
+from bot.services.inbound import InboundLead, receive_lead
+from bot.slack.mrkdwn import escape
+from bot.slack.outbox import PRIORITY_DIRECT, Message, enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +58,26 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
             status_code=200 if healthy else 503,
         )
 
+    inbound_token = deps.config.settings.pipebot_inbound_token
+
+    async def inbound_lead(request: Request) -> Response:
+        if inbound_token is None:
+            return JSONResponse({"error": "inbound leads are disabled"}, status_code=404)
+        supplied = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(supplied.encode(), inbound_token.get_secret_value().encode()):
+            return JSONResponse({"error": "invalid token"}, status_code=401)
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "payload too large"}, status_code=413)
+        try:
+            inbound = InboundLead.model_validate_json(body)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "body"
+            return JSONResponse({"error": f"{where}: {first['msg']}"}, status_code=422)
+        status, payload = await run_in_threadpool(accept_inbound, deps, inbound)
+        return JSONResponse(payload, status_code=status)
+
     async def prometheus(_request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -61,8 +86,45 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", prometheus, methods=["GET"]),
+            Route("/api/leads", inbound_lead, methods=["POST"]),
         ]
     )
+
+
+def accept_inbound(deps: Deps, inbound: InboundLead) -> tuple[int, dict[str, object]]:
+    """Store an inbound lead and queue the owner's DM; 201 when new, 200 for an open duplicate."""
+    now = deps.clock.now()
+    try:
+        with deps.session_factory.begin() as session:
+            lead, created = receive_lead(
+                session,
+                inbound=inbound,
+                pipeline=deps.pipeline,
+                managers=deps.config.managers,
+                now=now,
+            )
+            if created:
+                enqueue(
+                    session,
+                    key=f"inbound:{lead.id}",
+                    kind="inbound-lead",
+                    message=Message(
+                        lead.owner_id,
+                        f"New inbound lead #{lead.id} {escape(lead.company)} is yours: a first touch within the speed-to-lead window wins it.",
+                    ),
+                    now=now,
+                    priority=PRIORITY_DIRECT,
+                )
+    except LookupError as exc:
+        return 409, {"error": str(exc)}
+    if created:
+        deps.on_enqueued()
+    logger.info("inbound lead %s (%s)", lead.id, "new" if created else "duplicate")
+    return (201 if created else 200), {
+        "id": lead.id,
+        "owner": lead.owner_id,
+        "duplicate": not created,
+    }
 
 
 def make_server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
