@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot.clock import Clock
 
 CHANNEL_INTERVAL_SECONDS = 1.0
+# Waits shorter than this are float noise from timestamp arithmetic; treating them as zero keeps
+# a clock with microsecond steps from spinning on a sub-microsecond wait.
+_NEGLIGIBLE_SECONDS = 1e-3
 _PRUNE_AT = 10_000
 
 
@@ -47,11 +50,11 @@ class Pacer:
         now = self._now()
         self._refill(now)
         budget_wait = 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
-        return max(self._paused_until - now, budget_wait, 0.0)
+        return _significant(max(self._paused_until - now, budget_wait))
 
     def channel_delay(self, channel: str) -> float:
         """Seconds until a post to this channel respects the per-channel limit."""
-        return max(0.0, self._channel_free.get(channel, 0.0) - self._now())
+        return _significant(self._channel_free.get(channel, 0.0) - self._now())
 
     def delay(self, channel: str) -> float:
         """Seconds until a post to this channel may go (0 means now)."""
@@ -72,4 +75,8 @@ class Pacer:
 
     def paused_for(self) -> float:
         """Seconds left in the global pause."""
-        return max(0.0, self._paused_until - self._now())
+        return _significant(self._paused_until - self._now())
+
+
+def _significant(seconds: float) -> float:
+    return seconds if seconds >= _NEGLIGIBLE_SECONDS else 0.0
