@@ -105,11 +105,13 @@ def build_scheduler(
         if spec.run is None or trigger is None:
             logger.info("job %s is not scheduled: it is not built yet", spec.id)
             continue
+        # The defaults are repeated per job so they are visible on the job before `start()`.
         scheduler.add_job(
             _tick(deps, spec, on_enqueued),
             trigger=trigger,
             id=spec.id,
             name=spec.id,
             replace_existing=True,
+            **JOB_DEFAULTS,
         )
     return scheduler

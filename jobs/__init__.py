@@ -49,7 +49,12 @@ JOBS: tuple[JobSpec, ...] = (
         "leads past their stale or stuck clock",
         stale_nudges.run,
     ),
-    JobSpec("speed-to-lead", "every 15 minutes", "new leads waiting for a first touch", speed_to_lead.run),
+    JobSpec(
+        "speed-to-lead",
+        "every 15 minutes",
+        "new leads waiting for a first touch",
+        speed_to_lead.run,
+    ),
     _spec("congestion-alerts", "09:00 team time on working days", "managers' channel: where the pipeline is congested"),
     JobSpec(
         "pipeline-cleanup",

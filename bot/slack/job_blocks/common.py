@@ -149,7 +149,7 @@ def lead_row(prefix: str, lead_id: int, line: str, elements: list[Any]) -> LeadR
             SectionBlock(block_id=f"{prefix}_lead_{lead_id}", text=MarkdownTextObject(text=line)),
             ActionsBlock(block_id=f"{prefix}_actions_{lead_id}", elements=elements),
         ),
-        text=line.splitlines()[0],
+        text=" — ".join(part for part in line.splitlines() if part.strip()),
     )
 
 

@@ -1,0 +1,49 @@
+"""Fixtures for job tests: deps with config overrides, and a quick transaction helper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from bot.deps import Deps
+from tests import support
+
+MakeDeps = Callable[..., Deps]
+
+
+@pytest.fixture
+def make_deps(engine: Engine, db_url: str, clock: support.TestClock, tmp_path: Path) -> MakeDeps:
+    """Deps on the test database with environment overrides, and optionally a pipeline file's text."""
+
+    def build(pipeline_toml: str | None = None, **env: str) -> Deps:
+        if pipeline_toml is not None:
+            path = tmp_path / "pipeline.toml"
+            path.write_text(pipeline_toml, encoding="utf-8")
+            env["PIPEBOT_CONFIG"] = str(path)
+        return support.make_deps(engine, support.make_config(db_url, **env), clock)
+
+    return build
+
+
+@pytest.fixture
+def db(deps: Deps) -> Callable[[], AbstractContextManager[Session]]:
+    """`with db() as session:` — one committed transaction."""
+
+    def begin() -> AbstractContextManager[Session]:
+        return deps.session_factory.begin()
+
+    return begin
+
+
+@pytest.fixture
+def no_wall_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any job that reads the real clock instead of the `now` it is given."""
+    import time_machine
+
+    with time_machine.travel("2001-01-01T00:00:00Z", tick=False):
+        yield

@@ -1,0 +1,118 @@
+"""The scheduler's shape and schedule, checked without starting its thread."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from apscheduler.jobstores.memory import MemoryJobStore
+
+from bot.scheduler import JOB_DEFAULTS, build_scheduler, next_fire_times
+from jobs import JOBS, JobSpec
+from tests.jobs.factories import utc
+
+NY = ZoneInfo("America/New_York")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+REP_JOBS = (
+    "morning-plan",
+    "overdue-followups",
+    "stale-nudges",
+    "speed-to-lead",
+    "pipeline-cleanup",
+)
+
+
+def fires(job_id: str, after: str, count: int = 3) -> list[str]:
+    times = next_fire_times(
+        job_id, after=utc(after), count=count, team_zone=NY, working_days=WEEKDAYS
+    )
+    return [moment.strftime("%a %Y-%m-%d %H:%M:%S") for moment in times]
+
+
+def test_every_rep_job_is_built_and_scheduled_with_safe_defaults(deps):
+    scheduler = build_scheduler(deps)
+    assert not scheduler.running
+    scheduled = {job.id for job in scheduler.get_jobs()}
+    assert set(REP_JOBS) <= scheduled
+    assert all(spec.run is not None for spec in JOBS if spec.id in REP_JOBS)
+    assert isinstance(scheduler._lookup_jobstore("default"), MemoryJobStore)
+    for job in scheduler.get_jobs():
+        assert job.coalesce is True
+        assert job.max_instances == 1
+        assert job.misfire_grace_time == 300
+    assert JOB_DEFAULTS == {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+
+
+def test_rep_local_jobs_tick_every_minute_in_utc():
+    assert fires("morning-plan", "2026-03-08T06:58:30") == [
+        "Sun 2026-03-08 06:59:00",
+        "Sun 2026-03-08 07:00:00",
+        "Sun 2026-03-08 07:01:00",
+    ]
+    assert fires("stale-nudges", "2026-11-01T05:59:59", 2) == [
+        "Sun 2026-11-01 06:00:10",
+        "Sun 2026-11-01 06:01:10",
+    ]
+
+
+def test_speed_to_lead_runs_every_quarter_hour_around_the_clock():
+    assert fires("speed-to-lead", "2026-11-27T23:50:00", 4) == [
+        "Sat 2026-11-28 00:00:40",
+        "Sat 2026-11-28 00:15:40",
+        "Sat 2026-11-28 00:30:40",
+        "Sat 2026-11-28 00:45:40",
+    ]
+
+
+def test_team_time_jobs_follow_the_team_zone_across_dst_and_weekends():
+    # 09:00 New York: 14:00 UTC before spring-forward, 13:00 after; nothing on the weekend.
+    assert fires("congestion-alerts", "2026-03-06T12:00:00") == [
+        "Fri 2026-03-06 14:00:00",
+        "Mon 2026-03-09 13:00:00",
+        "Tue 2026-03-10 13:00:00",
+    ]
+    assert fires("weekly-report", "2026-10-27T00:00:00", 2) == [
+        "Mon 2026-11-02 14:00:00",
+        "Mon 2026-11-09 14:00:00",
+    ]
+
+
+def test_a_tick_runs_the_job_with_the_clock_and_wakes_the_sender(deps, clock, monkeypatch):
+    calls: list[object] = []
+    woken: list[bool] = []
+
+    def fake_run(job_deps, now):
+        calls.append(now)
+        return 2
+
+    monkeypatch.setattr("bot.scheduler.JOBS", (JobSpec("morning-plan", "", "", fake_run),))
+    scheduler = build_scheduler(deps, on_enqueued=lambda: woken.append(True))
+    [job] = scheduler.get_jobs()
+    clock.set(utc("2026-11-30T13:30:00"))
+    job.func()
+    assert calls == [utc("2026-11-30T13:30:00")] and woken == [True]
+
+
+def test_a_failing_tick_is_logged_and_does_not_raise(deps, monkeypatch, caplog):
+    def broken(job_deps, now):
+        raise RuntimeError("boom with Secret Co")
+
+    monkeypatch.setattr("bot.scheduler.JOBS", (JobSpec("stale-nudges", "", "", broken),))
+    [job] = build_scheduler(deps).get_jobs()
+    job.func()
+    assert "stale-nudges" in caplog.text and "RuntimeError" in caplog.text
+    assert "Secret Co" not in caplog.text
+
+
+@pytest.mark.parametrize("job_id", REP_JOBS)
+def test_next_fire_times_are_strictly_increasing_utc(job_id):
+    times = next_fire_times(
+        job_id, after=utc("2026-11-01T05:00:00"), count=5, team_zone=NY, working_days=WEEKDAYS
+    )
+    assert len(times) == 5
+    assert all(moment.tzinfo is UTC for moment in times)
+    assert all(
+        later - earlier >= timedelta(minutes=1)
+        for earlier, later in zip(times, times[1:], strict=False)
+    )
