@@ -35,3 +35,14 @@ def utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+class ShiftedClock:
+    """Real time moved to start at another instant: `jobs run --at` runs and delivers on it."""
+
+    def __init__(self, start: datetime, base: Clock | None = None) -> None:
+        self._base = base or SystemClock()
+        self._offset = utc(start) - self._base.now()
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset

@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 import threading
+from dataclasses import replace
 
 from bot.config import Config
 from bot.deps import build_deps
@@ -24,52 +25,86 @@ def db_upgrade(config: Config, _args: argparse.Namespace) -> int:
 
 
 def run(config: Config, args: argparse.Namespace) -> int:
-    """Migrate, then serve Slack over Socket Mode or HTTP until SIGTERM/SIGINT."""
+    """Migrate, start the sender (and the scheduler), then serve Slack until SIGTERM/SIGINT."""
     settings = config.settings
     mode = args.mode or ("socket" if settings.slack_app_token else "http")
-    if settings.slack_bot_token is None:
-        print(
-            "pipebot: SLACK_BOT_TOKEN is not set; create the app from manifest.yml and set it",
-            file=sys.stderr,
-        )
+    problem = _missing_for(mode, config)
+    if problem:
+        print(f"pipebot: {problem}", file=sys.stderr)
         return 2
-    if mode == "socket" and settings.slack_app_token is None:
-        print(
-            "pipebot: socket mode needs SLACK_APP_TOKEN (an xapp- token with connections:write)",
-            file=sys.stderr,
-        )
-        return 2
-    if mode == "http" and settings.slack_signing_secret is None:
-        print(
-            "pipebot: HTTP mode needs SLACK_SIGNING_SECRET to verify Slack's requests",
-            file=sys.stderr,
-        )
-        return 2
-    deps = build_deps(config)
-    upgrade(deps.engine)
     from bot.app import create_app
+    from bot.metrics import Metrics
+    from bot.scheduler import build_scheduler
+    from bot.slack.sender import SenderThread
 
+    base = build_deps(config)
+    upgrade(base.engine)
+    stop = threading.Event()
+    metrics = Metrics()
+    sender = SenderThread(base, stop, metrics=metrics)
+    deps = replace(base, on_enqueued=sender.notify)
+    sender.start()
+    scheduler = (
+        build_scheduler(deps, on_enqueued=sender.notify)
+        if settings.pipebot_scheduler == "on"
+        else None
+    )
+    if scheduler is not None:
+        scheduler.start()
     bolt = create_app(deps)
-    if mode == "socket":
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    try:
+        if mode == "socket":
+            _serve_socket_mode(bolt, config, stop)
+        else:
+            _serve_http(deps, bolt, metrics, stop, host=args.host, port=args.port or settings.port)
+    finally:
+        stop.set()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        sender.join(timeout=10)
+    return 0
 
-        handler = SocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        handler.connect()
-        logger.info("pipebot connected over Socket Mode")
-        stop.wait()
-        handler.close()
-        return 0
+
+def _missing_for(mode: str, config: Config) -> str | None:
+    settings = config.settings
+    if settings.slack_bot_token is None:
+        return "SLACK_BOT_TOKEN is not set; create the app from manifest.yml and set it"
+    if mode == "socket" and settings.slack_app_token is None:
+        return "socket mode needs SLACK_APP_TOKEN (an xapp- token with connections:write)"
+    if mode == "http" and settings.slack_signing_secret is None:
+        return "HTTP mode needs SLACK_SIGNING_SECRET to verify Slack's requests"
+    return None
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
+
+def _serve_socket_mode(bolt, config: Config, stop: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    assert config.settings.slack_app_token is not None
+    handler = SocketModeHandler(bolt, config.settings.slack_app_token.get_secret_value())
+    _stop_on_signals(stop)
+    handler.connect()
+    logger.info("pipebot connected over Socket Mode")
+    stop.wait()
+    handler.close()
+
+
+def _serve_http(deps, bolt, metrics, stop: threading.Event, *, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     from bot.server import create_http_app, make_server
 
-    server = make_server(
-        create_http_app(deps, bolt), host=args.host, port=args.port or settings.port
-    )
-    logger.info("pipebot listening on %s:%s", args.host, args.port or settings.port)
+    # uvicorn handles SIGTERM itself, then re-raises it to the handler it found: make that ours,
+    # so a graceful stop ends with exit status 0.
+    _stop_on_signals(stop)
+    server = make_server(create_http_app(deps, bolt, metrics), host=host, port=port)
+    logger.info("pipebot listening on %s:%s", host, port)
     server.run()
-    return 0
+
+
+SETTLE_SECONDS = 30 * 60
 
 
 def jobs(config: Config, args: argparse.Namespace) -> int:
@@ -87,12 +122,24 @@ def jobs(config: Config, args: argparse.Namespace) -> int:
     if job.run is None:
         print(f"pipebot: job {job.id!r} is not built yet", file=sys.stderr)
         return 3
-    from bot.clock import FixedClock, SystemClock
+    if config.settings.slack_bot_token is None:
+        print("pipebot: SLACK_BOT_TOKEN is not set, so nothing could be delivered", file=sys.stderr)
+        return 2
+    from bot.clock import ShiftedClock, SystemClock
+    from bot.slack.sender import deliver_until_settled, new_owner
 
-    deps = build_deps(config, clock=FixedClock(args.at) if args.at else SystemClock())
+    deps = build_deps(config, clock=ShiftedClock(args.at) if args.at else SystemClock())
     upgrade(deps.engine)
-    job.run(deps, deps.clock.now())
-    return 0
+    started = deps.clock.now()
+    job.run(deps, started)
+    report = deliver_until_settled(
+        deps, owner=new_owner("jobs-run"), deadline_seconds=SETTLE_SECONDS, since=started
+    )
+    sent = report.delivery.sent
+    print(f"{job.id}: {sent} sent, {len(report.failed)} failed, {report.pending} still pending")
+    for failure in report.failed[:20]:
+        print(f"  failed: {failure}", file=sys.stderr)
+    return 0 if report.ok else 1
 
 
 def export(config: Config, args: argparse.Namespace) -> int:

@@ -50,10 +50,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _DropNoise(logging.Filter):
+    """Bolt warns that the token is unused when a client is passed; pipebot always passes one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("As you gave `client` as well")
+
+
 def configure_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None:
     """Install one redacting handler on the root logger; keep the Slack SDKs quiet."""
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter(secrets))
+    handler.addFilter(_DropNoise())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
