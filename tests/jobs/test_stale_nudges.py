@@ -98,7 +98,7 @@ def test_stale_versus_stuck(deps, db):
         for block in sent.blocks
         if block.get("block_id", "").startswith("stale_lead_")
     }
-    assert "in Proposal for 20 days (stuck after 14 days)" in by_id[f"stale_lead_{scheduled}"]
+    assert "In Proposal for 20 days (stuck after 14 days)" in by_id[f"stale_lead_{scheduled}"]
     assert "No touch" not in by_id[f"stale_lead_{scheduled}"]
     assert "No touch for 9 days (stale after 5 days)" in by_id[f"stale_lead_{unscheduled}"]
 

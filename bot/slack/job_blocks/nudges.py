@@ -71,6 +71,7 @@ def build_speed_owner_blocks(check: SpeedCheck) -> JobMessage:
         waited=duration_label(check.waited),
         remaining=duration_label(max(check.window - check.waited, timedelta(0))),
         window=duration_label(check.window),
+        breached=check.breached,
     )
     value = str(lead.id)
     buttons = ActionsBlock(
