@@ -6,6 +6,7 @@ import sys
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -13,7 +14,16 @@ from bot.charts import funnel_png
 from bot.clock import FixedClock
 from bot.config import load_config
 from bot.db import make_engine, make_session_factory
-from bot.demo.seed import MANAGER, MANAGERS_CHANNEL, REPS, SAMPLE_MORNING, seed_pipeline, seed_team
+from bot.demo.seed import (
+    ARRIVAL,
+    MANAGER,
+    MANAGERS_CHANNEL,
+    REPS,
+    SAMPLE_MORNING,
+    add_arrival,
+    seed_pipeline,
+    seed_team,
+)
 from bot.demo.terminal import render_message
 from bot.deps import Deps
 from bot.migrate import upgrade
@@ -22,6 +32,8 @@ from bot.services.pipeline import RepTotals, team_totals, totals_by_rep
 from bot.slack.format import money
 
 TICK = timedelta(minutes=15)
+# From Tokyo's Friday morning to Los Angeles' Friday evening.
+DEMO_SPAN = timedelta(hours=29)
 
 
 def _bold(text: str) -> str:
@@ -64,7 +76,18 @@ def run_jobs_over_day(deps: Deps, start: datetime) -> list[str]:
 
     missing = [job.id for job in JOBS if job.run is None]
     moment = start
-    while moment < start + timedelta(days=1):
+    arrived = False
+    while moment < start + DEMO_SPAN:
+        if not arrived and moment >= ARRIVAL[0]:
+            with deps.session_factory.begin() as session:
+                add_arrival(
+                    session,
+                    pipeline=deps.pipeline,
+                    at=ARRIVAL[0],
+                    company=ARRIVAL[1],
+                    owner=ARRIVAL[2],
+                )
+            arrived = True
         for job in JOBS:
             if job.run is not None:
                 job.run(deps.with_clock(FixedClock(moment)), moment)
@@ -72,18 +95,24 @@ def run_jobs_over_day(deps: Deps, start: datetime) -> list[str]:
     return missing
 
 
+def _local(when: datetime, recipient: str, zones: dict[str, str]) -> datetime:
+    return when.astimezone(ZoneInfo(zones.get(recipient, MANAGER.tz)))
+
+
 def run_demo(*, out: Path) -> int:
     names = {rep.id: rep.name for rep in (MANAGER, *REPS)}
     names[MANAGERS_CHANNEL] = "#sales-managers"
+    zones = {rep.id: rep.tz for rep in (MANAGER, *REPS)}
     with tempfile.TemporaryDirectory(prefix="pipebot-demo-") as scratch:
         deps = _demo_deps(Path(scratch) / "demo.db", SAMPLE_MORNING)
         upgrade(deps.engine)
         with deps.session_factory.begin() as session:
             seed_team(session, now=SAMPLE_MORNING)
             count = seed_pipeline(session, pipeline=deps.pipeline, now=SAMPLE_MORNING)
+        day = SAMPLE_MORNING + timedelta(days=1)
         print(
             _bold(
-                f"pipebot demo — {len(REPS)} reps and a manager, {count} leads, {SAMPLE_MORNING:%A %d %B %Y}"
+                f"pipebot demo — {len(REPS)} reps and a manager, {count} leads, {day:%A %-d %B %Y}"
             )
         )
         print("Team: " + ", ".join(f"{rep.name} ({rep.tz})" for rep in (MANAGER, *REPS)) + "\n")
@@ -104,10 +133,15 @@ def run_demo(*, out: Path) -> int:
                     Notification.payload,
                 ).order_by(Notification.not_before, Notification.id)
             ).all()
-        print(_bold(f"What pipebot sends over the day ({len(rows)} messages)") + "\n")
-        for kind, recipient, when, payload in rows:
+        shown = [row for row in rows if _local(row[2], row[1], zones).date() == day.date()]
+        print(
+            _bold(f"What pipebot sends on {day:%A}, in each rep's own time ({len(shown)} messages)")
+            + "\n"
+        )
+        for kind, recipient, when, payload in shown:
             where = names.get(recipient, recipient)
-            title = f"{kind} → {where} at {when:%H:%M} UTC"
+            zone = ZoneInfo(zones.get(recipient, MANAGER.tz))
+            title = f"{kind} → {where} · {when.astimezone(zone):%a %H:%M} {zone.key}"
             print(render_message(title, payload, names, style=_bold) + "\n")
         if missing:
             print("Jobs not built yet: " + ", ".join(missing))

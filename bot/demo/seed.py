@@ -55,7 +55,9 @@ NOTES = (
     "Champion moved teams; need a new contact",
     "Asked for references in their industry",
 )
-SAMPLE_MORNING = datetime.fromisoformat("2026-12-01T00:00:00+00:00")
+# The data is as of Thursday 23:00 UTC, just before Friday morning in Tokyo; the demo shows one
+# Friday (so the weekly clean-up shows too) in every rep's own timezone.
+SAMPLE_MORNING = datetime.fromisoformat("2026-12-03T23:00:00+00:00")
 
 
 def seed_team(session: Session, *, now: datetime) -> None:
@@ -146,3 +148,22 @@ def _touches(
 
 def demo_today(now: datetime) -> date:
     return now.date()
+
+
+# A web-form lead that arrives on Friday morning in New York and waits for its first touch.
+ARRIVAL = (datetime.fromisoformat("2026-12-04T14:10:00+00:00"), "Northwind Traders", REPS[0].id)
+
+
+def add_arrival(
+    session: Session, *, pipeline: PipelineConfig, at: datetime, company: str, owner: str
+) -> None:
+    from bot.services.leads import NewLead, create_lead
+
+    new = NewLead(
+        company=company,
+        owner_id=owner,
+        stage=pipeline.stages[0].key,
+        value=Decimal(30000),
+        source="website",
+    )
+    create_lead(session, new=new, created_by=owner, now=at)

@@ -11,6 +11,11 @@ WIDTH = 78
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _DATE = re.compile(r"<!date\^\d+\^[^|]*\|([^>]+)>")
+_EMOJI = {
+    "hourglass": "⌛", "hourglass_flowing_sand": "⏳", "large_yellow_circle": "🟡", "red_circle": "🔴",
+    "rotating_light": "🚨", "tada": "🎉", "trophy": "🏆", "warning": "⚠️", "white_check_mark": "✅", "zzz": "💤",
+}  # fmt: skip
+_SHORTCODE = re.compile(r":([a-z0-9_+-]+):")
 
 
 def mrkdwn_to_plain(text: str, names: Mapping[str, str]) -> str:
@@ -18,6 +23,7 @@ def mrkdwn_to_plain(text: str, names: Mapping[str, str]) -> str:
     text = _MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = _DATE.sub(lambda m: m.group(1), text)
+    text = _SHORTCODE.sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), text)
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
     text = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"\1", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
