@@ -1,7 +1,247 @@
-"""Placeholder for the actions surface; filled in by its own change."""
+"""Lead buttons and menus wherever they appear: check permission, change the lead once, show it is done."""
 
-from slack_bolt import App
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.domain.cadence import KEEP_FOR
+from bot.domain.errors import UserFacingError
+from bot.domain.leads import ARCHIVED, LOST, WON
+from bot.services import lead_changes, rhythm
+from bot.services.lead_changes import Actor, Change
+from bot.slack import outcomes
+from bot.slack.home import LeadMenu
+from bot.slack.ids import Action
+from handlers.context import Caller, deps_of, resolve_caller
+from handlers.errors import reports_errors
+from handlers.home import team_of
+from handlers.refresh import refresh_home
+
+SNOOZE_SPANS = {"1d": timedelta(days=1), "3d": timedelta(days=3), "1w": timedelta(weeks=1)}
+STALE_CONTROL = "That control is out of date. Use `/lead list` to find the lead."
+
+# A change and the line that replaces the control the user clicked.
+Outcome = tuple[Change, str]
+Work = Callable[[Deps, Caller, int, str], Outcome]
+
+
+def chosen_value(action: dict[str, Any]) -> str:
+    """A button's value, or the value of the option picked in a select or overflow menu."""
+    value = action.get("value")
+    if value is None:
+        value = (action.get("selected_option") or {}).get("value")
+    if not value:
+        raise UserFacingError(STALE_CONTROL)
+    return str(value)
+
+
+def split_value(value: str) -> tuple[int, str]:
+    """`42` or `42:rest` into the lead id and the rest."""
+    head, _, rest = value.partition(":")
+    if not head.isdigit():
+        raise UserFacingError(STALE_CONTROL)
+    return int(head), rest
+
+
+def actor_of(caller: Caller) -> Actor:
+    return Actor(user_id=caller.user_id, is_manager=caller.is_manager)
+
+
+def snooze_lead(deps: Deps, caller: Caller, lead_id: int, code: str) -> Outcome:
+    """Snooze for a day, three days or a week, counted from the clicker's own today."""
+    span = SNOOZE_SPANS.get(code)
+    if span is None:
+        raise UserFacingError(STALE_CONTROL)
+    until = caller.today + span
+    with deps.session_factory.begin() as session:
+        change = lead_changes.snooze(
+            session, lead_id=lead_id, until=until, actor=actor_of(caller), now=caller.now
+        )
+    return change, outcomes.snoozed_line(until=until, user_id=caller.user_id, today=caller.today)
+
+
+def keep_lead(deps: Deps, caller: Caller, lead_id: int, _argument: str) -> Outcome:
+    """Keep two more weeks: snooze that long and restart the cadence clock of the Friday cleanup."""
+    until = caller.today + KEEP_FOR
+    with deps.session_factory.begin() as session:
+        change = lead_changes.snooze(
+            session, lead_id=lead_id, until=until, actor=actor_of(caller), now=caller.now
+        )
+        if change.changed:
+            rhythm.record_lead_events(
+                session,
+                lead_ids=[lead_id],
+                kind=rhythm.KEPT_EVENT,
+                now=caller.now,
+                detail={"by": caller.user_id, "until": until.isoformat()},
+            )
+    return change, outcomes.kept_line(until=until, user_id=caller.user_id, today=caller.today)
+
+
+def move_lead(deps: Deps, caller: Caller, lead_id: int, stage_key: str) -> Outcome:
+    stage = deps.pipeline.stage_by_key.get(stage_key)
+    if stage is None:
+        raise UserFacingError(STALE_CONTROL)
+    with deps.session_factory.begin() as session:
+        change = lead_changes.move_stage(
+            session, lead_id=lead_id, stage=stage.key, actor=actor_of(caller), now=caller.now
+        )
+    return change, outcomes.moved_line(stage_name=stage.name, user_id=caller.user_id)
+
+
+def close_as(outcome: str) -> Work:
+    """Work that marks a lead won, lost (the argument is the reason) or archived."""
+
+    def close(deps: Deps, caller: Caller, lead_id: int, argument: str) -> Outcome:
+        reason = (argument.strip() or None) if outcome == LOST else None
+        with deps.session_factory.begin() as session:
+            change = lead_changes.close_lead(
+                session,
+                lead_id=lead_id,
+                outcome=outcome,
+                actor=actor_of(caller),
+                now=caller.now,
+                reason=reason,
+            )
+        user_id = caller.user_id
+        if outcome == WON:
+            return change, outcomes.won_line(user_id=user_id)
+        if outcome == LOST:
+            return change, outcomes.lost_line(reason=change.lead.lost_reason, user_id=user_id)
+        return change, outcomes.archived_line(user_id=user_id)
+
+    return close
+
+
+def from_menu(deps: Deps, caller: Caller, lead_id: int, rest: str) -> Outcome:
+    """An overflow option: `<verb>[:<argument>]` after the lead id."""
+    verb, _, argument = rest.partition(":")
+    work: dict[str, Work] = {
+        LeadMenu.SNOOZE: snooze_lead,
+        LeadMenu.KEEP: keep_lead,
+        LeadMenu.MOVE: move_lead,
+        LeadMenu.WON: close_as(WON),
+        LeadMenu.LOST: close_as(LOST),
+        LeadMenu.ARCHIVE: close_as(ARCHIVED),
+    }
+    if verb == LeadMenu.LOG_TOUCH:
+        raise UserFacingError(
+            f"Log it with `/touch #{lead_id} call Spoke with them next:friday` "
+            "(the kind and `next:` are optional)."
+        )
+    if verb == LeadMenu.QUALIFY:
+        raise UserFacingError(f"Qualify it with `/lead qualify #{lead_id}`.")
+    if verb not in work:
+        raise UserFacingError(STALE_CONTROL)
+    return work[verb](deps, caller, lead_id, argument)
+
+
+def show_outcome(
+    deps: Deps,
+    client: WebClient,
+    body: dict[str, Any],
+    respond: Respond,
+    *,
+    caller: Caller,
+    block_id: str | None,
+    outcome: Outcome,
+) -> None:
+    """Update what the user clicked: the message through its response_url, else their Home tab."""
+    change, line = outcome
+    if body.get("response_url"):
+        message = body.get("message") or {}
+        if message.get("blocks"):
+            blocks = outcomes.build_acted_message_blocks(
+                message["blocks"], block_id=block_id, line=line
+            )
+        else:
+            blocks = outcomes.build_outcome_blocks(line)
+        text = "\n".join(part for part in (message.get("text"), line) if part)
+        respond(text=text, blocks=blocks, replace_original=True)
+        refresh_home(deps, client, user_id=caller.user_id)
+    else:
+        view = body.get("view") or {}
+        scope = view.get("private_metadata") if view.get("type") == "home" else None
+        refresh_home(deps, client, user_id=caller.user_id, scope=scope)
+    if change.changed and change.lead.owner_id != caller.user_id:
+        refresh_home(deps, client, user_id=change.lead.owner_id)
+
+
+def run_click(
+    work: Work,
+    *,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Resolve who clicked which lead, do the work in one transaction, then show the result."""
+    deps = deps_of(context)
+    lead_id, argument = split_value(chosen_value(action))
+    caller = resolve_caller(deps, client, user_id=body["user"]["id"], team_id=team_of(body))
+    outcome = work(deps, caller, lead_id, argument)
+    show_outcome(
+        deps,
+        client,
+        body,
+        respond,
+        caller=caller,
+        block_id=action.get("block_id"),
+        outcome=outcome,
+    )
+
+
+def listener(work: Work, name: str, doc: str) -> Callable[..., None]:
+    """A Bolt listener that acks at once, then runs `work` for the clicked lead."""
+
+    def handle(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        run_click(work, body=body, action=action, client=client, respond=respond, context=context)
+
+    handle.__name__ = handle.__qualname__ = name
+    handle.__doc__ = doc
+    return reports_errors(handle)
+
+
+handle_snooze_action = listener(
+    snooze_lead, "handle_snooze_action", "Snooze a lead for `1d`, `3d` or `1w`."
+)
+handle_keep_action = listener(keep_lead, "handle_keep_action", "Keep a lead two more weeks.")
+handle_move_stage_action = listener(
+    move_lead, "handle_move_stage_action", "Move a lead to the stage in `<lead>:<stage>`."
+)
+handle_won_action = listener(close_as(WON), "handle_won_action", "Mark a lead won.")
+handle_lost_action = listener(
+    close_as(LOST), "handle_lost_action", "Mark a lead lost, with the reason after a colon."
+)
+handle_archive_action = listener(close_as(ARCHIVED), "handle_archive_action", "Archive a lead.")
+handle_overflow_action = listener(
+    from_menu, "handle_overflow_action", "Do what a lead's overflow option says."
+)
 
 
 def register(app: App) -> None:
-    """Nothing to register yet."""
+    for action_id, handler in (
+        (Action.SNOOZE, handle_snooze_action),
+        (Action.KEEP, handle_keep_action),
+        (Action.MOVE_STAGE, handle_move_stage_action),
+        (Action.WON, handle_won_action),
+        (Action.LOST, handle_lost_action),
+        (Action.ARCHIVE, handle_archive_action),
+        (Action.OVERFLOW, handle_overflow_action),
+    ):
+        app.action(action_id)(handler)

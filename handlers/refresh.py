@@ -2,10 +2,53 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.services import reps
+from bot.services.board import load_board
+from bot.slack.home import Scope, build_home_view
+from handlers.context import zone_or_default
+
+logger = logging.getLogger(__name__)
 
 
-def refresh_home(deps: Deps, client: WebClient, *, user_id: str) -> None:
-    """Republish the user's App Home after a change they made (wired by the App Home surface)."""
+def home_view_for(deps: Deps, *, user_id: str, scope: str | None = Scope.MINE) -> dict[str, Any]:
+    """The user's board as of now, in their timezone; Team only for managers."""
+    now = deps.clock.now()
+    is_manager = deps.is_manager(user_id)
+    chosen = Scope.parse(scope, is_manager=is_manager)
+    team = chosen is Scope.TEAM
+    with deps.session_factory() as session:
+        rep = reps.get_rep(session, user_id=user_id)
+        today = now.astimezone(zone_or_default(rep.tz if rep else None, deps.team_zone)).date()
+        board = load_board(
+            session,
+            pipeline=deps.pipeline,
+            owner_ids=None if team else [user_id],
+            today=today,
+            with_reps=team,
+        )
+    return build_home_view(
+        board,
+        scope=chosen,
+        is_manager=is_manager,
+        stages=deps.pipeline.stages,
+        now=now,
+        today=today,
+    )
+
+
+def refresh_home(
+    deps: Deps, client: WebClient, *, user_id: str, scope: str | None = Scope.MINE
+) -> None:
+    """Republish the user's App Home; a Slack refusal is logged by its error code and otherwise ignored."""
+    view = home_view_for(deps, user_id=user_id, scope=scope)
+    try:
+        client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as exc:
+        logger.warning("views.publish for %s failed: %s", user_id, exc.response.get("error"))

@@ -1,0 +1,357 @@
+"""The App Home board as a Block Kit view. Pure: a board and the viewer's clock in, a view dict out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    Option,
+    OptionGroup,
+    OverflowMenuElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+
+from bot.config import Stage
+from bot.services.board import Board, BoardLead, StageColumn
+from bot.slack import format as fmt
+from bot.slack.ids import Action
+from bot.slack.job_blocks.common import SNOOZE_CHOICES, money_label
+from bot.slack.mrkdwn import escape, mention, truncate
+from bot.slack.render import render
+
+MAX_VIEW_BLOCKS = 100
+# Slack refuses views over 250 kB; many stages make the per-stage selects large, so keep a margin.
+VIEW_BYTES_BUDGET = 200_000
+SECTION_MAX = 3000
+HEADER_MAX = 150
+LABEL_MAX = 75
+
+
+class Scope(StrEnum):
+    """Whose leads the board shows: the viewer's own, or (managers only) the whole team's."""
+
+    MINE = "mine"
+    TEAM = "team"
+
+    @classmethod
+    def parse(cls, value: str | None, *, is_manager: bool) -> Scope:
+        """The scope asked for, falling back to Mine for anything else or for a non-manager."""
+        return cls.TEAM if value == cls.TEAM and is_manager else cls.MINE
+
+
+class LeadMenu(StrEnum):
+    """The verbs of a lead's overflow menu; an option's value is `<lead id>:<verb>[:<argument>]`."""
+
+    LOG_TOUCH = "log_touch"
+    QUALIFY = "qualify"
+    SNOOZE = "snooze"
+    MOVE = "move"
+    WON = "won"
+    LOST = "lost"
+    ARCHIVE = "archive"
+    KEEP = "keep"
+
+
+def scope_action_id(scope: Scope) -> str:
+    """Each Mine/Team button needs its own action id within one actions block."""
+    return f"{Action.HOME_SCOPE}:{scope}"
+
+
+def plain(text: str, limit: int) -> str:
+    """User text for a plain_text field: escaped like mrkdwn (Slack decodes both) and cut to fit."""
+    return truncate(escape(text), limit)
+
+
+def lead_menu(lead: BoardLead) -> OverflowMenuElement:
+    """A lead's overflow (Slack allows five options): moving and snoozing by the choice live per stage."""
+    options = [
+        ("Log touch", LeadMenu.LOG_TOUCH),
+        ("Qualify", LeadMenu.QUALIFY),
+        ("Snooze 1 day", f"{LeadMenu.SNOOZE}:1d"),
+        ("Mark won", LeadMenu.WON),
+        ("Mark lost", LeadMenu.LOST),
+    ]
+    return OverflowMenuElement(
+        action_id=Action.OVERFLOW,
+        options=[Option(text=label, value=f"{lead.id}:{verb}") for label, verb in options],
+    )
+
+
+def follow_up_state(lead: BoardLead, today: date) -> str:
+    """`overdue`, `today`, or empty: how urgent the lead's next follow-up is."""
+    if lead.next_follow_up is None:
+        return ""
+    if lead.next_follow_up < today:
+        return "overdue"
+    return "today" if lead.next_follow_up == today else ""
+
+
+def lead_text(lead: BoardLead, *, now: datetime, today: date, show_owner: bool) -> str:
+    """The mrkdwn of one board row; the template escapes the company."""
+    touched = fmt.age(lead.last_touch_at, now)
+    return render(
+        "home_lead.md.j2",
+        lead=lead,
+        owner=mention(lead.owner_id) if show_owner else "",
+        in_stage=fmt.age(lead.stage_changed_at, now),
+        touched=touched if touched in ("never", "today") else f"{touched} ago",
+        follow_up=follow_up_state(lead, today),
+        snoozed=lead.snoozed_until is not None and lead.snoozed_until > today,
+        today=today,
+    )
+
+
+def lead_block(lead: BoardLead, *, now: datetime, today: date, show_owner: bool) -> SectionBlock:
+    text = lead_text(lead, now=now, today=today, show_owner=show_owner)
+    return SectionBlock(
+        block_id=f"home_lead_{lead.id}",
+        text=MarkdownTextObject(text=truncate(text, SECTION_MAX)),
+        accessory=lead_menu(lead),
+    )
+
+
+def stage_header(column: StageColumn) -> HeaderBlock:
+    value, weighted = money_label(column.value), money_label(column.weighted)
+    label = f"{column.name} · {column.count} · {value} · {weighted} weighted"
+    return HeaderBlock(block_id=f"home_stage_{column.key}", text=plain(label, HEADER_MAX))
+
+
+def _group_label(lead: BoardLead) -> str:
+    return plain(f"#{lead.id} {lead.company}", LABEL_MAX)
+
+
+def stage_actions(
+    column: StageColumn, shown: Sequence[BoardLead], stages: Sequence[Stage]
+) -> ActionsBlock:
+    """Move or snooze any lead shown in this stage: one option group per lead."""
+    targets = [stage for stage in stages if stage.key != column.key]
+    elements: list[StaticSelectElement] = []
+    if targets:
+        elements.append(
+            StaticSelectElement(
+                placeholder="Move a lead…",
+                action_id=Action.MOVE_STAGE,
+                option_groups=[
+                    OptionGroup(
+                        label=_group_label(lead),
+                        options=[
+                            Option(
+                                text=plain(f"→ {stage.name}", LABEL_MAX),
+                                value=f"{lead.id}:{stage.key}",
+                            )
+                            for stage in targets
+                        ],
+                    )
+                    for lead in shown
+                ],
+            )
+        )
+    elements.append(
+        StaticSelectElement(
+            placeholder="Snooze a lead…",
+            action_id=Action.SNOOZE,
+            option_groups=[
+                OptionGroup(
+                    label=_group_label(lead),
+                    options=[
+                        Option(text=f"Snooze {label}", value=f"{lead.id}:{code}")
+                        for code, label in SNOOZE_CHOICES
+                    ],
+                )
+                for lead in shown
+            ],
+        )
+    )
+    return ActionsBlock(block_id=f"home_stage_actions_{column.key}", elements=elements)
+
+
+def more_block(column: StageColumn, hidden: int, scope: Scope) -> ContextBlock:
+    who = "all" if scope is Scope.TEAM else "mine"
+    text = render(
+        "home_more.md.j2", hidden=hidden, stage_name=column.name, stage_key=column.key, who=who
+    )
+    return ContextBlock(
+        block_id=f"home_more_{column.key}", elements=[MarkdownTextObject(text=text)]
+    )
+
+
+def allocate_rows(available: Sequence[int], totals: Sequence[int], budget: int) -> list[int]:
+    """How many leads each stage shows within `budget` blocks, sharing fairly between stages.
+
+    A stage costs its header, plus a row per lead shown, an actions block once it shows any,
+    and a "…and N more" line while it hides some of `totals`. Returns rows per stage; stages
+    that do not fit even empty get 0 and must be dropped by the caller.
+    """
+    shown = [0] * len(available)
+    used = sum(1 + (1 if total > 0 else 0) for total in totals)
+    if used > budget:
+        return shown
+    growing = True
+    while growing:
+        growing = False
+        for index in sorted(range(len(shown)), key=lambda i: shown[i]):
+            if shown[index] >= available[index]:
+                continue
+            cost = 1 + (1 if shown[index] == 0 else 0)
+            cost -= 1 if shown[index] + 1 == totals[index] else 0
+            if used + cost > budget:
+                continue
+            shown[index] += 1
+            used += cost
+            growing = True
+            break
+    return shown
+
+
+def _fit_columns(columns: Sequence[StageColumn], budget: int) -> tuple[list[StageColumn], int]:
+    """The leading stages whose header and summary line fit; the count of stages left out."""
+    count = len(columns)
+    # Leaving a stage out costs one block for the line that names it.
+    while count and 2 * count + (1 if count < len(columns) else 0) > budget:
+        count -= 1
+    return list(columns[:count]), len(columns) - count
+
+
+def top_blocks(board: Board, *, scope: Scope, is_manager: bool) -> list[Block]:
+    """Title, totals, the Mine/Team switch for managers and the per-rep rows for Team."""
+    title = "Team pipeline" if scope is Scope.TEAM else "Your pipeline"
+    summary = render(
+        "home_summary.md.j2",
+        count=board.count,
+        value=money_label(board.value),
+        weighted=money_label(board.weighted),
+        overdue=board.overdue,
+    )
+    blocks: list[Block] = [
+        HeaderBlock(block_id="home_title", text=title),
+        SectionBlock(block_id="home_summary", text=MarkdownTextObject(text=summary)),
+    ]
+    if is_manager:
+        blocks.append(
+            ActionsBlock(
+                block_id="home_scope",
+                elements=[
+                    ButtonElement(
+                        text=label,
+                        action_id=scope_action_id(option),
+                        value=option.value,
+                        style="primary" if option is scope else None,
+                    )
+                    for label, option in (("Mine", Scope.MINE), ("Team", Scope.TEAM))
+                ],
+            )
+        )
+    if scope is Scope.TEAM and board.reps:
+        blocks.append(
+            SectionBlock(block_id="home_reps", text=MarkdownTextObject(text=reps_text(board)))
+        )
+    blocks.append(DividerBlock(block_id="home_divider"))
+    return blocks
+
+
+def reps_text(board: Board) -> str:
+    """The per-rep rows, as many as fit in one section."""
+    rows = [
+        {
+            "mention": mention(rep.owner_id),
+            "count": rep.count,
+            "overdue": rep.overdue,
+            "value": money_label(rep.value),
+            "weighted": money_label(rep.weighted),
+        }
+        for rep in board.reps
+    ]
+    shown = len(rows)
+    while True:
+        text = render("home_reps.md.j2", reps=rows[:shown], hidden=len(rows) - shown)
+        if len(text) <= SECTION_MAX or shown == 0:
+            return text
+        shown -= 1
+
+
+def build_home_view(
+    board: Board,
+    *,
+    scope: Scope,
+    is_manager: bool,
+    stages: Sequence[Stage],
+    now: datetime,
+    today: date,
+) -> dict[str, Any]:
+    """The Home tab: the board by stage in at most 100 blocks, summarising what does not fit."""
+    max_blocks = MAX_VIEW_BLOCKS
+    while True:
+        view = _layout(
+            board,
+            scope=scope,
+            is_manager=is_manager,
+            stages=stages,
+            now=now,
+            today=today,
+            max_blocks=max_blocks,
+        )
+        size = len(json.dumps(view, separators=(",", ":"), ensure_ascii=False).encode())
+        if size <= VIEW_BYTES_BUDGET or max_blocks <= 20:
+            return view
+        max_blocks -= 10
+
+
+def _layout(
+    board: Board,
+    *,
+    scope: Scope,
+    is_manager: bool,
+    stages: Sequence[Stage],
+    now: datetime,
+    today: date,
+    max_blocks: int,
+) -> dict[str, Any]:
+    blocks = top_blocks(board, scope=scope, is_manager=is_manager)
+    if not board.columns:
+        text = render("home_empty.md.j2", team=scope is Scope.TEAM)
+        blocks.append(SectionBlock(block_id="home_empty", text=MarkdownTextObject(text=text)))
+        return _view(blocks, scope)
+    columns, left_out = _fit_columns(board.columns, max_blocks - len(blocks))
+    budget = max_blocks - len(blocks) - (1 if left_out else 0)
+    shown = allocate_rows(
+        [len(column.leads) for column in columns], [column.count for column in columns], budget
+    )
+    for column, rows in zip(columns, shown, strict=True):
+        leads = column.leads[:rows]
+        blocks.append(stage_header(column))
+        if leads:
+            blocks.append(stage_actions(column, leads, stages))
+        blocks.extend(
+            lead_block(lead, now=now, today=today, show_owner=scope is Scope.TEAM) for lead in leads
+        )
+        if column.count > rows:
+            blocks.append(more_block(column, column.count - rows, scope))
+    if left_out:
+        names = ", ".join(escape(column.name) for column in board.columns[len(columns) :])
+        blocks.append(
+            ContextBlock(
+                block_id="home_more_stages",
+                elements=[MarkdownTextObject(text=truncate(f"…and leads in {names}", SECTION_MAX))],
+            )
+        )
+    return _view(blocks, scope)
+
+
+def _view(blocks: list[Block], scope: Scope) -> dict[str, Any]:
+    return {
+        "type": "home",
+        "private_metadata": scope.value,
+        "blocks": [block.to_dict() for block in blocks],
+    }

@@ -1,0 +1,107 @@
+"""What a message shows once someone acted on it: the lead's buttons give way to one line saying so."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from bot.slack.mrkdwn import escape, mention, truncate
+
+SECTION_MAX = 3000
+MESSAGE_BLOCKS_MAX = 50
+
+
+def on_day(value: date, *, today: date) -> str:
+    """A date that stays true in a message read later: `Fri 4 Dec`, with the year when not this one."""
+    text = f"{value:%a} {value.day} {value:%b}"
+    return text if value.year == today.year else f"{text} {value.year}"
+
+
+def snoozed_line(*, until: date, user_id: str, today: date) -> str:
+    return f":white_check_mark: Snoozed until {on_day(until, today=today)} by {mention(user_id)}"
+
+
+def kept_line(*, until: date, user_id: str, today: date) -> str:
+    return (
+        f":white_check_mark: Kept for two more weeks (snoozed until {on_day(until, today=today)})"
+        f" by {mention(user_id)}"
+    )
+
+
+def moved_line(*, stage_name: str, user_id: str) -> str:
+    return f":white_check_mark: Moved to *{escape(stage_name)}* by {mention(user_id)}"
+
+
+def won_line(*, user_id: str) -> str:
+    return f":trophy: Marked won by {mention(user_id)}"
+
+
+def lost_line(*, reason: str | None, user_id: str) -> str:
+    because = f" ({truncate(escape(reason), 200)})" if reason else ""
+    return f":white_check_mark: Marked lost{because} by {mention(user_id)}"
+
+
+def archived_line(*, user_id: str) -> str:
+    return f":white_check_mark: Archived by {mention(user_id)}"
+
+
+def _context(block_id: str, line: str) -> dict[str, Any]:
+    return {
+        "type": "context",
+        "block_id": block_id,
+        "elements": [{"type": "mrkdwn", "text": line}],
+    }
+
+
+def build_outcome_blocks(line: str, *, block_id: str = "outcome") -> list[dict[str, Any]]:
+    """A message that is only the outcome line, for when the original blocks are not at hand."""
+    return [_context(block_id, line)]
+
+
+def build_acted_message_blocks(
+    blocks: Sequence[dict[str, Any]], *, block_id: str | None, line: str
+) -> list[dict[str, Any]]:
+    """The message's blocks with the acted-on block's controls replaced by `line`; the rest kept.
+
+    An actions block becomes a context line; a section loses its accessory and gains the line.
+    When the block is not found the line is added at the end (or replaces the last block, at the
+    50-block limit), so the user always sees that the click worked.
+    """
+    result: list[dict[str, Any]] = []
+    found = False
+    for block in blocks:
+        if block_id is None or block.get("block_id") != block_id:
+            result.append(copy.deepcopy(block))
+            continue
+        found = True
+        if block.get("type") == "section" and "accessory" in block:
+            result.append(_without_accessory(block, line))
+        else:
+            result.append(_context(block_id, line))
+    if not found:
+        if len(result) >= MESSAGE_BLOCKS_MAX:
+            result = result[: MESSAGE_BLOCKS_MAX - 1]
+        result.append(_context(_free_block_id(result), line))
+    return result
+
+
+def _without_accessory(block: dict[str, Any], line: str) -> dict[str, Any]:
+    section = {key: copy.deepcopy(value) for key, value in block.items() if key != "accessory"}
+    text = section.get("text")
+    if isinstance(text, dict):
+        # Text Slack echoes back is already entity-encoded, so it is safe to keep as mrkdwn.
+        joined = f"{text.get('text', '')}\n{line}"
+        section["text"] = {"type": "mrkdwn", "text": truncate(joined, SECTION_MAX)}
+    else:
+        section["fields"] = [*section.get("fields", [])[:9], {"type": "mrkdwn", "text": line}]
+    return section
+
+
+def _free_block_id(blocks: Sequence[dict[str, Any]]) -> str:
+    taken = {block.get("block_id") for block in blocks}
+    serial = 1
+    while f"outcome_{serial}" in taken:
+        serial += 1
+    return f"outcome_{serial}"
