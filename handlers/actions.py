@@ -113,7 +113,7 @@ def close_as(outcome: str) -> Work:
         if outcome == WON:
             return change, outcomes.won_line(user_id=user_id)
         if outcome == LOST:
-            return change, outcomes.lost_line(reason=change.lead.lost_reason, user_id=user_id)
+            return change, outcomes.lost_line(reason=reason, user_id=user_id)
         return change, outcomes.archived_line(user_id=user_id)
 
     return close

@@ -25,7 +25,9 @@ def seed_lead(
     next_follow_up: date | None = None,
 ) -> int:
     """Create an open lead straight through the service, as /lead would."""
-    return seed_leads(live, [company], owner=owner, stage=stage, value=value, next_follow_up=next_follow_up)[0]
+    return seed_leads(
+        live, [company], owner=owner, stage=stage, value=value, next_follow_up=next_follow_up
+    )[0]
 
 
 def seed_leads(
@@ -59,7 +61,9 @@ def seed_leads(
 
 def open_home(live: Live, user_id: str = REP, **envelope) -> dict:
     """Send app_home_opened for the Home tab and return the view the user now sees."""
-    reply = live.event(app_home_opened_event(user_id, view=live.slack.home_view(user_id)), **envelope)
+    reply = live.event(
+        app_home_opened_event(user_id, view=live.slack.home_view(user_id)), **envelope
+    )
     assert reply.status == 200
     view = live.slack.home_view(user_id)
     assert view is not None, "no Home view was published"

@@ -1,0 +1,523 @@
+"""Lead buttons end to end: from a DM (the message is updated in place) and from App Home (republished)."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
+from sqlalchemy import func, select
+
+from bot.models import Lead, LeadEvent, StageChange
+from bot.services.rhythm import KEPT_EVENT
+from bot.slack.ids import Action
+from bot.slack.job_blocks.common import work_buttons
+from tests import support
+from tests.e2e.live import MANAGER, OTHER_REP, REP, Live
+from tests.e2e.test_home import lead_sections, open_home, seed_lead, texts
+from tests.slackkit import block_actions_payload
+
+
+def lead_blocks(lead_id: int, live: Live) -> list[dict]:
+    """What a pipebot nudge shows for one lead: its line, the work buttons and the closing ones."""
+    stages = live.deps.pipeline.stages
+    value = str(lead_id)
+    blocks = [
+        SectionBlock(
+            block_id=f"nudge_lead_{lead_id}", text=MarkdownTextObject(text=f"*#{lead_id}*")
+        ),
+        ActionsBlock(
+            block_id=f"nudge_actions_{lead_id}",
+            elements=work_buttons(lead_id, "prospecting", stages),
+        ),
+        ActionsBlock(
+            block_id=f"close_actions_{lead_id}",
+            elements=[
+                ButtonElement(text="Won", action_id=Action.WON, value=value),
+                ButtonElement(text="Lost", action_id=Action.LOST, value=f"{value}:too expensive"),
+                ButtonElement(text="Archive", action_id=Action.ARCHIVE, value=value),
+                ButtonElement(text="Keep 2 more weeks", action_id=Action.KEEP, value=value),
+            ],
+        ),
+    ]
+    return [block.to_dict() for block in blocks]
+
+
+def post_nudge(live: Live, lead_ids: list[int], *, channel: str = REP) -> tuple[str, dict]:
+    """Post a nudge with rows for these leads, as a job would; returns its channel and stored message."""
+    client = WebClient(token=support.BOT_TOKEN, base_url=live.slack.base_url)
+    blocks = [block for lead_id in lead_ids for block in lead_blocks(lead_id, live)]
+    posted = client.chat_postMessage(channel=channel, text="Deals going cold", blocks=blocks)
+    message = live.slack.message(posted["channel"], posted["ts"])
+    assert message is not None
+    return posted["channel"], message
+
+
+def click(
+    live: Live,
+    channel: str,
+    message: dict,
+    *,
+    action_id: str,
+    value: str,
+    block_id: str,
+    user_id: str = REP,
+    action_type: str = "button",
+):
+    """Click a control on a stored message, with a response_url bound to that message."""
+    url = live.slack.new_response_url(channel_id=channel, user_id=user_id, message_ts=message["ts"])
+    payload = block_actions_payload(
+        user_id=user_id,
+        action_id=action_id,
+        value=value,
+        block_id=block_id,
+        channel_id=channel,
+        message_ts=message["ts"],
+        response_url=url,
+        trigger_id=live.slack.issue_trigger_id(),
+        message=message,
+        action_type=action_type,
+    )
+    return live.interact(payload)
+
+
+def lead_row(live: Live, lead_id: int) -> Lead:
+    with live.deps.session_factory() as session:
+        return session.get(Lead, lead_id)
+
+
+def history(live: Live, lead_id: int) -> tuple[list[str], list[str]]:
+    """The lead's stage changes (to) and other events (kinds), oldest first."""
+    with live.deps.session_factory() as session:
+        moves = session.scalars(
+            select(StageChange.to_stage)
+            .where(StageChange.lead_id == lead_id)
+            .order_by(StageChange.id)
+        )
+        kinds = session.scalars(
+            select(LeadEvent.kind).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id)
+        )
+        return list(moves), list(kinds)
+
+
+def block(message: dict, block_id: str) -> dict:
+    return next(b for b in message["blocks"] if b.get("block_id") == block_id)
+
+
+def test_snooze_from_a_dm_updates_that_message_and_the_lead(live: Live) -> None:
+    acme, globex = seed_lead(live, "Acme"), seed_lead(live, "Globex")
+    channel, message = post_nudge(live, [acme, globex])
+
+    reply = click(
+        live, channel, message, action_id=Action.SNOOZE, value=f"{acme}:1d",
+        block_id=f"nudge_actions_{acme}", action_type="static_select",
+    )  # fmt: skip
+
+    assert reply.status == 200 and reply.body == ""
+    updated = live.slack.message(channel, message["ts"])
+    assert updated is not None and "edited" in updated
+    done = block(updated, f"nudge_actions_{acme}")
+    assert done["type"] == "context"
+    assert done["elements"][0]["text"] == f":white_check_mark: Snoozed until Tue 1 Dec by <@{REP}>"
+    assert block(updated, f"nudge_lead_{acme}") == block(message, f"nudge_lead_{acme}")
+    assert block(updated, f"close_actions_{acme}") == block(message, f"close_actions_{acme}")
+    assert [b for b in updated["blocks"] if str(b.get("block_id")).endswith(f"_{globex}")] == [
+        b for b in message["blocks"] if str(b.get("block_id")).endswith(f"_{globex}")
+    ]
+    lead = lead_row(live, acme)
+    assert lead.snoozed_until == date(2026, 12, 1) == lead.next_follow_up
+    assert history(live, acme)[1] == ["snoozed"]
+    assert live.slack.home_view(REP) is not None, "the clicker's Home is refreshed too"
+
+
+def test_snooze_counts_from_the_clickers_own_today(live: Live) -> None:
+    live.deps.clock.set(
+        datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+    )  # Tue 01:00 in Tokyo, Mon in New York
+    kenji = seed_lead(live, "Kenji Co", owner=OTHER_REP)
+    dana = seed_lead(live, "Dana Co", owner=REP)
+    channel, message = post_nudge(live, [kenji], channel=OTHER_REP)
+    click(
+        live, channel, message, user_id=OTHER_REP, action_id=Action.SNOOZE, value=f"{kenji}:1w",
+        block_id=f"nudge_actions_{kenji}", action_type="static_select",
+    )  # fmt: skip
+    assert lead_row(live, kenji).snoozed_until == date(2026, 12, 8)
+    channel, message = post_nudge(live, [dana])
+    click(
+        live, channel, message, action_id=Action.SNOOZE, value=f"{dana}:3d",
+        block_id=f"nudge_actions_{dana}", action_type="static_select",
+    )  # fmt: skip
+    assert lead_row(live, dana).snoozed_until == date(2026, 12, 3)
+
+
+def test_move_stage_from_a_select(live: Live) -> None:
+    acme = seed_lead(live, "Acme")
+    channel, message = post_nudge(live, [acme])
+    click(
+        live, channel, message, action_id=Action.MOVE_STAGE, value=f"{acme}:proposal",
+        block_id=f"nudge_actions_{acme}", action_type="static_select",
+    )  # fmt: skip
+    assert lead_row(live, acme).stage == "proposal"
+    assert history(live, acme)[0] == ["prospecting", "proposal"]
+    line = block(live.slack.message(channel, message["ts"]), f"nudge_actions_{acme}")
+    assert line["elements"][0]["text"] == f":white_check_mark: Moved to *Proposal* by <@{REP}>"
+
+
+@pytest.mark.parametrize(
+    ("action_id", "suffix", "status", "event", "line"),
+    [
+        (Action.WON, "", "won", "won", ":trophy: Marked won by"),
+        (Action.LOST, ":too expensive", "lost", "lost", "Marked lost (too expensive) by"),
+        (Action.ARCHIVE, "", "archived", "archived", "Archived by"),
+    ],
+)
+def test_closing_buttons(live: Live, action_id, suffix, status, event, line) -> None:
+    acme = seed_lead(live, "Acme")
+    channel, message = post_nudge(live, [acme])
+    click(
+        live,
+        channel,
+        message,
+        action_id=action_id,
+        value=f"{acme}{suffix}",
+        block_id=f"close_actions_{acme}",
+    )
+    lead = lead_row(live, acme)
+    assert lead.status == status and lead.closed_at == live.deps.clock.now()
+    if status == "lost":
+        assert lead.lost_reason == "too expensive"
+    assert history(live, acme) == (["prospecting", status], [event])
+    done = block(live.slack.message(channel, message["ts"]), f"close_actions_{acme}")
+    assert line in done["elements"][0]["text"]
+
+
+def test_keep_snoozes_two_weeks_and_restarts_the_cadence(live: Live) -> None:
+    acme = seed_lead(live, "Acme")
+    channel, message = post_nudge(live, [acme])
+    for _ in range(2):
+        click(
+            live,
+            channel,
+            message,
+            action_id=Action.KEEP,
+            value=str(acme),
+            block_id=f"close_actions_{acme}",
+        )
+    assert lead_row(live, acme).snoozed_until == date(2026, 12, 14)
+    assert history(live, acme)[1] == ["snoozed", KEPT_EVENT]
+    done = block(live.slack.message(channel, message["ts"]), f"close_actions_{acme}")
+    assert "Kept for two more weeks (snoozed until Mon 14 Dec)" in done["elements"][0]["text"]
+
+
+def test_a_double_click_changes_the_lead_once(live: Live) -> None:
+    acme = seed_lead(live, "Acme")
+    channel, message = post_nudge(live, [acme])
+    for _ in range(2):
+        click(
+            live,
+            channel,
+            message,
+            action_id=Action.WON,
+            value=str(acme),
+            block_id=f"close_actions_{acme}",
+        )
+    assert history(live, acme) == (["prospecting", "won"], ["won"])
+    replaced = [call for call in live.slack.responses() if call.args.get("replace_original")]
+    assert len(replaced) == 2, "the second click still shows the message as done"
+    assert all(call.args.get("replace_original") for call in live.slack.responses())
+
+
+def test_a_double_snooze_writes_one_history_row(live: Live) -> None:
+    acme = seed_lead(live, "Acme")
+    channel, message = post_nudge(live, [acme])
+    for _ in range(2):
+        click(
+            live, channel, message, action_id=Action.SNOOZE, value=f"{acme}:1d",
+            block_id=f"nudge_actions_{acme}", action_type="static_select",
+        )  # fmt: skip
+    assert history(live, acme)[1] == ["snoozed"]
+
+
+def test_another_rep_is_refused_and_nothing_changes(live: Live) -> None:
+    acme = seed_lead(live, "Acme", owner=REP)
+    channel, message = post_nudge(live, [acme], channel="C0001")
+    for action_id, value, block_id in (
+        (Action.WON, str(acme), f"close_actions_{acme}"),
+        (Action.SNOOZE, f"{acme}:1d", f"nudge_actions_{acme}"),
+        (Action.MOVE_STAGE, f"{acme}:closing", f"nudge_actions_{acme}"),
+        (Action.KEEP, str(acme), f"close_actions_{acme}"),
+    ):
+        before = len(live.slack.responses())
+        click(
+            live,
+            channel,
+            message,
+            user_id=OTHER_REP,
+            action_id=action_id,
+            value=value,
+            block_id=block_id,
+        )
+        replies = live.slack.responses()[before:]
+        assert len(replies) == 1 and not replies[0].args.get("replace_original")
+        text = replies[0].args["text"]
+        assert "\n" not in text and "or a manager can" in text and f"<@{REP}>" in text
+    assert live.slack.message(channel, message["ts"]) == message
+    lead = lead_row(live, acme)
+    assert (lead.status, lead.stage, lead.snoozed_until) == ("open", "prospecting", None)
+    assert history(live, acme) == (["prospecting"], [])
+
+
+def test_a_manager_may_act_and_the_owner_sees_it_on_their_home(live: Live) -> None:
+    acme = seed_lead(live, "Acme", owner=REP)
+    channel, message = post_nudge(live, [acme], channel="C0001")
+    click(
+        live,
+        channel,
+        message,
+        user_id=MANAGER,
+        action_id=Action.WON,
+        value=str(acme),
+        block_id=f"close_actions_{acme}",
+    )
+    assert lead_row(live, acme).status == "won"
+    published_for = {call.args["user_id"] for call in live.slack.calls("views.publish")}
+    assert published_for == {MANAGER, REP}
+    assert "You have no open leads" in texts(live.slack.home_view(REP))
+
+
+def test_a_control_from_an_ephemeral_message_without_its_blocks_is_replaced_by_the_outcome(
+    live: Live,
+) -> None:
+    acme = seed_lead(live, "Acme")
+    url = live.slack.new_response_url(channel_id="C0001", user_id=REP)
+    payload = block_actions_payload(
+        user_id=REP, action_id=Action.WON, value=str(acme), block_id="lead_actions_1",
+        response_url=url, is_ephemeral=True,
+    )  # fmt: skip
+    live.interact(payload)
+    reply = live.slack.responses()[-1].args
+    assert reply["replace_original"] is True
+    assert reply["blocks"][0]["elements"][0]["text"] == f":trophy: Marked won by <@{REP}>"
+
+
+def test_an_out_of_date_control_gets_one_line(live: Live) -> None:
+    acme = seed_lead(live, "Acme")
+    for action_id, value in (
+        (Action.WON, "abc"),
+        (Action.SNOOZE, f"{acme}:forever"),
+        (Action.MOVE_STAGE, f"{acme}:negotiation"),
+        (Action.OVERFLOW, f"{acme}:dance"),
+        (Action.WON, "999"),
+    ):
+        url = live.slack.new_response_url(channel_id="C0001", user_id=REP)
+        live.interact(
+            block_actions_payload(user_id=REP, action_id=action_id, value=value, response_url=url)
+        )
+        replies = live.slack.responses(url)
+        assert len(replies) == 1 and "\n" not in replies[0].args["text"], value
+        assert replies[0].args.get("replace_original") is False
+    assert history(live, acme) == (["prospecting"], [])
+
+
+def home_click(
+    live: Live, user_id: str, *, action_id: str, value: str, block_id: str, action_type: str
+):
+    view = live.slack.home_view(user_id)
+    payload = block_actions_payload(
+        user_id=user_id, action_id=action_id, value=value, block_id=block_id,
+        container="view", view=view, action_type=action_type,
+        trigger_id=live.slack.issue_trigger_id(),
+    )  # fmt: skip
+    return live.interact(payload)
+
+
+def test_overflow_on_home_snoozes_and_republishes(live: Live) -> None:
+    acme = seed_lead(live, "Acme", next_follow_up=date(2026, 11, 27))
+    open_home(live)
+    home_click(
+        live,
+        REP,
+        action_id=Action.OVERFLOW,
+        value=f"{acme}:snooze:1d",
+        block_id=f"home_lead_{acme}",
+        action_type="overflow",
+    )
+    assert lead_row(live, acme).snoozed_until == date(2026, 12, 1)
+    row = lead_sections(live.slack.home_view(REP))[0]["text"]["text"]
+    assert "overdue" not in row and "next follow-up tomorrow · :zzz: snoozed" in row
+    assert len(live.slack.calls("views.publish")) == 2
+    assert live.slack.responses() == []
+
+
+def test_overflow_won_and_lost_from_home(live: Live) -> None:
+    acme, globex = seed_lead(live, "Acme"), seed_lead(live, "Globex")
+    open_home(live)
+    home_click(
+        live,
+        REP,
+        action_id=Action.OVERFLOW,
+        value=f"{acme}:won",
+        block_id=f"home_lead_{acme}",
+        action_type="overflow",
+    )
+    home_click(
+        live,
+        REP,
+        action_id=Action.OVERFLOW,
+        value=f"{globex}:lost",
+        block_id=f"home_lead_{globex}",
+        action_type="overflow",
+    )
+    assert (lead_row(live, acme).status, lead_row(live, globex).status) == ("won", "lost")
+    assert lead_row(live, globex).lost_reason == "no reason given"
+    assert "You have no open leads" in texts(live.slack.home_view(REP))
+
+
+def test_stage_select_on_home_moves_a_lead(live: Live) -> None:
+    acme = seed_lead(live, "Acme")
+    open_home(live)
+    home_click(
+        live,
+        REP,
+        action_id=Action.MOVE_STAGE,
+        value=f"{acme}:connecting",
+        block_id="home_stage_actions_prospecting",
+        action_type="static_select",
+    )
+    assert lead_row(live, acme).stage == "connecting"
+    headers = [
+        b["text"]["text"] for b in live.slack.home_view(REP)["blocks"] if b["type"] == "header"
+    ]
+    assert headers[1].startswith("Connecting · 1")
+
+
+def test_a_managers_team_board_stays_on_team_after_an_action(live: Live) -> None:
+    acme = seed_lead(live, "Acme", owner=REP)
+    seed_lead(live, "Globex", owner=OTHER_REP)
+    open_home(live, MANAGER)
+    home_click(
+        live,
+        MANAGER,
+        action_id=f"{Action.HOME_SCOPE}:team",
+        value="team",
+        block_id="home_scope",
+        action_type="button",
+    )
+    home_click(
+        live,
+        MANAGER,
+        action_id=Action.OVERFLOW,
+        value=f"{acme}:snooze:1d",
+        block_id=f"home_lead_{acme}",
+        action_type="overflow",
+    )
+    view = live.slack.home_view(MANAGER)
+    assert view["blocks"][0]["text"]["text"] == "Team pipeline" and "Globex" in texts(view)
+
+
+def test_log_touch_from_the_overflow_answers_with_one_line(live: Live) -> None:
+    acme = seed_lead(live, "Acme")
+    open_home(live)
+    home_click(
+        live,
+        REP,
+        action_id=Action.OVERFLOW,
+        value=f"{acme}:log_touch",
+        block_id=f"home_lead_{acme}",
+        action_type="overflow",
+    )
+    dms = live.slack.dms_to(REP)
+    assert len(dms) == 1 and f"/touch #{acme}" in dms[0]["text"] and "\n" not in dms[0]["text"]
+
+
+def test_a_click_is_acknowledged_at_once(live: Live) -> None:
+    acme = seed_lead(live, "Acme")
+    channel, message = post_nudge(live, [acme])
+    url = live.slack.new_response_url(channel_id=channel, user_id=REP, message_ts=message["ts"])
+    started = time.perf_counter()
+    reply = live.sender.interact(
+        block_actions_payload(
+            user_id=REP,
+            action_id=Action.WON,
+            value=str(acme),
+            response_url=url,
+            message=message,
+            channel_id=channel,
+            message_ts=message["ts"],
+            block_id=f"close_actions_{acme}",
+        )
+    )
+    elapsed = time.perf_counter() - started
+    live.settle()
+    assert reply.status == 200 and reply.body == "" and elapsed < 2.0
+    assert lead_row(live, acme).status == "won"
+
+
+def count_rows(live: Live, model) -> int:
+    with live.deps.session_factory() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_history_is_written_for_every_change(live: Live) -> None:
+    acme = seed_lead(live, "Acme")
+    channel, message = post_nudge(live, [acme])
+    click(
+        live,
+        channel,
+        message,
+        action_id=Action.MOVE_STAGE,
+        value=f"{acme}:qualification",
+        block_id=f"nudge_actions_{acme}",
+        action_type="static_select",
+    )
+    click(
+        live,
+        channel,
+        message,
+        action_id=Action.SNOOZE,
+        value=f"{acme}:3d",
+        block_id=f"nudge_actions_{acme}",
+        action_type="static_select",
+    )
+    live.deps.clock.advance(timedelta(days=1))
+    click(
+        live,
+        channel,
+        message,
+        action_id=Action.LOST,
+        value=f"{acme}:went dark",
+        block_id=f"close_actions_{acme}",
+    )
+    assert history(live, acme) == (["prospecting", "qualification", "lost"], ["snoozed", "lost"])
+    assert count_rows(live, StageChange) == 3
+
+
+def test_two_clicks_at_the_same_moment_change_the_lead_once(live: Live) -> None:
+    acme = seed_lead(live, "Acme")
+    channel, message = post_nudge(live, [acme])
+    payloads = [
+        block_actions_payload(
+            user_id=REP,
+            action_id=Action.SNOOZE,
+            value=f"{acme}:1w",
+            block_id=f"nudge_actions_{acme}",
+            channel_id=channel,
+            message_ts=message["ts"],
+            response_url=live.slack.new_response_url(
+                channel_id=channel, user_id=REP, message_ts=message["ts"]
+            ),
+            message=message,
+            action_type="static_select",
+        )
+        for _ in range(2)
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        replies = list(pool.map(live.sender.interact, payloads))
+    live.settle()
+    assert [reply.status for reply in replies] == [200, 200]
+    assert history(live, acme)[1] == ["snoozed"]
+    done = block(live.slack.message(channel, message["ts"]), f"nudge_actions_{acme}")
+    assert "Snoozed until Mon 7 Dec" in done["elements"][0]["text"]
