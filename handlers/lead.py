@@ -1,7 +1,8 @@
-"""`/lead`: create leads inline; subcommands are dispatched by their first word."""
+"""`/lead` and its buttons: ack, work out who asked and where to answer, then run the subcommand."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -9,17 +10,49 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.domain.errors import UserFacingError
-from bot.domain.parsing import CreateCmd, HelpCmd, StageRef, parse_lead_subcommand
-from bot.services import leads
-from bot.slack.blocks import build_lead_card_blocks
-from bot.slack.ids import Command
-from bot.slack.mrkdwn import escape
-from handlers.context import Caller, deps_of, resolve_caller
+from bot.domain.parsing import StageRef, parse_lead_subcommand
+from bot.slack.ids import Action, Command
+from bot.slack.lead_blocks import Reply
+from bot.slack.lead_values import read_pick_value
+from handlers.context import deps_of, resolve_caller
 from handlers.errors import reports_errors
+from handlers.lead_subcommands import (
+    STALE_BUTTON,
+    LeadRequest,
+    create_confirmed,
+    open_lead,
+    run_lead_command,
+)
 
 
 def stage_refs(deps: Deps) -> list[StageRef]:
     return [StageRef(key=stage.key, name=stage.name) for stage in deps.pipeline.stages]
+
+
+def responder(respond: Respond, *, replace_original: bool) -> Callable[[Reply], None]:
+    """Answer privately through the response_url, in place of the clicked message when asked."""
+
+    def reply(message: Reply) -> None:
+        respond(
+            text=message.text,
+            blocks=message.blocks,
+            response_type="ephemeral",
+            replace_original=replace_original,
+        )
+
+    return reply
+
+
+def request_for(
+    context: BoltContext,
+    client: WebClient,
+    user: dict[str, Any],
+    reply: Callable[[Reply], None],
+    trigger_id: str | None,
+) -> LeadRequest:
+    deps = deps_of(context)
+    caller = resolve_caller(deps, client, user_id=user["id"], team_id=user.get("team_id"))
+    return LeadRequest(deps, client, caller, reply, trigger_id, context.channel_id)
 
 
 @reports_errors
@@ -28,68 +61,82 @@ def handle_lead_command(
 ) -> None:
     """Ack at once, then parse and act; every mistake is one ephemeral line."""
     ack()
-    deps = deps_of(context)
-    caller = resolve_caller(
-        deps, client, user_id=command["user_id"], team_id=command.get("team_id")
-    )
+    reply = responder(respond, replace_original=False)
+    user = {"id": command["user_id"], "team_id": command.get("team_id")}
+    req = request_for(context, client, user, reply, command.get("trigger_id"))
     parsed = parse_lead_subcommand(
-        command.get("text") or "", today=caller.today, stages=stage_refs(deps)
+        command.get("text") or "", today=req.caller.today, stages=stage_refs(req.deps)
     )
-    if isinstance(parsed, CreateCmd):
-        create_from_command(deps, caller, parsed, respond)
-    elif isinstance(parsed, HelpCmd):
-        respond(text=lead_help_text(), response_type="ephemeral")
-    else:
-        raise UserFacingError(
-            f"`/lead {type(parsed).__name__.removesuffix('Cmd').lower()}` is coming soon; try `/lead help`."
-        )
+    run_lead_command(req, parsed)
 
 
-def create_from_command(deps: Deps, caller: Caller, parsed: CreateCmd, respond: Respond) -> None:
-    lead_input = parsed.lead
-    owner_id = lead_input.owner_id or caller.user_id
-    stage_key = lead_input.stage_key or deps.pipeline.stages[0].key
-    new = leads.NewLead(
-        company=lead_input.company,
-        owner_id=owner_id,
-        stage=stage_key,
-        value=lead_input.value.amount if lead_input.value else None,
-        currency=lead_input.value.currency if lead_input.value else "USD",
-        contact=lead_input.contact,
-        email=lead_input.email,
-        phone=lead_input.phone,
-        source=lead_input.source,
-        next_follow_up=lead_input.next_follow_up,
-    )
-    with deps.session_factory.begin() as session:
-        if owner_id != caller.user_id:
-            from bot.services import reps
+@reports_errors
+def handle_pick_lead_action(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    """A lead picked from several matches: run the subcommand on it, in place of the picker."""
+    ack()
+    reply = responder(respond, replace_original=True)
+    req = request_for(context, client, body["user"], reply, body.get("trigger_id"))
+    try:
+        cmd = read_pick_value(action.get("value") or "", stage_keys=req.stage_names)
+    except ValueError as error:
+        raise UserFacingError(STALE_BUTTON) from error
+    run_lead_command(req, cmd)
 
-            reps.ensure_rep(
-                session, user_id=owner_id, now=caller.now, is_manager=deps.is_manager(owner_id)
+
+@reports_errors
+def handle_create_anyway_action(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    """Create the lead confirmed over a likely duplicate, replacing the question with the result."""
+    ack()
+    reply = responder(respond, replace_original=True)
+    req = request_for(context, client, body["user"], reply, body.get("trigger_id"))
+    create_confirmed(req, action.get("value") or "")
+
+
+@reports_errors
+def handle_open_lead_action(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Show a lead in full: privately where the button was, in its DM thread, or in a DM from App Home."""
+    ack()
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    user_id = body["user"]["id"]
+
+    def reply(message: Reply) -> None:
+        if context.response_url:
+            context.respond(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral",
+                replace_original=False,
             )
-        lead = leads.create_lead(session, new=new, created_by=caller.user_id, now=caller.now)
-    stage_name = deps.pipeline.stage(lead.stage).name
-    blocks = build_lead_card_blocks(
-        lead,
-        stage_name=stage_name,
-        now=caller.now,
-        today=caller.today,
-        headline=f"Created lead *#{lead.id}*.",
-    )
-    respond(
-        text=f"Created lead #{lead.id} {escape(lead.company)}",
-        blocks=blocks,
-        response_type="ephemeral",
-    )
+        elif channel and ts:
+            client.chat_postMessage(
+                channel=channel, thread_ts=ts, text=message.text, blocks=message.blocks
+            )
+        else:
+            client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
 
-
-def lead_help_text() -> str:
-    return (
-        "*/lead* — `/lead Acme Corp $12,500 @dana stage:qualification next:friday source:webinar`\n"
-        "Everything but the company is optional. `/lead help` shows this."
-    )
+    req = request_for(context, client, body["user"], reply, body.get("trigger_id"))
+    open_lead(req, action.get("value") or "")
 
 
 def register(app: App) -> None:
     app.command(Command.LEAD)(handle_lead_command)
+    app.action(Action.PICK_LEAD)(handle_pick_lead_action)
+    app.action(Action.CREATE_ANYWAY)(handle_create_anyway_action)
+    app.action(Action.OPEN_LEAD)(handle_open_lead_action)

@@ -13,9 +13,13 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain.leads import OPEN
 from bot.services.records import LeadView, TouchView
 from bot.slack.ids import Action
+from bot.slack.mrkdwn import truncate
 from bot.slack.render import render
+
+SECTION_TEXT_MAX = 3000
 
 
 def _to_dicts(blocks: list[Block]) -> list[dict]:
@@ -39,13 +43,21 @@ def lead_actions(lead: LeadView, *, block_id: str | None = None) -> ActionsBlock
 def build_lead_card_blocks(
     lead: LeadView, *, stage_name: str, now: datetime, today: date, headline: str | None = None
 ) -> list[dict]:
-    """A lead as a card: company, value, stage, contact, owner, clocks, and next-step buttons."""
+    """A lead as a card: company, value, stage, contact, owner, clocks, and next-step buttons while open."""
     blocks: list[Block] = []
     if headline:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=headline)))
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=truncate(headline, SECTION_TEXT_MAX)))
+        )
     card = render("lead_card.md.j2", lead=lead, stage_name=stage_name, now=now, today=today)
-    blocks.append(SectionBlock(block_id=f"lead_{lead.id}", text=MarkdownTextObject(text=card)))
-    blocks.append(lead_actions(lead))
+    blocks.append(
+        SectionBlock(
+            block_id=f"lead_{lead.id}",
+            text=MarkdownTextObject(text=truncate(card, SECTION_TEXT_MAX)),
+        )
+    )
+    if lead.status == OPEN:
+        blocks.append(lead_actions(lead))
     return _to_dicts(blocks)
 
 

@@ -1,0 +1,366 @@
+"""Block Kit for `/lead` replies: lists, a lead in full, pickers, duplicates, help, the assignment DM."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.domain.parsing import HELP_EXAMPLES, USAGE
+from bot.services.queries import HistoryEntry, LeadDetail, LeadPage, Viewer, may_see
+from bot.services.records import LeadView, TouchView
+from bot.slack import format as fmt
+from bot.slack.blocks import SECTION_TEXT_MAX, build_lead_card_blocks
+from bot.slack.ids import Action
+from bot.slack.job_blocks.common import money_label
+from bot.slack.lead_values import RefCommand, pick_value, subcommand_of
+from bot.slack.mrkdwn import escape, link, mention, truncate
+from bot.slack.render import render
+
+MAX_BLOCKS = 50
+LIST_LIMIT = 40
+PICK_LIMIT = 10
+NOTE_CLIP = 200
+FALLBACK_ITEMS = 10
+FALLBACK_COMPANY = 60
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message before it is sent: the mrkdwn `text` fallback and its blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def who(user_id: str | None) -> str:
+    """A mention for a Slack user id we stored; anything that is not an id is shown escaped."""
+    if not user_id:
+        return "someone"
+    try:
+        return mention(user_id)
+    except ValueError:
+        return escape(user_id)
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten plain user text before it is escaped."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def lead_name(lead: LeadView) -> str:
+    """`#42 Acme Corp` as mrkdwn, short enough for a fallback line."""
+    return f"#{lead.id} {escape(clip(lead.company, FALLBACK_COMPANY))}"
+
+
+def section(text: str, *, block_id: str | None = None, accessory: Any = None) -> SectionBlock:
+    return SectionBlock(
+        block_id=block_id,
+        text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)),
+        accessory=accessory,
+    )
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX))])
+
+
+def to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]
+
+
+def open_button(lead_id: int, text: str = "Open") -> ButtonElement:
+    return ButtonElement(text=text, action_id=Action.OPEN_LEAD, value=str(lead_id))
+
+
+def touched_label(last_touch_at: datetime | None, now: datetime) -> str:
+    if last_touch_at is None:
+        return "never"
+    age = fmt.age(last_touch_at, now)
+    return age if age == "today" else f"{age} ago"
+
+
+def follow_up_label(lead: LeadView, today: date) -> str:
+    """Where a lead's follow-up stands today, in a few words."""
+    if lead.snoozed_until and lead.snoozed_until > today:
+        return f"snoozed until {fmt.day(lead.snoozed_until, today=today)}"
+    if lead.next_follow_up is None:
+        return "no follow-up set"
+    when = fmt.day(lead.next_follow_up, today=today)
+    if lead.next_follow_up < today:
+        return f"follow-up overdue since {when}"
+    return "follow-up due today" if lead.next_follow_up == today else f"follow-up {when}"
+
+
+def build_lead_list_blocks(
+    page: LeadPage,
+    *,
+    whose: str,
+    stage_name: str | None,
+    stage_names: Mapping[str, str],
+    now: datetime,
+    today: date,
+    show_owner: bool,
+    narrowed: bool = False,
+) -> Reply:
+    """`/lead list`: a line per lead by next follow-up with an Open button, totals first, the rest counted."""
+    head = render(
+        "lead_list_head.md.j2",
+        whose=whose,
+        stage_name=stage_name,
+        total=page.total,
+        value=money_label(page.value),
+        overdue=page.overdue,
+        due_today=page.due_today,
+        narrowed=narrowed,
+    )
+    blocks: list[Block] = [section(head)]
+    if not page.leads:
+        blocks.append(context("Nothing open here. Add a lead with `/lead Acme Corp $12,500`."))
+    for lead in page.leads[: MAX_BLOCKS - 3]:
+        in_stage = fmt.age(lead.stage_changed_at, now)
+        row = render(
+            "lead_list_row.md.j2",
+            lead=lead,
+            stage_name=stage_names.get(lead.stage, lead.stage),
+            in_stage="since today" if in_stage == "today" else f"for {in_stage}",
+            owner=who(lead.owner_id) if show_owner else None,
+            follow_up=follow_up_label(lead, today),
+            touched=touched_label(lead.last_touch_at, now),
+        )
+        blocks.append(section(row, block_id=f"list_lead_{lead.id}", accessory=open_button(lead.id)))
+    hidden = page.total - min(len(page.leads), MAX_BLOCKS - 3)
+    if hidden > 0:
+        blocks.append(
+            context(
+                f"…and {hidden} more. Narrow it with a stage (`/lead list proposal`), "
+                "or get every lead with `/lead export`."
+            )
+        )
+    lines = [head.splitlines()[0]]
+    lines += [f"• {lead_name(lead)}" for lead in page.leads[:FALLBACK_ITEMS]]
+    if page.total > FALLBACK_ITEMS:
+        lines.append(f"…and {page.total - min(len(page.leads), FALLBACK_ITEMS)} more")
+    return Reply(text="\n".join(lines), blocks=to_dicts(blocks))
+
+
+def _touch_item(touch: TouchView, *, zone: tzinfo, today: date) -> dict[str, Any]:
+    return {
+        "day": fmt.day(touch.occurred_at.astimezone(zone).date(), today=today),
+        "kind": touch.kind,
+        "author": who(touch.author_id),
+        "note": clip(touch.note, NOTE_CLIP),
+        "link": link(touch.permalink, "message") if touch.permalink else None,
+    }
+
+
+def _history_item(
+    entry: HistoryEntry, *, stage_names: Mapping[str, str], zone: tzinfo, today: date
+) -> dict[str, Any]:
+    detail = entry.detail or {}
+    score = detail.get("score")
+    until = detail.get("until")
+    try:
+        until_label = fmt.day(date.fromisoformat(until), today=today) if until else "—"
+    except (TypeError, ValueError):
+        until_label = "—"
+    return {
+        "day": fmt.day(entry.at.astimezone(zone).date(), today=today),
+        "kind": entry.kind if entry.kind.isidentifier() else "changed",
+        "actor": who(entry.actor_id) if entry.actor_id else None,
+        "from_name": stage_names.get(entry.from_stage or "", entry.from_stage),
+        "to_name": stage_names.get(entry.to_stage or "", entry.to_stage),
+        "to_owner": who(detail.get("to")),
+        "from_owner": who(detail["from"]) if detail.get("from") else None,
+        "reason": clip(str(detail.get("reason") or ""), NOTE_CLIP),
+        "until": until_label,
+        "score": int(score) if isinstance(score, int | float) else "?",
+    }
+
+
+def build_lead_detail_blocks(
+    detail: LeadDetail,
+    *,
+    stage_names: Mapping[str, str],
+    now: datetime,
+    today: date,
+    zone: tzinfo,
+    headline: str | None = None,
+) -> Reply:
+    """`/lead show`: the card with its buttons, then the last touches and the latest changes."""
+    lead = detail.lead
+    card = build_lead_card_blocks(
+        lead,
+        stage_name=stage_names.get(lead.stage, lead.stage),
+        now=now,
+        today=today,
+        headline=headline,
+    )
+    touches = render(
+        "lead_touches.md.j2",
+        touches=[_touch_item(touch, zone=zone, today=today) for touch in detail.touches],
+        total=lead.touch_count,
+    )
+    changes = render(
+        "lead_changes.md.j2",
+        entries=[
+            _history_item(entry, stage_names=stage_names, zone=zone, today=today)
+            for entry in detail.history
+        ],
+        total=detail.history_total,
+    )
+    blocks = card + to_dicts(
+        [
+            section(touches, block_id=f"touches_{lead.id}"),
+            section(changes, block_id=f"history_{lead.id}"),
+        ]
+    )
+    return Reply(text=f"Lead {lead_name(lead)}", blocks=blocks)
+
+
+def build_change_reply(
+    lead: LeadView,
+    *,
+    kind: str,
+    changed: bool = True,
+    stage_name: str,
+    now: datetime,
+    today: date,
+    other: str | None = None,
+) -> Reply:
+    """The card of a lead just created or changed, under a headline that says what happened."""
+    words = {
+        "kind": kind,
+        "changed": changed,
+        "lead": lead,
+        "stage_name": stage_name,
+        "other": who(other) if other else None,
+        "until": fmt.day(lead.snoozed_until, today=today),
+    }
+    headline = render("lead_change.md.j2", plain=False, **words)
+    blocks = build_lead_card_blocks(
+        lead, stage_name=stage_name, now=now, today=today, headline=headline
+    )
+    return Reply(
+        text=truncate(render("lead_change.md.j2", plain=True, **words), 1000), blocks=blocks
+    )
+
+
+def build_pick_lead_blocks(
+    matches: Sequence[LeadView],
+    *,
+    ref_text: str,
+    cmd: RefCommand,
+    stage_names: Mapping[str, str],
+    more: bool,
+) -> Reply:
+    """Several leads match a reference: one button per lead re-runs the subcommand on it."""
+    shown = list(matches[:PICK_LIMIT])
+    intro = (
+        f"“{escape(clip(ref_text, 100))}” matches {len(matches)}{'+' if more else ''} open leads. "
+        f"Which one did you mean for `{subcommand_of(cmd)}`? Nothing has changed yet."
+    )
+    blocks: list[Block] = [section(intro)]
+    for lead in shown:
+        line = (
+            f"*{lead_name(lead)}* · {fmt.short_money(lead.value, lead.currency)}"
+            f" · {escape(stage_names.get(lead.stage, lead.stage))} · {who(lead.owner_id)}"
+        )
+        button = ButtonElement(
+            text="Pick", action_id=Action.PICK_LEAD, value=pick_value(lead.id, cmd)
+        )
+        blocks.append(section(line, block_id=f"pick_lead_{lead.id}", accessory=button))
+    if more:
+        blocks.append(
+            context("More leads match: type more of the name, or use the number like `#42`.")
+        )
+    lines = [intro] + [f"• {lead_name(lead)}" for lead in shown]
+    return Reply(text="\n".join(lines), blocks=to_dicts(blocks))
+
+
+def build_duplicate_blocks(
+    company: str,
+    duplicates: Sequence[LeadView],
+    *,
+    pending: str | None,
+    viewer: Viewer,
+    stage_names: Mapping[str, str],
+) -> Reply:
+    """A likely duplicate: the open leads it matches, then "Create anyway" and "Open existing"."""
+    rows = [
+        {
+            "lead": lead,
+            "stage_name": stage_names.get(lead.stage, lead.stage),
+            "owner": who(lead.owner_id),
+        }
+        for lead in duplicates[:PICK_LIMIT]
+    ]
+    text = render("lead_duplicate.md.j2", company=clip(company, 200), rows=rows)
+    buttons: list[ButtonElement] = []
+    if pending is not None:
+        buttons.append(
+            ButtonElement(text="Create anyway", action_id=Action.CREATE_ANYWAY, value=pending)
+        )
+    visible = [lead for lead in duplicates if may_see(lead, viewer=viewer)]
+    if visible:
+        buttons.append(open_button(visible[0].id, "Open existing"))
+    blocks: list[Block] = [section(text, block_id="duplicate")]
+    if buttons:
+        blocks.append(ActionsBlock(block_id="duplicate_choice", elements=buttons))
+    if pending is None:
+        blocks.append(
+            context("This lead is too long to offer “Create anyway”; shorten its details.")
+        )
+    first = text.splitlines()[0]
+    return Reply(text=truncate(f"{first} Nothing was created yet.", 1000), blocks=to_dicts(blocks))
+
+
+def build_help_blocks(topic: str | None = None) -> Reply:
+    """`/lead help [subcommand]`: the grammar with examples, straight from USAGE and HELP_EXAMPLES."""
+    if topic and topic in USAGE:
+        usages = [USAGE[topic]]
+        examples = [e for e in HELP_EXAMPLES if e.startswith(f"/lead {topic} ")]
+    else:
+        topic = None
+        usages = list(USAGE.values())
+        examples = list(HELP_EXAMPLES)
+    text = render("lead_help.md.j2", topic=topic, usages=usages, examples=examples)
+    blocks = [
+        section(text, block_id="help"),
+        context(
+            "A `&lt;ref&gt;` is a lead number (`42`, `#42`) or part of a company name. "
+            "Dates: `today`, `tomorrow`, `fri`, `3d`, `2w`, `2026-12-04`. "
+            "`/lead help &lt;subcommand&gt;` shows one."
+        ),
+    ]
+    return Reply(
+        text=text.splitlines()[0] if topic else "How to use /lead", blocks=to_dicts(blocks)
+    )
+
+
+def build_assigned_message(
+    lead: LeadView,
+    *,
+    actor_id: str,
+    actor_name: str | None,
+    stage_name: str,
+    now: datetime,
+    today: date,
+) -> Reply:
+    """The DM a rep gets when someone gives them a lead: who, what, worth, stage, and buttons."""
+    actor = escape(clip(actor_name, 80)) if actor_name else who(actor_id)
+    line = render("lead_assigned.md.j2", actor=actor, lead=lead, stage_name=stage_name)
+    blocks = build_lead_card_blocks(
+        lead, stage_name=stage_name, now=now, today=today, headline=line
+    )
+    return Reply(text=truncate(line, 1000), blocks=blocks)
