@@ -37,7 +37,7 @@ def recipients(db) -> list[str]:
         return [sent.recipient for sent in outbox(session, kind="morning-plan")]
 
 
-def test_each_rep_gets_the_plan_at_their_own_0830(deps, db, three_zones, no_wall_clock):
+def test_each_rep_gets_the_plan_at_their_own_0830(deps, db, three_zones):
     assert morning_plan.run(deps, utc("2026-11-29T23:29:00")) == 0  # Mon 08:29 Tokyo
     assert morning_plan.run(deps, utc("2026-11-29T23:30:00")) == 1
     assert recipients(db) == ["UTYO00001"]
