@@ -180,6 +180,18 @@ class PipelineConfig(BaseModel):
             raise ValueError(f"{sorted(reserved)[0]!r} is an outcome, not a stage")
         return value
 
+    @field_validator("last_chance_template")
+    @classmethod
+    def _template_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            from jinja2 import Environment, TemplateSyntaxError
+
+            try:
+                Environment().parse(value)
+            except TemplateSyntaxError as exc:
+                raise ValueError(f"not a valid Jinja2 template (line {exc.lineno}: {exc.message})") from exc
+        return value
+
     @cached_property
     def stage_by_key(self) -> dict[str, Stage]:
         return {stage.key: stage for stage in self.stages}

@@ -49,6 +49,7 @@ def test_environment_overrides_managers_and_channel(tmp_path: Path) -> None:
         ("[team]\nunknown_key = 1\n", "team.unknown_key"),
         ("[[stages]]\nkey = 'won'\nprobability = 1\nstale_days = 1\nstuck_days = 1\n", "stages"),
         ("this is not toml", "not valid TOML"),
+        ('last_chance_template = "Hi {{ name"\n', "last_chance_template"),
     ],
 )
 def test_bad_pipeline_is_refused_naming_the_key(tmp_path: Path, toml: str, expected: str) -> None:
