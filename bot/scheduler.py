@@ -19,7 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from jobs import JOBS, JobSpec
+from jobs import JOBS, MAINTENANCE, JobSpec
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -46,6 +46,8 @@ def trigger_for(
     """The trigger of a job by id; None for a job the scheduler does not know how to time."""
     if job_id in _MINUTE_TICKS:
         return CronTrigger(minute="*", second=_MINUTE_TICKS[job_id], timezone=UTC)
+    if job_id == "refresh-profiles":
+        return CronTrigger(minute="5,35", second=50, timezone=UTC)
     if job_id == "speed-to-lead":
         return CronTrigger(minute=SPEED_TO_LEAD_MINUTES, second=40, timezone=UTC)
     if job_id == "congestion-alerts":
@@ -100,7 +102,7 @@ def build_scheduler(
         timezone=UTC,
     )
     working_days = deps.pipeline.schedule.working_days
-    for spec in JOBS:
+    for spec in (*JOBS, *MAINTENANCE):
         trigger = trigger_for(spec.id, team_zone=deps.team_zone, working_days=working_days)
         if spec.run is None or trigger is None:
             logger.info("job %s is not scheduled: it is not built yet", spec.id)

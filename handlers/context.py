@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.services import reps
-
-logger = logging.getLogger(__name__)
+from bot.slack.profiles import fetch_profile
 
 
 @dataclass(frozen=True)
@@ -64,14 +61,10 @@ def resolve_caller(deps: Deps, client: WebClient, *, user_id: str, team_id: str 
 
 def refresh_profile(deps: Deps, client: WebClient, *, user_id: str) -> reps.RepView | None:
     """Read name and timezone from `users.info`; None when Slack cannot tell us."""
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except SlackApiError as exc:
-        logger.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+    profile = fetch_profile(client, user_id=user_id)
+    if profile is None:
         return None
-    profile = user.get("profile") or {}
-    name = profile.get("display_name") or user.get("real_name") or user.get("name") or ""
     with deps.session_factory.begin() as session:
         return reps.update_profile(
-            session, user_id=user_id, name=name, tz=user.get("tz"), now=deps.clock.now()
+            session, user_id=user_id, name=profile.name, tz=profile.tz, now=deps.clock.now()
         )

@@ -28,7 +28,14 @@ def _spec(job_id: str, schedule: str, summary: str) -> JobSpec:
 
 
 # Imported here, after JobSpec exists, so `from jobs import JOBS` brings every built job.
-from jobs import morning_plan, overdue_followups, pipeline_cleanup, speed_to_lead, stale_nudges  # noqa: E402
+from jobs import (  # noqa: E402
+    morning_plan,
+    overdue_followups,
+    pipeline_cleanup,
+    refresh_profiles,
+    speed_to_lead,
+    stale_nudges,
+)
 
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(
@@ -55,14 +62,33 @@ JOBS: tuple[JobSpec, ...] = (
         "new leads waiting for a first touch",
         speed_to_lead.run,
     ),
-    _spec("congestion-alerts", "09:00 team time on working days", "managers' channel: where the pipeline is congested"),
+    _spec(
+        "congestion-alerts",
+        "09:00 team time on working days",
+        "managers' channel: where the pipeline is congested",
+    ),
     JobSpec(
         "pipeline-cleanup",
         "Fridays 15:00 rep-local (until 19:00 if late)",
         "leads past the touch cadence: last chance, archive or keep",
         pipeline_cleanup.run,
     ),
-    _spec("weekly-report", "Mondays 09:00 team time", "managers' channel: funnel chart and the week's numbers"),
+    _spec(
+        "weekly-report",
+        "Mondays 09:00 team time",
+        "managers' channel: funnel chart and the week's numbers",
+    ),
+)
+
+
+# Housekeeping the scheduler runs but `pipebot jobs list` does not show: it sends nothing.
+MAINTENANCE: tuple[JobSpec, ...] = (
+    JobSpec(
+        refresh_profiles.JOB_ID,
+        "every 30 minutes",
+        "names and timezones from Slack",
+        refresh_profiles.run,
+    ),
 )
 
 

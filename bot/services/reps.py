@@ -68,3 +68,24 @@ def get_rep(session: Session, *, user_id: str) -> RepView | None:
 
 def list_reps(session: Session) -> list[RepView]:
     return [RepView.of(rep) for rep in session.scalars(select(Rep).order_by(Rep.id))]
+
+
+def reps_due_for_refresh(session: Session, *, now: datetime, limit: int) -> list[str]:
+    """Active reps whose Slack profile is more than a day old, oldest first."""
+    stale = now - PROFILE_MAX_AGE
+    query = (
+        select(Rep.id)
+        .where(Rep.is_active.is_(True))
+        .where((Rep.profile_refreshed_at.is_(None)) | (Rep.profile_refreshed_at < stale))
+        .order_by(Rep.profile_refreshed_at.is_not(None), Rep.profile_refreshed_at, Rep.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def deactivate(session: Session, *, user_id: str, now: datetime) -> None:
+    """A Slack account that was deleted stops getting DMs."""
+    rep = session.get(Rep, user_id)
+    if rep is not None:
+        rep.is_active = False
+        rep.profile_refreshed_at = now
