@@ -33,6 +33,9 @@ PICK_LIMIT = 10
 NOTE_CLIP = 200
 FALLBACK_ITEMS = 10
 FALLBACK_COMPANY = 60
+LIST_COMPANY = 80
+# Slack answers msg_blocks_too_long well before 50 full sections (reported near 13k characters).
+TEXT_BUDGET = 11_000
 
 
 @dataclass(frozen=True)
@@ -127,19 +130,24 @@ def build_lead_list_blocks(
     blocks: list[Block] = [section(head)]
     if not page.leads:
         blocks.append(context("Nothing open here. Add a lead with `/lead Acme Corp $12,500`."))
+    used = len(head)
     for lead in page.leads[: MAX_BLOCKS - 3]:
         in_stage = fmt.age(lead.stage_changed_at, now)
         row = render(
             "lead_list_row.md.j2",
             lead=lead,
+            company=clip(lead.company, LIST_COMPANY),
             stage_name=stage_names.get(lead.stage, lead.stage),
             in_stage="since today" if in_stage == "today" else f"for {in_stage}",
             owner=who(lead.owner_id) if show_owner else None,
             follow_up=follow_up_label(lead, today),
             touched=touched_label(lead.last_touch_at, now),
         )
+        used += len(row)
+        if used > TEXT_BUDGET:
+            break
         blocks.append(section(row, block_id=f"list_lead_{lead.id}", accessory=open_button(lead.id)))
-    hidden = page.total - min(len(page.leads), MAX_BLOCKS - 3)
+    hidden = page.total - (len(blocks) - 1 if page.leads else 0)
     if hidden > 0:
         blocks.append(
             context(
@@ -188,6 +196,20 @@ def _history_item(
     }
 
 
+def detail_actions(lead: LeadView) -> ActionsBlock:
+    """Under a lead shown in full: log a touch or qualify it (the modals surface handles both)."""
+    value = str(lead.id)
+    return ActionsBlock(
+        block_id=f"lead_actions_{lead.id}",
+        elements=[
+            ButtonElement(
+                text="Log touch", action_id=Action.LOG_TOUCH, value=value, style="primary"
+            ),
+            ButtonElement(text="Qualify", action_id=Action.QUALIFY, value=value),
+        ],
+    )
+
+
 def build_lead_detail_blocks(
     detail: LeadDetail,
     *,
@@ -219,6 +241,8 @@ def build_lead_detail_blocks(
         ],
         total=detail.history_total,
     )
+    if card[-1]["type"] == "actions":
+        card[-1] = detail_actions(lead).to_dict()
     blocks = card + to_dicts(
         [
             section(touches, block_id=f"touches_{lead.id}"),
@@ -321,8 +345,8 @@ def build_duplicate_blocks(
         blocks.append(
             context("This lead is too long to offer “Create anyway”; shorten its details.")
         )
-    first = text.splitlines()[0]
-    return Reply(text=truncate(f"{first} Nothing was created yet.", 1000), blocks=to_dicts(blocks))
+    first = text.splitlines()[0].rstrip(":")
+    return Reply(text=truncate(f"{first}. Nothing was created yet.", 1000), blocks=to_dicts(blocks))
 
 
 def build_help_blocks(topic: str | None = None) -> Reply:

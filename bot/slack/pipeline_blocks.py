@@ -10,7 +10,15 @@ from bot.domain.rhythm import Snapshot
 from bot.services.pipeline_queries import PipelineSummary, RepRow
 from bot.slack.blocks import SECTION_TEXT_MAX
 from bot.slack.job_blocks.common import money_label
-from bot.slack.lead_blocks import MAX_BLOCKS, Reply, context, section, to_dicts, who
+from bot.slack.lead_blocks import (
+    MAX_BLOCKS,
+    TEXT_BUDGET,
+    Reply,
+    context,
+    section,
+    to_dicts,
+    who,
+)
 from bot.slack.render import render
 
 REPORT_COMING = (
@@ -51,20 +59,27 @@ def rep_line(row: RepRow) -> str:
     )
 
 
-def rep_sections(rows: tuple[RepRow, ...], *, budget: int) -> list[Block]:
-    """One line per rep, packed into sections under the text limit; past `budget` blocks the rest are counted."""
-    chunks: list[list[str]] = [[]]
+def rep_sections(rows: tuple[RepRow, ...], *, budget: int, chars: int) -> list[Block]:
+    """One line per rep packed into sections; past `budget` blocks or `chars` characters the rest are counted."""
+    chunks: list[list[str]] = []
+    size = used = shown = 0
     for row in rows:
         line = rep_line(row)
-        if sum(len(text) + 1 for text in chunks[-1]) + len(line) > SECTION_TEXT_MAX - 100:
+        used += len(line) + 1
+        if used > chars:
+            break
+        if not chunks or size + len(line) + 1 > SECTION_TEXT_MAX:
+            if len(chunks) == budget - 1:
+                break
             chunks.append([])
+            size = 0
         chunks[-1].append(line)
-    chunks = [chunk for chunk in chunks if chunk]
-    if len(chunks) <= budget:
-        return [section("\n".join(chunk)) for chunk in chunks]
-    shown = chunks[: budget - 1]
-    hidden = len(rows) - sum(len(chunk) for chunk in shown)
-    return [section("\n".join(chunk)) for chunk in shown] + [context(f"…and {hidden} more reps")]
+        size += len(line) + 1
+        shown += 1
+    blocks: list[Block] = [section("\n".join(chunk)) for chunk in chunks]
+    if shown < len(rows):
+        blocks.append(context(f"…and {len(rows) - shown} more reps"))
+    return blocks
 
 
 def build_pipeline_blocks(summary: PipelineSummary, *, today: date) -> Reply:
@@ -81,13 +96,14 @@ def build_pipeline_blocks(summary: PipelineSummary, *, today: date) -> Reply:
     )
     blocks: list[Block] = [section(mine, block_id="mine"), section(needs, block_id="attention")]
     if summary.team is not None:
-        blocks += [
-            DividerBlock(),
-            section(snapshot_text(summary.team, title="Team"), block_id="team"),
-        ]
+        team = snapshot_text(summary.team, title="Team")
+        blocks += [DividerBlock(), section(team, block_id="team")]
         if summary.reps:
-            budget = MAX_BLOCKS - len(blocks) - 1
-            blocks += rep_sections(summary.reps, budget=budget)
+            blocks += rep_sections(
+                summary.reps,
+                budget=MAX_BLOCKS - len(blocks) - 1,
+                chars=TEXT_BUDGET - len(mine) - len(needs) - len(team),
+            )
     blocks.append(
         context("`/lead list` to work through your leads · `/lead help` for every command")
     )
