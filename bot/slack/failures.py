@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.reconcile import Inconclusive
+
 DEFAULT_RETRY_AFTER_SECONDS = 30
 
 # The message itself or its target is wrong: retrying cannot help.
@@ -46,7 +48,9 @@ PERMANENT_ERRORS = frozenset(
 )
 
 # The token is unusable: every post would fail the same way, so stop instead of failing each row.
-HALT_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired"})
+HALT_ERRORS = frozenset(
+    {"invalid_auth", "missing_scope", "not_authed", "token_revoked", "token_expired"}
+)
 
 
 class Action(StrEnum):
@@ -100,3 +104,17 @@ def classify(error: Exception) -> Failure:
     if isinstance(error, OSError | http.client.HTTPException):
         return Failure(Action.RETRY, f"connection_error:{type(error).__name__}")
     return Failure(Action.RETRY, f"unexpected:{type(error).__name__}")
+
+
+def lookup_failure(error: Exception) -> Failure:
+    """Classify a failure of the history lookup done before a repeat post, labelled as such.
+
+    A missing history scope stops only the rows that need a lookup: they fail, naming the scope
+    problem, rather than being posted blind.
+    """
+    if isinstance(error, Inconclusive):
+        return Failure(Action.GIVE_UP, "reconcile:inconclusive")
+    failure = classify(error)
+    if failure.reason == "missing_scope":
+        return Failure(Action.GIVE_UP, "reconcile:missing_scope")
+    return Failure(failure.action, f"reconcile:{failure.reason}", failure.retry_after)

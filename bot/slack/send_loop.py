@@ -13,10 +13,10 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.metrics import Metrics
 from bot.slack import outbox
-from bot.slack.failures import Action, Failure, classify
+from bot.slack.failures import Action, Failure, classify, lookup_failure
 from bot.slack.outbox import Claimed, FailedNotification
 from bot.slack.ratelimit import Pacer
-from bot.slack.reconcile import Inconclusive, conversation_for, find_posted, message_metadata
+from bot.slack.reconcile import conversation_for, find_posted, message_metadata
 
 log = logging.getLogger(__name__)
 
@@ -242,11 +242,10 @@ class SendLoop:
     # -- one row ----------------------------------------------------------------------------
 
     def _deliver_row(self, row: Claimed) -> None:
-        """Reconcile if needed, post, and record the outcome; never raises for a Slack failure."""
-        posting = False
+        """Reconcile if needed, post, and record the outcome; a Slack failure affects only this row."""
         channel = row.slack_channel
-        try:
-            if row.attempted_at is not None:
+        if row.attempted_at is not None:
+            try:
                 channel = conversation_for(self.client, row.recipient, row.slack_channel)
                 ts = find_posted(
                     self.client,
@@ -255,22 +254,22 @@ class SendLoop:
                     key=row.key,
                     since=row.attempted_at,
                 )
-                if ts is not None:
-                    self._record_sent(row, channel, ts, "reconciled")
-                    return
-            if not self._start_attempt(row):
-                self._count("lost")
+            except Exception as error:
+                self._record_failure(row, lookup_failure(error), posting=False, channel=channel)
                 return
-            posting = True
-            self.pacer.take(row.recipient)
+            if ts is not None:
+                self._record_sent(row, channel, ts, "reconciled")
+                return
+        if not self._start_attempt(row):
+            self._count("lost")
+            return
+        self.pacer.take(row.recipient)
+        try:
             response = self.client.chat_postMessage(**self._post_arguments(row))
-            self._record_sent(row, str(response["channel"]), str(response["ts"]), "sent")
-        except Inconclusive:
-            self._record_failure(
-                row, Failure(Action.GIVE_UP, "reconcile_inconclusive"), posting, channel
-            )
         except Exception as error:  # one row's failure never stops the batch
-            self._record_failure(row, classify(error), posting, channel)
+            self._record_failure(row, classify(error), posting=True, channel=channel)
+            return
+        self._record_sent(row, str(response["channel"]), str(response["ts"]), "sent")
 
     def _post_arguments(self, row: Claimed) -> dict[str, Any]:
         arguments = {name: row.payload[name] for name in _MESSAGE_FIELDS if name in row.payload}

@@ -36,7 +36,11 @@ def rows(deps: Deps) -> dict[str, Notification]:
 
 def posted_keys(fake: FakeSlack) -> Counter[str]:
     """How many chat.postMessage calls the fake accepted per idempotency key (a dropped answer still counts)."""
-    accepted = [c for c in fake.calls("chat.postMessage") if c.ok or c.status == 0]
+    accepted = [
+        c
+        for c in fake.calls("chat.postMessage")
+        if (c.ok or c.status == 0) and c.args.get("metadata")
+    ]
     return Counter(_key(call.args) for call in accepted)
 
 
