@@ -15,6 +15,7 @@ from bot.slack.ids import Command
 from bot.slack.mrkdwn import escape
 from handlers.context import deps_of, resolve_caller
 from handlers.errors import reports_errors
+from handlers.modals import open_log_touch_modal
 
 
 @reports_errors
@@ -29,9 +30,14 @@ def handle_touch_command(
     )
     text = command.get("text") or ""
     if not text.strip():
-        raise UserFacingError(
-            "Usage: `/touch <lead> [kind] <note> [next:<when>]`, e.g. `/touch acme call Sent pricing next:tue`."
+        open_log_touch_modal(
+            client,
+            trigger_id=command["trigger_id"],
+            caller=caller,
+            deps=deps,
+            channel_id=command.get("channel_id"),
         )
+        return
     parsed = parse_touch(text, today=caller.today)
     with deps.session_factory.begin() as session:
         matches = leads.resolve_ref(

@@ -1,0 +1,85 @@
+"""Reads the capture surfaces need: lead type-ahead, names to guess a lead from, checklist answers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, false, or_, select
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import NotFound
+from bot.domain.leads import OPEN, company_key
+from bot.models import Lead
+from bot.services.records import LeadView
+
+MAX_CHOICES = 100
+MAX_NAMES = 5000
+
+_ID_RE = re.compile(r"#?\s*(\d{1,18})")
+
+
+def _visible(viewer_id: str, viewer_is_manager: bool) -> list[ColumnElement[bool]]:
+    conditions = [Lead.status == OPEN]
+    if not viewer_is_manager:
+        conditions.append(Lead.owner_id == viewer_id)
+    return conditions
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_open_leads(
+    session: Session,
+    *,
+    text: str,
+    viewer_id: str,
+    viewer_is_manager: bool,
+    limit: int = MAX_CHOICES,
+) -> list[LeadView]:
+    """Open leads the viewer may see whose number or company matches what they typed, best first."""
+    typed = " ".join(text.split())
+    if not typed:
+        return []
+    key = company_key(typed)
+    number = _ID_RE.fullmatch(typed)
+    matches = [Lead.company.ilike(_like(typed), escape="\\")]
+    if key:
+        matches.append(Lead.company_key.contains(key, autoescape=True))
+    if number:
+        matches.append(Lead.id == int(number.group(1)))
+    rank = case(
+        (Lead.id == int(number.group(1)) if number else false(), 0),
+        (Lead.company_key.startswith(key, autoescape=True) if key else false(), 1),
+        else_=2,
+    )
+    query = (
+        select(Lead)
+        .where(*_visible(viewer_id, viewer_is_manager), or_(*matches))
+        .order_by(rank, Lead.company_key, Lead.id)
+        .limit(limit)
+    )
+    return [LeadView.of(lead) for lead in session.scalars(query)]
+
+
+def open_lead_names(
+    session: Session, *, viewer_id: str, viewer_is_manager: bool, limit: int = MAX_NAMES
+) -> list[tuple[int, str]]:
+    """(id, company) of the open leads the viewer may see, newest first, for guessing from text."""
+    query = (
+        select(Lead.id, Lead.company)
+        .where(*_visible(viewer_id, viewer_is_manager))
+        .order_by(Lead.id.desc())
+        .limit(limit)
+    )
+    return [(lead_id, company) for lead_id, company in session.execute(query)]
+
+
+def get_qualification(session: Session, *, lead_id: int) -> dict[str, Any]:
+    """The checklist answers stored on a lead; empty when it was never qualified."""
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound(f"There is no lead #{lead_id}.")
+    return dict(lead.qualification or {})

@@ -1,0 +1,161 @@
+"""What the modals carry between opening and submission: block ids, private_metadata and state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot.domain.forms import NewLeadForm, TouchForm
+from bot.domain.qualification import QUESTIONS
+
+METADATA_MAX = 3000
+PERMALINK_MAX = 1000
+UNQUALIFIED = "unqualified"
+
+
+class Block(StrEnum):
+    """Input block ids; each input's action_id is the same word, and errors are filed under it."""
+
+    COMPANY = "company"
+    CONTACT = "contact"
+    EMAIL = "email"
+    PHONE = "phone"
+    VALUE = "value"
+    CURRENCY = "currency"
+    SOURCE = "source"
+    OWNER = "owner_id"
+    STAGE = "stage"
+    NEXT_FOLLOW_UP = "next_follow_up"
+    NOTE = "note"
+    LEAD = "lead"
+    KIND = "kind"
+    OCCURRED_AT = "occurred_at"
+    OUTCOME = "outcome"
+
+
+def question_block(key: str) -> str:
+    """The block id of one checklist question."""
+    return f"q_{key}"
+
+
+@dataclass(frozen=True)
+class ModalMeta:
+    """Our own state riding along in a modal's private_metadata (kept far below 3,000 characters)."""
+
+    channel_id: str | None = None
+    lead_id: int | None = None
+    permalink: str | None = None
+    source_ts: str | None = None
+    duplicates: tuple[int, ...] = field(default_factory=tuple)
+
+    def encode(self) -> str:
+        data: dict[str, Any] = {
+            "c": self.channel_id,
+            "l": self.lead_id,
+            "p": self.permalink
+            if self.permalink and len(self.permalink) <= PERMALINK_MAX
+            else None,
+            "t": self.source_ts,
+            "d": list(self.duplicates[:50]),
+        }
+        text = json.dumps({key: value for key, value in data.items() if value})
+        if len(text) > METADATA_MAX:
+            raise ValueError("private_metadata would exceed Slack's limit")
+        return text
+
+    @classmethod
+    def decode(cls, text: str | None) -> ModalMeta:
+        """The metadata a view carried back; anything unreadable means none."""
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        lead_id = data.get("l")
+        duplicates = data.get("d") or []
+        return cls(
+            channel_id=_str(data.get("c")),
+            lead_id=lead_id if isinstance(lead_id, int) else None,
+            permalink=_str(data.get("p")),
+            source_ts=_str(data.get("t")),
+            duplicates=tuple(d for d in duplicates if isinstance(d, int)),
+        )
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def state_value(values: Mapping[str, Any], block_id: str) -> Any:
+    """The value of the one input in a block, whatever its element type; None when empty."""
+    leaf = next(iter((values.get(block_id) or {}).values()), None) or {}
+    kind = leaf.get("type")
+    if kind in ("static_select", "external_select", "radio_buttons"):
+        option = leaf.get("selected_option") or {}
+        return option.get("value")
+    if kind == "checkboxes":
+        return [option.get("value") for option in leaf.get("selected_options") or []]
+    for key in ("selected_user", "selected_date", "selected_date_time", "value"):
+        if key in leaf:
+            return leaf[key]
+    return None
+
+
+def _values(view: Mapping[str, Any]) -> Mapping[str, Any]:
+    return (view.get("state") or {}).get("values") or {}
+
+
+def read_new_lead_form(view: Mapping[str, Any]) -> NewLeadForm:
+    """The New lead modal's fields from a view_submission's view."""
+    values = _values(view)
+    return NewLeadForm(
+        **{name.value: _text_or_none(state_value(values, name)) for name in _NEW_LEAD_FIELDS}
+    )
+
+
+def read_touch_form(view: Mapping[str, Any]) -> TouchForm:
+    """The Log touch modal's fields from a view_submission's view."""
+    values = _values(view)
+    when = state_value(values, Block.OCCURRED_AT)
+    return TouchForm(
+        lead_id=_text_or_none(state_value(values, Block.LEAD)),
+        kind=_text_or_none(state_value(values, Block.KIND)),
+        note=_text_or_none(state_value(values, Block.NOTE)),
+        occurred_at=int(when) if isinstance(when, int | float) else None,
+        next_follow_up=_text_or_none(state_value(values, Block.NEXT_FOLLOW_UP)),
+    )
+
+
+def read_qualify_form(view: Mapping[str, Any]) -> tuple[dict[str, str], bool]:
+    """The checklist answers given, and whether "mark unqualified" was ticked."""
+    values = _values(view)
+    answers = {}
+    for question in QUESTIONS:
+        answer = state_value(values, question_block(question.key))
+        if isinstance(answer, str):
+            answers[question.key] = answer
+    outcome = state_value(values, Block.OUTCOME) or []
+    return answers, UNQUALIFIED in outcome
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+_NEW_LEAD_FIELDS = (
+    Block.COMPANY,
+    Block.CONTACT,
+    Block.EMAIL,
+    Block.PHONE,
+    Block.VALUE,
+    Block.CURRENCY,
+    Block.SOURCE,
+    Block.OWNER,
+    Block.STAGE,
+    Block.NEXT_FOLLOW_UP,
+    Block.NOTE,
+)
