@@ -25,6 +25,10 @@ _MESSAGE_FIELDS = ("text", "blocks", "attachments", "unfurl_links", "unfurl_medi
 _IDLE_SLEEP_SECONDS = 0.05
 
 
+class FrozenClockError(RuntimeError):
+    """The sender was given a clock that does not advance while it sleeps (a fixed clock)."""
+
+
 @dataclass(frozen=True)
 class SenderOptions:
     """Tuning for one sender; the defaults suit Slack's published limits."""
@@ -192,10 +196,17 @@ class SendLoop:
             left = (until - self.deps.clock.now()).total_seconds()
             if left <= seconds:
                 if left > 0:
-                    self.sleep(left)
+                    self._sleep(left)
                 return False
-        self.sleep(seconds)
+        self._sleep(seconds)
         return not self.should_stop()
+
+    def _sleep(self, seconds: float) -> None:
+        before = self.deps.clock.now()
+        self.sleep(seconds)
+        # Leases, backoffs and pacing are all measured on this clock: a stopped one would spin forever.
+        if self.deps.clock.now() == before and not self.should_stop():
+            raise FrozenClockError("the sender needs a clock that moves; give it the system clock")
 
     # -- one batch --------------------------------------------------------------------------
 

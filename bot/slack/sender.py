@@ -46,6 +46,7 @@ from bot.slack.outbox import FailedNotification, failed_since, pending_count
 from bot.slack.ratelimit import Pacer
 from bot.slack.send_loop import (
     DeliveryReport,
+    FrozenClockError,
     SenderOptions,
     SendLoop,
     SettleReport,
@@ -56,6 +57,7 @@ from bot.slack.send_loop import (
 __all__ = [
     "DeliveryReport",
     "FailedNotification",
+    "FrozenClockError",
     "SenderOptions",
     "SenderThread",
     "SettleReport",
@@ -144,6 +146,10 @@ class SenderThread(threading.Thread):
         wake_seconds: float = WAKE_SECONDS,
         owner: str | None = None,
     ) -> None:
+        if deps.slack is None:
+            raise RuntimeError(
+                "cannot deliver notifications without a Slack client (SLACK_BOT_TOKEN)"
+            )
         super().__init__(name="pipebot-sender", daemon=True)
         self.deps = deps
         self.stop_event = stop_event

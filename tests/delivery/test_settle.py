@@ -5,9 +5,12 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
+
+from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.slack.outbox import failed_since, pending_count
-from bot.slack.sender import SenderOptions, deliver_until_settled, start_sender
+from bot.slack.sender import FrozenClockError, SenderOptions, deliver_until_settled, start_sender
 from tests.delivery.conftest import USERS, FakeSleep
 from tests.delivery.helpers import add, posted_keys
 from tests.fakeslack import FakeSlack
@@ -82,3 +85,12 @@ def test_background_sender_wakes_on_notify_and_stops_on_the_event(
         thread.join(timeout=5)
     assert not thread.is_alive()
     assert posted_keys(fake) == {"k0": 1, "k1": 1, "k2": 1}
+
+
+def test_a_fixed_clock_is_refused_instead_of_spinning(sdeps: Deps, fake: FakeSlack) -> None:
+    fixed = sdeps.with_clock(FixedClock(sdeps.clock.now()))
+    add(fixed, "k", USERS[0])
+    fake.fail_next("chat.postMessage", status=503)
+
+    with pytest.raises(FrozenClockError):
+        deliver_until_settled(fixed, owner="job", deadline_seconds=60, sleep=lambda seconds: None)
