@@ -175,7 +175,6 @@ def show_outcome(
 
 def run_click(
     work: Work,
-    *,
     body: dict[str, Any],
     action: dict[str, Any],
     client: WebClient,
@@ -198,40 +197,102 @@ def run_click(
     )
 
 
-def listener(work: Work, name: str, doc: str) -> Callable[..., None]:
-    """A Bolt listener that acks at once, then runs `work` for the clicked lead."""
-
-    def handle(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: WebClient,
-        respond: Respond,
-        context: BoltContext,
-    ) -> None:
-        ack()
-        run_click(work, body=body, action=action, client=client, respond=respond, context=context)
-
-    handle.__name__ = handle.__qualname__ = name
-    handle.__doc__ = doc
-    return reports_errors(handle)
+@reports_errors
+def handle_snooze_action(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Snooze a lead for `1d`, `3d` or `1w` (`<lead>:<span>`, a button or a select option)."""
+    ack()
+    run_click(snooze_lead, body, action, client, respond, context)
 
 
-handle_snooze_action = listener(
-    snooze_lead, "handle_snooze_action", "Snooze a lead for `1d`, `3d` or `1w`."
-)
-handle_keep_action = listener(keep_lead, "handle_keep_action", "Keep a lead two more weeks.")
-handle_move_stage_action = listener(
-    move_lead, "handle_move_stage_action", "Move a lead to the stage in `<lead>:<stage>`."
-)
-handle_won_action = listener(close_as(WON), "handle_won_action", "Mark a lead won.")
-handle_lost_action = listener(
-    close_as(LOST), "handle_lost_action", "Mark a lead lost, with the reason after a colon."
-)
-handle_archive_action = listener(close_as(ARCHIVED), "handle_archive_action", "Archive a lead.")
-handle_overflow_action = listener(
-    from_menu, "handle_overflow_action", "Do what a lead's overflow option says."
-)
+@reports_errors
+def handle_keep_action(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Keep a lead two more weeks, from the Friday cleanup."""
+    ack()
+    run_click(keep_lead, body, action, client, respond, context)
+
+
+@reports_errors
+def handle_move_stage_action(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Move a lead to the stage in `<lead>:<stage>`."""
+    ack()
+    run_click(move_lead, body, action, client, respond, context)
+
+
+@reports_errors
+def handle_won_action(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Mark a lead won."""
+    ack()
+    run_click(close_as(WON), body, action, client, respond, context)
+
+
+@reports_errors
+def handle_lost_action(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Mark a lead lost, with the reason after a colon: `<lead>:<reason>`."""
+    ack()
+    run_click(close_as(LOST), body, action, client, respond, context)
+
+
+@reports_errors
+def handle_archive_action(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Archive a lead: it leaves the pipeline, its history stays."""
+    ack()
+    run_click(close_as(ARCHIVED), body, action, client, respond, context)
+
+
+@reports_errors
+def handle_overflow_action(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Do what a lead's overflow option says: `<lead>:<verb>[:<argument>]`."""
+    ack()
+    run_click(from_menu, body, action, client, respond, context)
 
 
 def register(app: App) -> None:
