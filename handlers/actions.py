@@ -44,7 +44,8 @@ def chosen_value(action: dict[str, Any]) -> str:
 def split_value(value: str) -> tuple[int, str]:
     """`42` or `42:rest` into the lead id and the rest."""
     head, _, rest = value.partition(":")
-    if not head.isdigit():
+    # ASCII digits only, and few enough to fit the id column on every database.
+    if not (head.isascii() and head.isdigit() and len(head) <= 9):
         raise UserFacingError(STALE_CONTROL)
     return int(head), rest
 

@@ -311,6 +311,8 @@ def test_an_out_of_date_control_gets_one_line(live: Live) -> None:
         (Action.MOVE_STAGE, f"{acme}:negotiation"),
         (Action.OVERFLOW, f"{acme}:dance"),
         (Action.WON, "999"),
+        (Action.WON, "99999999999999999999"),
+        (Action.WON, "²"),
     ):
         url = live.slack.new_response_url(channel_id="C0001", user_id=REP)
         live.interact(
