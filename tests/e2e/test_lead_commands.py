@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.models import LeadEvent, StageChange
-from bot.slack.ids import Action
+from bot.slack.ids import Action, View
 from tests.e2e.leadkit import buttons, click, count_leads, lead, reply, seed, shown
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live
 
@@ -176,18 +176,20 @@ def test_show_has_the_card_touches_and_history(live: Live) -> None:
     assert len(message["blocks"]) <= 50
 
 
-def test_qualify_and_the_bare_command_open_modals_or_explain(live: Live) -> None:
+def test_qualify_and_the_bare_command_open_modals(live: Live) -> None:
     seed(live, "Acme Corp")
     live.command("/lead", "qualify #1", user_id=OTHER_REP)
     assert "or a manager can qualify" in reply(live)["text"]
     before = len(live.slack.responses())
     live.command("/lead", "qualify acme")
     live.command("/lead", "")
-    from handlers import modals
+    views = live.slack.opened_views()
+    assert [view["callback_id"] for view in views] == [View.QUALIFY, View.NEW_LEAD]
+    assert live.slack.responses()[before:] == [] and count_leads(live) == 1
 
-    if hasattr(modals, "open_qualify_modal"):
-        views = live.slack.opened_views()
-        assert len(views) == 2 and live.slack.responses()[before:] == []
-    else:
-        assert len(live.slack.responses()) == before + 2
-    assert count_leads(live) == 1
+
+def test_a_change_refreshes_the_app_home_of_everyone_it_touched(live: Live) -> None:
+    seed(live, "Acme Corp")
+    live.command("/lead", "assign acme <@UREP00002>")
+    assert live.slack.home_view(REP) is not None
+    assert live.slack.home_view(OTHER_REP) is not None

@@ -1,6 +1,7 @@
 """Creating leads from `/lead`: likely duplicates, "Create anyway" clicked twice, leads for other reps, Open."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.slack.ids import Action
 from tests.e2e.leadkit import (
@@ -33,7 +34,7 @@ def test_a_likely_duplicate_asks_first_and_creates_nothing(live: Live) -> None:
 
 def test_create_anyway_creates_once_however_often_it_is_clicked(live: Live) -> None:
     seed(live, "Acme Corp")
-    live.command("/lead", "Acme Corp $5k contact:\"Ann Lee\" next:2026-12-04")
+    live.command("/lead", 'Acme Corp $5k contact:"Ann Lee" next:2026-12-04')
     message = reply(live)
     [create] = buttons(message, Action.CREATE_ANYWAY)
     assert buttons(message, Action.OPEN_LEAD)[0]["value"] == "1"
@@ -47,8 +48,31 @@ def test_create_anyway_creates_once_however_often_it_is_clicked(live: Live) -> N
     assert created.next_follow_up.isoformat() == "2026-12-04"
     [done] = live.slack.responses(first)
     [again] = live.slack.responses(second)
-    assert done.args["replace_original"] is True and "Created lead #2 Acme Corp" in done.args["text"]
+    assert (
+        done.args["replace_original"] is True and "Created lead #2 Acme Corp" in done.args["text"]
+    )
     assert again.args["replace_original"] is True and "Already created: #2" in again.args["text"]
+
+
+def test_create_anyway_clicked_twice_at_once_creates_one_lead(live: Live) -> None:
+    seed(live, "Acme Corp")
+    live.command("/lead", "Acme Corp")
+    [create] = buttons(reply(live), Action.CREATE_ANYWAY)
+    payloads = [
+        block_actions_payload(
+            user_id=REP,
+            action_id=Action.CREATE_ANYWAY,
+            value=create["value"],
+            response_url=live.slack.new_response_url(channel_id="C0001", user_id=REP),
+        )
+        for _ in range(2)
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(live.sender.interact, payloads))
+    live.settle()
+    assert [r.status for r in replies] == [200, 200] and count_leads(live) == 2
+    texts = sorted(call.args["text"] for call in live.slack.responses()[-2:])
+    assert texts[0].startswith("Already created: #2") and texts[1].startswith("Created lead #2")
 
 
 def test_create_anyway_after_another_duplicate_check_still_creates(live: Live) -> None:
@@ -64,7 +88,9 @@ def test_create_anyway_after_another_duplicate_check_still_creates(live: Live) -
 
 
 def test_a_lead_for_another_rep_sends_them_the_assignment_dm(live: Live) -> None:
-    live.command("/lead", "Acme Corp $12,500 <@UREP00002|kenji> stage:qualification", user_id=MANAGER)
+    live.command(
+        "/lead", "Acme Corp $12,500 <@UREP00002|kenji> stage:qualification", user_id=MANAGER
+    )
     assert lead(live, 1).owner_id == OTHER_REP
     assert "Created lead #1 Acme Corp for" in reply(live)["text"]
     [note] = notifications(live)

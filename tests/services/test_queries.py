@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.domain.errors import NotFound, PermissionDenied
@@ -234,3 +237,25 @@ def test_pipeline_summary_for_a_rep_and_a_manager_in_a_fixed_number_of_reads(dep
     assert by_rep["UIDLE0001"].snapshot.count == 0
     assert team.reps[0].rep_id == DANA
     assert len(reads) <= 6
+
+
+def test_two_confirmations_at_once_create_one_lead(deps: Deps) -> None:
+    first = add(deps, "Acme Corp")
+
+    def confirm(session: Session) -> lead_commands.Intake:
+        return lead_commands.create_despite_duplicate(
+            session, new=new("Acme Corp"), created_by=DANA, after_id=first, now=NOW,
+            owner_is_manager=False,
+        )  # fmt: skip
+
+    def second_click() -> lead_commands.Intake:
+        with deps.session_factory.begin() as session:
+            return confirm(session)
+
+    with ThreadPoolExecutor(1) as pool:
+        with deps.session_factory.begin() as session:
+            assert confirm(session).created
+            later = pool.submit(second_click)
+            time.sleep(0.3)
+            assert not later.done()  # waits for the first click's transaction
+        assert later.result(timeout=10).created is False
