@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Insert, and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -57,6 +57,7 @@ def enqueue(
         "created_at": now,
     }
     dialect = session.get_bind().dialect.name
+    statement: Insert
     if dialect == "postgresql":
         statement = (
             pg_insert(Notification)
@@ -149,11 +150,16 @@ def _owned(notification_id: int, owner: str) -> ColumnElement[bool]:
     return and_(_N.id == notification_id, _N.lease_owner == owner, _N.status == SENDING)
 
 
+def _rowcount(session: Session, statement: Any) -> int:
+    result = cast(CursorResult[Any], session.execute(statement))
+    return int(result.rowcount or 0)
+
+
 def _change(session: Session, condition: ColumnElement[bool], **values: Any) -> bool:
     statement = (
         update(_N).where(condition).values(**values).execution_options(synchronize_session=False)
     )
-    return bool(session.execute(statement).rowcount)
+    return bool(_rowcount(session, statement))
 
 
 def start_attempt(
@@ -251,7 +257,7 @@ def release(session: Session, *, notification_ids: list[int], owner: str) -> int
         .values(status=PENDING, lease_owner=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )
-    return int(session.execute(statement).rowcount or 0)
+    return _rowcount(session, statement)
 
 
 def pending_count(session: Session, *, since: datetime | None = None) -> int:

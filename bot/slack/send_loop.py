@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,9 +45,9 @@ class SenderOptions:
         if self.http_timeout >= self.lease_seconds:
             raise ValueError("http_timeout must be shorter than lease_seconds")
 
-    def backoff(self, attempts: int) -> timedelta:
-        """The wait before attempt number `attempts + 1`."""
-        return timedelta(seconds=min(self.backoff_cap_seconds, 2.0**attempts))
+    def backoff(self, failures: int) -> timedelta:
+        """The wait after the `failures`-th failed attempt: 2, 4, 8 … seconds, capped."""
+        return timedelta(seconds=min(self.backoff_cap_seconds, 2.0**failures))
 
 
 @dataclass(frozen=True)
@@ -61,14 +61,6 @@ class DeliveryReport:
     reconciled: int = 0
     lost: int = 0
     halted: str | None = None
-
-    def __add__(self, other: DeliveryReport) -> DeliveryReport:
-        counts = {
-            f.name: getattr(self, f.name) + getattr(other, f.name)
-            for f in fields(self)
-            if f.name != "halted"
-        }
-        return DeliveryReport(**counts, halted=self.halted or other.halted)
 
     @property
     def handled(self) -> int:
@@ -328,7 +320,7 @@ class SendLoop:
         elif failure.action is Action.HALT:
             self.halted = failure.reason
             log.error("sending stopped: Slack refused the token (%s)", failure.reason)
-            self._release([row.id])
+            self._store(outbox.mark_deferred, row, "deferred", not_before=now, posted=posting)
         elif failure.action is Action.GIVE_UP or row.attempts + 1 >= self.options.max_attempts:
             log.warning("notification %s failed: %s", row.id, failure.reason)
             self._store(outbox.mark_failed, row, "failed", error=failure.reason, channel=channel)

@@ -107,7 +107,7 @@ def test_a_429_on_the_lookup_pauses_and_keeps_the_row_marked_for_lookup(
     add(sdeps, "k", "C0SALES")
     fake.fail_after_accept("chat.postMessage")
     deliver(sdeps, owner="a", sleep=sleep)
-    sdeps.clock.advance(timedelta(seconds=5))
+    sleep.clock.advance(timedelta(seconds=5))
     fake.fail_next("conversations.history", status=429, retry_after=9)
 
     deliver(sdeps, owner="a", sleep=sleep, until=sdeps.clock.now() + timedelta(seconds=3))

@@ -46,7 +46,7 @@ def test_a_crash_after_slack_accepted_is_reconciled_after_the_lease(
     assert (
         deliver(sdeps, owner="survivor", sleep=sleep).handled == 1
     )  # only the released channel row
-    sdeps.clock.advance(PAST_LEASE)
+    sleep.clock.advance(PAST_LEASE)
     report = deliver(sdeps, owner="survivor", sleep=sleep)
 
     assert (report.reconciled, report.sent) == (1, 0)
@@ -66,7 +66,7 @@ def test_a_crash_between_claim_and_post_is_sent_once_by_another_owner_without_lo
     assert len(_claim(sdeps, "dead")) == 3
 
     assert deliver(sdeps, owner="survivor", sleep=sleep).handled == 0  # leases still held
-    sdeps.clock.advance(PAST_LEASE)
+    sleep.clock.advance(PAST_LEASE)
     report = deliver(sdeps, owner="survivor", sleep=sleep)
 
     assert report.sent == 3
@@ -82,7 +82,7 @@ def test_a_crash_after_a_recorded_first_post_reconciles_in_the_known_channel(
     deliver(
         sdeps, owner="a", sleep=sleep
     )  # 500 with the DM channel unknown; the row waits to retry
-    sdeps.clock.advance(timedelta(seconds=5))
+    sleep.clock.advance(timedelta(seconds=5))
 
     report = deliver(sdeps, owner="b", sleep=sleep)
 
@@ -98,7 +98,7 @@ def test_a_sender_that_lost_its_lease_does_not_post(
 ) -> None:
     add(sdeps, "k", USERS[0])
     [stale] = _claim(sdeps, "slow")
-    sdeps.clock.advance(PAST_LEASE)
+    sleep.clock.advance(PAST_LEASE)
     assert deliver(sdeps, owner="fast", sleep=sleep).sent == 1
 
     now = sdeps.clock.now()
@@ -111,7 +111,9 @@ def test_a_sender_that_lost_its_lease_does_not_post(
     assert posted_keys(fake) == {"k": 1}
 
 
-def test_claims_never_overlap_and_expired_leases_are_taken_over(sdeps: Deps) -> None:
+def test_claims_never_overlap_and_expired_leases_are_taken_over(
+    sdeps: Deps, sleep: FakeSleep
+) -> None:
     for n in range(5):
         add(sdeps, f"k{n}", USERS[n])
 
@@ -120,6 +122,6 @@ def test_claims_never_overlap_and_expired_leases_are_taken_over(sdeps: Deps) -> 
         second
     ) == 5
     assert _claim(sdeps, "c") == []
-    sdeps.clock.advance(PAST_LEASE)
+    sleep.clock.advance(PAST_LEASE)
     assert len(_claim(sdeps, "c")) == 5
     assert {row.lease_owner for row in rows(sdeps).values()} == {"c"}

@@ -21,7 +21,7 @@ def test_settles_when_every_row_of_the_run_is_sent_or_failed(
 ) -> None:
     add(sdeps, "old-failure", "U9999NOBODY")
     deliver_until_settled(sdeps, owner="job", deadline_seconds=10, sleep=sleep)
-    sdeps.clock.advance(timedelta(hours=1))
+    sleep.clock.advance(timedelta(hours=1))
     since = sdeps.clock.now()
     add(sdeps, "flaky", USERS[0])
     add(sdeps, "fine", USERS[1])
