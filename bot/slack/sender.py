@@ -19,14 +19,22 @@ How a row travels:
    an attempt) or for a transient error (exponential backoff, then `failed`); `failed` at once
    for a permanent Slack error. One row's failure never stops the batch.
 
+Pacing. Each sender process keeps a token bucket on `PIPEBOT_SEND_BUDGET_PER_MINUTE` and at most
+one post per channel per second; with several replicas the budget is per process, so divide it.
+
+Lookups need the `im:history`, `channels:history` and `groups:history` scopes (and `im:write`
+for `conversations.open` on a DM whose id was never learnt). Without them a row that needs a
+lookup fails with `reconcile:missing_scope` instead of being posted blind.
+
 Remaining duplicate window. A message is posted twice only if one post reaches Slack *late*:
 after its sender's lease has run out, or after the client gave up waiting for it, and after the
 next attempt's history lookup has already found nothing. For that, a sender must freeze for
 longer than `lease_seconds - http_timeout` between renewing its lease and its request reaching
 Slack (a stopped VM, a clock jump, replicas' clocks disagreeing by that much), or Slack must
-apply a request more than `http_timeout` plus the backoff after it was sent. Crashes at any
-point, timeouts, dropped connections, 5xx answers and lost leases are otherwise reconciled, so
-they do not duplicate. A message a user deleted before the lookup is not found, and is posted again.
+apply a request more than `http_timeout` plus the backoff (2 s at least) after it was sent, or
+`conversations.history` must not yet show a message Slack has stored. Crashes at any point,
+timeouts, dropped connections, 5xx answers and lost leases are otherwise reconciled and do not
+duplicate. A message a user deleted before the lookup is not found, and is posted again.
 """
 
 from __future__ import annotations
