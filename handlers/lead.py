@@ -11,18 +11,20 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.domain.errors import UserFacingError
 from bot.domain.parsing import StageRef, parse_lead_subcommand
+from bot.services import lead_commands, queries
 from bot.slack.ids import Action, Command
-from bot.slack.lead_blocks import Reply
-from bot.slack.lead_values import read_pick_value
+from bot.slack.lead_blocks import Reply, build_lead_detail_blocks
+from bot.slack.lead_values import read_pending_lead_value, read_pick_value
 from handlers.context import deps_of, resolve_caller
 from handlers.errors import reports_errors
 from handlers.lead_subcommands import (
     STALE_BUTTON,
     LeadRequest,
-    create_confirmed,
-    open_lead,
+    answer_created,
+    queue_assignment_dm,
     run_lead_command,
 )
+from handlers.modals import open_new_lead_modal, opening_caller
 
 
 def stage_refs(deps: Deps) -> list[StageRef]:
@@ -61,6 +63,17 @@ def handle_lead_command(
 ) -> None:
     """Ack at once, then parse and act; every mistake is one ephemeral line."""
     ack()
+    if not (command.get("text") or "").strip():
+        # A trigger_id lives three seconds: open the form before anything that may call Slack.
+        deps = deps_of(context)
+        open_new_lead_modal(
+            client,
+            trigger_id=command["trigger_id"],
+            caller=opening_caller(deps, command["user_id"]),
+            deps=deps,
+            channel_id=command.get("channel_id"),
+        )
+        return
     reply = responder(respond, replace_original=False)
     user = {"id": command["user_id"], "team_id": command.get("team_id")}
     req = request_for(context, client, user, reply, command.get("trigger_id"))
@@ -103,7 +116,25 @@ def handle_create_anyway_action(
     ack()
     reply = responder(respond, replace_original=True)
     req = request_for(context, client, body["user"], reply, body.get("trigger_id"))
-    create_confirmed(req, action.get("value") or "")
+    try:
+        new, after = read_pending_lead_value(action.get("value") or "", stage_keys=req.stage_names)
+    except ValueError as error:
+        raise UserFacingError(STALE_BUTTON) from error
+    with req.deps.session_factory.begin() as session:
+        intake = lead_commands.create_despite_duplicate(
+            session,
+            new=new,
+            created_by=req.caller.user_id,
+            after_id=after,
+            now=req.caller.now,
+            owner_is_manager=req.deps.is_manager(new.owner_id),
+        )
+        queued = (
+            intake.created
+            and intake.lead is not None
+            and queue_assignment_dm(session, req, intake.lead, key="created")
+        )
+    answer_created(req, intake, queued=queued)
 
 
 @reports_errors
@@ -132,7 +163,21 @@ def handle_open_lead_action(
             client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
 
     req = request_for(context, client, body["user"], reply, body.get("trigger_id"))
-    open_lead(req, action.get("value") or "")
+    value = action.get("value") or ""
+    if not value.isdigit():
+        raise UserFacingError(STALE_BUTTON)
+    with req.deps.session_factory() as session:
+        detail = queries.lead_detail(session, lead_id=int(value), viewer=req.viewer)
+    caller = req.caller
+    req.reply(
+        build_lead_detail_blocks(
+            detail,
+            stage_names=req.stage_names,
+            now=caller.now,
+            today=caller.today,
+            zone=caller.zone,
+        )
+    )
 
 
 def register(app: App) -> None:

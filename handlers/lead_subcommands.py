@@ -6,7 +6,6 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -31,7 +30,7 @@ from bot.domain.parsing import (
     WonCmd,
 )
 from bot.services import lead_commands, leads, queries, reps
-from bot.services.lead_changes import Actor
+from bot.services.lead_changes import Actor, Change
 from bot.services.lead_commands import ChangeCommand, Intake
 from bot.services.records import LeadView
 from bot.slack.lead_blocks import (
@@ -46,19 +45,14 @@ from bot.slack.lead_blocks import (
     build_pick_lead_blocks,
     who,
 )
-from bot.slack.lead_values import RefCommand, pending_lead_value, read_pending_lead_value
+from bot.slack.lead_values import RefCommand, pending_lead_value
 from bot.slack.outbox import PRIORITY_DIRECT, Message, enqueue
 from handlers.context import Caller
+from handlers.modals import open_new_lead_modal, open_qualify_modal
 from handlers.refresh import refresh_home
 
 logger = logging.getLogger(__name__)
 
-NO_QUALIFY_MODAL = (
-    "The qualification form cannot open here yet; try the Qualify button on the lead."
-)
-NO_NEW_LEAD_MODAL = (
-    "The New lead form cannot open here yet; type `/lead Acme Corp $12,500` instead."
-)
 STALE_BUTTON = "That button is out of date; run the command again."
 CHANGE_KINDS: dict[type, str] = {
     MoveCmd: "moved",
@@ -104,24 +98,6 @@ def refresh_homes(req: LeadRequest, *user_ids: str | None) -> None:
             refresh_home(req.deps, req.client, user_id=user_id)
         except Exception:  # the change is done and answered; a stale Home is logged, not fatal
             logger.exception("refreshing the App Home of %s failed", user_id)
-
-
-def open_modal(req: LeadRequest, name: str, **kwargs: Any) -> bool:
-    """Open a modal the modals surface provides, if it does; False when it cannot be opened here."""
-    from handlers import modals
-
-    opener = getattr(modals, name, None)
-    if opener is None or not req.trigger_id:
-        return False
-    opener(
-        req.client,
-        trigger_id=req.trigger_id,
-        caller=req.caller,
-        deps=req.deps,
-        channel_id=req.channel_id,
-        **kwargs,
-    )
-    return True
 
 
 def queue_assignment_dm(session: Session, req: LeadRequest, lead: LeadView, *, key: str) -> bool:
@@ -233,28 +209,32 @@ def create(req: LeadRequest, cmd: CreateCmd) -> None:
     )
 
 
+def make_change(
+    session: Session, req: LeadRequest, cmd: ChangeCommand, lead: LeadView
+) -> tuple[Change, bool]:
+    """Make the change and, after an assignment, queue the new owner's DM; also says if one was queued."""
+    assigning = isinstance(cmd, AssignCmd)
+    done = lead_commands.apply_change(
+        session,
+        lead_id=lead.id,
+        cmd=cmd,
+        actor=req.actor,
+        now=req.caller.now,
+        owner_is_manager=isinstance(cmd, AssignCmd) and req.deps.is_manager(cmd.owner_id),
+    )
+    key = req.caller.now.isoformat()
+    queued = assigning and done.changed and queue_assignment_dm(session, req, done.lead, key=key)
+    return done, queued
+
+
 def change(req: LeadRequest, cmd: ChangeCommand) -> None:
     """Resolve the lead, make one change in one transaction, answer with its card, refresh Homes."""
     with req.deps.session_factory.begin() as session:
         target = resolve_one(session, req, cmd)
-        if isinstance(target, Reply):
-            req_reply, done, queued = target, None, False
-        else:
-            req_reply = None
-            done = lead_commands.apply_change(
-                session,
-                lead_id=target.id,
-                cmd=cmd,
-                actor=req.actor,
-                now=req.caller.now,
-                owner_is_manager=isinstance(cmd, AssignCmd) and req.deps.is_manager(cmd.owner_id),
-            )
-            reassigned = isinstance(cmd, AssignCmd) and done.changed
-            key = req.caller.now.isoformat()
-            queued = reassigned and queue_assignment_dm(session, req, done.lead, key=key)
-    if done is None:
-        assert req_reply is not None
-        req.reply(req_reply)
+        if isinstance(target, LeadView):
+            done, queued = make_change(session, req, cmd, target)
+    if isinstance(target, Reply):
+        req.reply(target)
         return
     if queued:
         req.deps.on_enqueued()
@@ -305,10 +285,11 @@ def show(req: LeadRequest, cmd: ShowCmd) -> None:
     """`/lead show`: the lead's card with its last touches and changes."""
     with req.deps.session_factory() as session:
         target = resolve_one(session, req, cmd)
-        if isinstance(target, Reply):
-            req.reply(target)
-            return
-        detail = queries.lead_detail(session, lead_id=target.id, viewer=req.viewer)
+        if isinstance(target, LeadView):
+            detail = queries.lead_detail(session, lead_id=target.id, viewer=req.viewer)
+    if isinstance(target, Reply):
+        req.reply(target)
+        return
     caller = req.caller
     req.reply(
         build_lead_detail_blocks(
@@ -339,8 +320,14 @@ def qualify(req: LeadRequest, cmd: QualifyCmd) -> None:
         )
     if target.status != OPEN:
         raise UserFacingError(f"Lead #{target.id} is already {target.status}.")
-    if not open_modal(req, "open_qualify_modal", lead_id=target.id):
-        raise UserFacingError(NO_QUALIFY_MODAL)
+    open_qualify_modal(
+        req.client,
+        trigger_id=req.trigger_id or "",
+        caller=req.caller,
+        deps=req.deps,
+        lead_id=target.id,
+        channel_id=req.channel_id,
+    )
 
 
 def export(req: LeadRequest) -> None:
@@ -356,15 +343,21 @@ def export(req: LeadRequest) -> None:
         title="pipebot leads",
         initial_comment=f"Your export: {count} lead{'' if count == 1 else 's'}.",
     )
-    req.reply(Reply(text=f"Sent {count} leads as a CSV file to your DM with me.", blocks=[]))
+    leads_word = "lead" if count == 1 else "leads"
+    req.reply(Reply(text=f"Sent {count} {leads_word} as a CSV file to your DM with me.", blocks=[]))
 
 
 def run_lead_command(req: LeadRequest, cmd: LeadCommand) -> None:
     """Do what one parsed `/lead` command asks."""
     match cmd:
         case OpenModal():
-            if not open_modal(req, "open_new_lead_modal"):
-                raise UserFacingError(NO_NEW_LEAD_MODAL)
+            open_new_lead_modal(
+                req.client,
+                trigger_id=req.trigger_id or "",
+                caller=req.caller,
+                deps=req.deps,
+                channel_id=req.channel_id,
+            )
         case HelpCmd(topic=topic):
             req.reply(build_help_blocks(topic))
         case ListCmd():
@@ -379,46 +372,3 @@ def run_lead_command(req: LeadRequest, cmd: LeadCommand) -> None:
             create(req, cmd)
         case MoveCmd() | WonCmd() | LostCmd() | ArchiveCmd() | SnoozeCmd() | AssignCmd():
             change(req, cmd)
-
-
-def create_confirmed(req: LeadRequest, value: str) -> None:
-    """ "Create anyway": create the pending lead a button carries, once however often it is clicked."""
-    try:
-        new, after = read_pending_lead_value(value, stage_keys=req.stage_names)
-    except ValueError as error:
-        raise UserFacingError(STALE_BUTTON) from error
-    with req.deps.session_factory.begin() as session:
-        intake = lead_commands.create_despite_duplicate(
-            session,
-            new=new,
-            created_by=req.caller.user_id,
-            after_id=after,
-            now=req.caller.now,
-            owner_is_manager=req.deps.is_manager(new.owner_id),
-        )
-        queued = (
-            intake.created
-            and intake.lead is not None
-            and queue_assignment_dm(session, req, intake.lead, key="created")
-        )
-    answer_created(req, intake, queued=queued)
-
-
-def open_lead(req: LeadRequest, value: str) -> None:
-    """An Open button: the lead in full, if the caller may see it."""
-    try:
-        lead_id = int(value)
-    except ValueError as error:
-        raise UserFacingError(STALE_BUTTON) from error
-    with req.deps.session_factory() as session:
-        detail = queries.lead_detail(session, lead_id=lead_id, viewer=req.viewer)
-    caller = req.caller
-    req.reply(
-        build_lead_detail_blocks(
-            detail,
-            stage_names=req.stage_names,
-            now=caller.now,
-            today=caller.today,
-            zone=caller.zone,
-        )
-    )

@@ -81,7 +81,7 @@ def test_export_uploads_the_visible_leads_as_csv_to_the_callers_dm(live: Live) -
     seed(live, "Theirs", owner=OTHER_REP)
     live.command("/lead", "won acme")
     live.command("/lead", "export")
-    assert "Sent 1 leads" in reply(live)["text"]
+    assert "Sent 1 lead as a CSV file" in reply(live)["text"]
     [upload] = live.slack.uploads()
     assert upload.filename == "leads.csv" and upload.completed
     assert upload.channel_id == live.slack.dm_channel(REP)
