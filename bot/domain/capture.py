@@ -205,7 +205,8 @@ def _capitalised_runs(text: str) -> list[_Run]:
         sentence_start = sentence_start or any(char in _SENTENCE_END for char in gap)
         lower = word.lower()
         handle = gap.endswith(("@", "#"))  # `@dana` or `#sales` name people and channels
-        if word[0].isupper() and lower not in _STOPWORDS and not handle:
+        name_like = word[0].isupper() and lower not in _STOPWORDS and not is_currency_code(word)
+        if name_like and not handle:
             if current is None:
                 after = previous in _BEFORE_COMPANY
                 current = _Run([], after, sentence_start)

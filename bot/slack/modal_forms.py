@@ -80,10 +80,15 @@ class ModalMeta:
         return cls(
             channel_id=_str(data.get("c")),
             lead_id=lead_id if isinstance(lead_id, int) else None,
-            permalink=_str(data.get("p")),
+            permalink=_str(data.get("p")) if _is_permalink(data.get("p")) else None,
             source_ts=_str(data.get("t")),
             duplicates=tuple(d for d in duplicates if isinstance(d, int)),
         )
+
+
+def _is_permalink(value: object) -> bool:
+    """Only a plain https link of sane length is kept: it ends up stored on a touch."""
+    return isinstance(value, str) and value.startswith("https://") and len(value) <= PERMALINK_MAX
 
 
 def _str(value: object) -> str | None:
