@@ -21,10 +21,13 @@ from bot.slack.ids import Action
 from handlers.context import Caller, deps_of, resolve_caller
 from handlers.errors import reports_errors
 from handlers.home import team_of
+from handlers.modal_open import channel_of, open_log_touch_modal, open_qualify_modal, opening_caller
 from handlers.refresh import refresh_home
 
 SNOOZE_SPANS = {"1d": timedelta(days=1), "3d": timedelta(days=3), "1w": timedelta(weeks=1)}
 STALE_CONTROL = "That control is out of date. Use `/lead list` to find the lead."
+
+MODAL_OPENERS = {LeadMenu.LOG_TOUCH: open_log_touch_modal, LeadMenu.QUALIFY: open_qualify_modal}
 
 # A change and the line that replaces the control the user clicked.
 Outcome = tuple[Change, str]
@@ -131,13 +134,6 @@ def from_menu(deps: Deps, caller: Caller, lead_id: int, rest: str) -> Outcome:
         LeadMenu.LOST: close_as(LOST),
         LeadMenu.ARCHIVE: close_as(ARCHIVED),
     }
-    if verb == LeadMenu.LOG_TOUCH:
-        raise UserFacingError(
-            f"Log it with `/touch #{lead_id} call Spoke with them next:friday` "
-            "(the kind and `next:` are optional)."
-        )
-    if verb == LeadMenu.QUALIFY:
-        raise UserFacingError(f"Qualify it with `/lead qualify #{lead_id}`.")
     if verb not in work:
         raise UserFacingError(STALE_CONTROL)
     return work[verb](deps, caller, lead_id, argument)
@@ -291,9 +287,23 @@ def handle_overflow_action(
     respond: Respond,
     context: BoltContext,
 ) -> None:
-    """Do what a lead's overflow option says: `<lead>:<verb>[:<argument>]`."""
+    """Do what a lead's overflow option says: `<lead>:<verb>[:<argument>]`; some open a modal."""
     ack()
-    run_click(from_menu, body, action, client, respond, context)
+    deps = deps_of(context)
+    lead_id, rest = split_value(chosen_value(action))
+    opener = MODAL_OPENERS.get(rest.partition(":")[0])
+    if opener is None:
+        run_click(from_menu, body, action, client, respond, context)
+        return
+    # A trigger_id lives three seconds, so the modal opens before any other Slack call.
+    opener(
+        client,
+        trigger_id=body["trigger_id"],
+        caller=opening_caller(deps, body["user"]["id"]),
+        deps=deps,
+        lead_id=lead_id,
+        channel_id=channel_of(body),
+    )
 
 
 def register(app: App) -> None:

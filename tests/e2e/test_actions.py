@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.models import Lead, LeadEvent, StageChange
 from bot.services.rhythm import KEPT_EVENT
-from bot.slack.ids import Action
+from bot.slack.ids import Action, View
 from bot.slack.job_blocks.common import work_buttons
 from tests import support
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live
@@ -420,19 +420,41 @@ def test_a_managers_team_board_stays_on_team_after_an_action(live: Live) -> None
     assert view["blocks"][0]["text"]["text"] == "Team pipeline" and "Globex" in texts(view)
 
 
-def test_log_touch_from_the_overflow_answers_with_one_line(live: Live) -> None:
+@pytest.mark.parametrize(
+    ("verb", "callback_id"), [("log_touch", View.LOG_TOUCH), ("qualify", View.QUALIFY)]
+)
+def test_overflow_options_that_need_a_form_open_its_modal(
+    live: Live, verb: str, callback_id: str
+) -> None:
     acme = seed_lead(live, "Acme")
     open_home(live)
     home_click(
         live,
         REP,
         action_id=Action.OVERFLOW,
-        value=f"{acme}:log_touch",
+        value=f"{acme}:{verb}",
         block_id=f"home_lead_{acme}",
         action_type="overflow",
     )
-    dms = live.slack.dms_to(REP)
-    assert len(dms) == 1 and f"/touch #{acme}" in dms[0]["text"] and "\n" not in dms[0]["text"]
+    [modal] = live.slack.opened_views()
+    assert modal["callback_id"] == callback_id and "Acme" in str(modal["blocks"])
+    assert live.slack.dms_to(REP) == []
+
+
+def test_another_reps_overflow_form_is_refused(live: Live) -> None:
+    acme = seed_lead(live, "Acme", owner=OTHER_REP)
+    open_home(live)
+    home_click(
+        live,
+        REP,
+        action_id=Action.OVERFLOW,
+        value=f"{acme}:qualify",
+        block_id=f"home_lead_{acme}",
+        action_type="overflow",
+    )
+    assert live.slack.opened_views() == []
+    [dm] = live.slack.dms_to(REP)
+    assert "owner or a manager" in dm["text"] and "\n" not in dm["text"]
 
 
 def test_a_click_is_acknowledged_at_once(live: Live) -> None:
