@@ -70,15 +70,16 @@ def open_log_touch_modal(
     note: str | None = None,
     permalink: str | None = None,
     channel_id: str | None = None,
+    message_ts: str | None = None,
 ) -> dict[str, Any]:
-    """Open Log touch, with the lead picked when known; a lead the caller may not touch is refused."""
+    """Open Log touch, with the lead picked when known; a lead the caller may not touch is refused.
+
+    `message_ts` (with `channel_id`) names the message the touch is about, so its permalink can be
+    looked up later when it is not known yet.
+    """
     lead = changeable_lead(deps, caller, lead_id, doing="log touches on") if lead_id else None
-    view = build_log_touch_modal(
-        now=caller.now,
-        lead=lead,
-        note=note,
-        meta=ModalMeta(channel_id=channel_id, permalink=permalink),
-    )
+    meta = ModalMeta(channel_id=channel_id, permalink=permalink, source_ts=message_ts)
+    view = build_log_touch_modal(now=caller.now, lead=lead, note=note, meta=meta)
     return client.views_open(trigger_id=trigger_id, view=view)["view"]
 
 

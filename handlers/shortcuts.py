@@ -55,6 +55,7 @@ def handle_log_touch_shortcut(
         deps=deps,
         note=note,
         channel_id=channel_id,
+        message_ts=message_ts,
     )
     caller = caller_of(deps, client, shortcut)
     permalink = permalink_of(client, channel_id, message_ts)
@@ -63,7 +64,7 @@ def handle_log_touch_shortcut(
     view = build_log_touch_modal(now=caller.now, lead=lead, note=note, meta=meta)
     try:
         client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=view)
-    except SlackApiError as exc:  # closed or already changed: the submission finds the link itself
+    except SlackApiError as exc:  # closed or changed meanwhile: the submission looks the link up
         logger.info("views.update after log_touch shortcut failed: %s", exc.response.get("error"))
 
 

@@ -187,6 +187,21 @@ def test_a_logged_touch_updates_the_lead_and_answers_in_the_channel(live: Live) 
     assert ephemeral["channel"] == "C0001" and "Logged a call" in ephemeral["text"]
 
 
+def test_log_touch_from_app_home_answers_in_the_dm(live: Live) -> None:
+    make_lead(live, "Initech")
+    home = {"id": "VHOME1", "type": "home", "blocks": [], "state": {"values": {}}}
+    payload = block_actions_payload(
+        user_id=REP, action_id=Action.LOG_TOUCH, value="1", container="view", view=home,
+        trigger_id=live.slack.issue_trigger_id(),
+    )  # fmt: skip
+    assert live.interact(payload).status == 200
+    view = opened_ok(live)
+    assert json.loads(view["private_metadata"]) == {}
+    submit(live, last_opened(live), user_id=REP, note="from home")
+    assert "Logged a note" in live.slack.dms_to(REP)[-1]["text"]
+    assert live.slack.ephemerals(REP) == []
+
+
 def test_touch_mistakes_come_back_inline(live: Live) -> None:
     make_lead(live, "Initech")
     click(live, Action.LOG_TOUCH, "1")

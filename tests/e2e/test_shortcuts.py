@@ -50,6 +50,23 @@ def test_log_as_touchpoint_opens_with_the_message_then_adds_its_lead_and_link(li
         touch = session.scalars(select(Touchpoint)).one()
     assert (touch.lead_id, touch.kind, touch.note, touch.permalink) == (2, "call", note, permalink)
     assert "Logged a call" in live.slack.ephemerals(REP)[-1]["text"]
+    methods = [call.method for call in live.slack.calls()]
+    assert methods.index("views.open") < methods.index("chat.getPermalink")
+    assert methods.index("chat.getPermalink") < methods.index("views.update")
+
+
+def test_the_link_is_looked_up_on_submit_when_the_update_did_not_land(live: Live) -> None:
+    make_lead(live, "Initech")
+    ts = post_message(live, "C0001", "Initech wants a call")
+    live.slack.fail_next("views.update", error="hash_conflict")
+    shortcut_on(live, Shortcut.LOG_TOUCH, "Initech wants a call", ts=ts)
+    first = opened_ok(live)
+    assert json.loads(first["private_metadata"]) == {"c": "C0001", "t": ts}
+    submit(live, {**last_opened(live), "private_metadata": first["private_metadata"]},
+           user_id=REP, lead="1")  # fmt: skip
+    with live.deps.session_factory() as session:
+        permalink = session.scalars(select(Touchpoint.permalink)).one()
+    assert permalink and permalink.endswith(f"/archives/C0001/p{ts.replace('.', '')}")
 
 
 def test_no_recognisable_lead_leaves_the_picker_empty(live: Live) -> None:
