@@ -68,9 +68,10 @@ def test_two_processes_drain_the_outbox_exactly_once(
 ) -> None:
     _fill(deps)
     results = SPAWN.Queue()
+    together = {**PACED, "start_together": SPAWN.Barrier(2)}
     senders = [
         SPAWN.Process(
-            target=run_sender, args=(db_url, live_fake.base_url, name, results), kwargs=PACED
+            target=run_sender, args=(db_url, live_fake.base_url, name, results), kwargs=together
         )
         for name in "AB"
     ]

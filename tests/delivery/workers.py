@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
 from typing import Any
 
 from slack_sdk import WebClient
@@ -34,9 +35,12 @@ def run_sender(
     budget_per_minute: int = 100_000,
     lease_seconds: float = 2.0,
     deadline_seconds: float = 30.0,
+    start_together: Barrier | None = None,
 ) -> None:
     """Deliver until the outbox is settled, then report the counts on `results`."""
     deps = sender_deps(db_url, base_url, name, budget_per_minute)
+    if start_together is not None:
+        start_together.wait(timeout=60)
     options = SenderOptions(lease_seconds=lease_seconds, http_timeout=1, poll_seconds=0.1)
     result = deliver_until_settled(
         deps, owner=new_owner(name), deadline_seconds=deadline_seconds, options=options
