@@ -189,7 +189,9 @@ class PipelineConfig(BaseModel):
             try:
                 Environment().parse(value)
             except TemplateSyntaxError as exc:
-                raise ValueError(f"not a valid Jinja2 template (line {exc.lineno}: {exc.message})") from exc
+                raise ValueError(
+                    f"not a valid Jinja2 template (line {exc.lineno}: {exc.message})"
+                ) from exc
         return value
 
     @cached_property

@@ -39,7 +39,9 @@ class Deps:
         return user_id in self.config.managers
 
     def with_clock(self, clock: Clock) -> Deps:
-        return Deps(self.config, self.engine, self.session_factory, clock, self.slack, self.on_enqueued)
+        return Deps(
+            self.config, self.engine, self.session_factory, clock, self.slack, self.on_enqueued
+        )
 
 
 def make_web_client(config: Config) -> WebClient | None:

@@ -73,13 +73,17 @@ def _text(row: dict[str, str], column: str, limit: int = MAX_TEXT) -> str | None
     return value or None
 
 
-def _lead_from_row(row: dict[str, str], *, pipeline: PipelineConfig, default_owner: str, now: datetime) -> Lead:
+def _lead_from_row(
+    row: dict[str, str], *, pipeline: PipelineConfig, default_owner: str, now: datetime
+) -> Lead:
     company = _text(row, "company")
     if not company:
         raise ValueError("company is empty")
     owner = _text(row, "owner") or default_owner
     if not owner:
-        raise ValueError("owner is empty; fill the owner column or set PIPEBOT_MANAGERS to own such leads")
+        raise ValueError(
+            "owner is empty; fill the owner column or set PIPEBOT_MANAGERS to own such leads"
+        )
     if not _USER_ID.match(owner):
         raise ValueError(f"owner {owner!r} is not a Slack user ID like U012AB3CD")
     stage = _text(row, "stage") or pipeline.stages[0].key
@@ -119,7 +123,9 @@ def read_rows(source: IO[str]) -> tuple[list[tuple[int, dict[str, str]]], list[R
         return [], [RowError(1, "the header must include a `company` column")]
     unknown = [name for name in header if name not in LEAD_COLUMNS]
     if unknown:
-        return [], [RowError(1, f"unknown column {unknown[0]!r}; columns are {', '.join(LEAD_COLUMNS)}")]
+        return [], [
+            RowError(1, f"unknown column {unknown[0]!r}; columns are {', '.join(LEAD_COLUMNS)}")
+        ]
     return [(reader.line_num, row) for row in reader], []
 
 
@@ -136,7 +142,9 @@ def import_leads(
     leads, errors = [], []
     for line, row in rows:
         try:
-            leads.append(_lead_from_row(row, pipeline=pipeline, default_owner=default_owner, now=now))
+            leads.append(
+                _lead_from_row(row, pipeline=pipeline, default_owner=default_owner, now=now)
+            )
         except ValueError as exc:
             errors.append(RowError(line, str(exc)))
     if errors or dry_run:
