@@ -53,7 +53,6 @@ def test_user_mistakes_get_one_ephemeral_line_and_change_nothing(live: Live) -> 
         ("/lead", "Acme next:someday"),
         ("/lead", "$5k"),
         ("/touch", "nothing-matches call hello"),
-        ("/touch", ""),
     ]:
         before = len(live.slack.responses())
         assert live.command(command, text).status == 200

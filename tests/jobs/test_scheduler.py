@@ -87,6 +87,8 @@ def test_a_tick_runs_the_job_with_the_clock_and_wakes_the_sender(deps, clock, mo
         return 2
 
     monkeypatch.setattr("bot.scheduler.JOBS", (JobSpec("morning-plan", "", "", fake_run),))
+
+    monkeypatch.setattr("bot.scheduler.MAINTENANCE", ())
     scheduler = build_scheduler(deps, on_enqueued=lambda: woken.append(True))
     [job] = scheduler.get_jobs()
     clock.set(utc("2026-11-30T13:30:00"))
@@ -99,6 +101,8 @@ def test_a_failing_tick_is_logged_and_does_not_raise(deps, monkeypatch, caplog):
         raise RuntimeError("boom with Secret Co")
 
     monkeypatch.setattr("bot.scheduler.JOBS", (JobSpec("stale-nudges", "", "", broken),))
+
+    monkeypatch.setattr("bot.scheduler.MAINTENANCE", ())
     [job] = build_scheduler(deps).get_jobs()
     job.func()
     assert "stale-nudges" in caplog.text and "RuntimeError" in caplog.text
