@@ -139,7 +139,12 @@ def handle_create_anyway_action(
 
 @reports_errors
 def handle_open_lead_action(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
 ) -> None:
     """Show a lead in full: privately where the button was, in its DM thread, or in a DM from App Home."""
     ack()
@@ -149,7 +154,7 @@ def handle_open_lead_action(
 
     def reply(message: Reply) -> None:
         if context.response_url:
-            context.respond(
+            respond(
                 text=message.text,
                 blocks=message.blocks,
                 response_type="ephemeral",

@@ -138,7 +138,7 @@ def pipeline_summary(
     if not viewer.is_manager:
         query = query.where(Lead.owner_id == viewer.user_id)
     cells: _Cells = {
-        (owner, stage, currency): (int(count), Decimal(value))
+        (owner, stage, currency): (int(count), Decimal(value or 0))
         for owner, stage, currency, count, value in session.execute(query)
     }
     mine = _snapshot(cells, {viewer.user_id}, stages)

@@ -78,7 +78,7 @@ def read_pick_value(value: str, *, stage_keys: Collection[str]) -> RefCommand:
     if kind is LostCmd:
         return LostCmd(ref=ref, reason=argument or None)
     if kind in (ShowCmd, WonCmd, QualifyCmd, ArchiveCmd):
-        return kind(ref=ref)  # type: ignore[no-any-return]
+        return kind(ref=ref)
     raise ValueError(f"not a picker value: {name}")
 
 
