@@ -24,15 +24,17 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
-    problem = support.postgres_problem()
+    url = support.run_pg_url()
+    problem = support.postgres_problem(url)
     if problem:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must test PostgreSQL: {problem}")
         pytest.skip(problem)
-    engine = make_engine(support.pg_url())
+    engine = make_engine(url)
     upgrade(engine)
     yield engine
     engine.dispose()
+    support.drop_database(url)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -47,7 +49,7 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return support.fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
     engine: Engine = request.getfixturevalue("postgres_engine")
     support.reset_postgres(engine)
-    return support.pg_url()
+    return engine.url.render_as_string(hide_password=False)
 
 
 @pytest.fixture

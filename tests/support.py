@@ -67,24 +67,39 @@ def make_deps(engine: Engine, config: Config, clock: TestClock) -> Deps:
 
 
 def pg_url() -> str:
+    """The PostgreSQL server and base database tests use (PIPEBOT_TEST_PG_URL)."""
     return os.environ.get("PIPEBOT_TEST_PG_URL", DEFAULT_PG_URL)
 
 
-def postgres_problem() -> str | None:
-    """None when the test PostgreSQL is reachable (creating its database if needed), else why not."""
+def run_pg_url() -> str:
+    """A database of this test run's own, so runs in parallel never empty each other's tables."""
     url = normalize_url(pg_url())
+    return url.set(database=f"{url.database}_{os.getpid()}").render_as_string(hide_password=False)
+
+
+def postgres_problem(url: str) -> str | None:
+    """None when PostgreSQL at `url` is reachable (creating its database if needed), else why not."""
+    parsed = normalize_url(url)
     try:
-        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             exists = connection.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
             ).scalar()
             if not exists:
-                connection.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
+                connection.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
         admin.dispose()
         return None
     except Exception as exc:  # any failure to reach it is a reason to skip off CI
-        return f"PostgreSQL not reachable at {url.render_as_string(hide_password=True)}: {type(exc).__name__}"
+        return f"PostgreSQL not reachable at {parsed.render_as_string(hide_password=True)}: {type(exc).__name__}"
+
+
+def drop_database(url: str) -> None:
+    parsed = normalize_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+    admin.dispose()
 
 
 def reset_postgres(engine: Engine) -> None:
