@@ -59,7 +59,11 @@ def test_a_reps_all_shows_only_their_leads_and_a_managers_shows_everyones(live: 
 
 def test_a_long_list_stays_inside_slack_limits(live: Live) -> None:
     for number in range(120):
-        seed(live, f"Company {number:03d} " + "&" * 150, next_follow_up=TODAY + timedelta(days=number))
+        seed(
+            live,
+            f"Company {number:03d} " + "&" * 150,
+            next_follow_up=TODAY + timedelta(days=number),
+        )
     live.command("/lead", "list")
     message = reply(live)
     assert live.slack.responses()[-1].response == "ok"  # the fake applies Slack's block rules

@@ -37,7 +37,9 @@ def test_a_manager_also_sees_team_totals_and_a_row_per_rep(live: Live) -> None:
     assert "*Your pipeline* · 0 open" in text and "Nothing overdue or due today" in text
     assert "*Team* · 4 open · $52k + €5k" in text
     assert f"<@{OTHER_REP}> · 1 open · $40k · $32k weighted" in text
-    assert f"<@{REP}> · 3 open · $12k + €5k · $5.2k + €500 weighted · 1 overdue · 1 due today" in text
+    assert (
+        f"<@{REP}> · 3 open · $12k + €5k · $5.2k + €500 weighted · 1 overdue · 1 due today" in text
+    )
     assert text.index(f"<@{REP}>") < text.index(f"<@{OTHER_REP}>")
 
 
