@@ -38,6 +38,7 @@ def opening_caller(deps: Deps, user_id: str) -> Caller:
 
 
 def stage_refs(deps: Deps) -> list[StageRef]:
+    """The configured stages, in pipeline order, as the builders take them."""
     return [StageRef(key=stage.key, name=stage.name) for stage in deps.pipeline.stages]
 
 
@@ -72,11 +73,7 @@ def open_log_touch_modal(
     channel_id: str | None = None,
     message_ts: str | None = None,
 ) -> dict[str, Any]:
-    """Open Log touch, with the lead picked when known; a lead the caller may not touch is refused.
-
-    `message_ts` (with `channel_id`) names the message the touch is about, so its permalink can be
-    looked up later when it is not known yet.
-    """
+    """Open Log touch on a lead the caller may touch (or none); `message_ts` names a source message."""
     lead = changeable_lead(deps, caller, lead_id, doing="log touches on") if lead_id else None
     meta = ModalMeta(channel_id=channel_id, permalink=permalink, source_ts=message_ts)
     view = build_log_touch_modal(now=caller.now, lead=lead, note=note, meta=meta)
@@ -140,6 +137,7 @@ def refusal_for(lead: LeadView, user_id: str, is_manager: bool, *, doing: str) -
 
 
 def lead_id_of(action: dict[str, Any]) -> int:
+    """The lead id a button carries as its value; anything else is a stale button."""
     value = str(action.get("value") or "")
     if not value.isdigit() or len(value) > 18:
         raise UserFacingError(STALE_BUTTON)

@@ -80,6 +80,7 @@ def now_and_today(deps: Deps, user_id: str) -> tuple[datetime, date]:
 
 
 def caller_of(deps: Deps, client: WebClient, body: dict[str, Any]) -> Caller:
+    """The fully resolved caller of an interaction (may call users.info, so only after the ack)."""
     user = body["user"]
     team_id = user.get("team_id") or (body.get("team") or {}).get("id")
     return resolve_caller(deps, client, user_id=user["id"], team_id=team_id)

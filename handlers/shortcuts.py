@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 
 def message_text(shortcut: dict[str, Any]) -> str:
+    """The text of the message a shortcut was used on (mrkdwn as Slack sends it)."""
     return str((shortcut.get("message") or {}).get("text") or "")
 
 
@@ -93,6 +94,7 @@ def handle_create_lead_shortcut(
         prefill=guess_new_lead(message_text(shortcut)).as_prefill(),
         channel_id=(shortcut.get("channel") or {}).get("id"),
     )
+    # While the user types: the rep record and its timezone, which the submission reads.
     caller_of(deps, client, shortcut)
 
 
@@ -109,6 +111,7 @@ def handle_new_lead_shortcut(
         caller=opening_caller(deps, shortcut["user"]["id"]),
         deps=deps,
     )
+    # While the user types: the rep record and its timezone, which the submission reads.
     caller_of(deps, client, shortcut)
 
 

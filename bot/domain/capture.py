@@ -75,10 +75,7 @@ def message_note(text: str, *, limit: int = MAX_NOTE_LENGTH) -> str:
 
 
 def guess_lead(text: str, candidates: Iterable[tuple[int, str]]) -> int | None:
-    """The lead whose company name appears in the text as whole words; the longest name wins.
-
-    Two different leads tied for the longest name is no guess at all.
-    """
+    """The lead whose company name appears in the text as whole words; the longest wins, a tie is no guess."""
     haystack = f" {company_key(plain(text))} "
     best_length, best_ids = 0, set[int]()
     for lead_id, company in candidates:

@@ -45,7 +45,6 @@ UNKNOWN = "unknown"
 MAX_POINTS = 2
 
 _POINTS = {choice.key: choice.points for choice in CHOICES}
-_QUESTION_KEYS = frozenset(question.key for question in QUESTIONS)
 
 
 def normalize_answers(raw: Mapping[str, object] | None) -> dict[str, str]:
@@ -78,7 +77,3 @@ def verdict(value: int) -> str:
 def answered(answers: Mapping[str, object] | None) -> int:
     """How many questions have an answer other than "don't know"."""
     return sum(1 for answer in normalize_answers(answers).values() if answer != UNKNOWN)
-
-
-def is_question(key: str) -> bool:
-    return key in _QUESTION_KEYS
