@@ -72,7 +72,8 @@ def _mrkdwn(text: str, *, block_id: str | None = None) -> SectionBlock:
 
 
 def _modal(
-    *, callback_id: str, title: str, blocks: Sequence[Block], meta: ModalMeta, submit: str | None,
+    *, callback_id: str, title: str, blocks: Sequence[Block | dict[str, Any]], meta: ModalMeta,
+    submit: str | None,
     close: str = "Cancel",
 ) -> dict[str, Any]:  # fmt: skip
     view = ViewModel(
@@ -308,7 +309,7 @@ def build_qualify_modal(
 def build_last_chance_modal(lead: LeadView, *, subject: str, body: str) -> dict[str, Any]:
     """A read-only modal with the last-chance email's subject and body, ready to copy."""
     header = render("modal_last_chance_header.md.j2", lead=lead)
-    blocks: list[Block] = [
+    blocks: list[Block | dict[str, Any]] = [
         _mrkdwn(header, block_id="lead"),
         SectionBlock(block_id="subject_label", text=MarkdownTextObject(text="*Subject*")),
         _preformatted("subject", subject),
