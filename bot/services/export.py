@@ -33,13 +33,15 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def lead_rows(session: Session) -> Iterator[list[str]]:
-    """Every lead as a row of LEAD_COLUMNS, streamed in id order."""
+def lead_rows(session: Session, *, owner_id: str | None = None) -> Iterator[list[str]]:
+    """Every lead (or one owner's) as a row of LEAD_COLUMNS, streamed in id order."""
     query = select(
         Lead.id, Lead.company, Lead.contact, Lead.email, Lead.phone, Lead.value, Lead.currency,
         Lead.stage, Lead.status, Lead.owner_id, Lead.source, Lead.created_at, Lead.stage_changed_at,
         Lead.last_touch_at, Lead.next_follow_up, Lead.touch_count, Lead.lost_reason,
     ).order_by(Lead.id)  # fmt: skip
+    if owner_id is not None:
+        query = query.where(Lead.owner_id == owner_id)
     for row in session.execute(query.execution_options(yield_per=BATCH)):
         yield [_cell(value) for value in row]
 
@@ -58,13 +60,12 @@ def touch_rows(session: Session) -> Iterator[list[str]]:
         yield [_cell(value) for value in row]
 
 
-def write_csv(session: Session, *, what: str, out: IO[str]) -> int:
-    """Write `leads` or `touches` as CSV to `out`; returns the number of rows."""
-    columns, rows = (
-        (LEAD_COLUMNS, lead_rows(session))
-        if what == "leads"
-        else (TOUCH_COLUMNS, touch_rows(session))
-    )
+def write_csv(session: Session, *, what: str, out: IO[str], owner_id: str | None = None) -> int:
+    """Write `leads` (all, or one owner's) or `touches` as CSV to `out`; returns the number of rows."""
+    if what == "leads":
+        columns, rows = LEAD_COLUMNS, lead_rows(session, owner_id=owner_id)
+    else:
+        columns, rows = TOUCH_COLUMNS, touch_rows(session)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     count = 0

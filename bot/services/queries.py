@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
@@ -17,7 +15,7 @@ from bot.domain.leads import OPEN, may_change
 from bot.domain.parsing import SCOPE_ALL, SCOPE_MINE
 from bot.domain.rhythm import Money
 from bot.models import Lead, LeadEvent, StageChange, Touchpoint
-from bot.services.export import LEAD_COLUMNS
+from bot.services.export import write_csv
 from bot.services.records import LeadView, TouchView
 
 # Lead events worth showing in a lead's history; the rest (nudge bookkeeping) stays internal.
@@ -187,36 +185,8 @@ def _count(session: Session, query: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    return str(value)
-
-
-def _visible_lead_rows(session: Session, *, viewer: Viewer) -> Iterator[list[str]]:
-    query = select(
-        Lead.id, Lead.company, Lead.contact, Lead.email, Lead.phone, Lead.value, Lead.currency,
-        Lead.stage, Lead.status, Lead.owner_id, Lead.source, Lead.created_at, Lead.stage_changed_at,
-        Lead.last_touch_at, Lead.next_follow_up, Lead.touch_count, Lead.lost_reason,
-    ).order_by(Lead.id)  # fmt: skip
-    if not viewer.is_manager:
-        query = query.where(Lead.owner_id == viewer.user_id)
-    for row in session.execute(query.execution_options(yield_per=EXPORT_BATCH)):
-        yield [_cell(value) for value in row]
-
-
 def write_visible_leads_csv(session: Session, *, viewer: Viewer, out: IO[str]) -> int:
     """Every lead the viewer may see (any status) as CSV with the export columns; returns the row count."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(LEAD_COLUMNS)
-    count = 0
-    for row in _visible_lead_rows(session, viewer=viewer):
-        writer.writerow(row)
-        count += 1
-    return count
+    return write_csv(
+        session, what="leads", out=out, owner_id=None if viewer.is_manager else viewer.user_id
+    )
