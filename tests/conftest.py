@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,3 +68,13 @@ def clock() -> support.TestClock:
 @pytest.fixture
 def deps(engine: Engine, db_url: str, clock: support.TestClock) -> Deps:
     return support.make_deps(engine, support.make_config(db_url), clock)
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test doubles as a check that no token or signing secret reaches a log line."""
+    caplog.set_level(logging.INFO)
+    yield
+    text = caplog.text
+    for secret in (support.BOT_TOKEN, support.SIGNING_SECRET):
+        assert secret not in text, "a secret reached the logs"

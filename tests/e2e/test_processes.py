@@ -108,3 +108,25 @@ def _wait_responses(slack: FakeSlack):
 
     slack.wait_for(RESPONSE_URL, 1, timeout=30)
     return slack.responses()
+
+
+def test_two_jobs_run_processes_at_once_send_each_plan_exactly_once(deps, db_url: str, slack: FakeSlack) -> None:
+    team = [f"UTEAM{i:04d}" for i in range(12)]
+    now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    with deps.session_factory.begin() as session:
+        for user_id in team:
+            slack.add_user(user_id, name=user_id.lower(), tz="America/New_York")
+            reps.ensure_rep(session, user_id=user_id, now=now)
+            reps.update_profile(session, user_id=user_id, name=user_id, tz="America/New_York", now=now)
+            new = leads.NewLead(company=f"{user_id} Co", owner_id=user_id, stage="proposal", value=Decimal(1000),
+                                next_follow_up=(now - timedelta(days=1)).date())  # fmt: skip
+            leads.create_lead(session, new=new, created_by=user_id, now=now)
+    env = environment(db_url, slack)
+    command = [sys.executable, "-m", "bot.cli", "jobs", "run", "morning-plan", "--at", PLAN_MOMENT]
+    processes = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    for user_id in team:
+        assert len(slack.dms_to(user_id)) == 1, user_id
+    with deps.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Notification)) == len(team)
