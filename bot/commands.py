@@ -11,10 +11,20 @@ import threading
 from dataclasses import replace
 
 from bot.config import Config
-from bot.deps import build_deps
+from bot.deps import Deps, build_deps
 from bot.migrate import upgrade
 
 logger = logging.getLogger("pipebot")
+
+
+def prepare_database(deps: Deps) -> None:
+    """Migrate, then write the per-rep settings from pipeline.toml into the rep records."""
+    from bot.services.reps import apply_rep_settings
+
+    upgrade(deps.engine)
+    if deps.pipeline.reps:
+        with deps.session_factory.begin() as session:
+            apply_rep_settings(session, settings=deps.pipeline.reps, now=deps.clock.now())
 
 
 def db_upgrade(config: Config, _args: argparse.Namespace) -> int:
@@ -38,7 +48,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
     from bot.slack.sender import SenderThread
 
     base = build_deps(config)
-    upgrade(base.engine)
+    prepare_database(base)
     stop = threading.Event()
     metrics = Metrics()
     sender = SenderThread(base, stop, metrics=metrics)
@@ -129,7 +139,7 @@ def jobs(config: Config, args: argparse.Namespace) -> int:
     from bot.slack.sender import deliver_until_settled, new_owner
 
     deps = build_deps(config, clock=ShiftedClock(args.at) if args.at else SystemClock())
-    upgrade(deps.engine)
+    prepare_database(deps)
     started = deps.clock.now()
     job.run(deps, started)
     report = deliver_until_settled(

@@ -40,6 +40,16 @@ def _parse_clock(value: str, key: str) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+def _check_days(value: tuple[str, ...]) -> tuple[str, ...]:
+    days = tuple(day.strip().lower()[:3] for day in value)
+    unknown = [day for day in days if day not in WEEKDAYS]
+    if unknown:
+        raise ValueError(f"unknown day {unknown[0]!r}; use mon, tue, wed, thu, fri, sat, sun")
+    if not days:
+        raise ValueError("needs at least one day")
+    return days
+
+
 class Stage(BaseModel):
     """One stage of the pipeline with its clocks."""
 
@@ -129,13 +139,7 @@ class ScheduleConfig(BaseModel):
     @field_validator("working_days")
     @classmethod
     def _days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        days = tuple(day.strip().lower()[:3] for day in value)
-        unknown = [day for day in days if day not in WEEKDAYS]
-        if unknown:
-            raise ValueError(f"unknown day {unknown[0]!r}; use mon, tue, wed, thu, fri, sat, sun")
-        if not days:
-            raise ValueError("needs at least one day")
-        return days
+        return _check_days(value)
 
     @property
     def plan_time(self) -> time:
@@ -155,6 +159,29 @@ class CadenceConfig(BaseModel):
     days_without_move: int = Field(default=30, ge=1, le=3650)
 
 
+class RepConfig(BaseModel):
+    """One rep's own rhythm, overriding the team's: `[reps.U012AB3CD]` in pipeline.toml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    morning_plan: str | None = None
+    working_days: tuple[str, ...] | None = None
+    quota: Decimal | None = Field(default=None, ge=0, lt=Decimal(10) ** 12)
+
+    @field_validator("morning_plan")
+    @classmethod
+    def _plan_time(cls, value: str | None) -> str | None:
+        if value is not None:
+            clock = _parse_clock(value, "morning_plan")
+            return f"{clock:%H:%M}"
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _days(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else _check_days(value)
+
+
 class PipelineConfig(BaseModel):
     """The whole of `pipeline.toml`."""
 
@@ -164,7 +191,16 @@ class PipelineConfig(BaseModel):
     schedule: ScheduleConfig = ScheduleConfig()
     cadence: CadenceConfig = CadenceConfig()
     stages: tuple[Stage, ...]
+    reps: dict[str, RepConfig] = Field(default_factory=dict)
     last_chance_template: str | None = None
+
+    @field_validator("reps")
+    @classmethod
+    def _rep_ids(cls, value: dict[str, RepConfig]) -> dict[str, RepConfig]:
+        for user_id in value:
+            if not _USER_ID.match(user_id):
+                raise ValueError(f"{user_id!r} is not a Slack user ID like U012AB3CD")
+        return value
 
     @field_validator("stages")
     @classmethod

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config import RepConfig
 from bot.models import Rep
 from bot.services.records import RepView
 
@@ -16,7 +18,7 @@ __all__ = [
     "get_rep",
     "list_reps",
     "needs_profile_refresh",
-    "update_profile",
+    "update_profile", "apply_rep_settings",
 ]
 
 PROFILE_MAX_AGE = timedelta(days=1)
@@ -89,3 +91,17 @@ def deactivate(session: Session, *, user_id: str, now: datetime) -> None:
     if rep is not None:
         rep.is_active = False
         rep.profile_refreshed_at = now
+
+
+def apply_rep_settings(session: Session, *, settings: Mapping[str, RepConfig], now: datetime) -> int:
+    """Write each configured rep's plan time, working days and quota; returns how many reps."""
+    for user_id, config in settings.items():
+        rep = session.get(Rep, user_id)
+        if rep is None:
+            rep = Rep(id=user_id, name="", role="rep", is_active=True, created_at=now)
+            session.add(rep)
+        rep.plan_time = config.morning_plan
+        rep.working_days = ",".join(config.working_days) if config.working_days else None
+        rep.quota = config.quota
+    session.flush()
+    return len(settings)
