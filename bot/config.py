@@ -3,271 +3,33 @@
 from __future__ import annotations
 
 import re
-import tomllib
-from datetime import time
-from decimal import Decimal
-from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+from bot.pipeline_config import (
+    WEEKDAYS,
+    CadenceConfig,
+    ConfigError,
+    PipelineConfig,
+    RepConfig,
+    ScheduleConfig,
+    Stage,
+    TeamConfig,
+    default_pipeline_text,
+    load_pipeline,
+)
+
+__all__ = [
+    "WEEKDAYS", "CadenceConfig", "Config", "ConfigError", "PipelineConfig", "RepConfig", "ScheduleConfig",
+    "Settings", "Stage", "TeamConfig", "default_pipeline_text", "load_config", "load_pipeline", "load_settings",
+]  # fmt: skip
+
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
-
-
-class ConfigError(Exception):
-    """A setting or config key is wrong; the message names the key and the problem."""
-
-
-def _parse_clock(value: str, key: str) -> time:
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
-    if not match:
-        raise ValueError(f"{key} must be a 24-hour time like 08:30, not {value!r}")
-    return time(int(match.group(1)), int(match.group(2)))
-
-
-def _check_days(value: tuple[str, ...]) -> tuple[str, ...]:
-    days = tuple(day.strip().lower()[:3] for day in value)
-    unknown = [day for day in days if day not in WEEKDAYS]
-    if unknown:
-        raise ValueError(f"unknown day {unknown[0]!r}; use mon, tue, wed, thu, fri, sat, sun")
-    if not days:
-        raise ValueError("needs at least one day")
-    return days
-
-
-class Stage(BaseModel):
-    """One stage of the pipeline with its clocks."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    key: str
-    name: str = ""
-    probability: Decimal = Field(ge=0, le=1)
-    stale_days: int = Field(ge=1, le=365)
-    stuck_days: int = Field(ge=1, le=730)
-    wip_limit: int | None = Field(default=None, ge=1, le=1000)
-
-    @field_validator("key")
-    @classmethod
-    def _key_is_slug(cls, value: str) -> str:
-        if not _SLUG.match(value):
-            raise ValueError("must be lowercase letters, digits, '-' or '_' (max 32)")
-        return value
-
-    @model_validator(mode="after")
-    def _default_name(self) -> Stage:
-        if not self.name:
-            object.__setattr__(self, "name", self.key.replace("_", " ").title())
-        return self
-
-
-class TeamConfig(BaseModel):
-    """Team-wide thresholds and the managers."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    congestion_share: Decimal = Field(default=Decimal("0.4"), gt=0, le=1)
-    speed_to_lead_hours: Decimal = Field(default=Decimal(4), gt=0, le=240)
-    working_hours: str = "09:00-18:00"
-    managers_channel: str = ""
-    managers: tuple[str, ...] = ()
-    coverage_target: Decimal = Field(default=Decimal(3), gt=0, le=100)
-
-    @field_validator("working_hours")
-    @classmethod
-    def _hours(cls, value: str) -> str:
-        start, sep, end = value.partition("-")
-        if not sep:
-            raise ValueError("must look like 09:00-18:00")
-        if _parse_clock(start, "start") >= _parse_clock(end, "end"):
-            raise ValueError("the start must be before the end")
-        return value
-
-    @field_validator("managers")
-    @classmethod
-    def _managers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for user_id in value:
-            if not _USER_ID.match(user_id):
-                raise ValueError(f"{user_id!r} is not a Slack user ID like U012AB3CD")
-        return value
-
-    @field_validator("managers_channel")
-    @classmethod
-    def _channel(cls, value: str) -> str:
-        if value and not _CHANNEL_ID.match(value):
-            raise ValueError(f"{value!r} is not a Slack channel ID like C012AB3CD")
-        return value
-
-    @property
-    def work_start(self) -> time:
-        return _parse_clock(self.working_hours.split("-")[0], "working_hours")
-
-    @property
-    def work_end(self) -> time:
-        return _parse_clock(self.working_hours.split("-")[1], "working_hours")
-
-
-class ScheduleConfig(BaseModel):
-    """When the daily rhythm happens, in each rep's own timezone."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    morning_plan: str = "08:30"
-    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
-
-    @field_validator("morning_plan")
-    @classmethod
-    def _plan_time(cls, value: str) -> str:
-        _parse_clock(value, "morning_plan")
-        return value
-
-    @field_validator("working_days")
-    @classmethod
-    def _days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return _check_days(value)
-
-    @property
-    def plan_time(self) -> time:
-        return _parse_clock(self.morning_plan, "morning_plan")
-
-    @property
-    def weekday_numbers(self) -> frozenset[int]:
-        return frozenset(WEEKDAYS.index(day) for day in self.working_days)
-
-
-class CadenceConfig(BaseModel):
-    """When a lead has had its chances."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    touches: int = Field(default=6, ge=1, le=100)
-    days_without_move: int = Field(default=30, ge=1, le=3650)
-
-
-class RepConfig(BaseModel):
-    """One rep's own rhythm, overriding the team's: `[reps.U012AB3CD]` in pipeline.toml."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    morning_plan: str | None = None
-    working_days: tuple[str, ...] | None = None
-    quota: Decimal | None = Field(default=None, ge=0, lt=Decimal(10) ** 12)
-
-    @field_validator("morning_plan")
-    @classmethod
-    def _plan_time(cls, value: str | None) -> str | None:
-        if value is not None:
-            clock = _parse_clock(value, "morning_plan")
-            return f"{clock:%H:%M}"
-        return value
-
-    @field_validator("working_days")
-    @classmethod
-    def _days(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        return None if value is None else _check_days(value)
-
-
-class PipelineConfig(BaseModel):
-    """The whole of `pipeline.toml`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    team: TeamConfig = TeamConfig()
-    schedule: ScheduleConfig = ScheduleConfig()
-    cadence: CadenceConfig = CadenceConfig()
-    stages: tuple[Stage, ...]
-    reps: dict[str, RepConfig] = Field(default_factory=dict)
-    last_chance_template: str | None = None
-
-    @field_validator("reps")
-    @classmethod
-    def _rep_ids(cls, value: dict[str, RepConfig]) -> dict[str, RepConfig]:
-        for user_id in value:
-            if not _USER_ID.match(user_id):
-                raise ValueError(f"{user_id!r} is not a Slack user ID like U012AB3CD")
-        return value
-
-    @field_validator("stages")
-    @classmethod
-    def _unique_stages(cls, value: tuple[Stage, ...]) -> tuple[Stage, ...]:
-        if not value:
-            raise ValueError("needs at least one stage")
-        keys = [stage.key for stage in value]
-        duplicates = sorted({key for key in keys if keys.count(key) > 1})
-        if duplicates:
-            raise ValueError(f"stage key {duplicates[0]!r} appears twice")
-        reserved = {"won", "lost", "archived", "open"} & set(keys)
-        if reserved:
-            raise ValueError(f"{sorted(reserved)[0]!r} is an outcome, not a stage")
-        return value
-
-    @field_validator("last_chance_template")
-    @classmethod
-    def _template_parses(cls, value: str | None) -> str | None:
-        if value is not None:
-            from jinja2 import Environment, TemplateSyntaxError
-
-            try:
-                Environment().parse(value)
-            except TemplateSyntaxError as exc:
-                raise ValueError(
-                    f"not a valid Jinja2 template (line {exc.lineno}: {exc.message})"
-                ) from exc
-        return value
-
-    @cached_property
-    def stage_by_key(self) -> dict[str, Stage]:
-        return {stage.key: stage for stage in self.stages}
-
-    def stage(self, key: str) -> Stage:
-        """The stage with this key; unknown keys (a stage removed from config) get the first stage's clocks."""
-        return self.stage_by_key.get(key, self.stages[0])
-
-
-def _describe(error: ValidationError, source: str) -> str:
-    first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{source}: {key}: {message}"
-
-
-def default_pipeline_text() -> str:
-    """The built-in `pipeline.toml` shipped with the package."""
-    return resources.files("bot").joinpath("pipeline.toml").read_text(encoding="utf-8")
-
-
-def load_pipeline(path: Path | None) -> PipelineConfig:
-    """Read and validate a pipeline file, or the built-in defaults when `path` is None."""
-    source = str(path) if path else "built-in pipeline.toml"
-    try:
-        text = path.read_text(encoding="utf-8") if path else default_pipeline_text()
-    except OSError as exc:
-        raise ConfigError(f"{source}: cannot read the file ({exc.strerror})") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML ({exc})") from exc
-    if "stages" not in data:
-        data["stages"] = tomllib.loads(default_pipeline_text())["stages"]
-    try:
-        return PipelineConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, source)) from exc
 
 
 class Settings(BaseSettings):
