@@ -18,10 +18,14 @@ from bot.services.lead_changes import Actor, Change
 from bot.slack import outcomes
 from bot.slack.home import LeadMenu
 from bot.slack.ids import Action
-from handlers.context import Caller, deps_of, resolve_caller
+from handlers.context import Caller, caller_of, deps_of
 from handlers.errors import reports_errors
-from handlers.home import team_of
-from handlers.modal_open import channel_of, open_log_touch_modal, open_qualify_modal, opening_caller
+from handlers.modal_open import (
+    channel_of,
+    open_log_touch_modal,
+    open_modal_for,
+    open_qualify_modal,
+)
 from handlers.refresh import refresh_home
 
 SNOOZE_SPANS = {"1d": timedelta(days=1), "3d": timedelta(days=3), "1w": timedelta(weeks=1)}
@@ -123,20 +127,31 @@ def close_as(outcome: str) -> Work:
     return close
 
 
+MENU_WORK: dict[str, Work] = {
+    LeadMenu.SNOOZE: snooze_lead,
+    LeadMenu.KEEP: keep_lead,
+    LeadMenu.MOVE: move_lead,
+    LeadMenu.WON: close_as(WON),
+    LeadMenu.LOST: close_as(LOST),
+    LeadMenu.ARCHIVE: close_as(ARCHIVED),
+}
+# A control's value is `<lead>[:<argument>]`: a snooze span (1d, 3d, 1w), a stage key or a lost reason.
+CLICK_WORK: dict[str, Work] = {
+    Action.SNOOZE: snooze_lead,
+    Action.KEEP: keep_lead,
+    Action.MOVE_STAGE: move_lead,
+    Action.WON: close_as(WON),
+    Action.LOST: close_as(LOST),
+    Action.ARCHIVE: close_as(ARCHIVED),
+}
+
+
 def from_menu(deps: Deps, caller: Caller, lead_id: int, rest: str) -> Outcome:
     """An overflow option: `<verb>[:<argument>]` after the lead id."""
     verb, _, argument = rest.partition(":")
-    work: dict[str, Work] = {
-        LeadMenu.SNOOZE: snooze_lead,
-        LeadMenu.KEEP: keep_lead,
-        LeadMenu.MOVE: move_lead,
-        LeadMenu.WON: close_as(WON),
-        LeadMenu.LOST: close_as(LOST),
-        LeadMenu.ARCHIVE: close_as(ARCHIVED),
-    }
-    if verb not in work:
+    if verb not in MENU_WORK:
         raise UserFacingError(STALE_CONTROL)
-    return work[verb](deps, caller, lead_id, argument)
+    return MENU_WORK[verb](deps, caller, lead_id, argument)
 
 
 def show_outcome(
@@ -181,7 +196,7 @@ def run_click(
     """Resolve who clicked which lead, do the work in one transaction, then show the result."""
     deps = deps_of(context)
     lead_id, argument = split_value(chosen_value(action))
-    caller = resolve_caller(deps, client, user_id=body["user"]["id"], team_id=team_of(body))
+    caller = caller_of(deps, client, body)
     outcome = work(deps, caller, lead_id, argument)
     show_outcome(
         deps,
@@ -195,7 +210,7 @@ def run_click(
 
 
 @reports_errors
-def handle_snooze_action(
+def handle_lead_action(
     ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
@@ -203,79 +218,9 @@ def handle_snooze_action(
     respond: Respond,
     context: BoltContext,
 ) -> None:
-    """Snooze a lead for `1d`, `3d` or `1w` (`<lead>:<span>`, a button or a select option)."""
+    """A lead button or select, `<lead>[:<argument>]`: snooze, keep, move, won, lost or archive."""
     ack()
-    run_click(snooze_lead, body, action, client, respond, context)
-
-
-@reports_errors
-def handle_keep_action(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    """Keep a lead two more weeks, from the Friday cleanup."""
-    ack()
-    run_click(keep_lead, body, action, client, respond, context)
-
-
-@reports_errors
-def handle_move_stage_action(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    """Move a lead to the stage in `<lead>:<stage>`."""
-    ack()
-    run_click(move_lead, body, action, client, respond, context)
-
-
-@reports_errors
-def handle_won_action(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    """Mark a lead won."""
-    ack()
-    run_click(close_as(WON), body, action, client, respond, context)
-
-
-@reports_errors
-def handle_lost_action(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    """Mark a lead lost, with the reason after a colon: `<lead>:<reason>`."""
-    ack()
-    run_click(close_as(LOST), body, action, client, respond, context)
-
-
-@reports_errors
-def handle_archive_action(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    """Archive a lead: it leaves the pipeline, its history stays."""
-    ack()
-    run_click(close_as(ARCHIVED), body, action, client, respond, context)
+    run_click(CLICK_WORK[action["action_id"]], body, action, client, respond, context)
 
 
 @reports_errors
@@ -295,25 +240,10 @@ def handle_overflow_action(
     if opener is None:
         run_click(from_menu, body, action, client, respond, context)
         return
-    # A trigger_id lives three seconds, so the modal opens before any other Slack call.
-    opener(
-        client,
-        trigger_id=body["trigger_id"],
-        caller=opening_caller(deps, body["user"]["id"]),
-        deps=deps,
-        lead_id=lead_id,
-        channel_id=channel_of(body),
-    )
+    open_modal_for(opener, client, deps, body, lead_id=lead_id, channel_id=channel_of(body))
 
 
 def register(app: App) -> None:
-    for action_id, handler in (
-        (Action.SNOOZE, handle_snooze_action),
-        (Action.KEEP, handle_keep_action),
-        (Action.MOVE_STAGE, handle_move_stage_action),
-        (Action.WON, handle_won_action),
-        (Action.LOST, handle_lost_action),
-        (Action.ARCHIVE, handle_archive_action),
-        (Action.OVERFLOW, handle_overflow_action),
-    ):
-        app.action(action_id)(handler)
+    for action_id in CLICK_WORK:
+        app.action(action_id)(handle_lead_action)
+    app.action(Action.OVERFLOW)(handle_overflow_action)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import BoltContext
@@ -39,6 +41,26 @@ def zone_or_default(tz: str | None, default: ZoneInfo) -> ZoneInfo:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         return default
+
+
+def user_of(payload: Mapping[str, Any]) -> str:
+    """The id of the user behind a slash command, a click, a submission or a shortcut."""
+    user = payload.get("user")
+    return str(user["id"]) if isinstance(user, Mapping) else str(payload["user_id"])
+
+
+def team_of(payload: Mapping[str, Any]) -> str | None:
+    """The workspace a request came from, wherever its kind of payload keeps it."""
+    user = payload.get("user")
+    if isinstance(user, Mapping) and user.get("team_id"):
+        return str(user["team_id"])
+    team = payload.get("team")
+    return team.get("id") if isinstance(team, Mapping) else payload.get("team_id")
+
+
+def caller_of(deps: Deps, client: WebClient, payload: Mapping[str, Any]) -> Caller:
+    """The fully resolved caller of a request (may call users.info, so only after the ack)."""
+    return resolve_caller(deps, client, user_id=user_of(payload), team_id=team_of(payload))
 
 
 def resolve_caller(deps: Deps, client: WebClient, *, user_id: str, team_id: str | None) -> Caller:

@@ -3,6 +3,7 @@
 Bolt hands a listener's exception to `@app.error` only while it is still waiting for the ack;
 an error raised just after `ack()` can even make Bolt drop that ack. So listeners that ack
 first and then work are wrapped with `reports_errors`, which routes to the same `report_error`.
+A modal's field mistakes are not failures: `acks_form_errors` acks them back onto their fields.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import UserFacingError
+from bot.domain.forms import FormInvalid
 from bot.slack.mrkdwn import escape
 
 logger = logging.getLogger("pipebot.handlers")
@@ -70,6 +72,20 @@ def reports_errors(listener: Listener) -> Listener:
             return listener(*args, **kwargs)
         except Exception as error:  # every failure is reported, none escapes to Bolt's runner
             report_error(error, kwargs["context"], kind=listener.__name__)
+            return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def acks_form_errors(listener: Listener) -> Listener:
+    """Wrap a view submission listener so a `FormInvalid` it raises before its ack shows on the fields."""
+
+    @functools.wraps(listener)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return listener(*args, **kwargs)
+        except FormInvalid as invalid:  # before the ack, so the modal stays open with them
+            kwargs["ack"](response_action="errors", errors=invalid.errors)
             return None
 
     return wrapper  # type: ignore[return-value]

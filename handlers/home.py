@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.services import events
 from bot.slack.ids import Action, Event
-from handlers.context import deps_of, resolve_caller
+from handlers.context import deps_of, resolve_caller, team_of
 from handlers.errors import reports_errors
 from handlers.refresh import refresh_home
 
@@ -30,11 +30,6 @@ def first_delivery(deps: Deps, body: dict[str, Any]) -> bool:
         if first:
             events.prune_events(session, now=now)
     return first
-
-
-def team_of(body: dict[str, Any]) -> str | None:
-    team = body.get("team")
-    return team.get("id") if isinstance(team, dict) else body.get("team_id")
 
 
 @reports_errors

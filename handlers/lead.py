@@ -3,32 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.deps import Deps
 from bot.domain.errors import UserFacingError
-from bot.domain.parsing import StageRef, parse_lead_subcommand
+from bot.domain.parsing import parse_lead_subcommand
 from bot.services import lead_commands, queries
 from bot.slack.ids import Action, Command
-from bot.slack.lead_blocks import Reply, build_lead_detail_blocks
+from bot.slack.lead_blocks import Reply
 from bot.slack.lead_values import read_pending_lead_value, read_pick_value
-from handlers.context import deps_of, resolve_caller
+from handlers.context import caller_of, deps_of, user_of
 from handlers.errors import reports_errors
 from handlers.lead_subcommands import (
     STALE_BUTTON,
     LeadRequest,
     answer_created,
+    answer_detail,
     queue_assignment_dm,
     run_lead_command,
 )
-from handlers.modals import open_new_lead_modal, opening_caller
+from handlers.modal_open import open_modal_for, open_new_lead_modal, stage_refs
 
-
-def stage_refs(deps: Deps) -> list[StageRef]:
-    return [StageRef(key=stage.key, name=stage.name) for stage in deps.pipeline.stages]
+T = TypeVar("T")
 
 
 def responder(respond: Respond, *, replace_original: bool) -> Callable[[Reply], None]:
@@ -46,15 +44,20 @@ def responder(respond: Respond, *, replace_original: bool) -> Callable[[Reply], 
 
 
 def request_for(
-    context: BoltContext,
-    client: WebClient,
-    user: dict[str, Any],
-    reply: Callable[[Reply], None],
-    trigger_id: str | None,
+    context: BoltContext, client: WebClient, payload: dict[str, Any], reply: Callable[[Reply], None]
 ) -> LeadRequest:
+    """A `/lead` command or button after the ack: the caller resolved, and how to answer them."""
     deps = deps_of(context)
-    caller = resolve_caller(deps, client, user_id=user["id"], team_id=user.get("team_id"))
-    return LeadRequest(deps, client, caller, reply, trigger_id, context.channel_id)
+    caller = caller_of(deps, client, payload)
+    return LeadRequest(deps, client, caller, reply, payload.get("trigger_id"), context.channel_id)
+
+
+def read_button(action: dict[str, Any], read: Callable[..., T], **options: Any) -> T:
+    """What a button's value stands for; a value that no longer reads is an out-of-date button."""
+    try:
+        return read(action.get("value") or "", **options)
+    except ValueError as error:
+        raise UserFacingError(STALE_BUTTON) from error
 
 
 @reports_errors
@@ -65,18 +68,10 @@ def handle_lead_command(
     ack()
     if not (command.get("text") or "").strip():
         # A trigger_id lives three seconds: open the form before anything that may call Slack.
-        deps = deps_of(context)
-        open_new_lead_modal(
-            client,
-            trigger_id=command["trigger_id"],
-            caller=opening_caller(deps, command["user_id"]),
-            deps=deps,
-            channel_id=command.get("channel_id"),
-        )
+        where = {"channel_id": command.get("channel_id")}
+        open_modal_for(open_new_lead_modal, client, deps_of(context), command, **where)
         return
-    reply = responder(respond, replace_original=False)
-    user = {"id": command["user_id"], "team_id": command.get("team_id")}
-    req = request_for(context, client, user, reply, command.get("trigger_id"))
+    req = request_for(context, client, command, responder(respond, replace_original=False))
     parsed = parse_lead_subcommand(
         command.get("text") or "", today=req.caller.today, stages=stage_refs(req.deps)
     )
@@ -94,13 +89,8 @@ def handle_pick_lead_action(
 ) -> None:
     """A lead picked from several matches: run the subcommand on it, in place of the picker."""
     ack()
-    reply = responder(respond, replace_original=True)
-    req = request_for(context, client, body["user"], reply, body.get("trigger_id"))
-    try:
-        cmd = read_pick_value(action.get("value") or "", stage_keys=req.stage_names)
-    except ValueError as error:
-        raise UserFacingError(STALE_BUTTON) from error
-    run_lead_command(req, cmd)
+    req = request_for(context, client, body, responder(respond, replace_original=True))
+    run_lead_command(req, read_button(action, read_pick_value, stage_keys=req.stage_names))
 
 
 @reports_errors
@@ -114,12 +104,8 @@ def handle_create_anyway_action(
 ) -> None:
     """Create the lead confirmed over a likely duplicate, replacing the question with the result."""
     ack()
-    reply = responder(respond, replace_original=True)
-    req = request_for(context, client, body["user"], reply, body.get("trigger_id"))
-    try:
-        new, after = read_pending_lead_value(action.get("value") or "", stage_keys=req.stage_names)
-    except ValueError as error:
-        raise UserFacingError(STALE_BUTTON) from error
+    req = request_for(context, client, body, responder(respond, replace_original=True))
+    new, after = read_button(action, read_pending_lead_value, stage_keys=req.stage_names)
     with req.deps.session_factory.begin() as session:
         intake = lead_commands.create_despite_duplicate(
             session,
@@ -150,16 +136,12 @@ def handle_open_lead_action(
     ack()
     container = body.get("container") or {}
     channel, ts = container.get("channel_id"), container.get("message_ts")
-    user_id = body["user"]["id"]
+    user_id = user_of(body)
+    privately = responder(respond, replace_original=False)
 
     def reply(message: Reply) -> None:
         if context.response_url:
-            respond(
-                text=message.text,
-                blocks=message.blocks,
-                response_type="ephemeral",
-                replace_original=False,
-            )
+            privately(message)
         elif channel and ts:
             client.chat_postMessage(
                 channel=channel, thread_ts=ts, text=message.text, blocks=message.blocks
@@ -167,22 +149,13 @@ def handle_open_lead_action(
         else:
             client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
 
-    req = request_for(context, client, body["user"], reply, body.get("trigger_id"))
+    req = request_for(context, client, body, reply)
     value = action.get("value") or ""
     if not value.isdigit():
         raise UserFacingError(STALE_BUTTON)
     with req.deps.session_factory() as session:
         detail = queries.lead_detail(session, lead_id=int(value), viewer=req.viewer)
-    caller = req.caller
-    req.reply(
-        build_lead_detail_blocks(
-            detail,
-            stage_names=req.stage_names,
-            now=caller.now,
-            today=caller.today,
-            zone=caller.zone,
-        )
-    )
+    answer_detail(req, detail)
 
 
 def register(app: App) -> None:

@@ -6,6 +6,7 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -48,7 +49,7 @@ from bot.slack.lead_blocks import (
 from bot.slack.lead_values import RefCommand, pending_lead_value
 from bot.slack.outbox import PRIORITY_DIRECT, Message, enqueue
 from handlers.context import Caller
-from handlers.modals import open_new_lead_modal, open_qualify_modal
+from handlers.modal_open import Opener, open_new_lead_modal, open_qualify_modal
 from handlers.refresh import refresh_home
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,17 @@ class LeadRequest:
 
     def stage_name(self, key: str) -> str:
         return self.stage_names.get(key, key)
+
+    def open_modal(self, opener: Opener, **where: Any) -> None:
+        """Open a modal for the caller on this request's trigger; its answer goes to this channel."""
+        opener(
+            self.client,
+            trigger_id=self.trigger_id or "",
+            caller=self.caller,
+            deps=self.deps,
+            channel_id=self.channel_id,
+            **where,
+        )
 
 
 def refresh_homes(req: LeadRequest, *user_ids: str | None) -> None:
@@ -169,17 +181,11 @@ def answer_created(req: LeadRequest, intake: Intake, *, queued: bool) -> None:
 def create(req: LeadRequest, cmd: CreateCmd) -> None:
     """Create a lead unless it looks like a duplicate; a lead for someone else gets them a DM."""
     deps, caller, given = req.deps, req.caller, cmd.lead
-    new = leads.NewLead(
-        company=given.company,
+    new = leads.NewLead.described(
+        given,
         owner_id=given.owner_id or caller.user_id,
         stage=given.stage_key or deps.pipeline.stages[0].key,
-        value=given.value.amount if given.value else None,
-        currency=given.value.currency if given.value else "USD",
-        contact=given.contact,
-        email=given.email,
-        phone=given.phone,
-        source=given.source,
-        next_follow_up=given.next_follow_up,
+        currency="USD",
     )
     with deps.session_factory.begin() as session:
         intake = lead_commands.create_unless_duplicate(
@@ -290,6 +296,11 @@ def show(req: LeadRequest, cmd: ShowCmd) -> None:
     if isinstance(target, Reply):
         req.reply(target)
         return
+    answer_detail(req, detail)
+
+
+def answer_detail(req: LeadRequest, detail: queries.LeadDetail) -> None:
+    """Reply with a lead in full, its days and times in the caller's own timezone."""
     caller = req.caller
     req.reply(
         build_lead_detail_blocks(
@@ -320,14 +331,7 @@ def qualify(req: LeadRequest, cmd: QualifyCmd) -> None:
         )
     if target.status != OPEN:
         raise UserFacingError(f"Lead #{target.id} is already {target.status}.")
-    open_qualify_modal(
-        req.client,
-        trigger_id=req.trigger_id or "",
-        caller=req.caller,
-        deps=req.deps,
-        lead_id=target.id,
-        channel_id=req.channel_id,
-    )
+    req.open_modal(open_qualify_modal, lead_id=target.id)
 
 
 def export(req: LeadRequest) -> None:
@@ -351,13 +355,7 @@ def run_lead_command(req: LeadRequest, cmd: LeadCommand) -> None:
     """Do what one parsed `/lead` command asks."""
     match cmd:
         case OpenModal():
-            open_new_lead_modal(
-                req.client,
-                trigger_id=req.trigger_id or "",
-                caller=req.caller,
-                deps=req.deps,
-                channel_id=req.channel_id,
-            )
+            req.open_modal(open_new_lead_modal)
         case HelpCmd(topic=topic):
             req.reply(build_help_blocks(topic))
         case ListCmd():

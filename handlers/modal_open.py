@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -21,10 +22,13 @@ from bot.slack.modals import (
     build_new_lead_modal,
     build_qualify_modal,
 )
-from handlers.context import Caller, deps_of
+from handlers.context import Caller, deps_of, user_of
 from handlers.errors import reports_errors
 
 STALE_BUTTON = "That button no longer points at a lead; open the lead again with `/lead show`."
+
+# open_*_modal(client, *, trigger_id, caller, deps, ...) -> the opened view
+Opener = Callable[..., dict[str, Any]]
 
 
 def opening_caller(deps: Deps, user_id: str) -> Caller:
@@ -34,6 +38,19 @@ def opening_caller(deps: Deps, user_id: str) -> Caller:
         is_manager=deps.is_manager(user_id),
         zone=deps.team_zone,
         now=deps.clock.now(),
+    )
+
+
+def open_modal_for(
+    opener: Opener, client: WebClient, deps: Deps, payload: Mapping[str, Any], **where: Any
+) -> dict[str, Any]:
+    """Open a modal for whoever sent `payload` before any other Slack call: its trigger_id lives three seconds."""
+    return opener(
+        client,
+        trigger_id=payload["trigger_id"],
+        caller=opening_caller(deps, user_of(payload)),
+        deps=deps,
+        **where,
     )
 
 
@@ -155,15 +172,8 @@ def handle_log_touch_action(
 ) -> None:
     """A "Log touch" button: open the modal on that lead."""
     ack()
-    deps = deps_of(context)
-    open_log_touch_modal(
-        client,
-        trigger_id=body["trigger_id"],
-        caller=opening_caller(deps, body["user"]["id"]),
-        deps=deps,
-        lead_id=lead_id_of(action),
-        channel_id=channel_of(body),
-    )
+    where = {"lead_id": lead_id_of(action), "channel_id": channel_of(body)}
+    open_modal_for(open_log_touch_modal, client, deps_of(context), body, **where)
 
 
 @reports_errors
@@ -172,15 +182,8 @@ def handle_qualify_action(
 ) -> None:
     """A "Qualify" button: open the checklist on that lead."""
     ack()
-    deps = deps_of(context)
-    open_qualify_modal(
-        client,
-        trigger_id=body["trigger_id"],
-        caller=opening_caller(deps, body["user"]["id"]),
-        deps=deps,
-        lead_id=lead_id_of(action),
-        channel_id=channel_of(body),
-    )
+    where = {"lead_id": lead_id_of(action), "channel_id": channel_of(body)}
+    open_modal_for(open_qualify_modal, client, deps_of(context), body, **where)
 
 
 @reports_errors
@@ -189,11 +192,5 @@ def handle_draft_last_chance_action(
 ) -> None:
     """A "Draft last-chance email" button: show the email ready to copy."""
     ack()
-    deps = deps_of(context)
-    open_last_chance_modal(
-        client,
-        trigger_id=body["trigger_id"],
-        caller=opening_caller(deps, body["user"]["id"]),
-        deps=deps,
-        lead_id=lead_id_of(action),
-    )
+    lead_id = lead_id_of(action)
+    open_modal_for(open_last_chance_modal, client, deps_of(context), body, lead_id=lead_id)

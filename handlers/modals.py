@@ -1,7 +1,8 @@
 """The modals' submissions — New lead, Log touch, qualification — and the lead picker's type-ahead.
 
-A form is checked before the ack so mistakes come back inline on their field; the write and
-every Web API call happen after it. Opening lives in `handlers.modal_open`.
+A form is checked before the ack so mistakes come back inline on their field (`FormInvalid`,
+see `acks_form_errors`); the write and every Web API call happen after it. Opening lives in
+`handlers.modal_open`.
 """
 
 from __future__ import annotations
@@ -41,30 +42,16 @@ from bot.slack.modals import (
 from bot.slack.mrkdwn import escape
 from bot.slack.outbox import PRIORITY_DIRECT, Message, enqueue
 from bot.slack.render import render
-from handlers.context import Caller, deps_of, resolve_caller, zone_or_default
-from handlers.errors import reports_errors
+from handlers.context import Caller, caller_of, deps_of, zone_or_default
+from handlers.errors import acks_form_errors, reports_errors
 from handlers.modal_open import (
     handle_draft_last_chance_action,
     handle_log_touch_action,
     handle_qualify_action,
-    open_last_chance_modal,
-    open_log_touch_modal,
-    open_new_lead_modal,
-    open_qualify_modal,
-    opening_caller,
     refusal_for,
     stage_refs,
 )
 from handlers.refresh import refresh_home
-
-__all__ = [
-    "open_last_chance_modal",
-    "open_log_touch_modal",
-    "open_new_lead_modal",
-    "open_qualify_modal",
-    "opening_caller",
-    "register",
-]
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +64,6 @@ def now_and_today(deps: Deps, user_id: str) -> tuple[datetime, date]:
     with deps.session_factory() as session:
         rep = reps.get_rep(session, user_id=user_id)
     return now, now.astimezone(zone_or_default(rep.tz if rep else None, deps.team_zone)).date()
-
-
-def caller_of(deps: Deps, client: WebClient, body: dict[str, Any]) -> Caller:
-    """The fully resolved caller of an interaction (may call users.info, so only after the ack)."""
-    user = body["user"]
-    team_id = user.get("team_id") or (body.get("team") or {}).get("id")
-    return resolve_caller(deps, client, user_id=user["id"], team_id=team_id)
 
 
 def tell(
@@ -109,6 +89,7 @@ def refresh_homes(deps: Deps, client: WebClient, *user_ids: str) -> None:
 
 
 @reports_errors
+@acks_form_errors
 def handle_new_lead_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
@@ -117,17 +98,13 @@ def handle_new_lead_submission(
     meta = ModalMeta.decode(view.get("private_metadata"))
     form = read_new_lead_form(view)
     _, today = now_and_today(deps, user_id)
-    try:
-        valid = validate_new_lead(
-            form,
-            caller_id=user_id,
-            today=today,
-            stage_keys=[stage.key for stage in deps.pipeline.stages],
-            currency=DEFAULT_CURRENCY,
-        )
-    except FormInvalid as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
+    valid = validate_new_lead(
+        form,
+        caller_id=user_id,
+        today=today,
+        stage_keys=[stage.key for stage in deps.pipeline.stages],
+        currency=DEFAULT_CURRENCY,
+    )
     with deps.session_factory() as session:
         duplicates = leads.find_open_duplicates(session, company=valid.company)
     if any(lead.id not in meta.duplicates for lead in duplicates):
@@ -164,17 +141,8 @@ def handle_new_lead_submission(
 
 def create_from_form(deps: Deps, caller: Caller, valid: ValidLead) -> tuple[LeadView, bool]:
     """Create the lead, keep its note in the history and queue the owner's DM, in one transaction."""
-    new = leads.NewLead(
-        company=valid.company,
-        owner_id=valid.owner_id,
-        stage=valid.stage,
-        value=valid.value.amount if valid.value else None,
-        currency=valid.currency,
-        contact=valid.contact,
-        email=valid.email,
-        phone=valid.phone,
-        source=valid.source,
-        next_follow_up=valid.next_follow_up,
+    new = leads.NewLead.described(
+        valid, owner_id=valid.owner_id, stage=valid.stage, currency=valid.currency
     )
     with deps.session_factory.begin() as session:
         if new.owner_id != caller.user_id:
@@ -227,6 +195,7 @@ def queue_assignment_dm(
 
 
 @reports_errors
+@acks_form_errors
 def handle_log_touch_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
@@ -234,12 +203,8 @@ def handle_log_touch_submission(
     deps, user_id = deps_of(context), body["user"]["id"]
     meta = ModalMeta.decode(view.get("private_metadata"))
     now, today = now_and_today(deps, user_id)
-    try:
-        valid = validate_touch(read_touch_form(view), now=now, today=today)
-        check_lead(deps, user_id, valid.lead_id, doing="log touches on")
-    except FormInvalid as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
+    valid = validate_touch(read_touch_form(view), now=now, today=today)
+    check_lead(deps, user_id, valid.lead_id, doing="log touches on")
     ack()
     caller = caller_of(deps, client, body)
     permalink = meta.permalink or permalink_of(client, meta.channel_id, meta.source_ts)
@@ -292,6 +257,7 @@ def permalink_of(client: WebClient, channel_id: str | None, message_ts: str | No
 
 
 @reports_errors
+@acks_form_errors
 def handle_qualify_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
@@ -299,13 +265,9 @@ def handle_qualify_submission(
     deps, user_id = deps_of(context), body["user"]["id"]
     meta = ModalMeta.decode(view.get("private_metadata"))
     answers, unqualified = read_qualify_form(view)
-    try:
-        if meta.lead_id is None:
-            raise FormInvalid({Block.OUTCOME: "This form lost track of its lead; open it again."})
-        check_lead(deps, user_id, meta.lead_id, doing="qualify", field=Block.OUTCOME)
-    except FormInvalid as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
+    if meta.lead_id is None:
+        raise FormInvalid({Block.OUTCOME: "This form lost track of its lead; open it again."})
+    check_lead(deps, user_id, meta.lead_id, doing="qualify", field=Block.OUTCOME)
     ack()
     caller = caller_of(deps, client, body)
     actor = lead_changes.Actor(user_id=caller.user_id, is_manager=caller.is_manager)

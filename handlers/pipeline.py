@@ -12,7 +12,7 @@ from bot.services.pipeline_queries import pipeline_summary
 from bot.services.queries import Viewer
 from bot.slack.ids import Command
 from bot.slack.pipeline_blocks import REPORT_COMING, build_pipeline_blocks
-from handlers.context import deps_of, resolve_caller
+from handlers.context import caller_of, deps_of
 from handlers.errors import reports_errors
 
 USAGE = "Usage: `/pipeline` for your pipeline, or `/pipeline report` for the weekly report."
@@ -31,9 +31,7 @@ def handle_pipeline_command(
         return
     if words:
         raise UserFacingError(USAGE)
-    caller = resolve_caller(
-        deps, client, user_id=command["user_id"], team_id=command.get("team_id")
-    )
+    caller = caller_of(deps, client, command)
     with deps.session_factory() as session:
         summary = pipeline_summary(
             session,

@@ -21,15 +21,10 @@ from bot.services.records import LeadView
 from bot.slack.ids import Shortcut
 from bot.slack.modal_forms import ModalMeta
 from bot.slack.modals import build_log_touch_modal
-from handlers.context import Caller, deps_of
+from handlers.context import Caller, caller_of, deps_of
 from handlers.errors import reports_errors
-from handlers.modals import (
-    caller_of,
-    open_log_touch_modal,
-    open_new_lead_modal,
-    opening_caller,
-    permalink_of,
-)
+from handlers.modal_open import open_log_touch_modal, open_modal_for, open_new_lead_modal
+from handlers.modals import permalink_of
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +44,11 @@ def handle_log_touch_shortcut(
     channel_id = (shortcut.get("channel") or {}).get("id")
     message_ts = shortcut.get("message_ts")
     note = message_note(message_text(shortcut))
-    opened = open_log_touch_modal(
+    opened = open_modal_for(
+        open_log_touch_modal,
         client,
-        trigger_id=shortcut["trigger_id"],
-        caller=opening_caller(deps, shortcut["user"]["id"]),
-        deps=deps,
+        deps,
+        shortcut,
         note=note,
         channel_id=channel_id,
         message_ts=message_ts,
@@ -80,17 +75,17 @@ def guessed_lead(deps: Deps, caller: Caller, text: str) -> LeadView | None:
 
 
 @reports_errors
-def handle_create_lead_shortcut(
+def handle_new_lead_shortcut(
     ack: Ack, shortcut: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    """Create lead from message: New lead prefilled with what the message mentions."""
+    """New lead: from a message, prefilled with what it mentions; from anywhere, empty (the reply goes to the DM)."""
     ack()
     deps = deps_of(context)
-    open_new_lead_modal(
+    open_modal_for(
+        open_new_lead_modal,
         client,
-        trigger_id=shortcut["trigger_id"],
-        caller=opening_caller(deps, shortcut["user"]["id"]),
-        deps=deps,
+        deps,
+        shortcut,
         prefill=guess_new_lead(message_text(shortcut)).as_prefill(),
         channel_id=(shortcut.get("channel") or {}).get("id"),
     )
@@ -98,24 +93,7 @@ def handle_create_lead_shortcut(
     caller_of(deps, client, shortcut)
 
 
-@reports_errors
-def handle_new_lead_shortcut(
-    ack: Ack, shortcut: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    """The global New lead shortcut: an empty New lead modal; the reply goes to the user's DM."""
-    ack()
-    deps = deps_of(context)
-    open_new_lead_modal(
-        client,
-        trigger_id=shortcut["trigger_id"],
-        caller=opening_caller(deps, shortcut["user"]["id"]),
-        deps=deps,
-    )
-    # While the user types: the rep record and its timezone, which the submission reads.
-    caller_of(deps, client, shortcut)
-
-
 def register(app: App) -> None:
     app.message_shortcut(Shortcut.LOG_TOUCH)(handle_log_touch_shortcut)
-    app.message_shortcut(Shortcut.CREATE_LEAD)(handle_create_lead_shortcut)
+    app.message_shortcut(Shortcut.CREATE_LEAD)(handle_new_lead_shortcut)
     app.global_shortcut(Shortcut.NEW_LEAD)(handle_new_lead_shortcut)

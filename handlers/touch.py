@@ -13,9 +13,9 @@ from bot.services import leads, touches
 from bot.slack.blocks import build_touch_logged_blocks
 from bot.slack.ids import Command
 from bot.slack.mrkdwn import escape
-from handlers.context import deps_of, resolve_caller
+from handlers.context import caller_of, deps_of
 from handlers.errors import reports_errors
-from handlers.modals import open_log_touch_modal
+from handlers.modal_open import open_log_touch_modal
 
 
 @reports_errors
@@ -25,9 +25,7 @@ def handle_touch_command(
     """Ack at once, resolve the lead the text refers to, record the touch."""
     ack()
     deps = deps_of(context)
-    caller = resolve_caller(
-        deps, client, user_id=command["user_id"], team_id=command.get("team_id")
-    )
+    caller = caller_of(deps, client, command)
     text = command.get("text") or ""
     if not text.strip():
         open_log_touch_modal(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +17,7 @@ from bot.domain.parsing.lead import (
     _read_email,
     _read_phone,
 )
+from bot.domain.parsing.text import tidy_block, tidy_line
 from bot.domain.parsing.touch import DEFAULT_KIND, TOUCH_KINDS
 
 MAX_NOTE_LENGTH = 3000
@@ -26,9 +26,6 @@ FUTURE_SLACK = timedelta(minutes=10)
 OLDEST_TOUCH = timedelta(days=5 * 366)
 
 T = TypeVar("T")
-
-# Direction overrides can make a name render as something else.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class FormInvalid(Exception):
@@ -100,7 +97,7 @@ def validate_new_lead(
 ) -> ValidLead:
     """The lead the form describes; `FormInvalid` names every field that needs fixing."""
     errors: dict[str, str] = {}
-    company = clean_line(form.company or "")
+    company = tidy_line(form.company or "")
     if not company:
         errors["company"] = "Enter the company name."
     elif len(company) > MAX_COMPANY_LENGTH:
@@ -156,7 +153,7 @@ def validate_touch(form: TouchForm, *, now: datetime, today: date) -> ValidTouch
 
 def read_money(text: str | None, currency: str) -> Money | None:
     """A value typed in the modal: its own sign or code wins, else the currency picked beside it."""
-    raw = clean_line(text or "")
+    raw = tidy_line(text or "")
     if not raw:
         return None
     money = parse_value(raw)
@@ -182,30 +179,6 @@ def follow_up_date(text: str | None, *, today: date) -> date | None:
     return when
 
 
-def clean_line(text: str) -> str:
-    """Typed text on one line: control characters dropped, whitespace collapsed, markup kept as typed."""
-    return " ".join(_printable(text).split())
-
-
-def clean_block(text: str) -> str:
-    """Typed text that keeps its line breaks; trailing spaces and blank ends trimmed."""
-    flat = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = _printable(flat, newlines=True).split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip()
-
-
-def _printable(text: str, *, newlines: bool = False) -> str:
-    kept = []
-    for char in text:
-        if char == "\n" and newlines:
-            kept.append(char)
-        elif char.isspace():
-            kept.append(" ")
-        elif unicodedata.category(char) not in ("Cc", "Cs") and char not in _BIDI_CONTROLS:
-            kept.append(char)
-    return "".join(kept)
-
-
 def _field(errors: dict[str, str], name: str, read: Callable[[], T]) -> T | None:
     """Run one field's reader, filing its ParseError under the field's name."""
     try:
@@ -216,14 +189,14 @@ def _field(errors: dict[str, str], name: str, read: Callable[[], T]) -> T | None
 
 
 def _text(value: str | None, limit: int, what: str) -> str | None:
-    text = clean_line(value or "")
+    text = tidy_line(value or "")
     if len(text) > limit:
         raise ParseError(f"Keep the {what} to {limit} characters.")
     return text or None
 
 
 def _email(value: str | None) -> str | None:
-    if not clean_line(value or ""):
+    if not tidy_line(value or ""):
         return None
     try:
         return _read_email(value or "")
@@ -232,7 +205,7 @@ def _email(value: str | None) -> str | None:
 
 
 def _phone(value: str | None) -> str | None:
-    if not clean_line(value or ""):
+    if not tidy_line(value or ""):
         return None
     try:
         return _read_phone(value or "")
@@ -241,7 +214,7 @@ def _phone(value: str | None) -> str | None:
 
 
 def _note(value: str | None) -> str:
-    note = clean_block(value or "")
+    note = tidy_block(value or "")
     if len(note) > MAX_NOTE_LENGTH:
         raise ParseError(f"Keep the note to {MAX_NOTE_LENGTH} characters.")
     return note

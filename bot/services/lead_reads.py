@@ -5,30 +5,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, false, or_, select
+from sqlalchemy import case, false, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import NotFound
-from bot.domain.leads import OPEN, company_key
+from bot.domain.leads import company_key
 from bot.models import Lead
+from bot.services.leads import containing, open_leads_visible_to
 from bot.services.records import LeadView
 
 MAX_CHOICES = 100
 MAX_NAMES = 5000
 
 _ID_RE = re.compile(r"#?\s*(\d{1,18})")
-
-
-def _visible(viewer_id: str, viewer_is_manager: bool) -> list[ColumnElement[bool]]:
-    conditions = [Lead.status == OPEN]
-    if not viewer_is_manager:
-        conditions.append(Lead.owner_id == viewer_id)
-    return conditions
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def search_open_leads(
@@ -45,7 +34,7 @@ def search_open_leads(
         return []
     key = company_key(typed)
     number = _ID_RE.fullmatch(typed)
-    matches = [Lead.company.ilike(_like(typed), escape="\\")]
+    matches = [Lead.company.ilike(containing(typed), escape="\\")]
     if key:
         matches.append(Lead.company_key.contains(key, autoescape=True))
     if number:
@@ -57,7 +46,7 @@ def search_open_leads(
     )
     query = (
         select(Lead)
-        .where(*_visible(viewer_id, viewer_is_manager), or_(*matches))
+        .where(*open_leads_visible_to(viewer_id, viewer_is_manager), or_(*matches))
         .order_by(rank, Lead.company_key, Lead.id)
         .limit(limit)
     )
@@ -70,7 +59,7 @@ def open_lead_names(
     """(id, company) of the open leads the viewer may see, newest first, for guessing from text."""
     query = (
         select(Lead.id, Lead.company)
-        .where(*_visible(viewer_id, viewer_is_manager))
+        .where(*open_leads_visible_to(viewer_id, viewer_is_manager))
         .order_by(Lead.id.desc())
         .limit(limit)
     )

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import NotFound, PermissionDenied
+from bot.domain.forms import ValidLead
 from bot.domain.leads import OPEN, company_key, may_change
+from bot.domain.parsing import NewLeadInput
 from bot.models import Lead, LeadEvent, StageChange
 from bot.services.records import LeadView
 
@@ -31,6 +33,24 @@ class NewLead:
     phone: str | None = None
     source: str | None = None
     next_follow_up: date | None = None
+
+    @classmethod
+    def described(
+        cls, given: NewLeadInput | ValidLead, *, owner_id: str, stage: str, currency: str
+    ) -> NewLead:
+        """The lead a `/lead` line or the New lead form describes; a value's own currency wins."""
+        return cls(
+            company=given.company,
+            owner_id=owner_id,
+            stage=stage,
+            value=given.value.amount if given.value else None,
+            currency=given.value.currency if given.value else currency,
+            contact=given.contact,
+            email=given.email,
+            phone=given.phone,
+            source=given.source,
+            next_follow_up=given.next_follow_up,
+        )
 
 
 def find_open_duplicates(session: Session, *, company: str) -> list[LeadView]:
@@ -111,10 +131,9 @@ def resolve_ref(
     assert text is not None
     pattern = text.strip()
     query = select(Lead).where(
-        Lead.status == OPEN, Lead.company.ilike(f"%{_escape_like(pattern)}%", escape="\\")
+        *open_leads_visible_to(viewer_id, viewer_is_manager),
+        Lead.company.ilike(containing(pattern), escape="\\"),
     )
-    if not viewer_is_manager:
-        query = query.where(Lead.owner_id == viewer_id)
     rows = list(session.scalars(query.order_by(Lead.id).limit(MAX_REF_MATCHES + 1)))
     exact = [lead for lead in rows if lead.company_key == company_key(pattern)]
     if len(exact) == 1:
@@ -126,8 +145,18 @@ def resolve_ref(
     return [LeadView.of(lead) for lead in rows]
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def open_leads_visible_to(viewer_id: str, viewer_is_manager: bool) -> list[ColumnElement[bool]]:
+    """Conditions for the open leads a viewer may see: their own, or a manager's everyone's."""
+    conditions = [Lead.status == OPEN]
+    if not viewer_is_manager:
+        conditions.append(Lead.owner_id == viewer_id)
+    return conditions
+
+
+def containing(text: str) -> str:
+    """A LIKE pattern (escape character `\\`) that matches `text` anywhere, as typed."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def lock_lead_for_change(

@@ -1,8 +1,10 @@
-"""Block Kit builders for lead cards and replies. Pure: data in, block dicts out."""
+"""Block Kit builders for lead cards and replies, and the small pieces other builders share. Pure."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -22,52 +24,62 @@ from bot.slack.render import render
 SECTION_TEXT_MAX = 3000
 
 
-def _to_dicts(blocks: list[Block]) -> list[dict]:
+def to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
     return [block.to_dict() for block in blocks]
 
 
-def lead_actions(lead: LeadView, *, block_id: str | None = None) -> ActionsBlock:
-    """The next-step buttons under a lead."""
-    value = str(lead.id)
+def section(text: str, *, block_id: str | None = None, accessory: Any = None) -> SectionBlock:
+    """A mrkdwn section, cut to Slack's limit."""
+    return SectionBlock(
+        block_id=block_id,
+        text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)),
+        accessory=accessory,
+    )
+
+
+def context(text: str) -> ContextBlock:
+    """A small grey mrkdwn line, cut to Slack's limit."""
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX))])
+
+
+def open_button(lead_id: int, text: str = "Open") -> ButtonElement:
+    return ButtonElement(text=text, action_id=Action.OPEN_LEAD, value=str(lead_id))
+
+
+def lead_actions(lead: LeadView, *, then: ButtonElement | None = None) -> ActionsBlock:
+    """The next-step buttons under a lead: Log touch, then Open unless another button is given."""
     return ActionsBlock(
-        block_id=block_id or f"lead_actions_{lead.id}",
+        block_id=f"lead_actions_{lead.id}",
         elements=[
             ButtonElement(
-                text="Log touch", action_id=Action.LOG_TOUCH, value=value, style="primary"
+                text="Log touch", action_id=Action.LOG_TOUCH, value=str(lead.id), style="primary"
             ),
-            ButtonElement(text="Open", action_id=Action.OPEN_LEAD, value=value),
+            then or open_button(lead.id),
         ],
     )
 
 
 def build_lead_card_blocks(
     lead: LeadView, *, stage_name: str, now: datetime, today: date, headline: str | None = None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """A lead as a card: company, value, stage, contact, owner, clocks, and next-step buttons while open."""
     blocks: list[Block] = []
     if headline:
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=truncate(headline, SECTION_TEXT_MAX)))
-        )
+        blocks.append(section(headline))
     card = render("lead_card.md.j2", lead=lead, stage_name=stage_name, now=now, today=today)
-    blocks.append(
-        SectionBlock(
-            block_id=f"lead_{lead.id}",
-            text=MarkdownTextObject(text=truncate(card, SECTION_TEXT_MAX)),
-        )
-    )
+    blocks.append(section(card, block_id=f"lead_{lead.id}"))
     if lead.status == OPEN:
         blocks.append(lead_actions(lead))
-    return _to_dicts(blocks)
+    return to_dicts(blocks)
 
 
-def build_touch_logged_blocks(touch: TouchView, lead: LeadView, *, today: date) -> list[dict]:
+def build_touch_logged_blocks(
+    touch: TouchView, lead: LeadView, *, today: date
+) -> list[dict[str, Any]]:
     text = render("touch_logged.md.j2", touch=touch, lead=lead, today=today)
-    return _to_dicts(
+    return to_dicts(
         [
-            SectionBlock(block_id=f"touch_{touch.id}", text=MarkdownTextObject(text=text)),
-            ContextBlock(
-                elements=[MarkdownTextObject(text=f"Lead #{lead.id} · {lead.touch_count} touches")]
-            ),
+            section(text, block_id=f"touch_{touch.id}"),
+            context(f"Lead #{lead.id} · {lead.touch_count} touches"),
         ]
     )

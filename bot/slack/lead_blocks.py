@@ -7,20 +7,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.domain.parsing import HELP_EXAMPLES, USAGE
 from bot.services.queries import HistoryEntry, LeadDetail, LeadPage, Viewer, may_see
 from bot.services.records import LeadView, TouchView
 from bot.slack import format as fmt
-from bot.slack.blocks import SECTION_TEXT_MAX, build_lead_card_blocks
+from bot.slack.blocks import (
+    build_lead_card_blocks,
+    context,
+    lead_actions,
+    open_button,
+    section,
+    to_dicts,
+)
 from bot.slack.ids import Action
 from bot.slack.job_blocks.common import money_label
 from bot.slack.lead_values import RefCommand, pick_value, subcommand_of
@@ -64,26 +64,6 @@ def clip(text: str, limit: int) -> str:
 def lead_name(lead: LeadView) -> str:
     """`#42 Acme Corp` as mrkdwn, short enough for a fallback line."""
     return f"#{lead.id} {escape(clip(lead.company, FALLBACK_COMPANY))}"
-
-
-def section(text: str, *, block_id: str | None = None, accessory: Any = None) -> SectionBlock:
-    return SectionBlock(
-        block_id=block_id,
-        text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)),
-        accessory=accessory,
-    )
-
-
-def context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX))])
-
-
-def to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
-    return [block.to_dict() for block in blocks]
-
-
-def open_button(lead_id: int, text: str = "Open") -> ButtonElement:
-    return ButtonElement(text=text, action_id=Action.OPEN_LEAD, value=str(lead_id))
 
 
 def touched_label(last_touch_at: datetime | None, now: datetime) -> str:
@@ -196,20 +176,6 @@ def _history_item(
     }
 
 
-def detail_actions(lead: LeadView) -> ActionsBlock:
-    """Under a lead shown in full: log a touch or qualify it (the modals surface handles both)."""
-    value = str(lead.id)
-    return ActionsBlock(
-        block_id=f"lead_actions_{lead.id}",
-        elements=[
-            ButtonElement(
-                text="Log touch", action_id=Action.LOG_TOUCH, value=value, style="primary"
-            ),
-            ButtonElement(text="Qualify", action_id=Action.QUALIFY, value=value),
-        ],
-    )
-
-
 def build_lead_detail_blocks(
     detail: LeadDetail,
     *,
@@ -242,7 +208,9 @@ def build_lead_detail_blocks(
         total=detail.history_total,
     )
     if card[-1]["type"] == "actions":
-        card[-1] = detail_actions(lead).to_dict()
+        # Shown in full, the lead is already open: the second button qualifies it instead.
+        qualify = ButtonElement(text="Qualify", action_id=Action.QUALIFY, value=str(lead.id))
+        card[-1] = lead_actions(lead, then=qualify).to_dict()
     blocks = card + to_dicts(
         [
             section(touches, block_id=f"touches_{lead.id}"),

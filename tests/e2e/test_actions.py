@@ -84,6 +84,30 @@ def click(
     return live.interact(payload)
 
 
+# Where lead_blocks() puts each control, and what kind of element it is.
+ROW_OF = {
+    Action.LOG_TOUCH: "nudge_actions",
+    Action.SNOOZE: "nudge_actions",
+    Action.MOVE_STAGE: "nudge_actions",
+    Action.WON: "close_actions",
+    Action.LOST: "close_actions",
+    Action.ARCHIVE: "close_actions",
+    Action.KEEP: "close_actions",
+}
+SELECTS = {Action.SNOOZE, Action.MOVE_STAGE}
+
+
+def press(live: Live, channel: str, message: dict, action_id: str, value: str, **kwargs):
+    """Use a lead's control on a nudge from post_nudge: its row and element type follow from the action."""
+    lead_id = value.partition(":")[0]
+    return click(
+        live, channel, message, action_id=action_id, value=value,
+        block_id=f"{ROW_OF[action_id]}_{lead_id}",
+        action_type="static_select" if action_id in SELECTS else "button",
+        **kwargs,
+    )  # fmt: skip
+
+
 def lead_row(live: Live, lead_id: int) -> Lead:
     with live.deps.session_factory() as session:
         return session.get(Lead, lead_id)
@@ -111,10 +135,7 @@ def test_snooze_from_a_dm_updates_that_message_and_the_lead(live: Live) -> None:
     acme, globex = seed_lead(live, "Acme"), seed_lead(live, "Globex")
     channel, message = post_nudge(live, [acme, globex])
 
-    reply = click(
-        live, channel, message, action_id=Action.SNOOZE, value=f"{acme}:1d",
-        block_id=f"nudge_actions_{acme}", action_type="static_select",
-    )  # fmt: skip
+    reply = press(live, channel, message, Action.SNOOZE, f"{acme}:1d")
 
     assert reply.status == 200 and reply.body == ""
     updated = live.slack.message(channel, message["ts"])
@@ -133,33 +154,24 @@ def test_snooze_from_a_dm_updates_that_message_and_the_lead(live: Live) -> None:
     assert live.slack.home_view(REP) is not None, "the clicker's Home is refreshed too"
 
 
-def test_snooze_counts_from_the_clickers_own_today(live: Live) -> None:
+@pytest.mark.parametrize(
+    ("owner", "span", "until"),
+    [(OTHER_REP, "1w", date(2026, 12, 8)), (REP, "3d", date(2026, 12, 3))],
+)
+def test_snooze_counts_from_the_clickers_own_today(live: Live, owner, span, until) -> None:
     live.deps.clock.set(
         datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
     )  # Tue 01:00 in Tokyo, Mon in New York
-    kenji = seed_lead(live, "Kenji Co", owner=OTHER_REP)
-    dana = seed_lead(live, "Dana Co", owner=REP)
-    channel, message = post_nudge(live, [kenji], channel=OTHER_REP)
-    click(
-        live, channel, message, user_id=OTHER_REP, action_id=Action.SNOOZE, value=f"{kenji}:1w",
-        block_id=f"nudge_actions_{kenji}", action_type="static_select",
-    )  # fmt: skip
-    assert lead_row(live, kenji).snoozed_until == date(2026, 12, 8)
-    channel, message = post_nudge(live, [dana])
-    click(
-        live, channel, message, action_id=Action.SNOOZE, value=f"{dana}:3d",
-        block_id=f"nudge_actions_{dana}", action_type="static_select",
-    )  # fmt: skip
-    assert lead_row(live, dana).snoozed_until == date(2026, 12, 3)
+    acme = seed_lead(live, "Acme", owner=owner)
+    channel, message = post_nudge(live, [acme], channel=owner)
+    press(live, channel, message, Action.SNOOZE, f"{acme}:{span}", user_id=owner)
+    assert lead_row(live, acme).snoozed_until == until
 
 
 def test_move_stage_from_a_select(live: Live) -> None:
     acme = seed_lead(live, "Acme")
     channel, message = post_nudge(live, [acme])
-    click(
-        live, channel, message, action_id=Action.MOVE_STAGE, value=f"{acme}:proposal",
-        block_id=f"nudge_actions_{acme}", action_type="static_select",
-    )  # fmt: skip
+    press(live, channel, message, Action.MOVE_STAGE, f"{acme}:proposal")
     assert lead_row(live, acme).stage == "proposal"
     assert history(live, acme)[0] == ["prospecting", "proposal"]
     line = block(live.slack.message(channel, message["ts"]), f"nudge_actions_{acme}")
@@ -177,14 +189,7 @@ def test_move_stage_from_a_select(live: Live) -> None:
 def test_closing_buttons(live: Live, action_id, suffix, status, event, line) -> None:
     acme = seed_lead(live, "Acme")
     channel, message = post_nudge(live, [acme])
-    click(
-        live,
-        channel,
-        message,
-        action_id=action_id,
-        value=f"{acme}{suffix}",
-        block_id=f"close_actions_{acme}",
-    )
+    press(live, channel, message, action_id, f"{acme}{suffix}")
     lead = lead_row(live, acme)
     assert lead.status == status and lead.closed_at == live.deps.clock.now()
     if status == "lost":
@@ -198,68 +203,42 @@ def test_keep_snoozes_two_weeks_and_restarts_the_cadence(live: Live) -> None:
     acme = seed_lead(live, "Acme")
     channel, message = post_nudge(live, [acme])
     for _ in range(2):
-        click(
-            live,
-            channel,
-            message,
-            action_id=Action.KEEP,
-            value=str(acme),
-            block_id=f"close_actions_{acme}",
-        )
+        press(live, channel, message, Action.KEEP, str(acme))
     assert lead_row(live, acme).snoozed_until == date(2026, 12, 14)
     assert history(live, acme)[1] == ["snoozed", KEPT_EVENT]
     done = block(live.slack.message(channel, message["ts"]), f"close_actions_{acme}")
     assert "Kept for two more weeks (snoozed until Mon 14 Dec)" in done["elements"][0]["text"]
 
 
-def test_a_double_click_changes_the_lead_once(live: Live) -> None:
+@pytest.mark.parametrize(
+    ("action_id", "suffix", "changes"),
+    [
+        (Action.WON, "", (["prospecting", "won"], ["won"])),
+        (Action.SNOOZE, ":1d", (["prospecting"], ["snoozed"])),
+    ],
+)
+def test_a_double_click_changes_the_lead_once(live: Live, action_id, suffix, changes) -> None:
     acme = seed_lead(live, "Acme")
     channel, message = post_nudge(live, [acme])
     for _ in range(2):
-        click(
-            live,
-            channel,
-            message,
-            action_id=Action.WON,
-            value=str(acme),
-            block_id=f"close_actions_{acme}",
-        )
-    assert history(live, acme) == (["prospecting", "won"], ["won"])
+        press(live, channel, message, action_id, f"{acme}{suffix}")
+    assert history(live, acme) == changes
     replaced = [call for call in live.slack.responses() if call.args.get("replace_original")]
     assert len(replaced) == 2, "the second click still shows the message as done"
     assert all(call.args.get("replace_original") for call in live.slack.responses())
 
 
-def test_a_double_snooze_writes_one_history_row(live: Live) -> None:
-    acme = seed_lead(live, "Acme")
-    channel, message = post_nudge(live, [acme])
-    for _ in range(2):
-        click(
-            live, channel, message, action_id=Action.SNOOZE, value=f"{acme}:1d",
-            block_id=f"nudge_actions_{acme}", action_type="static_select",
-        )  # fmt: skip
-    assert history(live, acme)[1] == ["snoozed"]
-
-
 def test_another_rep_is_refused_and_nothing_changes(live: Live) -> None:
     acme = seed_lead(live, "Acme", owner=REP)
     channel, message = post_nudge(live, [acme], channel="C0001")
-    for action_id, value, block_id in (
-        (Action.WON, str(acme), f"close_actions_{acme}"),
-        (Action.SNOOZE, f"{acme}:1d", f"nudge_actions_{acme}"),
-        (Action.MOVE_STAGE, f"{acme}:closing", f"nudge_actions_{acme}"),
-        (Action.KEEP, str(acme), f"close_actions_{acme}"),
+    for action_id, value in (
+        (Action.WON, str(acme)),
+        (Action.SNOOZE, f"{acme}:1d"),
+        (Action.MOVE_STAGE, f"{acme}:closing"),
+        (Action.KEEP, str(acme)),
     ):
         before = len(live.slack.responses())
-        click(
-            live,
-            channel,
-            message,
-            user_id=OTHER_REP,
-            action_id=action_id,
-            value=value,
-            block_id=block_id,
-        )
+        press(live, channel, message, action_id, value, user_id=OTHER_REP)
         replies = live.slack.responses()[before:]
         assert len(replies) == 1 and not replies[0].args.get("replace_original")
         text = replies[0].args["text"]
@@ -273,15 +252,7 @@ def test_another_rep_is_refused_and_nothing_changes(live: Live) -> None:
 def test_a_manager_may_act_and_the_owner_sees_it_on_their_home(live: Live) -> None:
     acme = seed_lead(live, "Acme", owner=REP)
     channel, message = post_nudge(live, [acme], channel="C0001")
-    click(
-        live,
-        channel,
-        message,
-        user_id=MANAGER,
-        action_id=Action.WON,
-        value=str(acme),
-        block_id=f"close_actions_{acme}",
-    )
+    press(live, channel, message, Action.WON, str(acme), user_id=MANAGER)
     assert lead_row(live, acme).status == "won"
     published_for = {call.args["user_id"] for call in live.slack.calls("views.publish")}
     assert published_for == {MANAGER, REP}
@@ -336,17 +307,18 @@ def home_click(
     return live.interact(payload)
 
 
+def home_menu(live: Live, lead_id: int, option: str, user_id: str = REP):
+    """Pick `option` (`<verb>[:<argument>]`) in a lead's overflow menu on the user's Home tab."""
+    return home_click(
+        live, user_id, action_id=Action.OVERFLOW, value=f"{lead_id}:{option}",
+        block_id=f"home_lead_{lead_id}", action_type="overflow",
+    )  # fmt: skip
+
+
 def test_overflow_on_home_snoozes_and_republishes(live: Live) -> None:
     acme = seed_lead(live, "Acme", next_follow_up=date(2026, 11, 27))
     open_home(live)
-    home_click(
-        live,
-        REP,
-        action_id=Action.OVERFLOW,
-        value=f"{acme}:snooze:1d",
-        block_id=f"home_lead_{acme}",
-        action_type="overflow",
-    )
+    home_menu(live, acme, "snooze:1d")
     assert lead_row(live, acme).snoozed_until == date(2026, 12, 1)
     row = lead_sections(live.slack.home_view(REP))[0]["text"]["text"]
     assert "overdue" not in row and "next follow-up tomorrow · :zzz: snoozed" in row
@@ -357,22 +329,8 @@ def test_overflow_on_home_snoozes_and_republishes(live: Live) -> None:
 def test_overflow_won_and_lost_from_home(live: Live) -> None:
     acme, globex = seed_lead(live, "Acme"), seed_lead(live, "Globex")
     open_home(live)
-    home_click(
-        live,
-        REP,
-        action_id=Action.OVERFLOW,
-        value=f"{acme}:won",
-        block_id=f"home_lead_{acme}",
-        action_type="overflow",
-    )
-    home_click(
-        live,
-        REP,
-        action_id=Action.OVERFLOW,
-        value=f"{globex}:lost",
-        block_id=f"home_lead_{globex}",
-        action_type="overflow",
-    )
+    home_menu(live, acme, "won")
+    home_menu(live, globex, "lost")
     assert (lead_row(live, acme).status, lead_row(live, globex).status) == ("won", "lost")
     assert lead_row(live, globex).lost_reason == "no reason given"
     assert "You have no open leads" in texts(live.slack.home_view(REP))
@@ -408,14 +366,7 @@ def test_a_managers_team_board_stays_on_team_after_an_action(live: Live) -> None
         block_id="home_scope",
         action_type="button",
     )
-    home_click(
-        live,
-        MANAGER,
-        action_id=Action.OVERFLOW,
-        value=f"{acme}:snooze:1d",
-        block_id=f"home_lead_{acme}",
-        action_type="overflow",
-    )
+    home_menu(live, acme, "snooze:1d", user_id=MANAGER)
     view = live.slack.home_view(MANAGER)
     assert view["blocks"][0]["text"]["text"] == "Team pipeline" and "Globex" in texts(view)
 
@@ -428,14 +379,7 @@ def test_overflow_options_that_need_a_form_open_its_modal(
 ) -> None:
     acme = seed_lead(live, "Acme")
     open_home(live)
-    home_click(
-        live,
-        REP,
-        action_id=Action.OVERFLOW,
-        value=f"{acme}:{verb}",
-        block_id=f"home_lead_{acme}",
-        action_type="overflow",
-    )
+    home_menu(live, acme, verb)
     [modal] = live.slack.opened_views()
     assert modal["callback_id"] == callback_id and "Acme" in str(modal["blocks"])
     assert live.slack.dms_to(REP) == []
@@ -444,14 +388,7 @@ def test_overflow_options_that_need_a_form_open_its_modal(
 def test_another_reps_overflow_form_is_refused(live: Live) -> None:
     acme = seed_lead(live, "Acme", owner=OTHER_REP)
     open_home(live)
-    home_click(
-        live,
-        REP,
-        action_id=Action.OVERFLOW,
-        value=f"{acme}:qualify",
-        block_id=f"home_lead_{acme}",
-        action_type="overflow",
-    )
+    home_menu(live, acme, "qualify")
     assert live.slack.opened_views() == []
     [dm] = live.slack.dms_to(REP)
     assert "owner or a manager" in dm["text"] and "\n" not in dm["text"]
@@ -488,33 +425,10 @@ def count_rows(live: Live, model) -> int:
 def test_history_is_written_for_every_change(live: Live) -> None:
     acme = seed_lead(live, "Acme")
     channel, message = post_nudge(live, [acme])
-    click(
-        live,
-        channel,
-        message,
-        action_id=Action.MOVE_STAGE,
-        value=f"{acme}:qualification",
-        block_id=f"nudge_actions_{acme}",
-        action_type="static_select",
-    )
-    click(
-        live,
-        channel,
-        message,
-        action_id=Action.SNOOZE,
-        value=f"{acme}:3d",
-        block_id=f"nudge_actions_{acme}",
-        action_type="static_select",
-    )
+    press(live, channel, message, Action.MOVE_STAGE, f"{acme}:qualification")
+    press(live, channel, message, Action.SNOOZE, f"{acme}:3d")
     live.deps.clock.advance(timedelta(days=1))
-    click(
-        live,
-        channel,
-        message,
-        action_id=Action.LOST,
-        value=f"{acme}:went dark",
-        block_id=f"close_actions_{acme}",
-    )
+    press(live, channel, message, Action.LOST, f"{acme}:went dark")
     assert history(live, acme) == (["prospecting", "qualification", "lost"], ["snoozed", "lost"])
     assert count_rows(live, StageChange) == 3
 

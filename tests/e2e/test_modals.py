@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.models import Lead, LeadEvent, Notification, Touchpoint
 from bot.services import leads, reps
 from bot.slack.ids import Action, Shortcut, View
+from tests.e2e.leadkit import lead
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live
 from tests.e2e.modalkit import count, inputs, last_opened, opened_ok, submit, suggestion_payload
 from tests.slackkit import block_actions_payload, global_shortcut_payload
@@ -47,11 +48,7 @@ def click(live: Live, action_id: str, value: str, user_id: str = REP, channel_id
 
 
 def the_lead(live: Live, lead_id: int = 1) -> Lead:
-    with live.deps.session_factory() as session:
-        lead = session.get(Lead, lead_id)
-        assert lead is not None
-        session.expunge(lead)
-        return lead
+    return lead(live, lead_id)
 
 
 # New lead ----------------------------------------------------------------------------------

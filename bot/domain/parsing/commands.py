@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 from bot.domain.errors import ParseError
 from bot.domain.parsing.dates import parse_when
@@ -22,6 +22,8 @@ _MINE_WORDS = frozenset({"mine", "me", "my"})
 _ALL_WORDS = frozenset({"all", "team", "everyone"})
 _HELP_WORDS = frozenset({"help", "?", "-h", "--help"})
 _JOINERS = frozenset({"to", "until", "till"})
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,12 +209,11 @@ def _scope_of(word: str, text: str) -> str | None:
 
 
 def _move(args: Sequence[Token], stages: Sequence[StageRef]) -> MoveCmd:
-    if len(args) < 2:
-        raise ParseError(f"Say which lead and which stage. {usage_hint('move')}")
-    target = args[-1]
-    stage_text = target.value if target.key == "stage" else target.text
-    stage = resolve_stage(stage_text, stages)
-    return MoveCmd(ref=ref_from_tokens(_without_joiner(args[:-1])), stage_key=stage.key)
+    def stage_of(target: Token) -> str:
+        return resolve_stage(target.value if target.key == "stage" else target.text, stages).key
+
+    ref, stage_key = _ref_and_last(args, "move", "which stage", stage_of)
+    return MoveCmd(ref=ref, stage_key=stage_key)
 
 
 def _lost(text: str, args: Sequence[Token]) -> LostCmd:
@@ -227,19 +228,33 @@ def _lost(text: str, args: Sequence[Token]) -> LostCmd:
 
 
 def _assign(args: Sequence[Token]) -> AssignCmd:
-    owner_id = parse_mention(args[-1].text) if args and not args[-1].quoted else None
-    if owner_id is None or len(args) < 2:
-        raise ParseError(f"Say which lead and @mention the rep. {usage_hint('assign')}")
-    return AssignCmd(ref=ref_from_tokens(_without_joiner(args[:-1])), owner_id=owner_id)
+    def owner_of(target: Token) -> str:
+        owner_id = None if target.quoted else parse_mention(target.text)
+        if owner_id is None:
+            raise ParseError(f"Say which lead and @mention the rep. {usage_hint('assign')}")
+        return owner_id
+
+    ref, owner_id = _ref_and_last(args, "assign", "@mention the rep", owner_of)
+    return AssignCmd(ref=ref, owner_id=owner_id)
 
 
 def _snooze(args: Sequence[Token], today: date) -> SnoozeCmd:
+    def until_of(target: Token) -> date:
+        when = target.value if target.key in ("next", "until") else target.text
+        return parse_when(when, today=today)
+
+    ref, until = _ref_and_last(args, "snooze", "until when", until_of)
+    return SnoozeCmd(ref=ref, until=until)
+
+
+def _ref_and_last(
+    args: Sequence[Token], name: str, what: str, read_last: Callable[[Token], T]
+) -> tuple[LeadRef, T]:
+    """`<lead words> [to|until] <last>`: the last word is read first, then the words before it as the lead."""
     if len(args) < 2:
-        raise ParseError(f"Say which lead and until when. {usage_hint('snooze')}")
-    target = args[-1]
-    when = target.value if target.key in ("next", "until") else target.text
-    until = parse_when(when, today=today)
-    return SnoozeCmd(ref=ref_from_tokens(_without_joiner(args[:-1])), until=until)
+        raise ParseError(f"Say which lead and {what}. {usage_hint(name)}")
+    last = read_last(args[-1])
+    return ref_from_tokens(_without_joiner(args[:-1])), last
 
 
 def _without_joiner(tokens: Sequence[Token]) -> Sequence[Token]:

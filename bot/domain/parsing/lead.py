@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from bot.domain.errors import ParseError
 from bot.domain.parsing.dates import parse_when
@@ -47,6 +48,8 @@ _PHONE_RE = re.compile(r"\+?[\d\s().\-/]+(?:\s*(?:x|ext\.?)\s*\d{1,6})?", re.IGN
 _PHONE_PART_RE = re.compile(r"[\d().\-/]*\d[\d().\-/]*")
 _BARE_AT_RE = re.compile(r"@[\w.\-]+")
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class NewLeadInput:
@@ -70,50 +73,18 @@ def parse_new_lead(text: str, *, today: date, stages: Sequence[StageRef]) -> New
     said: dict[str, str] = {}
     readers = _readers(today, stages)
     company: list[str] = []
-
-    def keep(name: str, value: object, raw: str) -> None:
-        if name in fields:
-            raise ParseError(_twice(name, said[name], raw))
-        fields[name] = value
-        said[name] = raw
-
     i = 0
     while i < len(tokens):
-        token = tokens[i]
-        key = token.key
-        if key is not None and (key in LEAD_KEYS or token.value):
-            if key not in LEAD_KEYS:
-                keys = ", ".join(f"{name}:" for name in LEAD_KEYS)
-                raise ParseError(
-                    f"Unknown key `{key}:`. Use {keys} (quote the company name if it has a colon)."
-                )
-            value, used = key_value(tokens, i)
-            if key == "phone" and not token.quoted and used == 1:
-                value, used = _phone_continuation(tokens, i, value)
-            keep(key, readers[key](value), f"{key}:{value}")
-            i += used
+        field = _keyed_field(tokens, i, readers) or _bare_field(tokens, i)
+        if field is None:
+            company.append(tokens[i].text)
+            i += 1
             continue
-        if not token.quoted:
-            word = token.text.rstrip(_TRAILING)
-            if owner := parse_mention(word):
-                keep("owner", owner, word)
-                i += 1
-                continue
-            if _MAILTO_RE.fullmatch(word):
-                keep("email", _read_email(word), word)
-                i += 1
-                continue
-            money, used = _value_at(tokens, i)
-            if money is not None:
-                keep("value", money, " ".join(t.text for t in tokens[i : i + used]))
-                i += used
-                continue
-            if _BARE_AT_RE.fullmatch(word):
-                raise ParseError(
-                    f"{shown(word)} is not a Slack user I can see; pick them from the @ menu so Slack sends a mention."
-                )
-        company.append(token.text)
-        i += 1
+        key, value, raw, used = field
+        if key in fields:
+            raise ParseError(_twice(key, said[key], raw))
+        fields[key], said[key] = value, raw
+        i += used
 
     name = " ".join(word for word in (clean_line(part) for part in company) if word).strip(" ,;")
     if not name:
@@ -137,6 +108,48 @@ def _readers(today: date, stages: Sequence[StageRef]) -> dict[str, Callable[[str
         "value": _read_value,
         "owner": _read_owner,
     }
+
+
+# A field found in the text: its key, its value, the words that said it, and how many tokens.
+_Field = tuple[str, object, str, int]
+
+
+def _keyed_field(
+    tokens: list[Token], i: int, readers: dict[str, Callable[[str], object]]
+) -> _Field | None:
+    """A `key:value` field at `tokens[i]`, or None when the token is not one."""
+    token = tokens[i]
+    key = token.key
+    if key is None or (key not in LEAD_KEYS and not token.value):
+        return None
+    if key not in LEAD_KEYS:
+        keys = ", ".join(f"{name}:" for name in LEAD_KEYS)
+        raise ParseError(
+            f"Unknown key `{key}:`. Use {keys} (quote the company name if it has a colon)."
+        )
+    value, used = key_value(tokens, i)
+    if key == "phone" and not token.quoted and used == 1:
+        value, used = _phone_continuation(tokens, i, value)
+    return key, readers[key](value), f"{key}:{value}", used
+
+
+def _bare_field(tokens: list[Token], i: int) -> _Field | None:
+    """A field given without its key at `tokens[i]`: an @mention, a mailto link or a value."""
+    if tokens[i].quoted:
+        return None
+    word = tokens[i].text.rstrip(_TRAILING)
+    if owner := parse_mention(word):
+        return "owner", owner, word, 1
+    if _MAILTO_RE.fullmatch(word):
+        return "email", _read_email(word), word, 1
+    money, used = _value_at(tokens, i)
+    if money is not None:
+        return "value", money, " ".join(t.text for t in tokens[i : i + used]), used
+    if _BARE_AT_RE.fullmatch(word):
+        raise ParseError(
+            f"{shown(word)} is not a Slack user I can see; pick them from the @ menu so Slack sends a mention."
+        )
+    return None
 
 
 def _phone_continuation(tokens: list[Token], i: int, value: str) -> tuple[str, int]:
@@ -196,19 +209,20 @@ def _read_phone(value: str) -> str:
 
 
 def _read_value(value: str) -> Money:
-    money = parse_value(value)
-    if money is None:
-        raise ParseError(
-            f'{shown(value)} needs a currency, e.g. value:$12,500 or value:"12500 EUR".'
-        )
-    return money
+    return _found(
+        parse_value(value),
+        f'{shown(value)} needs a currency, e.g. value:$12,500 or value:"12500 EUR".',
+    )
 
 
 def _read_owner(value: str) -> str:
-    owner = parse_mention(value)
-    if owner is None:
-        raise ParseError(f"`owner:` needs an @mention, e.g. {_EXAMPLES['owner']}.")
-    return owner
+    return _found(parse_mention(value), f"`owner:` needs an @mention, e.g. {_EXAMPLES['owner']}.")
+
+
+def _found(value: T | None, refusal: str) -> T:
+    if value is None:
+        raise ParseError(refusal)
+    return value
 
 
 def _twice(name: str, first: str, second: str) -> str:

@@ -109,12 +109,22 @@ def plain(text: str) -> str:
 
 def clean_line(text: str) -> str:
     """`plain` text on one line: control characters dropped, whitespace collapsed."""
-    return " ".join(_drop_controls(plain(text), newlines=False).split())
+    return tidy_line(plain(text))
 
 
 def clean_block(text: str) -> str:
     """`plain` text that keeps its line breaks, for notes and reasons."""
-    flat = plain(text).replace("\r\n", "\n").replace("\r", "\n")
+    return tidy_block(plain(text))
+
+
+def tidy_line(text: str) -> str:
+    """Text on one line with its markup kept as typed: control characters dropped, whitespace collapsed."""
+    return " ".join(_drop_controls(text, newlines=False).split())
+
+
+def tidy_block(text: str) -> str:
+    """Text that keeps its markup and line breaks as typed; trailing spaces and blank ends trimmed."""
+    flat = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [line.rstrip() for line in _drop_controls(flat, newlines=True).split("\n")]
     return "\n".join(lines).strip()
 
