@@ -1,19 +1,26 @@
-"""What the rep jobs share: each rep's clock, who is due now, and one transaction per unit of work."""
+"""What the rep jobs share: each rep's clock, who is due now, and one transaction per unit of work.
+
+A daily rep DM is a `RepDigest`: its window and its own reads, rule and message. `run_rep_digest`
+is the tick they all share: find the reps whose window is open and who have nothing under
+today's key yet, read for all of them at once, then queue each rep's message in its own
+transaction.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.domain.rhythm import StageRules
+from bot.domain.rhythm import LeadFacts, StageRules
 from bot.domain.schedule import due_local_date, parse_clock, parse_working_days, zone_for
-from bot.services.rhythm import RepRow
+from bot.services.rhythm import RepRow, existing_keys, list_active_reps
 from bot.slack.job_blocks import JobMessage
 from bot.slack.outbox import Message, enqueue
 
@@ -21,6 +28,9 @@ if TYPE_CHECKING:
     from bot.deps import Deps
 
 logger = logging.getLogger("pipebot.jobs")
+
+Extra = TypeVar("Extra")
+Found = TypeVar("Found")
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,47 @@ class Unit:
 
     subject: str
     work: Callable[[Session], bool]
+
+
+@dataclass(frozen=True)
+class Tick:
+    """One run of a job: its deps, the moment it runs for, and the pipeline's stage rules."""
+
+    deps: Deps
+    now: datetime
+    stages: tuple[StageRules, ...]
+
+
+@dataclass(frozen=True)
+class Reads(Generic[Extra]):
+    """What a digest read for its due reps: each one's leads (a rep left out has none) and what else its rule needs."""
+
+    leads: Mapping[str, list[LeadFacts]]
+    extra: Extra
+
+
+@dataclass(frozen=True)
+class RepDigest(Generic[Extra, Found]):
+    """A DM each rep gets at most once per local date, while a window on their own clock is open.
+
+    `read` runs once per tick for all due reps; `rule` judges one rep's leads (nothing found —
+    None or empty — sends nothing); `message` is what the rep sees; `record`, when given, is
+    written with a newly queued message, in its transaction, and gets the message's key.
+    """
+
+    job_id: str
+    priority: int
+    at: Callable[[RepClock], time]
+    until: Callable[[RepClock], time | None]
+    read: Callable[[Tick, Session, list[DueRep]], Reads[Extra]]
+    rule: Callable[[Tick, DueRep, list[LeadFacts], Extra], Found | None]
+    message: Callable[[Tick, DueRep, Found], JobMessage]
+    record: Callable[[Tick, Session, Found, str], None] | None = None
+    days: frozenset[int] | None = None
+
+    def key(self, due: DueRep) -> str:
+        """The idempotency key of this DM for one rep and local date."""
+        return rep_key(self.job_id, due.rep.id, due.day)
 
 
 def rep_clocks(reps: Iterable[RepRow], deps: Deps) -> list[RepClock]:
@@ -86,8 +137,9 @@ def due_reps(
     return due
 
 
-def stages_of(deps: Deps) -> tuple[StageRules, ...]:
-    return tuple(deps.pipeline.stages)
+def owner_ids(due: Sequence[DueRep]) -> set[str]:
+    """The ids of the due reps, for the reads that group leads by owner."""
+    return {item.rep.id for item in due}
 
 
 def rep_key(job_id: str, rep_id: str, day: date) -> str:
@@ -116,6 +168,32 @@ def enqueue_message(
     )
 
 
+def message_unit(
+    subject: str,
+    *,
+    job_id: str,
+    key: str,
+    recipient: str,
+    build: Callable[[], JobMessage],
+    now: datetime,
+    priority: int,
+) -> Unit:
+    """A unit that builds one message and queues it under `key`; a failing build fails only this unit."""
+
+    def work(session: Session) -> bool:
+        return enqueue_message(
+            session,
+            job_id=job_id,
+            key=key,
+            recipient=recipient,
+            message=build(),
+            now=now,
+            priority=priority,
+        )
+
+    return Unit(subject, work)
+
+
 def run_units(deps: Deps, units: Iterable[Unit], *, job_id: str) -> int:
     """Run each unit in its own transaction; a failure is logged by id only and the batch goes on.
 
@@ -134,3 +212,62 @@ def run_units(deps: Deps, units: Iterable[Unit], *, job_id: str) -> int:
     if done:
         deps.on_enqueued()
     return done
+
+
+def run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> int:
+    """Queue `digest` for every rep whose window is open and who has none for today; returns how many."""
+    tick = Tick(deps, now, tuple(deps.pipeline.stages))
+    with deps.session_factory.begin() as session:
+        reps = rep_clocks(list_active_reps(session), deps)
+        due = due_reps(reps, now=now, at=digest.at, until=digest.until, days=digest.days)
+        if not due:
+            return 0
+        sent = existing_keys(session, keys=[digest.key(item) for item in due])
+        todo = [item for item in due if digest.key(item) not in sent]
+        if not todo:
+            return 0
+        reads = digest.read(tick, session, todo)
+    units = [
+        Unit(
+            f"rep {item.rep.id}",
+            partial(
+                _queue_digest,
+                digest=digest,
+                tick=tick,
+                due=item,
+                leads=reads.leads[item.rep.id],
+                extra=reads.extra,
+            ),
+        )
+        for item in todo
+        if item.rep.id in reads.leads
+    ]
+    return run_units(deps, units, job_id=digest.job_id)
+
+
+def _queue_digest(
+    session: Session,
+    *,
+    digest: RepDigest[Extra, Found],
+    tick: Tick,
+    due: DueRep,
+    leads: list[LeadFacts],
+    extra: Extra,
+) -> bool:
+    found = digest.rule(tick, due, leads, extra)
+    if not found:
+        return False
+    key = digest.key(due)
+    queued = enqueue_message(
+        session,
+        job_id=digest.job_id,
+        key=key,
+        recipient=due.rep.id,
+        message=digest.message(tick, due, found),
+        now=tick.now,
+        priority=digest.priority,
+    )
+    if queued and digest.record is not None:
+        # In the message's own transaction, so the two exist together or not at all.
+        digest.record(tick, session, found, key)
+    return queued

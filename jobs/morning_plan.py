@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.domain.plan import build_morning_plan
-from bot.domain.rhythm import LeadFacts, StageRules
-from bot.services.rhythm import existing_keys, list_active_reps, open_leads_by_owner
-from bot.slack.job_blocks import build_morning_plan_blocks
+from bot.domain.plan import MorningPlan, build_morning_plan
+from bot.domain.rhythm import LeadFacts
+from bot.services.rhythm import open_leads_by_owner
+from bot.slack.job_blocks import JobMessage, build_morning_plan_blocks
 from bot.slack.outbox import PRIORITY_DIGEST
-from jobs.common import (
-    DueRep,
-    RepClock,
-    Unit,
-    due_reps,
-    enqueue_message,
-    rep_clocks,
-    rep_key,
-    run_units,
-    stages_of,
-)
+from jobs.common import DueRep, Reads, RepClock, RepDigest, Tick, owner_ids, run_rep_digest
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -38,48 +27,29 @@ def plan_window_end(rep: RepClock) -> time | None:
     return LATEST if rep.plan_time < LATEST else None
 
 
-def _send_plan(
-    session: Session,
-    *,
-    due: DueRep,
-    leads: list[LeadFacts],
-    stages: tuple[StageRules, ...],
-    now: datetime,
-) -> bool:
-    plan = build_morning_plan(due.rep.id, leads, stages=stages, now=now, today=due.day)
-    if plan is None:
-        return False
-    message = build_morning_plan_blocks(plan, stages=stages, now=now)
-    return enqueue_message(
-        session,
-        job_id=JOB_ID,
-        key=rep_key(JOB_ID, due.rep.id, due.day),
-        recipient=due.rep.id,
-        message=message,
-        now=now,
-        priority=PRIORITY_DIGEST,
-    )
+def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[None]:
+    return Reads(open_leads_by_owner(session, owner_ids=owner_ids(due)), None)
+
+
+def _plan(tick: Tick, due: DueRep, leads: list[LeadFacts], _extra: None) -> MorningPlan | None:
+    return build_morning_plan(due.rep.id, leads, stages=tick.stages, now=tick.now, today=due.day)
+
+
+def _message(tick: Tick, _due: DueRep, plan: MorningPlan) -> JobMessage:
+    return build_morning_plan_blocks(plan, stages=tick.stages, now=tick.now)
+
+
+DIGEST = RepDigest(
+    job_id=JOB_ID,
+    priority=PRIORITY_DIGEST,
+    at=lambda rep: rep.plan_time,
+    until=plan_window_end,
+    read=_read,
+    rule=_plan,
+    message=_message,
+)
 
 
 def run(deps: Deps, now: datetime) -> int:
     """Queue the plan of every rep whose morning window is open and who has none for today; returns how many."""
-    stages = stages_of(deps)
-    with deps.session_factory.begin() as session:
-        reps = rep_clocks(list_active_reps(session), deps)
-        due = due_reps(reps, now=now, at=lambda rep: rep.plan_time, until=plan_window_end)
-        if not due:
-            return 0
-        sent = existing_keys(session, keys=[rep_key(JOB_ID, item.rep.id, item.day) for item in due])
-        todo = [item for item in due if rep_key(JOB_ID, item.rep.id, item.day) not in sent]
-        if not todo:
-            return 0
-        leads = open_leads_by_owner(session, owner_ids={item.rep.id for item in todo})
-    units = [
-        Unit(
-            f"rep {item.rep.id}",
-            partial(_send_plan, due=item, leads=leads.get(item.rep.id, []), stages=stages, now=now),
-        )
-        for item in todo
-        if item.rep.id in leads
-    ]
-    return run_units(deps, units, job_id=JOB_ID)
+    return run_rep_digest(DIGEST, deps, now)

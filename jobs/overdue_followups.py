@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.domain.plan import PlanRecord, find_overdue_followups
-from bot.domain.rhythm import LeadFacts, StageRules
+from bot.domain.plan import OverdueItem, PlanRecord, find_overdue_followups
+from bot.domain.rhythm import LeadFacts
 from bot.services.rhythm import (
     RecordedNotification,
-    existing_keys,
-    list_active_reps,
     overdue_leads_by_owner,
     recorded_notifications,
 )
-from bot.slack.job_blocks import build_overdue_blocks, plan_lead_ids
+from bot.slack.job_blocks import JobMessage, build_overdue_blocks, plan_lead_ids
 from bot.slack.outbox import PRIORITY_DIRECT
-from jobs.common import (
-    DueRep,
-    Unit,
-    due_reps,
-    enqueue_message,
-    rep_clocks,
-    rep_key,
-    run_units,
-    stages_of,
-)
-from jobs.morning_plan import JOB_ID as PLAN_JOB_ID
+from jobs import morning_plan
+from jobs.common import DueRep, Reads, RepDigest, Tick, owner_ids, run_rep_digest
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -37,6 +25,9 @@ if TYPE_CHECKING:
 JOB_ID = "overdue-followups"
 AT = time(14, 0)
 UNTIL = time(18, 0)
+
+# Each rep's morning plan for the day, by rep id (None when no plan went out).
+Plans = dict[str, PlanRecord | None]
 
 
 def _plan_record(recorded: RecordedNotification | None) -> PlanRecord | None:
@@ -46,61 +37,37 @@ def _plan_record(recorded: RecordedNotification | None) -> PlanRecord | None:
     return PlanRecord(sent_at=recorded.created_at, lead_ids=plan_lead_ids(recorded.payload))
 
 
-def _send(
-    session: Session,
-    *,
-    due: DueRep,
-    leads: list[LeadFacts],
-    plan: PlanRecord | None,
-    stages: tuple[StageRules, ...],
-    now: datetime,
-) -> bool:
-    items = find_overdue_followups(leads, stages=stages, today=due.day, plan=plan)
-    if not items:
-        return False
-    message = build_overdue_blocks(items, stages=stages, now=now, today=due.day)
-    return enqueue_message(
-        session,
-        job_id=JOB_ID,
-        key=rep_key(JOB_ID, due.rep.id, due.day),
-        recipient=due.rep.id,
-        message=message,
-        now=now,
-        priority=PRIORITY_DIRECT,
+def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[Plans]:
+    leads = overdue_leads_by_owner(
+        session, owner_ids=owner_ids(due), before=max(item.day for item in due)
     )
+    due = [item for item in due if item.rep.id in leads]
+    recorded = recorded_notifications(session, keys=[morning_plan.DIGEST.key(item) for item in due])
+    plans = {item.rep.id: _plan_record(recorded.get(morning_plan.DIGEST.key(item))) for item in due}
+    return Reads(leads, plans)
+
+
+def _overdue(tick: Tick, due: DueRep, leads: list[LeadFacts], plans: Plans) -> list[OverdueItem]:
+    return find_overdue_followups(
+        leads, stages=tick.stages, today=due.day, plan=plans.get(due.rep.id)
+    )
+
+
+def _message(tick: Tick, due: DueRep, items: list[OverdueItem]) -> JobMessage:
+    return build_overdue_blocks(items, stages=tick.stages, now=tick.now, today=due.day)
+
+
+DIGEST = RepDigest(
+    job_id=JOB_ID,
+    priority=PRIORITY_DIRECT,
+    at=lambda _rep: AT,
+    until=lambda _rep: UNTIL,
+    read=_read,
+    rule=_overdue,
+    message=_message,
+)
 
 
 def run(deps: Deps, now: datetime) -> int:
     """Queue one afternoon DM per rep with something overdue and not yet acted on; returns how many."""
-    stages = stages_of(deps)
-    with deps.session_factory.begin() as session:
-        reps = rep_clocks(list_active_reps(session), deps)
-        due = due_reps(reps, now=now, at=lambda _rep: AT, until=lambda _rep: UNTIL)
-        if not due:
-            return 0
-        sent = existing_keys(session, keys=[rep_key(JOB_ID, item.rep.id, item.day) for item in due])
-        todo = [item for item in due if rep_key(JOB_ID, item.rep.id, item.day) not in sent]
-        if not todo:
-            return 0
-        leads = overdue_leads_by_owner(
-            session, owner_ids={item.rep.id for item in todo}, before=max(item.day for item in todo)
-        )
-        todo = [item for item in todo if item.rep.id in leads]
-        plans = recorded_notifications(
-            session, keys=[rep_key(PLAN_JOB_ID, item.rep.id, item.day) for item in todo]
-        )
-    units = [
-        Unit(
-            f"rep {item.rep.id}",
-            partial(
-                _send,
-                due=item,
-                leads=leads[item.rep.id],
-                plan=_plan_record(plans.get(rep_key(PLAN_JOB_ID, item.rep.id, item.day))),
-                stages=stages,
-                now=now,
-            ),
-        )
-        for item in todo
-    ]
-    return run_units(deps, units, job_id=JOB_ID)
+    return run_rep_digest(DIGEST, deps, now)

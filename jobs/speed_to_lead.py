@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
 from bot.domain.schedule import is_working_time, parse_working_days, zone_for
 from bot.domain.speed import SpeedCheck, WorkingHours, check_speed_to_lead, window_of
 from bot.services.rhythm import OwnedLead, existing_keys, untouched_open_leads
-from bot.slack.job_blocks import JobMessage, build_speed_managers_blocks, build_speed_owner_blocks
+from bot.slack.job_blocks import build_speed_managers_blocks, build_speed_owner_blocks
 from bot.slack.outbox import PRIORITY_ALERT
-from jobs.common import Unit, enqueue_message, run_units
+from jobs.common import Unit, message_unit, run_units
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -57,52 +54,48 @@ def _hours(owned: OwnedLead, deps: Deps) -> WorkingHours:
     )
 
 
-def _post(
-    session: Session,
+def _alerts(
+    checks: list[tuple[SpeedCheck, WorkingHours]],
     *,
-    key: str,
-    kind: str,
-    recipient: str,
-    build: Callable[[], JobMessage],
+    sent: frozenset[str],
+    channel: str | None,
     now: datetime,
-) -> bool:
-    return enqueue_message(
-        session,
-        job_id=kind,
-        key=key,
-        recipient=recipient,
-        message=build(),
-        now=now,
-        priority=PRIORITY_ALERT,
-    )
-
-
-def _owner_unit(check: SpeedCheck, now: datetime) -> Unit:
-    return Unit(
-        f"lead {check.lead.id}",
-        partial(
-            _post,
-            key=owner_key(check.lead.id),
-            kind=JOB_ID,
-            recipient=check.lead.owner_id,
-            build=partial(build_speed_owner_blocks, check),
-            now=now,
-        ),
-    )
-
-
-def _managers_unit(check: SpeedCheck, channel: str, now: datetime) -> Unit:
-    return Unit(
-        f"lead {check.lead.id}",
-        partial(
-            _post,
-            key=managers_key(check.lead.id),
-            kind=BREACH_KIND,
-            recipient=channel,
-            build=partial(build_speed_managers_blocks, check, now=now),
-            now=now,
-        ),
-    )
+) -> tuple[list[Unit], int]:
+    """The owner DMs and managers' posts still to queue, and how many posts have no channel to go to."""
+    units: list[Unit] = []
+    unposted = 0
+    for check, hours in checks:
+        lead_id = check.lead.id
+        alert = partial(message_unit, f"lead {lead_id}", now=now, priority=PRIORITY_ALERT)
+        # The owner hears at their desk: a DM crossing the half-window while the bot was down waits for working hours.
+        if owner_key(lead_id) not in sent and is_working_time(
+            now,
+            zone=hours.zone,
+            working_days=hours.working_days,
+            work_start=hours.start,
+            work_end=hours.end,
+        ):
+            units.append(
+                alert(
+                    job_id=JOB_ID,
+                    key=owner_key(lead_id),
+                    recipient=check.lead.owner_id,
+                    build=partial(build_speed_owner_blocks, check),
+                )
+            )
+        if check.breached and managers_key(lead_id) not in sent:
+            if channel is None:
+                unposted += 1
+            else:
+                units.append(
+                    alert(
+                        job_id=BREACH_KIND,
+                        key=managers_key(lead_id),
+                        recipient=channel,
+                        build=partial(build_speed_managers_blocks, check, now=now),
+                    )
+                )
+    return units, unposted
 
 
 def run(deps: Deps, now: datetime) -> int:
@@ -122,25 +115,7 @@ def run(deps: Deps, now: datetime) -> int:
             managers_key(c.lead.id) for c, _ in checks if c.breached
         ]
         sent = existing_keys(session, keys=keys)
-    channel = deps.config.managers_channel
-    units: list[Unit] = []
-    unposted = 0
-    for check, hours in checks:
-        lead_id = check.lead.id
-        # The owner hears at their desk: a DM crossing the half-window while the bot was down waits for working hours.
-        if owner_key(lead_id) not in sent and is_working_time(
-            now,
-            zone=hours.zone,
-            working_days=hours.working_days,
-            work_start=hours.start,
-            work_end=hours.end,
-        ):
-            units.append(_owner_unit(check, now))
-        if check.breached and managers_key(lead_id) not in sent:
-            if channel is None:
-                unposted += 1
-            else:
-                units.append(_managers_unit(check, channel, now))
+    units, unposted = _alerts(checks, sent=sent, channel=deps.config.managers_channel, now=now)
     if unposted:
         logger.info(
             "%s: %d missed window(s) not posted: no managers channel is configured",
