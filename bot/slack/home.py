@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -27,7 +28,12 @@ from bot.config import Stage
 from bot.services.board import Board, BoardLead, StageColumn
 from bot.slack import format as fmt
 from bot.slack.ids import Action
-from bot.slack.job_blocks.common import SNOOZE_CHOICES, money_label
+from bot.slack.job_blocks.common import (
+    SNOOZE_CHOICES,
+    money_label,
+    totals_fields,
+    touched_label,
+)
 from bot.slack.mrkdwn import escape, mention, truncate
 from bot.slack.render import render
 
@@ -100,13 +106,12 @@ def follow_up_state(lead: BoardLead, today: date) -> str:
 
 def lead_text(lead: BoardLead, *, now: datetime, today: date, show_owner: bool) -> str:
     """The mrkdwn of one board row; the template escapes the company."""
-    touched = fmt.age(lead.last_touch_at, now)
     return render(
         "home_lead.md.j2",
         lead=lead,
         owner=mention(lead.owner_id) if show_owner else "",
         in_stage=fmt.age(lead.stage_changed_at, now),
-        touched=touched if touched in ("never", "today") else f"{touched} ago",
+        touched=touched_label(lead.last_touch_at, now),
         follow_up=follow_up_state(lead, today),
         snoozed=lead.snoozed_until is not None and lead.snoozed_until > today,
         today=today,
@@ -128,8 +133,34 @@ def stage_header(column: StageColumn) -> HeaderBlock:
     return HeaderBlock(block_id=f"home_stage_{column.key}", text=plain(label, HEADER_MAX))
 
 
-def _group_label(lead: BoardLead) -> str:
-    return plain(f"#{lead.id} {lead.company}", LABEL_MAX)
+def _per_lead_select(
+    placeholder: str,
+    action_id: str,
+    shown: Sequence[BoardLead],
+    options: Callable[[BoardLead], list[Option]],
+) -> StaticSelectElement:
+    """One select for a whole stage, with an option group per lead shown."""
+    return StaticSelectElement(
+        placeholder=placeholder,
+        action_id=action_id,
+        option_groups=[
+            OptionGroup(label=plain(f"#{lead.id} {lead.company}", LABEL_MAX), options=options(lead))
+            for lead in shown
+        ],
+    )
+
+
+def _move_options(lead: BoardLead, targets: Sequence[Stage]) -> list[Option]:
+    return [
+        Option(text=plain(f"→ {stage.name}", LABEL_MAX), value=f"{lead.id}:{stage.key}")
+        for stage in targets
+    ]
+
+
+def _snooze_options(lead: BoardLead) -> list[Option]:
+    return [
+        Option(text=f"Snooze {label}", value=f"{lead.id}:{code}") for code, label in SNOOZE_CHOICES
+    ]
 
 
 def stage_actions(
@@ -139,41 +170,9 @@ def stage_actions(
     targets = [stage for stage in stages if stage.key != column.key]
     elements: list[StaticSelectElement] = []
     if targets:
-        elements.append(
-            StaticSelectElement(
-                placeholder="Move a lead…",
-                action_id=Action.MOVE_STAGE,
-                option_groups=[
-                    OptionGroup(
-                        label=_group_label(lead),
-                        options=[
-                            Option(
-                                text=plain(f"→ {stage.name}", LABEL_MAX),
-                                value=f"{lead.id}:{stage.key}",
-                            )
-                            for stage in targets
-                        ],
-                    )
-                    for lead in shown
-                ],
-            )
-        )
-    elements.append(
-        StaticSelectElement(
-            placeholder="Snooze a lead…",
-            action_id=Action.SNOOZE,
-            option_groups=[
-                OptionGroup(
-                    label=_group_label(lead),
-                    options=[
-                        Option(text=f"Snooze {label}", value=f"{lead.id}:{code}")
-                        for code, label in SNOOZE_CHOICES
-                    ],
-                )
-                for lead in shown
-            ],
-        )
-    )
+        move = partial(_move_options, targets=targets)
+        elements.append(_per_lead_select("Move a lead…", Action.MOVE_STAGE, shown, move))
+    elements.append(_per_lead_select("Snooze a lead…", Action.SNOOZE, shown, _snooze_options))
     return ActionsBlock(block_id=f"home_stage_actions_{column.key}", elements=elements)
 
 
@@ -227,13 +226,7 @@ def _fit_columns(columns: Sequence[StageColumn], budget: int) -> tuple[list[Stag
 def top_blocks(board: Board, *, scope: Scope, is_manager: bool) -> list[Block]:
     """Title, totals, the Mine/Team switch for managers and the per-rep rows for Team."""
     title = "Team pipeline" if scope is Scope.TEAM else "Your pipeline"
-    summary = render(
-        "home_summary.md.j2",
-        count=board.count,
-        value=money_label(board.value),
-        weighted=money_label(board.weighted),
-        overdue=board.overdue,
-    )
+    summary = render("home_summary.md.j2", **totals_fields(board), overdue=board.overdue)
     blocks: list[Block] = [
         HeaderBlock(block_id="home_title", text=title),
         SectionBlock(block_id="home_summary", text=MarkdownTextObject(text=summary)),
@@ -264,13 +257,7 @@ def top_blocks(board: Board, *, scope: Scope, is_manager: bool) -> list[Block]:
 def reps_text(board: Board) -> str:
     """The per-rep rows, as many as fit in one section."""
     rows = [
-        {
-            "mention": mention(rep.owner_id),
-            "count": rep.count,
-            "overdue": rep.overdue,
-            "value": money_label(rep.value),
-            "weighted": money_label(rep.weighted),
-        }
+        {"mention": mention(rep.owner_id), "overdue": rep.overdue, **totals_fields(rep)}
         for rep in board.reps
     ]
     shown = len(rows)

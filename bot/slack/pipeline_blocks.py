@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import Block, DividerBlock
 from bot.domain.rhythm import Snapshot
 from bot.services.pipeline_queries import PipelineSummary, RepRow
 from bot.slack.blocks import SECTION_TEXT_MAX
-from bot.slack.job_blocks.common import money_label
+from bot.slack.job_blocks.common import money_label, snapshot_fields, totals_fields
 from bot.slack.lead_blocks import (
     MAX_BLOCKS,
     TEXT_BUDGET,
@@ -28,32 +28,14 @@ REPORT_COMING = (
 
 
 def snapshot_text(snapshot: Snapshot, *, title: str) -> str:
-    rows = [
-        {
-            "name": row.name,
-            "count": row.count,
-            "value": money_label(row.value),
-            "weighted": money_label(row.weighted),
-        }
-        for row in snapshot.rows
-    ]
-    return render(
-        "pipeline_snapshot.md.j2",
-        title=title,
-        count=snapshot.count,
-        value=money_label(snapshot.value),
-        weighted=money_label(snapshot.weighted),
-        rows=rows,
-    )
+    return render("pipeline_snapshot.md.j2", title=title, **snapshot_fields(snapshot))
 
 
 def rep_line(row: RepRow) -> str:
     return render(
         "pipeline_rep_row.md.j2",
         who=who(row.rep_id),
-        count=row.snapshot.count,
-        value=money_label(row.snapshot.value),
-        weighted=money_label(row.snapshot.weighted),
+        **totals_fields(row.snapshot),
         overdue=row.overdue,
         due_today=row.due_today,
     )

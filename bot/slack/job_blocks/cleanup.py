@@ -8,22 +8,12 @@ from datetime import date, datetime
 from typing import Protocol
 
 from jinja2 import TemplateError
-from slack_sdk.models.blocks import Block, ButtonElement, ConfirmObject
+from slack_sdk.models.blocks import ButtonElement, ConfirmObject
 
 from bot.domain.cadence import CadenceFinding
 from bot.domain.rhythm import whole_days
 from bot.slack.ids import Action
-from bot.slack.job_blocks.common import (
-    MAX_BLOCKS,
-    JobMessage,
-    fallback_text,
-    fit_groups,
-    lead_row,
-    more_context,
-    render_lead_line,
-    section_text,
-    to_dicts,
-)
+from bot.slack.job_blocks.common import JobMessage, lead_row, list_message, render_lead_line
 from bot.slack.render import render, render_string
 
 logger = logging.getLogger(__name__)
@@ -86,10 +76,7 @@ def build_cleanup_blocks(
         )
         for finding in findings
     ]
-    fixed: list[Block] = [section_text(intro, block_id="intro")]
-    body, _shown, hidden = fit_groups([(None, rows)], budget=MAX_BLOCKS - len(fixed))
-    blocks = fixed + body + ([more_context(hidden)] if hidden else [])
-    return JobMessage(text=fallback_text(intro, rows, hidden=0), blocks=to_dicts(blocks))
+    return list_message(intro, rows)
 
 
 def render_last_chance_email(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -65,10 +65,37 @@ def money_label(money: Money) -> str:
     return " + ".join(fmt.short_money(amount, currency) for currency, amount in money.amounts)
 
 
-def touched_label(lead: LeadFacts, now: datetime) -> str:
-    if lead.last_touch_at is None:
+class Totals(Protocol):
+    """Anything with a lead count and money totals: a snapshot or one of its stages, a board, a rep."""
+
+    @property
+    def count(self) -> int: ...
+    @property
+    def value(self) -> Money: ...
+    @property
+    def weighted(self) -> Money: ...
+
+
+def totals_fields(totals: Totals) -> dict[str, Any]:
+    """Count, value and weighted value as template values, the money as people say it."""
+    return {
+        "count": totals.count,
+        "value": money_label(totals.value),
+        "weighted": money_label(totals.weighted),
+    }
+
+
+def snapshot_fields(snapshot: Snapshot) -> dict[str, Any]:
+    """A snapshot's totals and one row per stage, as template values."""
+    rows = [{"name": row.name, **totals_fields(row)} for row in snapshot.rows]
+    return {**totals_fields(snapshot), "rows": rows}
+
+
+def touched_label(last_touch_at: datetime | None, now: datetime) -> str:
+    """`never`, `today` or `3 days ago`: when a lead was last touched."""
+    if last_touch_at is None:
         return "never"
-    age = fmt.age(lead.last_touch_at, now)
+    age = fmt.age(last_touch_at, now)
     return age if age == "today" else f"{age} ago"
 
 
@@ -94,7 +121,7 @@ def render_lead_line(
         in_plan=in_plan,
         stale=stale,
         stuck=stuck,
-        touched=touched_label(lead, now),
+        touched=touched_label(lead.last_touch_at, now),
         untouched_days=whole_days(lead.no_touch_since(), now),
         in_stage_days=whole_days(lead.stage_changed_at, now),
         stale_after=stage.stale_days,
@@ -153,6 +180,22 @@ def lead_row(prefix: str, lead_id: int, line: str, elements: list[Any]) -> LeadR
     )
 
 
+def work_row(
+    prefix: str,
+    lead: LeadFacts,
+    stage: StageRules,
+    *,
+    stages: Sequence[StageRules],
+    reason: str,
+    now: datetime,
+    today: date,
+    **flags: bool,
+) -> LeadRow:
+    """A lead's row in a list to work through, with the buttons that clear it (see `work_buttons`)."""
+    line = render_lead_line(lead, stage, reason=reason, now=now, today=today, **flags)
+    return lead_row(prefix, lead.id, line, work_buttons(lead.id, lead.stage, stages))
+
+
 def lead_ids_in(payload: dict[str, Any], *, prefix: str) -> frozenset[int]:
     """The leads a recorded message showed, read back from its block ids."""
     marker = f"{prefix}_lead_"
@@ -178,22 +221,7 @@ def more_context(hidden: int) -> ContextBlock:
 
 
 def snapshot_text(snapshot: Snapshot) -> str:
-    rows = [
-        {
-            "name": row.name,
-            "count": row.count,
-            "value": money_label(row.value),
-            "weighted": money_label(row.weighted),
-        }
-        for row in snapshot.rows
-    ]
-    return render(
-        "job_snapshot.md.j2",
-        count=snapshot.count,
-        value=money_label(snapshot.value),
-        weighted=money_label(snapshot.weighted),
-        rows=rows,
-    )
+    return render("job_snapshot.md.j2", **snapshot_fields(snapshot))
 
 
 def fit_groups(
@@ -221,6 +249,21 @@ def fit_groups(
             shown.append(row)
             room -= cost
     return blocks, shown, hidden
+
+
+def fit_with_more(
+    groups: Sequence[tuple[Block | None, Sequence[LeadRow]]], *, budget: int
+) -> list[Block]:
+    """`fit_groups`'s blocks, ending with the "…and N more" line when some rows did not fit."""
+    body, _shown, hidden = fit_groups(groups, budget=budget)
+    return body + ([more_context(hidden)] if hidden else [])
+
+
+def list_message(intro: str, rows: Sequence[LeadRow]) -> JobMessage:
+    """A DM that is an intro and one list of lead rows, within the block cap."""
+    fixed: list[Block] = [section_text(intro, block_id="intro")]
+    blocks = fixed + fit_with_more([(None, rows)], budget=MAX_BLOCKS - len(fixed))
+    return JobMessage(text=fallback_text(intro, rows, hidden=0), blocks=to_dicts(blocks))
 
 
 def fallback_text(

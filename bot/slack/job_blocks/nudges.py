@@ -5,24 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
 from bot.domain.rhythm import StageRules
 from bot.domain.speed import SpeedCheck
 from bot.domain.staleness import StaleFinding
 from bot.slack.ids import Action
 from bot.slack.job_blocks.common import (
-    MAX_BLOCKS,
     JobMessage,
     duration_label,
-    fallback_text,
-    fit_groups,
-    lead_row,
-    more_context,
-    render_lead_line,
+    list_message,
     section_text,
     to_dicts,
-    work_buttons,
+    work_row,
 )
 from bot.slack.render import render
 
@@ -40,26 +35,20 @@ def build_stale_nudge_blocks(
         stuck=sum(1 for finding in findings if finding.stuck),
     )
     rows = [
-        lead_row(
+        work_row(
             STALE_PREFIX,
-            finding.lead.id,
-            render_lead_line(
-                finding.lead,
-                finding.stage,
-                reason="nudge",
-                now=now,
-                today=today,
-                stale=finding.stale,
-                stuck=finding.stuck,
-            ),
-            work_buttons(finding.lead.id, finding.lead.stage, stages),
+            finding.lead,
+            finding.stage,
+            stages=stages,
+            reason="nudge",
+            now=now,
+            today=today,
+            stale=finding.stale,
+            stuck=finding.stuck,
         )
         for finding in findings
     ]
-    fixed: list[Block] = [section_text(intro, block_id="intro")]
-    body, _shown, hidden = fit_groups([(None, rows)], budget=MAX_BLOCKS - len(fixed))
-    blocks = fixed + body + ([more_context(hidden)] if hidden else [])
-    return JobMessage(text=fallback_text(intro, rows, hidden=0), blocks=to_dicts(blocks))
+    return list_message(intro, rows)
 
 
 def build_speed_owner_blocks(check: SpeedCheck) -> JobMessage:

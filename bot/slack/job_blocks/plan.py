@@ -15,15 +15,13 @@ from bot.slack.job_blocks.common import (
     JobMessage,
     LeadRow,
     fallback_text,
-    fit_groups,
+    fit_with_more,
     lead_ids_in,
-    lead_row,
-    more_context,
-    render_lead_line,
+    list_message,
     section_text,
     snapshot_text,
     to_dicts,
-    work_buttons,
+    work_row,
 )
 from bot.slack.render import render
 
@@ -57,13 +55,14 @@ def build_morning_plan_blocks(
     groups: list[tuple[Block | None, list[LeadRow]]] = []
     for section in Section:
         rows = [
-            lead_row(
+            work_row(
                 PLAN_PREFIX,
-                item.lead.id,
-                render_lead_line(
-                    item.lead, item.stage, reason=section.value, now=now, today=plan.day
-                ),
-                work_buttons(item.lead.id, item.lead.stage, stages),
+                item.lead,
+                item.stage,
+                stages=stages,
+                reason=section.value,
+                now=now,
+                today=plan.day,
             )
             for item in plan.in_section(section)
         ]
@@ -82,8 +81,7 @@ def build_morning_plan_blocks(
         section_text(intro, block_id="intro"),
     ]
     tail: list[Block] = [DividerBlock(), section_text(snapshot, block_id="snapshot")]
-    body, _shown, hidden = fit_groups(groups, budget=MAX_BLOCKS - len(fixed) - len(tail))
-    blocks = fixed + body + ([more_context(hidden)] if hidden else []) + tail
+    blocks = fixed + fit_with_more(groups, budget=MAX_BLOCKS - len(fixed) - len(tail)) + tail
     all_rows = [row for _title, rows in groups for row in rows]
     text = fallback_text(f"*{_plan_title(plan)}*\n{intro}", all_rows, hidden=0, footer=snapshot)
     return JobMessage(text=text, blocks=to_dicts(blocks))
@@ -103,17 +101,16 @@ def build_overdue_blocks(
         "job_overdue_intro.md.j2", count=len(items), in_plan=in_plan, fresh=len(items) - in_plan
     )
     rows = [
-        lead_row(
+        work_row(
             OVERDUE_PREFIX,
-            item.lead.id,
-            render_lead_line(
-                item.lead, item.stage, reason="overdue", now=now, today=today, in_plan=item.in_plan
-            ),
-            work_buttons(item.lead.id, item.lead.stage, stages),
+            item.lead,
+            item.stage,
+            stages=stages,
+            reason="overdue",
+            now=now,
+            today=today,
+            in_plan=item.in_plan,
         )
         for item in items
     ]
-    fixed: list[Block] = [section_text(intro, block_id="intro")]
-    body, _shown, hidden = fit_groups([(None, rows)], budget=MAX_BLOCKS - len(fixed))
-    blocks = fixed + body + ([more_context(hidden)] if hidden else [])
-    return JobMessage(text=fallback_text(intro, rows, hidden=0), blocks=to_dicts(blocks))
+    return list_message(intro, rows)
