@@ -137,11 +137,12 @@ def claim_due(
         query = query.with_for_update(skip_locked=True)
     rows = [Claimed(*row) for row in session.execute(query).all()]
     if rows:
-        session.execute(
-            update(_N)
-            .where(_N.id.in_([row.id for row in rows]))
-            .values(status=SENDING, lease_owner=owner, lease_until=lease_until)
-            .execution_options(synchronize_session=False)
+        _update(
+            session,
+            _N.id.in_([row.id for row in rows]),
+            status=SENDING,
+            lease_owner=owner,
+            lease_until=lease_until,
         )
     return rows
 
@@ -150,16 +151,31 @@ def _owned(notification_id: int, owner: str) -> ColumnElement[bool]:
     return and_(_N.id == notification_id, _N.lease_owner == owner, _N.status == SENDING)
 
 
-def _rowcount(session: Session, statement: Any) -> int:
+def _update(session: Session, condition: ColumnElement[bool], **values: Any) -> int:
+    """Set `values` on the rows that meet `condition`; returns how many there were."""
+    statement = (
+        update(_N).where(condition).values(**values).execution_options(synchronize_session=False)
+    )
     result = cast(CursorResult[Any], session.execute(statement))
     return int(result.rowcount or 0)
 
 
 def _change(session: Session, condition: ColumnElement[bool], **values: Any) -> bool:
-    statement = (
-        update(_N).where(condition).values(**values).execution_options(synchronize_session=False)
+    return bool(_update(session, condition, **values))
+
+
+def _failed_attempt(status: str, error: str, channel: str | None, **values: Any) -> dict[str, Any]:
+    """A failed attempt: counted, the lease let go, Slack's reason kept, and the DM's channel once known."""
+    values.update(
+        status=status,
+        attempts=_N.attempts + 1,
+        lease_owner=None,
+        lease_until=None,
+        last_error=error[:500],
     )
-    return bool(_rowcount(session, statement))
+    if channel:
+        values["slack_channel"] = channel
+    return values
 
 
 def start_attempt(
@@ -199,16 +215,7 @@ def mark_retry(
     channel: str | None = None,
 ) -> bool:
     """Count a failed attempt and put the row back to wait until `not_before`."""
-    values: dict[str, Any] = {
-        "status": PENDING,
-        "attempts": _N.attempts + 1,
-        "not_before": not_before,
-        "lease_owner": None,
-        "lease_until": None,
-        "last_error": error[:500],
-    }
-    if channel:
-        values["slack_channel"] = channel
+    values = _failed_attempt(PENDING, error, channel, not_before=not_before)
     return _change(session, _owned(notification_id, owner), **values)
 
 
@@ -234,16 +241,9 @@ def mark_failed(
     session: Session, *, notification_id: int, owner: str, error: str, channel: str | None = None
 ) -> bool:
     """Give up on the row for good with Slack's reason."""
-    values: dict[str, Any] = {
-        "status": FAILED,
-        "attempts": _N.attempts + 1,
-        "lease_owner": None,
-        "lease_until": None,
-        "last_error": error[:500],
-    }
-    if channel:
-        values["slack_channel"] = channel
-    return _change(session, _owned(notification_id, owner), **values)
+    return _change(
+        session, _owned(notification_id, owner), **_failed_attempt(FAILED, error, channel)
+    )
 
 
 def release(session: Session, *, notification_ids: list[int], owner: str) -> int:
@@ -251,13 +251,7 @@ def release(session: Session, *, notification_ids: list[int], owner: str) -> int
     if not notification_ids:
         return 0
     condition = and_(_N.id.in_(notification_ids), _N.lease_owner == owner, _N.status == SENDING)
-    statement = (
-        update(_N)
-        .where(condition)
-        .values(status=PENDING, lease_owner=None, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    return _rowcount(session, statement)
+    return _update(session, condition, status=PENDING, lease_owner=None, lease_until=None)
 
 
 def pending_count(session: Session, *, since: datetime | None = None) -> int:

@@ -87,6 +87,13 @@ class SettleReport:
         )
 
 
+def require_slack(deps: Deps) -> WebClient:
+    """The app's Slack client; a sender cannot start without one."""
+    if deps.slack is None:
+        raise RuntimeError("cannot deliver notifications without a Slack client (SLACK_BOT_TOKEN)")
+    return deps.slack
+
+
 def sending_client(slack: WebClient, options: SenderOptions) -> WebClient:
     """A copy of the app's client that never retries by itself: a blind retry of a post Slack may have accepted is a duplicate."""
     return WebClient(
@@ -120,10 +127,7 @@ class SendLoop:
         pacer: Pacer | None,
         should_stop: Callable[[], bool],
     ) -> None:
-        if deps.slack is None:
-            raise RuntimeError(
-                "cannot deliver notifications without a Slack client (SLACK_BOT_TOKEN)"
-            )
+        slack = require_slack(deps)
         if not owner or len(owner) > 64:
             raise ValueError("owner must be 1 to 64 characters and unique per running sender")
         self.deps = deps
@@ -133,7 +137,7 @@ class SendLoop:
         self.options = options
         self.pacer = pacer or make_pacer(deps)
         self.should_stop = should_stop
-        self.client = sending_client(deps.slack, options)
+        self.client = sending_client(slack, options)
         self.counts: dict[str, int] = {}
         self.halted: str | None = None
 
@@ -177,6 +181,10 @@ class SendLoop:
     def _idle_delay(self) -> float:
         with self.deps.session_factory() as session:
             due = outbox.next_due(session)
+        return self._delay_until(due)
+
+    def _delay_until(self, due: datetime | None) -> float:
+        """How long to wait for a row due at `due`: at most one poll interval, at least a short nap."""
         wait = self.options.poll_seconds
         if due is not None:
             wait = min(wait, (due - self.deps.clock.now()).total_seconds())
@@ -363,10 +371,7 @@ class SendLoop:
                 due = outbox.next_due(session, since=since) if pending else None
             if not pending or self.halted:
                 break
-            wait = self.options.poll_seconds
-            if due is not None:
-                wait = min(wait, (due - self.deps.clock.now()).total_seconds())
-            if not self._wait(max(wait, _IDLE_SLEEP_SECONDS), deadline):
+            if not self._wait(self._delay_until(due), deadline):
                 break
         with self.deps.session_factory() as session:
             pending = outbox.pending_count(session, since=since)

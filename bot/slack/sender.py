@@ -60,6 +60,7 @@ from bot.slack.send_loop import (
     SettleReport,
     Sleep,
     make_pacer,
+    require_slack,
 )
 
 __all__ = [
@@ -88,6 +89,27 @@ def new_owner(prefix: str = "sender") -> str:
     return f"{prefix}:{host}:{os.getpid()}:{secrets.token_hex(4)}"[:64]
 
 
+def _send_loop(
+    deps: Deps,
+    owner: str,
+    sleep: Sleep,
+    metrics: Metrics | None,
+    options: SenderOptions | None,
+    pacer: Pacer | None,
+    should_stop: Callable[[], bool],
+) -> SendLoop:
+    """The loop behind both entry points, on the default options unless given others."""
+    return SendLoop(
+        deps,
+        owner=owner,
+        sleep=sleep,
+        metrics=metrics,
+        options=options or SenderOptions(),
+        pacer=pacer,
+        should_stop=should_stop,
+    )
+
+
 def deliver(
     deps: Deps,
     *,
@@ -105,15 +127,7 @@ def deliver(
     Without `until` it returns once nothing is due; with it, it keeps waiting for rows to come due
     (backoffs, other senders' leases) until that instant. Waits go through `sleep` and `deps.clock`.
     """
-    loop = SendLoop(
-        deps,
-        owner=owner,
-        sleep=sleep,
-        metrics=metrics,
-        options=options or SenderOptions(),
-        pacer=pacer,
-        should_stop=should_stop,
-    )
+    loop = _send_loop(deps, owner, sleep, metrics, options, pacer, should_stop)
     return loop.run(until=until, max_messages=max_messages, wait_when_idle=until is not None)
 
 
@@ -129,15 +143,7 @@ def deliver_until_settled(
     pacer: Pacer | None = None,
 ) -> SettleReport:
     """Deliver until every row created at or after `since` (every row, without it) is sent or failed, or the deadline passes."""
-    loop = SendLoop(
-        deps,
-        owner=owner,
-        sleep=sleep,
-        metrics=metrics,
-        options=options or SenderOptions(),
-        pacer=pacer,
-        should_stop=lambda: False,
-    )
+    loop = _send_loop(deps, owner, sleep, metrics, options, pacer, should_stop=lambda: False)
     return loop.settle(deadline=deps.clock.now() + timedelta(seconds=deadline_seconds), since=since)
 
 
@@ -154,10 +160,7 @@ class SenderThread(threading.Thread):
         wake_seconds: float = WAKE_SECONDS,
         owner: str | None = None,
     ) -> None:
-        if deps.slack is None:
-            raise RuntimeError(
-                "cannot deliver notifications without a Slack client (SLACK_BOT_TOKEN)"
-            )
+        require_slack(deps)
         super().__init__(name="pipebot-sender", daemon=True)
         self.deps = deps
         self.stop_event = stop_event
