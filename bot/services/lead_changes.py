@@ -45,13 +45,32 @@ def _event(
     )
 
 
-def _open_lead(session: Session, lead_id: int, actor: Actor) -> Lead:
-    lead = lock_lead_for_change(
+def _stage_change(session: Session, lead: Lead, to_stage: str, actor: Actor, now: datetime) -> None:
+    session.add(
+        StageChange(
+            lead_id=lead.id,
+            from_stage=lead.stage,
+            to_stage=to_stage,
+            changed_at=now,
+            changed_by=actor.user_id,
+        )
+    )
+
+
+def _lock(session: Session, lead_id: int, actor: Actor) -> Lead:
+    return lock_lead_for_change(
         session, lead_id=lead_id, actor_id=actor.user_id, actor_is_manager=actor.is_manager
     )
+
+
+def _require_open(lead: Lead) -> Lead:
     if lead.status != OPEN:
         raise UserFacingError(f"Lead #{lead.id} is already {lead.status}.")
     return lead
+
+
+def _open_lead(session: Session, lead_id: int, actor: Actor) -> Lead:
+    return _require_open(_lock(session, lead_id, actor))
 
 
 def move_stage(
@@ -61,15 +80,7 @@ def move_stage(
     lead = _open_lead(session, lead_id, actor)
     if lead.stage == stage:
         return Change(LeadView.of(lead), changed=False)
-    session.add(
-        StageChange(
-            lead_id=lead.id,
-            from_stage=lead.stage,
-            to_stage=stage,
-            changed_at=now,
-            changed_by=actor.user_id,
-        )
-    )
+    _stage_change(session, lead, stage, actor, now)
     lead.stage, lead.stage_changed_at, lead.updated_at = stage, now, now
     session.flush()
     return Change(LeadView.of(lead), changed=True)
@@ -87,22 +98,10 @@ def close_lead(
     """Mark a lead won, lost (with a reason) or archived; closing twice changes nothing."""
     if outcome not in (WON, LOST, ARCHIVED):
         raise ValueError(outcome)
-    lead = lock_lead_for_change(
-        session, lead_id=lead_id, actor_id=actor.user_id, actor_is_manager=actor.is_manager
-    )
+    lead = _lock(session, lead_id, actor)
     if lead.status == outcome:
         return Change(LeadView.of(lead), changed=False)
-    if lead.status != OPEN:
-        raise UserFacingError(f"Lead #{lead.id} is already {lead.status}.")
-    session.add(
-        StageChange(
-            lead_id=lead.id,
-            from_stage=lead.stage,
-            to_stage=outcome,
-            changed_at=now,
-            changed_by=actor.user_id,
-        )
-    )
+    _stage_change(session, _require_open(lead), outcome, actor, now)
     lead.status, lead.closed_at, lead.updated_at = outcome, now, now
     if outcome == LOST:
         lead.lost_reason = (reason or "no reason given")[:500]

@@ -29,6 +29,14 @@ class Intake:
     duplicates: tuple[LeadView, ...] = ()
 
 
+def _create(
+    session: Session, new: NewLead, created_by: str, now: datetime, owner_is_manager: bool
+) -> Intake:
+    """Create the lead, giving its owner a rep row first if they have none."""
+    reps.ensure_rep(session, user_id=new.owner_id, now=now, is_manager=owner_is_manager)
+    return Intake(lead=create_lead(session, new=new, created_by=created_by, now=now), created=True)
+
+
 def create_unless_duplicate(
     session: Session, *, new: NewLead, created_by: str, now: datetime, owner_is_manager: bool
 ) -> Intake:
@@ -36,8 +44,7 @@ def create_unless_duplicate(
     duplicates = find_open_duplicates(session, company=new.company)
     if duplicates:
         return Intake(lead=None, created=False, duplicates=tuple(duplicates))
-    reps.ensure_rep(session, user_id=new.owner_id, now=now, is_manager=owner_is_manager)
-    return Intake(lead=create_lead(session, new=new, created_by=created_by, now=now), created=True)
+    return _create(session, new, created_by, now, owner_is_manager)
 
 
 def create_despite_duplicate(
@@ -64,8 +71,7 @@ def create_despite_duplicate(
     ).first()
     if earlier is not None:
         return Intake(lead=LeadView.of(earlier), created=False)
-    reps.ensure_rep(session, user_id=new.owner_id, now=now, is_manager=owner_is_manager)
-    return Intake(lead=create_lead(session, new=new, created_by=created_by, now=now), created=True)
+    return _create(session, new, created_by, now, owner_is_manager)
 
 
 def apply_change(
