@@ -1,4 +1,4 @@
-"""Fixtures for job tests: deps with config overrides, and a quick transaction helper."""
+"""Fixtures for job tests: deps with config overrides, a quick transaction helper, a rep and the outbox."""
 
 from __future__ import annotations
 
@@ -12,8 +12,13 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from tests import support
+from tests.jobs.factories import Sent, add_rep, outbox
 
 MakeDeps = Callable[..., Deps]
+Queued = Callable[..., list[Sent]]
+
+# The rep most job tests are about: active, in New York, on the team's schedule.
+REP = "UNY000001"
 
 
 @pytest.fixture
@@ -38,6 +43,24 @@ def db(deps: Deps) -> Callable[[], AbstractContextManager[Session]]:
         return deps.session_factory.begin()
 
     return begin
+
+
+@pytest.fixture
+def rep(db: Callable[[], AbstractContextManager[Session]]) -> str:
+    """The id of one rep on the team's schedule in New York, already stored."""
+    with db() as session:
+        return add_rep(session, REP)
+
+
+@pytest.fixture
+def queued(db: Callable[[], AbstractContextManager[Session]]) -> Queued:
+    """`queued(kind)`: the outbox in order, only that kind's messages when given."""
+
+    def read(kind: str | None = None) -> list[Sent]:
+        with db() as session:
+            return outbox(session, kind=kind)
+
+    return read
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.slack.ids import Action
 from jobs import morning_plan
-from tests.jobs.factories import add_lead, add_rep, days, outbox, utc
+from tests.jobs.factories import add_lead, add_rep, days, utc
 
 MON_0830_NY = utc("2026-11-30T13:30:00")
 KEY_NY = "morning-plan:UNY000001:2026-11-30"
@@ -32,20 +32,20 @@ def three_zones(db):
             )
 
 
-def recipients(db) -> list[str]:
-    with db() as session:
-        return [sent.recipient for sent in outbox(session, kind="morning-plan")]
+@pytest.fixture
+def recipients(queued):
+    """Who has a morning plan queued, in order."""
+    return lambda: [sent.recipient for sent in queued(morning_plan.JOB_ID)]
 
 
-def test_each_rep_gets_the_plan_at_their_own_0830(deps, db, three_zones):
+def test_each_rep_gets_the_plan_at_their_own_0830(deps, queued, three_zones, recipients):
     assert morning_plan.run(deps, utc("2026-11-29T23:29:00")) == 0  # Mon 08:29 Tokyo
     assert morning_plan.run(deps, utc("2026-11-29T23:30:00")) == 1
-    assert recipients(db) == ["UTYO00001"]
+    assert recipients() == ["UTYO00001"]
     assert morning_plan.run(deps, utc("2026-11-30T07:30:00")) == 1  # 08:30 Berlin
     assert morning_plan.run(deps, MON_0830_NY) == 1
-    assert recipients(db) == ["UTYO00001", "UBER00001", "UNY000001"]
-    with db() as session:
-        keys = [sent.key for sent in outbox(session)]
+    assert recipients() == ["UTYO00001", "UBER00001", "UNY000001"]
+    keys = [sent.key for sent in queued()]
     assert keys == [
         "morning-plan:UTYO00001:2026-11-30",
         "morning-plan:UBER00001:2026-11-30",
@@ -53,21 +53,21 @@ def test_each_rep_gets_the_plan_at_their_own_0830(deps, db, three_zones):
     ]
 
 
-def test_a_late_start_still_sends_until_noon_but_not_after(deps, db, three_zones):
+def test_a_late_start_still_sends_until_noon_but_not_after(deps, three_zones, recipients):
     assert morning_plan.run(deps, utc("2026-11-30T17:05:00")) == 0  # 12:05 New York
     # 11:00 New York sends; it is 17:00 in Berlin and 01:00 Tuesday in Tokyo, outside their windows.
     assert morning_plan.run(deps, utc("2026-11-30T16:00:00")) == 1
-    assert recipients(db) == ["UNY000001"]
+    assert recipients() == ["UNY000001"]
 
 
-def test_running_twice_sends_once(deps, db, three_zones):
+def test_running_twice_sends_once(deps, three_zones, recipients):
     assert morning_plan.run(deps, MON_0830_NY) == 1
     assert morning_plan.run(deps, MON_0830_NY) == 0
     assert morning_plan.run(deps, MON_0830_NY + timedelta(hours=2)) == 0
-    assert recipients(db) == ["UNY000001"]
+    assert recipients() == ["UNY000001"]
 
 
-def test_nothing_on_the_weekend_or_for_inactive_reps(deps, db):
+def test_nothing_on_the_weekend_or_for_inactive_reps(deps, db, recipients):
     with db() as session:
         add_rep(session, "UNY000001")
         add_rep(session, "UGONE0001", active=False)
@@ -75,7 +75,7 @@ def test_nothing_on_the_weekend_or_for_inactive_reps(deps, db):
             add_lead(session, owner=owner, created_at=MON_0830_NY - days(3))
     assert morning_plan.run(deps, utc("2026-11-28T13:30:00")) == 0  # Saturday
     assert morning_plan.run(deps, MON_0830_NY) == 1
-    assert recipients(db) == ["UNY000001"]
+    assert recipients() == ["UNY000001"]
 
 
 def test_a_reps_own_plan_time_and_working_days(deps, db):
@@ -87,13 +87,13 @@ def test_a_reps_own_plan_time_and_working_days(deps, db):
     assert morning_plan.run(deps, utc("2026-11-28T12:15:00")) == 1
 
 
-def test_fall_back_repeats_the_plan_time_but_the_plan_goes_once(deps, db):
+def test_fall_back_repeats_the_plan_time_but_the_plan_goes_once(deps, db, recipients):
     with db() as session:
         add_rep(session, "UNY000001", plan_time="01:30", working_days="sun")
         add_lead(session, owner="UNY000001", created_at=utc("2026-10-01T00:00:00"))
     assert morning_plan.run(deps, utc("2026-11-01T05:30:00")) == 1  # 01:30 EDT
     assert morning_plan.run(deps, utc("2026-11-01T06:30:00")) == 0  # 01:30 EST
-    assert recipients(db) == ["UNY000001"]
+    assert recipients() == ["UNY000001"]
 
 
 def test_spring_forward_skips_the_plan_time_but_the_plan_still_goes(deps, db):
@@ -107,7 +107,7 @@ def test_spring_forward_skips_the_plan_time_but_the_plan_still_goes(deps, db):
     assert morning_plan.run(deps, utc("2026-03-08T08:30:00")) == 0
 
 
-def test_no_open_leads_no_plan_and_a_clear_day_gets_the_snapshot(deps, db):
+def test_no_open_leads_no_plan_and_a_clear_day_gets_the_snapshot(deps, db, queued):
     with db() as session:
         add_rep(session, "UEMPTY001")
         add_lead(session, owner="UEMPTY001", created_at=MON_0830_NY - days(9), status="won")
@@ -121,8 +121,7 @@ def test_no_open_leads_no_plan_and_a_clear_day_gets_the_snapshot(deps, db):
             stage="qualification",
         )
     assert morning_plan.run(deps, MON_0830_NY) == 1
-    with db() as session:
-        [sent] = outbox(session)
+    [sent] = queued()
     assert sent.recipient == "UCLEAR001"
     assert "Clear day" in sent.text
     assert "Your pipeline* · 1 open · $1k" in sent.text
@@ -130,20 +129,18 @@ def test_no_open_leads_no_plan_and_a_clear_day_gets_the_snapshot(deps, db):
     assert not any(block_id.startswith("plan_lead_") for block_id in sent.block_ids())
 
 
-def test_a_big_plan_is_capped_at_50_blocks_with_and_n_more(deps, db):
+def test_a_big_plan_is_capped_at_50_blocks_with_and_n_more(deps, db, queued, rep):
     with db() as session:
-        add_rep(session, "UNY000001")
         for index in range(40):
             add_lead(
                 session,
-                owner="UNY000001",
+                owner=rep,
                 company=f"Company {index:02d}",
                 created_at=MON_0830_NY - days(30),
                 next_follow_up=date(2026, 11, 20) + timedelta(days=index % 5),
             )
     assert morning_plan.run(deps, MON_0830_NY) == 1
-    with db() as session:
-        [sent] = outbox(session)
+    [sent] = queued()
     assert len(sent.blocks) == 50
     shown = [block_id for block_id in sent.block_ids() if block_id.startswith("plan_lead_")]
     more = next(block for block in sent.blocks if block.get("block_id") == "more")
@@ -158,15 +155,11 @@ def test_a_big_plan_is_capped_at_50_blocks_with_and_n_more(deps, db):
     assert sent.block_ids()[-1] == "snapshot"
 
 
-def test_every_item_has_its_buttons(deps, db):
+def test_every_item_has_its_buttons(deps, db, queued, rep):
     with db() as session:
-        add_rep(session, "UNY000001")
-        lead_id = add_lead(
-            session, owner="UNY000001", created_at=MON_0830_NY - days(3), stage="proposal"
-        )
+        lead_id = add_lead(session, owner=rep, created_at=MON_0830_NY - days(3), stage="proposal")
     morning_plan.run(deps, MON_0830_NY)
-    with db() as session:
-        [sent] = outbox(session)
+    [sent] = queued()
     actions = next(
         block for block in sent.blocks if block.get("block_id") == f"plan_actions_{lead_id}"
     )
@@ -182,7 +175,7 @@ def test_every_item_has_its_buttons(deps, db):
     assert f"{lead_id}:closing" in moves and f"{lead_id}:proposal" not in moves
 
 
-def test_one_reps_failure_never_stops_the_batch(deps, db, monkeypatch, caplog):
+def test_one_reps_failure_never_stops_the_batch(deps, db, monkeypatch, caplog, recipients):
     with db() as session:
         for rep_id in ("UAAA00001", "UBAD00001", "UCCC00001"):
             add_rep(session, rep_id)
@@ -197,6 +190,6 @@ def test_one_reps_failure_never_stops_the_batch(deps, db, monkeypatch, caplog):
     monkeypatch.setattr(morning_plan, "build_morning_plan_blocks", flaky)
     with caplog.at_level(logging.INFO, logger="pipebot.jobs"):
         assert morning_plan.run(deps, MON_0830_NY) == 2
-    assert recipients(db) == ["UAAA00001", "UCCC00001"]
+    assert recipients() == ["UAAA00001", "UCCC00001"]
     assert "UBAD00001" in caplog.text and "RuntimeError" in caplog.text
     assert "Secret Co" not in caplog.text

@@ -6,17 +6,16 @@ import json
 from datetime import date
 
 from jobs import morning_plan, overdue_followups, pipeline_cleanup, speed_to_lead, stale_nudges
-from tests.jobs.factories import add_lead, add_rep, days, outbox, utc
+from tests.jobs.factories import add_lead, days, utc
 
 HOSTILE_COMPANY = "<!channel> &"
 HOSTILE_CONTACT = "<@U0HACKER> <https://evil.example|click me>"
 MON_0830 = utc("2026-11-30T13:30:00")
 
 
-def test_every_job_message_escapes_company_and_contact(deps, db):
+def test_every_job_message_escapes_company_and_contact(deps, db, queued, rep):
     with db() as session:
-        add_rep(session, "UNY000001")
-        hostile = {"owner": "UNY000001", "company": HOSTILE_COMPANY, "contact": HOSTILE_CONTACT}
+        hostile = {"owner": rep, "company": HOSTILE_COMPANY, "contact": HOSTILE_CONTACT}
         add_lead(
             session, **hostile, created_at=MON_0830 - days(40), next_follow_up=date(2026, 11, 25)
         )
@@ -29,8 +28,7 @@ def test_every_job_message_escapes_company_and_contact(deps, db):
     speed_to_lead.run(deps, utc("2026-11-30T18:00:00"))
     overdue_followups.run(deps, utc("2026-11-30T19:00:00"))
     pipeline_cleanup.run(deps, utc("2026-12-04T20:00:00"))
-    with db() as session:
-        sent = outbox(session)
+    sent = queued()
     assert sorted({message.kind for message in sent}) == [
         "morning-plan",
         "overdue-followups",

@@ -4,101 +4,86 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from jobs import morning_plan, overdue_followups
-from tests.jobs.factories import add_lead, add_rep, days, outbox, touch, utc
+from tests.jobs.factories import add_lead, add_rep, days, touch, utc
 
 PLAN_AT = utc("2026-11-30T13:30:00")  # Mon 08:30 New York
 AFTERNOON = utc("2026-11-30T19:00:00")  # Mon 14:00 New York
 FRIDAY = date(2026, 11, 27)
 
 
-def afternoon_dms(db):
+@pytest.fixture
+def overdue_lead(db, rep) -> int:
+    """A lead whose follow-up was last Friday: overdue all Monday."""
     with db() as session:
-        return outbox(session, kind="overdue-followups")
+        return add_lead(session, owner=rep, created_at=PLAN_AT - days(9), next_follow_up=FRIDAY)
 
 
-def test_nothing_before_1400_or_on_the_weekend(deps, db):
-    with db() as session:
-        add_rep(session, "UNY000001")
-        add_lead(session, owner="UNY000001", created_at=PLAN_AT - days(9), next_follow_up=FRIDAY)
+def test_nothing_before_1400_or_on_the_weekend(deps, overdue_lead):
     assert overdue_followups.run(deps, PLAN_AT) == 0
     assert overdue_followups.run(deps, utc("2026-11-30T18:59:00")) == 0
     assert overdue_followups.run(deps, utc("2026-11-28T19:00:00")) == 0  # Saturday
     assert overdue_followups.run(deps, AFTERNOON) == 1
 
 
-def test_shown_in_the_plan_and_untouched_is_sent_once(deps, db):
-    with db() as session:
-        add_rep(session, "UNY000001")
-        lead_id = add_lead(
-            session, owner="UNY000001", created_at=PLAN_AT - days(9), next_follow_up=FRIDAY
-        )
+def test_shown_in_the_plan_and_untouched_is_sent_once(deps, queued, overdue_lead):
     assert morning_plan.run(deps, PLAN_AT) == 1
     assert overdue_followups.run(deps, AFTERNOON) == 1
     assert overdue_followups.run(deps, AFTERNOON) == 0
-    [sent] = afternoon_dms(db)
+    [sent] = queued(overdue_followups.JOB_ID)
     assert sent.key == "overdue-followups:UNY000001:2026-11-30"
-    assert f"overdue_lead_{lead_id}" in sent.block_ids()
+    assert f"overdue_lead_{overdue_lead}" in sent.block_ids()
     assert "in this morning's plan" in sent.text
 
 
-def test_shown_in_the_plan_and_touched_since_is_not_sent(deps, db):
-    with db() as session:
-        add_rep(session, "UNY000001")
-        lead_id = add_lead(
-            session, owner="UNY000001", created_at=PLAN_AT - days(9), next_follow_up=FRIDAY
-        )
+def test_shown_in_the_plan_and_touched_since_is_not_sent(deps, db, queued, overdue_lead):
     morning_plan.run(deps, PLAN_AT)
     with db() as session:
-        touch(session, lead_id, at=PLAN_AT + (AFTERNOON - PLAN_AT) / 2)
+        touch(session, overdue_lead, at=PLAN_AT + (AFTERNOON - PLAN_AT) / 2)
     assert overdue_followups.run(deps, AFTERNOON) == 0
-    assert afternoon_dms(db) == []
+    assert queued(overdue_followups.JOB_ID) == []
 
 
-def test_overdue_but_not_in_the_plan_is_sent_even_when_touched(deps, db):
-    with db() as session:
-        add_rep(session, "UNY000001")
-        add_lead(session, owner="UNY000001", created_at=PLAN_AT - days(9), next_follow_up=FRIDAY)
+def test_overdue_but_not_in_the_plan_is_sent_even_when_touched(deps, db, queued, rep, overdue_lead):
     morning_plan.run(deps, PLAN_AT)
     with db() as session:
         # Assigned to this rep after the plan went out, with a follow-up already past.
         late = add_lead(
             session,
-            owner="UNY000001",
+            owner=rep,
             company="Late Arrival",
             created_at=PLAN_AT + (AFTERNOON - PLAN_AT) / 3,
             next_follow_up=FRIDAY,
             last_touch_at=PLAN_AT + (AFTERNOON - PLAN_AT) / 2,
         )
     assert overdue_followups.run(deps, AFTERNOON) == 1
-    [sent] = afternoon_dms(db)
+    [sent] = queued(overdue_followups.JOB_ID)
     assert f"overdue_lead_{late}" in sent.block_ids()
     assert "new since the plan" in sent.text
 
 
-def test_without_a_plan_today_everything_overdue_is_sent(deps, db):
+def test_without_a_plan_today_everything_overdue_is_sent(deps, db, queued, rep, overdue_lead):
     with db() as session:
-        add_rep(session, "UNY000001")
-        add_lead(session, owner="UNY000001", created_at=PLAN_AT - days(9), next_follow_up=FRIDAY)
         add_lead(
             session,
-            owner="UNY000001",
+            owner=rep,
             created_at=PLAN_AT - days(9),
             next_follow_up=date(2026, 11, 30),
         )
     assert overdue_followups.run(deps, AFTERNOON) == 1
-    [sent] = afternoon_dms(db)
+    [sent] = queued(overdue_followups.JOB_ID)
     assert (
         len([b for b in sent.block_ids() if b.startswith("overdue_lead_")]) == 1
     )  # due today is not overdue
 
 
-def test_snoozed_and_nothing_overdue_send_nothing(deps, db):
+def test_snoozed_and_nothing_overdue_send_nothing(deps, db, rep):
     with db() as session:
-        add_rep(session, "UNY000001")
         add_lead(
             session,
-            owner="UNY000001",
+            owner=rep,
             created_at=PLAN_AT - days(9),
             next_follow_up=FRIDAY,
             snoozed_until=date(2026, 12, 1),

@@ -9,22 +9,16 @@ from bot.services.rhythm import KEPT_EVENT
 from bot.slack.ids import Action
 from bot.slack.job_blocks import render_last_chance_email
 from jobs import pipeline_cleanup
-from tests.jobs.factories import add_event, add_lead, add_rep, days, facts, outbox, utc
+from tests.jobs.factories import add_event, add_lead, days, facts, utc
 
 FRI_1500 = utc("2026-12-04T20:00:00")  # Fri 4 Dec, 15:00 New York
 
 
-def cleanup_dms(db):
+def test_fridays_at_1500_with_the_three_buttons(deps, db, queued, rep):
     with db() as session:
-        return outbox(session, kind="pipeline-cleanup")
-
-
-def test_fridays_at_1500_with_the_three_buttons(deps, db):
-    with db() as session:
-        add_rep(session, "UNY000001")
         tired = add_lead(
             session,
-            owner="UNY000001",
+            owner=rep,
             company="Tired Co",
             created_at=FRI_1500 - days(20),
             last_touch_at=FRI_1500 - days(2),
@@ -32,7 +26,7 @@ def test_fridays_at_1500_with_the_three_buttons(deps, db):
         )
         parked = add_lead(
             session,
-            owner="UNY000001",
+            owner=rep,
             company="Parked Inc",
             created_at=FRI_1500 - days(45),
             stage_changed_at=FRI_1500 - days(31),
@@ -41,7 +35,7 @@ def test_fridays_at_1500_with_the_three_buttons(deps, db):
         )
         add_lead(
             session,
-            owner="UNY000001",
+            owner=rep,
             created_at=FRI_1500 - days(10),
             last_touch_at=FRI_1500 - days(1),
         )
@@ -49,7 +43,7 @@ def test_fridays_at_1500_with_the_three_buttons(deps, db):
     assert pipeline_cleanup.run(deps, utc("2026-12-04T19:59:00")) == 0
     assert pipeline_cleanup.run(deps, FRI_1500) == 1
     assert pipeline_cleanup.run(deps, FRI_1500) == 0
-    [sent] = cleanup_dms(db)
+    [sent] = queued(pipeline_cleanup.JOB_ID)
     assert sent.key == "pipeline-cleanup:UNY000001:2026-12-04"
     leads = [block_id for block_id in sent.block_ids() if block_id.startswith("cleanup_lead_")]
     assert leads == [f"cleanup_lead_{parked}", f"cleanup_lead_{tired}"]
@@ -65,18 +59,12 @@ def test_fridays_at_1500_with_the_three_buttons(deps, db):
     assert "Friday cleanup" in sent.text and "6 touches" in sent.text
 
 
-def test_kept_and_snoozed_leads_are_left_alone(deps, db):
+def test_kept_and_snoozed_leads_are_left_alone(deps, db, rep):
+    eight_touches = {"owner": rep, "created_at": FRI_1500 - days(60), "touch_count": 8}
     with db() as session:
-        add_rep(session, "UNY000001")
-        kept = add_lead(session, owner="UNY000001", created_at=FRI_1500 - days(60), touch_count=8)
+        kept = add_lead(session, **eight_touches)
         add_event(session, kept, kind=KEPT_EVENT, at=FRI_1500 - days(7))
-        add_lead(
-            session,
-            owner="UNY000001",
-            created_at=FRI_1500 - days(60),
-            touch_count=8,
-            snoozed_until=date(2026, 12, 10),
-        )
+        add_lead(session, **eight_touches, snoozed_until=date(2026, 12, 10))
     assert pipeline_cleanup.run(deps, FRI_1500) == 0
     # Two weeks after the keep, it is back.
     assert pipeline_cleanup.run(deps, FRI_1500 + days(7)) == 1
