@@ -16,7 +16,9 @@ KENJI = "UKENJI001"
 
 def test_rep_settings_move_the_morning_plan(deps, tmp_path: Path) -> None:
     file = tmp_path / "pipeline.toml"
-    file.write_text(f'[reps.{KENJI}]\nmorning_plan = "7:45"\nworking_days = ["sun", "mon", "tue", "wed", "thu"]\nquota = 250000\n')
+    file.write_text(
+        f'[reps.{KENJI}]\nmorning_plan = "7:45"\nworking_days = ["sun", "mon", "tue", "wed", "thu"]\nquota = 250000\n'
+    )
     settings = load_pipeline(file).reps
     seeded = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
     with deps.session_factory.begin() as session:
@@ -27,7 +29,11 @@ def test_rep_settings_move_the_morning_plan(deps, tmp_path: Path) -> None:
         leads.create_lead(session, new=new, created_by=KENJI, now=seeded)
     with deps.session_factory() as session:
         rep = session.get(Rep, KENJI)
-        assert (rep.plan_time, rep.working_days, rep.quota) == ("07:45", "sun,mon,tue,wed,thu", Decimal(250000))
+        assert (rep.plan_time, rep.working_days, rep.quota) == (
+            "07:45",
+            "sun,mon,tue,wed,thu",
+            Decimal(250000),
+        )
 
     def plans() -> list[str]:
         with deps.session_factory() as session:
