@@ -26,7 +26,7 @@ from handlers.modal_open import (
     open_modal_for,
     open_qualify_modal,
 )
-from handlers.refresh import refresh_home
+from handlers.refresh import refresh_homes
 
 SNOOZE_SPANS = {"1d": timedelta(days=1), "3d": timedelta(days=3), "1w": timedelta(weeks=1)}
 STALE_CONTROL = "That control is out of date. Use `/lead list` to find the lead."
@@ -166,6 +166,7 @@ def show_outcome(
 ) -> None:
     """Update what the user clicked: the message through its response_url, else their Home tab."""
     change, line = outcome
+    scopes: dict[str, str | None] = {}
     if body.get("response_url"):
         message = body.get("message") or {}
         if message.get("blocks"):
@@ -176,13 +177,12 @@ def show_outcome(
             blocks = outcomes.build_outcome_blocks(line)
         text = "\n".join(part for part in (message.get("text"), line) if part)
         respond(text=text, blocks=blocks, replace_original=True)
-        refresh_home(deps, client, user_id=caller.user_id)
     else:
         view = body.get("view") or {}
-        scope = view.get("private_metadata") if view.get("type") == "home" else None
-        refresh_home(deps, client, user_id=caller.user_id, scope=scope)
-    if change.changed and change.lead.owner_id != caller.user_id:
-        refresh_home(deps, client, user_id=change.lead.owner_id)
+        if view.get("type") == "home":  # a manager's Team board stays on Team
+            scopes[caller.user_id] = view.get("private_metadata")
+    owner_id = change.lead.owner_id if change.changed else None
+    refresh_homes(deps, client, caller.user_id, owner_id, scopes=scopes)
 
 
 def run_click(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -50,9 +49,7 @@ from bot.slack.lead_values import RefCommand, pending_lead_value
 from bot.slack.outbox import PRIORITY_DIRECT, Message, enqueue
 from handlers.context import Caller
 from handlers.modal_open import Opener, open_new_lead_modal, open_qualify_modal
-from handlers.refresh import refresh_home
-
-logger = logging.getLogger(__name__)
+from handlers.refresh import refresh_homes
 
 STALE_BUTTON = "That button is out of date; run the command again."
 CHANGE_KINDS: dict[type, str] = {
@@ -101,15 +98,6 @@ class LeadRequest:
             channel_id=self.channel_id,
             **where,
         )
-
-
-def refresh_homes(req: LeadRequest, *user_ids: str | None) -> None:
-    """Republish the App Home of everyone a change touched; a failure there never undoes the change."""
-    for user_id in dict.fromkeys(uid for uid in user_ids if uid):
-        try:
-            refresh_home(req.deps, req.client, user_id=user_id)
-        except Exception:  # the change is done and answered; a stale Home is logged, not fatal
-            logger.exception("refreshing the App Home of %s failed", user_id)
 
 
 def queue_assignment_dm(session: Session, req: LeadRequest, lead: LeadView, *, key: str) -> bool:
@@ -175,7 +163,7 @@ def answer_created(req: LeadRequest, intake: Intake, *, queued: bool) -> None:
         )
     )
     if intake.created:
-        refresh_homes(req, req.caller.user_id, lead.owner_id)
+        refresh_homes(req.deps, req.client, req.caller.user_id, lead.owner_id)
 
 
 def create(req: LeadRequest, cmd: CreateCmd) -> None:
@@ -257,7 +245,7 @@ def change(req: LeadRequest, cmd: ChangeCommand) -> None:
         )
     )
     if done.changed:
-        refresh_homes(req, req.caller.user_id, lead.owner_id, done.previous_owner)
+        refresh_homes(req.deps, req.client, req.caller.user_id, lead.owner_id, done.previous_owner)
 
 
 def list_leads(req: LeadRequest, cmd: ListCmd) -> None:

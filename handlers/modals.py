@@ -51,7 +51,7 @@ from handlers.modal_open import (
     refusal_for,
     stage_refs,
 )
-from handlers.refresh import refresh_home
+from handlers.refresh import refresh_homes
 
 logger = logging.getLogger(__name__)
 
@@ -77,15 +77,6 @@ def tell(
         except SlackApiError as exc:  # not in that channel: the DM always works
             logger.info("ephemeral reply in %s failed: %s", channel_id, exc.response.get("error"))
     client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
-
-
-def refresh_homes(deps: Deps, client: WebClient, *user_ids: str) -> None:
-    """Republish the App Home of everyone a change touched; a stale Home never undoes the change."""
-    for user_id in dict.fromkeys(user_ids):
-        try:
-            refresh_home(deps, client, user_id=user_id)
-        except Exception:  # the change is saved and answered; the Home catches up on next open
-            logger.exception("refreshing the App Home of %s failed", user_id)
 
 
 @reports_errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk import WebClient
@@ -52,3 +53,17 @@ def refresh_home(
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
         logger.warning("views.publish for %s failed: %s", user_id, exc.response.get("error"))
+
+
+def refresh_homes(
+    deps: Deps,
+    client: WebClient,
+    *user_ids: str | None,
+    scopes: Mapping[str, str | None] | None = None,
+) -> None:
+    """Republish the Home of everyone a change touched, once each, Mine unless `scopes` says; never fails."""
+    for user_id in dict.fromkeys(uid for uid in user_ids if uid):
+        try:
+            refresh_home(deps, client, user_id=user_id, scope=(scopes or {}).get(user_id))
+        except Exception:  # the change is saved and answered; the Home catches up on next open
+            logger.exception("refreshing the App Home of %s failed", user_id)

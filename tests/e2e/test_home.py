@@ -11,6 +11,7 @@ from bot.models import ProcessedEvent
 from bot.services import leads, reps
 from bot.slack.home import scope_action_id
 from bot.slack.ids import Action
+from handlers import refresh
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live
 from tests.slackkit import app_home_opened_event, block_actions_payload
 
@@ -232,3 +233,20 @@ def test_a_rep_has_no_team_switch_and_cannot_forge_one(live: Live) -> None:
     forged = click_scope(live, REP, "team")
     assert blocks_of(forged, "header")[0]["text"]["text"] == "Your pipeline"
     assert "Kenji Deal" not in texts(forged)
+
+
+def test_homes_after_a_change_are_each_refreshed_once_and_one_failure_stops_none(
+    monkeypatch,
+) -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    def refresh_home(deps, client, *, user_id: str, scope: str | None) -> None:
+        seen.append((user_id, scope))
+        if user_id == OTHER_REP:
+            raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(refresh, "refresh_home", refresh_home)
+    refresh.refresh_homes(
+        object(), object(), MANAGER, OTHER_REP, None, MANAGER, REP, scopes={MANAGER: "team"}
+    )  # type: ignore[arg-type]
+    assert seen == [(MANAGER, "team"), (OTHER_REP, None), (REP, None)]
