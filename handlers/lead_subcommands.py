@@ -101,24 +101,40 @@ class LeadRequest:
 
 
 def queue_assignment_dm(session: Session, req: LeadRequest, lead: LeadView, *, key: str) -> bool:
-    """Record the DM telling a lead's new owner about it; False when the caller is the owner or it was queued before."""
+    """Record the DM telling a lead's new owner about it, naming the caller; False when the caller is the owner or it was queued before."""
     if lead.owner_id == req.caller.user_id:
         return False
     actor = reps.get_rep(session, user_id=req.caller.user_id)
+    name = actor.name if actor else None
+    return queue_assigned(session, req.deps, req.caller, lead, key=key, actor_name=name)
+
+
+def queue_assigned(
+    session: Session,
+    deps: Deps,
+    caller: Caller,
+    lead: LeadView,
+    *,
+    key: str,
+    actor_name: str | None = None,
+    note: str | None = None,
+) -> bool:
+    """Record the "X assigned you …" DM to the lead's owner; False when this `key` was queued before."""
     message = build_assigned_message(
         lead,
-        actor_id=req.caller.user_id,
-        actor_name=actor.name if actor else None,
-        stage_name=req.stage_name(lead.stage),
-        now=req.caller.now,
-        today=req.caller.today,
+        actor_id=caller.user_id,
+        actor_name=actor_name,
+        stage_name=deps.pipeline.stage(lead.stage).name,
+        now=caller.now,
+        today=caller.today,
+        note=note,
     )
     return enqueue(
         session,
         key=f"assigned:{lead.id}:{lead.owner_id}:{key}",
         kind="assigned",
         message=Message(recipient=lead.owner_id, text=message.text, blocks=message.blocks),
-        now=req.caller.now,
+        now=caller.now,
         priority=PRIORITY_DIRECT,
     )
 

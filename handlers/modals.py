@@ -15,7 +15,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.domain.errors import NotFound
@@ -40,10 +39,10 @@ from bot.slack.modals import (
     build_qualified_blocks,
 )
 from bot.slack.mrkdwn import escape
-from bot.slack.outbox import PRIORITY_DIRECT, Message, enqueue
 from bot.slack.render import render
 from handlers.context import Caller, caller_of, deps_of, zone_or_default
 from handlers.errors import acks_form_errors, reports_errors
+from handlers.lead_subcommands import queue_assigned
 from handlers.modal_open import (
     handle_draft_last_chance_action,
     handle_log_touch_action,
@@ -153,36 +152,11 @@ def create_from_form(deps: Deps, caller: Caller, valid: ValidLead) -> tuple[Lead
                 now=caller.now,
                 detail={"text": valid.note, "by": caller.user_id},
             )
-        queued = lead.owner_id != caller.user_id and queue_assignment_dm(
-            session, deps, caller, lead, note=valid.note
+        # The form's DM mentions its creator and quotes the note they left for the new owner.
+        queued = lead.owner_id != caller.user_id and queue_assigned(
+            session, deps, caller, lead, key="created", note=valid.note
         )
     return lead, queued
-
-
-def queue_assignment_dm(
-    session: Session, deps: Deps, caller: Caller, lead: LeadView, *, note: str | None
-) -> bool:
-    """Record the DM telling the new owner about their lead; False when it was recorded before."""
-    stage_name = deps.pipeline.stage(lead.stage).name
-    headline = render(
-        "modal_assigned.md.j2",
-        assigner_id=caller.user_id,
-        lead=lead,
-        stage_name=stage_name,
-        note=note,
-    )
-    blocks = build_lead_card_blocks(
-        lead, stage_name=stage_name, now=caller.now, today=caller.today, headline=headline
-    )
-    text = f"<@{caller.user_id}> assigned you #{lead.id} {escape(lead.company)}"
-    return enqueue(
-        session,
-        key=f"assigned:{lead.id}:{lead.owner_id}:created",
-        kind="assigned",
-        message=Message(recipient=lead.owner_id, text=text, blocks=blocks),
-        now=caller.now,
-        priority=PRIORITY_DIRECT,
-    )
 
 
 @reports_errors

@@ -344,15 +344,19 @@ def build_assigned_message(
     lead: LeadView,
     *,
     actor_id: str,
-    actor_name: str | None,
+    actor_name: str | None = None,
     stage_name: str,
     now: datetime,
     today: date,
+    note: str | None = None,
 ) -> Reply:
-    """The DM a rep gets when someone gives them a lead: who, what, worth, stage, and buttons."""
+    """The DM a rep gets when given a lead: who (a name, else a mention), what, worth, stage, any note."""
     actor = escape(clip(actor_name, 80)) if actor_name else who(actor_id)
-    line = render("lead_assigned.md.j2", actor=actor, lead=lead, stage_name=stage_name)
+    words: dict[str, Any] = {"actor": actor, "lead": lead, "stage_name": stage_name}
+    headline = render("lead_assigned.md.j2", note=note, **words)
     blocks = build_lead_card_blocks(
-        lead, stage_name=stage_name, now=now, today=today, headline=line
+        lead, stage_name=stage_name, now=now, today=today, headline=headline
     )
+    # The notification line says who gave what; the note is there when the message is opened.
+    line = render("lead_assigned.md.j2", note=None, **words)
     return Reply(text=truncate(line, 1000), blocks=blocks)

@@ -337,3 +337,24 @@ def test_the_assignment_dm_says_who_what_worth_and_stage() -> None:
         today=TODAY,
     )  # fmt: skip
     assert unnamed.text == f"<@{ACTOR}> assigned you *Acme Corp* — Proposal"
+
+
+def test_the_assignment_dm_quotes_the_note_left_with_the_lead() -> None:
+    message = build_assigned_message(
+        lead_view(), actor_id=ACTOR, stage_name="Proposal", now=NOW, today=TODAY,
+        note="Hot lead <!channel>\nCall before Friday",
+    )  # fmt: skip
+    assert message.text == f"<@{ACTOR}> assigned you *Acme Corp* — $12,500, Proposal"
+    headline = message.blocks[0]["text"]["text"]
+    assert headline == f"{message.text}\n\n> Hot lead &lt;!channel&gt;\n> Call before Friday"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tricky)
+def test_a_note_in_the_assignment_dm_is_only_ever_quoted_text(note: str) -> None:
+    message = build_assigned_message(
+        lead_view(), actor_id=ACTOR, stage_name="Proposal", now=NOW, today=TODAY, note=note
+    )
+    quoted = message.blocks[0]["text"]["text"].partition("\n\n")[2]
+    rest = re.sub(r"^>( |$)", "", quoted, flags=re.MULTILINE)
+    assert "<" not in rest and ">" not in rest, quoted
