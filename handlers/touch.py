@@ -15,27 +15,25 @@ from bot.slack.ids import Command
 from bot.slack.mrkdwn import escape
 from handlers.context import caller_of, deps_of
 from handlers.errors import reports_errors
-from handlers.modal_open import open_log_touch_modal
+from handlers.modal_open import open_log_touch_modal, open_modal_for
 
 
 @reports_errors
 def handle_touch_command(
     ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
-    """Ack at once, resolve the lead the text refers to, record the touch."""
+    """Ack at once, resolve the lead the text refers to, record the touch; no text opens Log touch."""
     ack()
     deps = deps_of(context)
-    caller = caller_of(deps, client, command)
     text = command.get("text") or ""
     if not text.strip():
-        open_log_touch_modal(
-            client,
-            trigger_id=command["trigger_id"],
-            caller=caller,
-            deps=deps,
-            channel_id=command.get("channel_id"),
-        )
+        # A trigger_id lives three seconds: open the form before anything that may call Slack.
+        where = {"channel_id": command.get("channel_id")}
+        open_modal_for(open_log_touch_modal, client, deps, command, **where)
+        # While the user types: the rep record and its timezone, which the submission reads.
+        caller_of(deps, client, command)
         return
+    caller = caller_of(deps, client, command)
     parsed = parse_touch(text, today=caller.today)
     with deps.session_factory.begin() as session:
         matches = leads.resolve_ref(

@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from bot.models import Lead, LeadEvent, Notification, Touchpoint
@@ -231,6 +232,19 @@ def test_touch_alone_opens_log_touch_with_an_empty_picker(live: Live) -> None:
     assert view["callback_id"] == View.LOG_TOUCH
     assert "initial_option" not in inputs(view)["lead"]["element"]
     assert json.loads(view["private_metadata"]) == {"c": "C0001"}
+
+
+@pytest.mark.parametrize(
+    ("command", "callback_id"), [("/touch", View.LOG_TOUCH), ("/lead", View.NEW_LEAD)]
+)
+def test_a_bare_command_opens_its_modal_before_any_other_slack_call(
+    live: Live, command: str, callback_id: str
+) -> None:
+    before = len(live.slack.calls())
+    live.command(command, "", user_id=OTHER_REP)  # a rep pipebot has never seen: no profile yet
+    first = live.slack.calls()[before]
+    assert first.method == "views.open" and first.response.get("ok"), first.response
+    assert first.args["view"]["callback_id"] == callback_id
 
 
 def test_type_ahead_shows_a_rep_their_leads_and_a_manager_everyones(live: Live) -> None:
