@@ -9,8 +9,7 @@ from decimal import Decimal
 
 from bot.domain.errors import ParseError
 from bot.domain.leads import company_key
-from bot.domain.parsing import Money, parse_value
-from bot.domain.parsing.lead import _EMAIL_RE, _read_email, _read_phone
+from bot.domain.parsing import Money, find_emails, parse_value, read_email, read_phone
 from bot.domain.parsing.money import is_currency_code, is_currency_marker
 from bot.domain.parsing.text import clean_block, clean_line, plain
 
@@ -116,9 +115,9 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _find_email(text: str) -> str | None:
-    for match in _EMAIL_RE.finditer(text):
+    for candidate in find_emails(text):
         try:
-            return _read_email(match.group(0).rstrip(_TRIM))
+            return read_email(candidate.rstrip(_TRIM))
         except ParseError:
             continue
     return None
@@ -132,7 +131,7 @@ def _find_phone(text: str) -> str | None:
         if _ISO_DATE_RE.fullmatch(candidate) or digits < 7 or not (separated or digits >= 10):
             continue
         try:
-            return _read_phone(candidate)
+            return read_phone(candidate)
         except ParseError:
             continue
     return None

@@ -8,15 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from bot.domain.errors import ParseError
-from bot.domain.parsing import Money, parse_value
+from bot.domain.parsing import Money, parse_value, read_email, read_phone
 from bot.domain.parsing.dates import MAX_DAYS_AHEAD
-from bot.domain.parsing.lead import (
-    MAX_COMPANY_LENGTH,
-    MAX_CONTACT_LENGTH,
-    MAX_SOURCE_LENGTH,
-    _read_email,
-    _read_phone,
-)
+from bot.domain.parsing.lead import MAX_COMPANY_LENGTH, MAX_CONTACT_LENGTH, MAX_SOURCE_LENGTH
 from bot.domain.parsing.text import tidy_block, tidy_line
 from bot.domain.parsing.touch import DEFAULT_KIND, TOUCH_KINDS
 
@@ -199,7 +193,7 @@ def _email(value: str | None) -> str | None:
     if not tidy_line(value or ""):
         return None
     try:
-        return _read_email(value or "")
+        return read_email(value or "")
     except ParseError:
         raise ParseError("Enter an email address like ann@acme.test.") from None
 
@@ -208,7 +202,7 @@ def _phone(value: str | None) -> str | None:
     if not tidy_line(value or ""):
         return None
     try:
-        return _read_phone(value or "")
+        return read_phone(value or "")
     except ParseError:
         raise ParseError("Enter a phone number like +1 555 0100.") from None
 

@@ -4,7 +4,15 @@ from decimal import Decimal
 
 import pytest
 
-from bot.domain.parsing import Money, NewLeadInput, ParseError, parse_new_lead
+from bot.domain.parsing import (
+    Money,
+    NewLeadInput,
+    ParseError,
+    find_emails,
+    parse_new_lead,
+    read_email,
+    read_phone,
+)
 from tests.domain.samples import FRIDAY, STAGES
 
 
@@ -153,3 +161,13 @@ def test_errors_are_one_line() -> None:
     with pytest.raises(ParseError) as caught:
         lead('Acme stage:"multi\nline"')
     assert "\n" not in caught.value.message
+
+
+def test_the_email_and_phone_readers_serve_other_modules_too() -> None:
+    text = "Write to ann@acme.test, or bob@globex.test. Not me@ nor @x"
+    assert list(find_emails(text)) == ["ann@acme.test", "bob@globex.test"]
+    assert read_email("<mailto:bob@globex.test|Bob>") == "bob@globex.test"
+    assert read_phone(" +1 (555) 0100 ") == "+1 (555) 0100"
+    for reader, wrong in ((read_email, "ann@"), (read_phone, "555")):
+        with pytest.raises(ParseError):
+            reader(wrong)

@@ -25,7 +25,14 @@ from bot.domain.parsing.commands import (
     parse_lead_subcommand,
 )
 from bot.domain.parsing.dates import parse_when
-from bot.domain.parsing.lead import LEAD_KEYS, NewLeadInput, parse_new_lead
+from bot.domain.parsing.lead import (
+    LEAD_KEYS,
+    NewLeadInput,
+    find_emails,
+    parse_new_lead,
+    read_email,
+    read_phone,
+)
 from bot.domain.parsing.money import CURRENCIES, Money, parse_value
 from bot.domain.parsing.refs import LeadRef, StageRef, parse_mention, parse_ref, resolve_stage
 from bot.domain.parsing.touch import TOUCH_KINDS, TouchInput, parse_touch
@@ -59,6 +66,7 @@ __all__ = [
     "StageRef",
     "TouchInput",
     "WonCmd",
+    "find_emails",
     "parse_lead_subcommand",
     "parse_mention",
     "parse_new_lead",
@@ -66,5 +74,7 @@ __all__ = [
     "parse_touch",
     "parse_value",
     "parse_when",
+    "read_email",
+    "read_phone",
     "resolve_stage",
 ]

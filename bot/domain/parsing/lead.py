@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -103,8 +103,8 @@ def _readers(today: date, stages: Sequence[StageRef]) -> dict[str, Callable[[str
         "next": lambda value: parse_when(value, today=today),
         "source": lambda value: _read_text("source", value, MAX_SOURCE_LENGTH),
         "contact": lambda value: _read_text("contact", value, MAX_CONTACT_LENGTH),
-        "email": _read_email,
-        "phone": _read_phone,
+        "email": read_email,
+        "phone": read_phone,
         "value": _read_value,
         "owner": _read_owner,
     }
@@ -141,7 +141,7 @@ def _bare_field(tokens: list[Token], i: int) -> _Field | None:
     if owner := parse_mention(word):
         return "owner", owner, word, 1
     if _MAILTO_RE.fullmatch(word):
-        return "email", _read_email(word), word, 1
+        return "email", read_email(word), word, 1
     money, used = _value_at(tokens, i)
     if money is not None:
         return "value", money, " ".join(t.text for t in tokens[i : i + used]), used
@@ -184,7 +184,13 @@ def _read_text(key: str, value: str, limit: int) -> str:
     return text
 
 
-def _read_email(value: str) -> str:
+def find_emails(text: str) -> Iterator[str]:
+    """What looks like an email address in free text, in order; `read_email` says which really are."""
+    return (match.group(0) for match in _EMAIL_RE.finditer(text))
+
+
+def read_email(value: str) -> str:
+    """An email address as given to `email:` (plain, or Slack's mailto link); ParseError otherwise."""
     mailto = _MAILTO_RE.fullmatch(value.strip())
     address = unescape(mailto.group(1)).split("?")[0] if mailto else clean_line(value)
     if not address:
@@ -196,7 +202,8 @@ def _read_email(value: str) -> str:
     return address
 
 
-def _read_phone(value: str) -> str:
+def read_phone(value: str) -> str:
+    """A phone number as given to `phone:`: 4 to 20 digits with the usual separators; ParseError otherwise."""
     phone = clean_line(value)
     if not phone:
         raise ParseError(f"`phone:` needs a number, e.g. {_EXAMPLES['phone']}.")
