@@ -21,7 +21,7 @@ from bot.domain.errors import NotFound
 from bot.domain.forms import FormInvalid, ValidLead, validate_new_lead, validate_touch
 from bot.domain.leads import LOST
 from bot.domain.qualification import UNQUALIFIED_REASON, answered, normalize_answers, score
-from bot.services import lead_changes, lead_reads, leads, reps, rhythm, touches
+from bot.services import lead_changes, lead_reads, leads, reps, touches
 from bot.services.records import LeadView
 from bot.slack.blocks import build_lead_card_blocks, build_touch_logged_blocks
 from bot.slack.ids import Action, View
@@ -53,8 +53,6 @@ from handlers.modal_open import (
 from handlers.refresh import refresh_homes
 
 logger = logging.getLogger(__name__)
-
-NOTE_EVENT = "note"
 
 
 def now_and_today(deps: Deps, user_id: str) -> tuple[datetime, date]:
@@ -145,12 +143,8 @@ def create_from_form(deps: Deps, caller: Caller, valid: ValidLead) -> tuple[Lead
         lead = leads.create_lead(session, new=new, created_by=caller.user_id, now=caller.now)
         if valid.note:
             # A note is context, not a contact: it must not stop the speed-to-lead clock.
-            rhythm.record_lead_events(
-                session,
-                lead_ids=[lead.id],
-                kind=NOTE_EVENT,
-                now=caller.now,
-                detail={"text": valid.note, "by": caller.user_id},
+            leads.record_note(
+                session, lead_id=lead.id, text=valid.note, by=caller.user_id, now=caller.now
             )
         # The form's DM mentions its creator and quotes the note they left for the new owner.
         queued = lead.owner_id != caller.user_id and queue_assigned(

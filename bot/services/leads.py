@@ -17,6 +17,7 @@ from bot.models import Lead, LeadEvent, StageChange
 from bot.services.records import LeadView
 
 MAX_REF_MATCHES = 10
+NOTE_EVENT = "note"
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,16 @@ def create_lead(session: Session, *, new: NewLead, created_by: str, now: datetim
         )
     session.flush()
     return LeadView.of(lead)
+
+
+def record_note(session: Session, *, lead_id: int, text: str, by: str, now: datetime) -> None:
+    """Keep a note in the lead's history. It is context, not a contact: no touch, no clock reset."""
+    session.add(
+        LeadEvent(
+            lead_id=lead_id, kind=NOTE_EVENT, actor_id=by, at=now, detail={"text": text, "by": by}
+        )
+    )
+    session.flush()
 
 
 def get_lead(session: Session, *, lead_id: int) -> LeadView:

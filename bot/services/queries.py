@@ -19,7 +19,7 @@ from bot.services.export import write_csv
 from bot.services.records import LeadView, TouchView
 
 # Lead events worth showing in a lead's history; the rest (nudge bookkeeping) stays internal.
-HISTORY_EVENTS = ("assigned", "won", "lost", "archived", "snoozed", "qualified", "kept")
+HISTORY_EVENTS = ("assigned", "won", "lost", "archived", "snoozed", "qualified", "kept", "note")
 EXPORT_BATCH = 1000
 
 

@@ -171,6 +171,7 @@ def _history_item(
         "to_owner": who(detail.get("to")),
         "from_owner": who(detail["from"]) if detail.get("from") else None,
         "reason": clip(str(detail.get("reason") or ""), NOTE_CLIP),
+        "note": clip(" ".join(str(detail.get("text") or "").split()), NOTE_CLIP),
         "until": until_label,
         "score": int(score) if isinstance(score, int | float) else "?",
     }

@@ -340,3 +340,15 @@ def test_a_stale_button_gets_one_line(live: Live) -> None:
     texts = live.ephemeral_texts(REP)
     assert "no longer points at a lead" in texts[0] and "There is no lead #42" in texts[1]
     assert live.slack.calls("views.open") == []
+
+
+def test_the_note_from_the_new_lead_form_is_in_the_leads_history(live: Live) -> None:
+    view = open_new_lead(live)
+    submit(live, view, user_id=REP, company="Acme Corp", note="Met at the expo\n<!channel> hot")
+    live.command("/lead", "show #1")
+    history = next(
+        block["text"]["text"]
+        for block in live.slack.responses()[-1].args["blocks"]
+        if block.get("block_id") == "history_1"
+    )
+    assert f"note: Met at the expo &lt;!channel&gt; hot by <@{REP}>" in history

@@ -259,3 +259,17 @@ def test_two_confirmations_at_once_create_one_lead(deps: Deps) -> None:
             time.sleep(0.3)
             assert not later.done()  # waits for the first click's transaction
         assert later.result(timeout=10).created is False
+
+
+def test_a_leads_history_lists_the_notes_left_on_it(deps: Deps) -> None:
+    lead_id = add(deps, "Acme")
+    with deps.session_factory.begin() as session:
+        leads.record_note(
+            session, lead_id=lead_id, text="Met at the expo", by=KENJI, now=NOW + timedelta(hours=1)
+        )
+    with deps.session_factory() as session:
+        detail = queries.lead_detail(session, lead_id=lead_id, viewer=BOSS)
+    note = detail.history[0]
+    assert (note.kind, note.actor_id, note.at) == ("note", KENJI, NOW + timedelta(hours=1))
+    assert note.detail == {"text": "Met at the expo", "by": KENJI}
+    assert detail.history_total == 2

@@ -111,6 +111,7 @@ def detail_of(lead: LeadView, note: str = "Called", reason: str = "budget") -> L
     touch = TouchView(1, lead.id, "call", note, NOW - timedelta(hours=3), ACTOR, None)
     history = (
         HistoryEntry(NOW, "lost", ACTOR, detail={"reason": reason}),
+        HistoryEntry(NOW, "note", ACTOR, detail={"text": note, "by": ACTOR}),
         HistoryEntry(NOW, "assigned", ACTOR, detail={"from": ACTOR, "to": OWNER}),
         HistoryEntry(NOW, "snoozed", OWNER, detail={"until": "2026-12-04"}),
         HistoryEntry(NOW, "stage", ACTOR, "prospecting", "proposal"),
@@ -358,3 +359,12 @@ def test_a_note_in_the_assignment_dm_is_only_ever_quoted_text(note: str) -> None
     quoted = message.blocks[0]["text"]["text"].partition("\n\n")[2]
     rest = re.sub(r"^>( |$)", "", quoted, flags=re.MULTILINE)
     assert "<" not in rest and ">" not in rest, quoted
+
+
+def test_a_note_in_the_history_shows_its_text_on_one_line_and_who_left_it() -> None:
+    reply = build_lead_detail_blocks(
+        detail_of(lead_view(), note="Met at\nthe expo"), stage_names=STAGES, now=NOW,
+        today=TODAY, zone=ZONE,
+    )  # fmt: skip
+    history = next(block for block in reply.blocks if block.get("block_id") == "history_1")
+    assert f"note: Met at the expo by <@{ACTOR}>" in history["text"]["text"]
