@@ -62,21 +62,23 @@ def command_body(
     trigger_id: str | None = None,
 ) -> str:
     """A slash command form body with the fields, order and encoding of a real one."""
-    return urlencode({
-        "token": VERIFICATION_TOKEN,
-        "team_id": team_id,
-        "team_domain": TEAM_DOMAIN,
-        "channel_id": channel_id,
-        "channel_name": channel_name,
-        "user_id": user_id,
-        "user_name": user_name,
-        "command": command,
-        "text": text,
-        "api_app_id": APP_ID,
-        "is_enterprise_install": "false",
-        "response_url": response_url or random_response_url(team_id),
-        "trigger_id": trigger_id or random_trigger_id(),
-    })
+    return urlencode(
+        {
+            "token": VERIFICATION_TOKEN,
+            "team_id": team_id,
+            "team_domain": TEAM_DOMAIN,
+            "channel_id": channel_id,
+            "channel_name": channel_name,
+            "user_id": user_id,
+            "user_name": user_name,
+            "command": command,
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url or random_response_url(team_id),
+            "trigger_id": trigger_id or random_trigger_id(),
+        }
+    )
 
 
 def interactivity_body(payload: Mapping[str, Any]) -> str:
@@ -93,23 +95,27 @@ def event_body(
     bot_user_id: str = BOT_USER_ID,
 ) -> str:
     """A full event_callback envelope (JSON text) around an inner event."""
-    return json.dumps({
-        "token": VERIFICATION_TOKEN,
-        "team_id": team_id,
-        "api_app_id": APP_ID,
-        "event": dict(event),
-        "type": "event_callback",
-        "authorizations": [{
-            "enterprise_id": None,
+    return json.dumps(
+        {
+            "token": VERIFICATION_TOKEN,
             "team_id": team_id,
-            "user_id": bot_user_id,
-            "is_bot": True,
-            "is_enterprise_install": False,
-        }],
-        "event_id": event_id or f"Ev{next(_event_serial):08X}{secrets.token_hex(2).upper()}",
-        "event_context": f"EC{secrets.token_hex(6).upper()}",
-        "event_time": event_time if event_time is not None else int(time.time()),
-    })
+            "api_app_id": APP_ID,
+            "event": dict(event),
+            "type": "event_callback",
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": team_id,
+                    "user_id": bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "event_id": event_id or f"Ev{next(_event_serial):08X}{secrets.token_hex(2).upper()}",
+            "event_context": f"EC{secrets.token_hex(6).upper()}",
+            "event_time": event_time if event_time is not None else int(time.time()),
+        }
+    )
 
 
 def sign(body: str, secret: str, ts: int, content_type: str | None = None) -> dict[str, str]:
@@ -118,7 +124,9 @@ def sign(body: str, secret: str, ts: int, content_type: str | None = None) -> di
     return {
         "content-type": kind,
         "x-slack-request-timestamp": str(ts),
-        "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=str(ts), body=body),
+        "x-slack-signature": SignatureVerifier(secret).generate_signature(
+            timestamp=str(ts), body=body
+        ),
     }
 
 
@@ -151,7 +159,11 @@ class Issuer(Protocol):
         ...
 
     def new_response_url(
-        self, *, channel_id: str | None = None, user_id: str | None = None, message_ts: str | None = None
+        self,
+        *,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+        message_ts: str | None = None,
     ) -> str:
         """A fresh response_url."""
         ...
@@ -245,5 +257,9 @@ class SlackSender:
         signed = sign(body, secret, ts, content_type)
         if forgery is Forgery.UNSIGNED:
             signed = {"content-type": content_type}
-        response = self._client.post(self.url, content=body.encode(), headers={**signed, **(headers or {})})
-        return Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.text)
+        response = self._client.post(
+            self.url, content=body.encode(), headers={**signed, **(headers or {})}
+        )
+        return Reply(
+            response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.text
+        )

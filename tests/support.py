@@ -63,7 +63,9 @@ def make_config(database_url: str, **overrides: str) -> Config:
 
 
 def make_deps(engine: Engine, config: Config, clock: TestClock) -> Deps:
-    return Deps(config=config, engine=engine, session_factory=make_session_factory(engine), clock=clock)
+    return Deps(
+        config=config, engine=engine, session_factory=make_session_factory(engine), clock=clock
+    )
 
 
 def pg_url() -> str:

@@ -21,7 +21,11 @@ def pipebot(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[
     environment = {**os.environ, **app_env(db_url), **env}
     environment.pop("PIPEBOT_CONFIG", None)
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], env=environment, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "bot.cli", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -56,7 +60,9 @@ def test_import_then_export_round_trips(db_url: str, tmp_path: Path) -> None:
     assert rows[0]["next_follow_up"] == "2026-12-04" and rows[0]["status"] == "open"
 
 
-def test_import_with_a_bad_row_imports_nothing_and_names_the_line(db_url: str, tmp_path: Path) -> None:
+def test_import_with_a_bad_row_imports_nothing_and_names_the_line(
+    db_url: str, tmp_path: Path
+) -> None:
     source = tmp_path / "leads.csv"
     source.write_text(GOOD_CSV + "Globex,,not-an-email,abc,USD,negotiation,UDANA0001,\n")
     result = pipebot(db_url, "import", "leads", str(source))

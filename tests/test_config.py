@@ -20,9 +20,20 @@ def test_defaults_match_the_contract() -> None:
 
 def test_default_pipeline_has_the_five_stages_with_their_clocks() -> None:
     pipeline = load_pipeline(None)
-    assert [s.key for s in pipeline.stages] == ["prospecting", "qualification", "connecting", "proposal", "closing"]
+    assert [s.key for s in pipeline.stages] == [
+        "prospecting",
+        "qualification",
+        "connecting",
+        "proposal",
+        "closing",
+    ]
     proposal = pipeline.stage_by_key["proposal"]
-    assert (proposal.probability, proposal.stale_days, proposal.stuck_days, proposal.wip_limit) == (Decimal("0.5"), 5, 14, 8)
+    assert (proposal.probability, proposal.stale_days, proposal.stuck_days, proposal.wip_limit) == (
+        Decimal("0.5"),
+        5,
+        14,
+        8,
+    )
     assert str(pipeline.team.congestion_share) == "0.4"
     assert pipeline.schedule.morning_plan == "08:30"
     assert pipeline.schedule.weekday_numbers == frozenset(range(5))
@@ -34,14 +45,23 @@ def test_environment_overrides_managers_and_channel(tmp_path: Path) -> None:
     file.write_text('[team]\nmanagers = ["UAAA111"]\nmanagers_channel = "CAAA111"\n')
     config = load_config({"PIPEBOT_CONFIG": str(file)})
     assert config.managers == {"UAAA111"} and config.managers_channel == "CAAA111"
-    config = load_config({"PIPEBOT_CONFIG": str(file), "PIPEBOT_MANAGERS": "UBBB222, UCCC333", "PIPEBOT_MANAGERS_CHANNEL": "CBBB222"})
+    config = load_config(
+        {
+            "PIPEBOT_CONFIG": str(file),
+            "PIPEBOT_MANAGERS": "UBBB222, UCCC333",
+            "PIPEBOT_MANAGERS_CHANNEL": "CBBB222",
+        }
+    )
     assert config.managers == {"UBBB222", "UCCC333"} and config.managers_channel == "CBBB222"
 
 
 @pytest.mark.parametrize(
     ("toml", "expected"),
     [
-        ("[[stages]]\nkey = 'a'\nprobability = 2\nstale_days = 1\nstuck_days = 1\n", "stages.0.probability"),
+        (
+            "[[stages]]\nkey = 'a'\nprobability = 2\nstale_days = 1\nstuck_days = 1\n",
+            "stages.0.probability",
+        ),
         ("[team]\ncongestion_share = 0\n", "team.congestion_share"),
         ("[schedule]\nmorning_plan = '25:00'\n", "schedule.morning_plan"),
         ("[schedule]\nworking_days = ['funday']\n", "schedule.working_days"),
@@ -80,7 +100,9 @@ def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
         load_config({"PIPEBOT_CONFIG": str(tmp_path / "missing.toml")})
 
 
-def test_cli_refuses_to_start_on_bad_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_cli_refuses_to_start_on_bad_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
     from bot.cli import main
 
     file = tmp_path / "pipeline.toml"

@@ -8,7 +8,11 @@ from jobs import JOBS
 
 
 def test_demo_prints_the_pipeline_and_a_day_of_messages(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo", "--out", str(tmp_path / "out")],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,

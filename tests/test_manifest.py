@@ -5,6 +5,7 @@ from pathlib import Path
 
 import jsonschema
 import yaml
+
 from bot.slack.ids import Command, Event, Shortcut
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,9 @@ def test_manifest_lists_the_commands_and_shortcuts_in_code() -> None:
     assert commands == {command.value for command in Command}
     assert shortcuts == {shortcut.value for shortcut in Shortcut}
     assert all(entry["should_escape"] for entry in manifest["features"]["slash_commands"])
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {event.value for event in Event}
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
+        event.value for event in Event
+    }
 
 
 class RecordingApp:
@@ -38,7 +41,11 @@ class RecordingApp:
     def __getattr__(self, kind: str):
         def listener(constraint=None, *args, **kwargs):
             if isinstance(constraint, dict):
-                constraint = constraint.get("callback_id") or constraint.get("action_id") or constraint.get("type")
+                constraint = (
+                    constraint.get("callback_id")
+                    or constraint.get("action_id")
+                    or constraint.get("type")
+                )
             self.ids.setdefault(kind, set()).add(str(constraint))
             return lambda function: function
 
@@ -51,8 +58,14 @@ def test_code_registers_exactly_the_manifest() -> None:
     recorder = RecordingApp()
     register_all(recorder)  # type: ignore[arg-type]
     manifest = load_manifest()
-    assert recorder.ids.get("command", set()) == {e["command"] for e in manifest["features"]["slash_commands"]}
-    assert recorder.ids.get("shortcut", set()) | recorder.ids.get("message_shortcut", set()) | recorder.ids.get(
-        "global_shortcut", set()
-    ) == {e["callback_id"] for e in manifest["features"]["shortcuts"]}
-    assert recorder.ids.get("event", set()) == set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert recorder.ids.get("command", set()) == {
+        e["command"] for e in manifest["features"]["slash_commands"]
+    }
+    assert recorder.ids.get("shortcut", set()) | recorder.ids.get(
+        "message_shortcut", set()
+    ) | recorder.ids.get("global_shortcut", set()) == {
+        e["callback_id"] for e in manifest["features"]["shortcuts"]
+    }
+    assert recorder.ids.get("event", set()) == set(
+        manifest["settings"]["event_subscriptions"]["bot_events"]
+    )

@@ -11,7 +11,9 @@ from bot.models import Base
 def test_upgrade_reaches_head_and_is_repeatable(engine: Engine) -> None:
     upgrade(engine)
     assert current_revision(engine) == head_revision()
-    assert {"leads", "reps", "touchpoints", "stage_changes", "notifications"} <= set(inspect(engine).get_table_names())
+    assert {"leads", "reps", "touchpoints", "stage_changes", "notifications"} <= set(
+        inspect(engine).get_table_names()
+    )
 
 
 def test_models_match_migrations(engine: Engine) -> None:

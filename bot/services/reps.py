@@ -18,7 +18,8 @@ __all__ = [
     "get_rep",
     "list_reps",
     "needs_profile_refresh",
-    "update_profile", "apply_rep_settings",
+    "update_profile",
+    "apply_rep_settings",
 ]
 
 PROFILE_MAX_AGE = timedelta(days=1)
@@ -93,7 +94,9 @@ def deactivate(session: Session, *, user_id: str, now: datetime) -> None:
         rep.profile_refreshed_at = now
 
 
-def apply_rep_settings(session: Session, *, settings: Mapping[str, RepConfig], now: datetime) -> int:
+def apply_rep_settings(
+    session: Session, *, settings: Mapping[str, RepConfig], now: datetime
+) -> int:
     """Write each configured rep's plan time, working days and quota; returns how many reps."""
     for user_id, config in settings.items():
         rep = session.get(Rep, user_id)

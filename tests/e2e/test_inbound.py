@@ -19,14 +19,19 @@ def inbound(engine, db_url, clock) -> Iterator[Live]:
 
 
 def post(live: Live, body: object, token: str = TOKEN) -> httpx.Response:
-    return httpx.post(live.url + "/api/leads", json=body, headers={"authorization": f"Bearer {token}"})
+    return httpx.post(
+        live.url + "/api/leads", json=body, headers={"authorization": f"Bearer {token}"}
+    )
 
 
 def test_a_web_form_lead_goes_to_the_least_busy_rep_and_they_hear_at_once(inbound: Live) -> None:
     inbound.command("/lead", "Existing Co $1k")  # makes REP known, with one open lead
     inbound.command("/lead", "Other Co $1k", user_id="UREP00002")
     inbound.command("/lead", "Third Co $1k", user_id="UREP00002")
-    response = post(inbound, {"company": "Fresh Inc", "email": "cto@fresh.test", "value": "9000", "currency": "eur"})
+    response = post(
+        inbound,
+        {"company": "Fresh Inc", "email": "cto@fresh.test", "value": "9000", "currency": "eur"},
+    )
     assert response.status_code == 201
     assert response.json() == {"id": 4, "owner": REP, "duplicate": False}
     with inbound.deps.session_factory() as session:

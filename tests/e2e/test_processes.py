@@ -47,10 +47,18 @@ def environment(db_url: str, slack: FakeSlack, **extra: str) -> dict[str, str]:
 
 
 def pipebot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-def test_jobs_run_delivers_once_and_a_rerun_sends_nothing(deps, db_url: str, slack: FakeSlack) -> None:
+def test_jobs_run_delivers_once_and_a_rerun_sends_nothing(
+    deps, db_url: str, slack: FakeSlack
+) -> None:
     seed(deps)
     env = environment(db_url, slack)
     first = pipebot(env, "jobs", "run", "morning-plan", "--at", PLAN_MOMENT)
@@ -79,7 +87,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_run_http_serves_signed_commands_and_stops_on_sigterm(deps, db_url: str, slack: FakeSlack) -> None:
+def test_run_http_serves_signed_commands_and_stops_on_sigterm(
+    deps, db_url: str, slack: FakeSlack
+) -> None:
     port = _free_port()
     env = environment(db_url, slack, PIPEBOT_SCHEDULER="off")
     process = subprocess.Popen(
@@ -110,20 +120,29 @@ def _wait_responses(slack: FakeSlack):
     return slack.responses()
 
 
-def test_two_jobs_run_processes_at_once_send_each_plan_exactly_once(deps, db_url: str, slack: FakeSlack) -> None:
+def test_two_jobs_run_processes_at_once_send_each_plan_exactly_once(
+    deps, db_url: str, slack: FakeSlack
+) -> None:
     team = [f"UTEAM{i:04d}" for i in range(12)]
     now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
     with deps.session_factory.begin() as session:
         for user_id in team:
             slack.add_user(user_id, name=user_id.lower(), tz="America/New_York")
             reps.ensure_rep(session, user_id=user_id, now=now)
-            reps.update_profile(session, user_id=user_id, name=user_id, tz="America/New_York", now=now)
+            reps.update_profile(
+                session, user_id=user_id, name=user_id, tz="America/New_York", now=now
+            )
             new = leads.NewLead(company=f"{user_id} Co", owner_id=user_id, stage="proposal", value=Decimal(1000),
                                 next_follow_up=(now - timedelta(days=1)).date())  # fmt: skip
             leads.create_lead(session, new=new, created_by=user_id, now=now)
     env = environment(db_url, slack)
     command = [sys.executable, "-m", "bot.cli", "jobs", "run", "morning-plan", "--at", PLAN_MOMENT]
-    processes = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    processes = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outputs = [process.communicate(timeout=120) for process in processes]
     assert [process.returncode for process in processes] == [0, 0], outputs
     for user_id in team:

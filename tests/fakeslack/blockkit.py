@@ -94,18 +94,24 @@ def _max_len(value: Any, limit: int, where: str) -> None:
 def _text(obj: Any, where: str, *, limit: int, plain_only: bool = False) -> None:
     """Check a composition text object: type, non-empty text and its length limit."""
     _require(isinstance(obj, Mapping), f"{where}: must be a text object")
-    _require(obj.get("type") in _TEXT_TYPES, f"{where}: text object needs type plain_text or mrkdwn")
+    _require(
+        obj.get("type") in _TEXT_TYPES, f"{where}: text object needs type plain_text or mrkdwn"
+    )
     if plain_only:
         _require(obj.get("type") == "plain_text", f"{where}: must be plain_text")
     text = obj.get("text")
     _require(isinstance(text, str), f"{where}: text object needs a text string")
-    _require(1 <= len(text) <= limit, f"{where}: text must be 1..{limit} characters, got {len(text)}")
+    _require(
+        1 <= len(text) <= limit, f"{where}: text must be 1..{limit} characters, got {len(text)}"
+    )
 
 
 def _list(value: Any, where: str, *, limit: int, minimum: int = 1) -> list[Any]:
     """Check that a field is an array with a bounded number of items."""
     _require(isinstance(value, list), f"{where}: must be an array")
-    _require(minimum <= len(value) <= limit, f"{where}: {len(value)} items, allowed {minimum}..{limit}")
+    _require(
+        minimum <= len(value) <= limit, f"{where}: {len(value)} items, allowed {minimum}..{limit}"
+    )
     return value
 
 
@@ -129,7 +135,9 @@ def _select(element: Mapping[str, Any], where: str) -> None:
     for i, group in enumerate(_list(groups, f"{where}.option_groups", limit=100)):
         _require(isinstance(group, Mapping), f"{where}.option_groups[{i}]: must be an object")
         _text(group.get("label"), f"{where}.option_groups[{i}].label", limit=75, plain_only=True)
-        _options(group.get("options"), f"{where}.option_groups[{i}].options", limit=100, plain_only=True)
+        _options(
+            group.get("options"), f"{where}.option_groups[{i}].options", limit=100, plain_only=True
+        )
 
 
 def _element(element: Any, where: str) -> None:
@@ -153,8 +161,10 @@ def _element(element: Any, where: str) -> None:
     elif kind == "plain_text_input":
         for field in ("min_length", "max_length"):
             value = element.get(field)
-            _require(value is None or (isinstance(value, int) and 0 <= value <= 3000),
-                     f"{where}.{field}: must be an integer 0..3000")
+            _require(
+                value is None or (isinstance(value, int) and 0 <= value <= 3000),
+                f"{where}.{field}: must be an integer 0..3000",
+            )
 
 
 def _block(block: Any, where: str) -> None:
@@ -223,7 +233,10 @@ def _view(view: Mapping[str, Any], kind: str | None) -> None:
             if view.get(field) is not None:
                 _text(view[field], f"view.{field}", limit=24, plain_only=True)
         has_input = any(isinstance(b, Mapping) and b.get("type") == "input" for b in blocks)
-        _require(not has_input or view.get("submit") is not None, "view.submit: required with input blocks")
+        _require(
+            not has_input or view.get("submit") is not None,
+            "view.submit: required with input blocks",
+        )
     _max_len(view.get("private_metadata"), 3000, "view.private_metadata")
     _max_len(view.get("callback_id"), ID_MAX, "view.callback_id")
     _max_len(view.get("external_id"), ID_MAX, "view.external_id")

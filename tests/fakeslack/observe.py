@@ -38,7 +38,9 @@ class Observations:
     def ephemerals(self, user_id: str | None = None) -> list[dict[str, Any]]:
         """Ephemeral messages (chat.postEphemeral and response_url), optionally for one user."""
         with self._lock:
-            found = [e for e in self.workspace.ephemerals if user_id is None or e["user"] == user_id]
+            found = [
+                e for e in self.workspace.ephemerals if user_id is None or e["user"] == user_id
+            ]
             return copy.deepcopy(found)
 
     def home_view(self, user_id: str) -> dict[str, Any] | None:

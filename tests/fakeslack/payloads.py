@@ -85,7 +85,9 @@ def block_actions_payload(
         payload["response_url"] = response_url or random_response_url(team_id)
     else:
         payload["view"] = dict(view or {})
-    payload["actions"] = [dict(action) if action else _action(action_type, action_id, block_id, value)]
+    payload["actions"] = [
+        dict(action) if action else _action(action_type, action_id, block_id, value)
+    ]
     return payload
 
 
@@ -186,7 +188,13 @@ def message_shortcut_payload(
         "callback_id": callback_id,
         "trigger_id": trigger_id or random_trigger_id(),
         "message_ts": ts,
-        "message": {"type": "message", "text": message_text, "user": message_user, "ts": ts, "team": team_id},
+        "message": {
+            "type": "message",
+            "text": message_text,
+            "user": message_user,
+            "ts": ts,
+            "team": team_id,
+        },
         "response_url": response_url or random_response_url(team_id),
     }
 
@@ -212,7 +220,11 @@ def global_shortcut_payload(
 
 
 def app_home_opened_event(
-    user_id: str, *, channel: str | None = None, tab: str = "home", view: Mapping[str, Any] | None = None
+    user_id: str,
+    *,
+    channel: str | None = None,
+    tab: str = "home",
+    view: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The inner app_home_opened event; `view` only once a Home view was published."""
     event: dict[str, Any] = {

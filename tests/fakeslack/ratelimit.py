@@ -14,15 +14,31 @@ POST_MESSAGE = "chat.postMessage"
 
 _TIERS: dict[int, tuple[str, ...]] = {
     TIER_4: (
-        "users.info", "users.profile.get", "views.open", "views.push", "views.update",
-        "views.publish", "chat.postEphemeral", "files.getUploadURLExternal",
-        "files.completeUploadExternal", "files.info", "conversations.members",
+        "users.info",
+        "users.profile.get",
+        "views.open",
+        "views.push",
+        "views.update",
+        "views.publish",
+        "chat.postEphemeral",
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+        "files.info",
+        "conversations.members",
     ),
     TIER_3: (
-        "chat.update", "chat.delete", "chat.scheduleMessage", "chat.scheduledMessages.list",
-        "chat.deleteScheduledMessage", "conversations.open", "conversations.info",
-        "conversations.history", "conversations.replies", "conversations.join",
-        "users.lookupByEmail", "reactions.add",
+        "chat.update",
+        "chat.delete",
+        "chat.scheduleMessage",
+        "chat.scheduledMessages.list",
+        "chat.deleteScheduledMessage",
+        "conversations.open",
+        "conversations.info",
+        "conversations.history",
+        "conversations.replies",
+        "conversations.join",
+        "users.lookupByEmail",
+        "reactions.add",
     ),
     TIER_2: ("conversations.list", "users.list", "users.conversations", "files.upload"),
     TIER_1: ("apps.connections.open",),
@@ -104,10 +120,20 @@ class RateLimiter:
         """The buckets a request draws from, created full on first use."""
         limits = self.limits
         if method == POST_MESSAGE:
-            specs = [((token, method), limits.post_workspace_per_minute, limits.post_workspace_per_minute / 60)]
+            specs = [
+                (
+                    (token, method),
+                    limits.post_workspace_per_minute,
+                    limits.post_workspace_per_minute / 60,
+                )
+            ]
             if channel:
                 specs.append(
-                    ((token, method, channel), limits.post_channel_burst, limits.post_per_channel_per_second)
+                    (
+                        (token, method, channel),
+                        limits.post_channel_burst,
+                        limits.post_per_channel_per_second,
+                    )
                 )
         else:
             budget = limits.budget(method)

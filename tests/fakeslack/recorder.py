@@ -79,7 +79,9 @@ class CallLog:
                 return matching()
             got = len(matching())
             summary = self._summary()
-        raise TimeoutError(f"expected {count} {method} call(s) within {timeout}s, got {got}; {summary}")
+        raise TimeoutError(
+            f"expected {count} {method} call(s) within {timeout}s, got {got}; {summary}"
+        )
 
     def _summary(self) -> str:
         """Short description of what was recorded, for failure messages."""

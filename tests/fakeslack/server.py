@@ -99,8 +99,13 @@ class FakeSlack(Observations):
         limits = rate_limits if isinstance(rate_limits, RateLimits) else None
         self.limiter = RateLimiter(limits, clock) if rate_limits else None
         self.workspace = Workspace(
-            team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id, app_id=app_id,
-            clock=clock, wall_clock=wall_clock, trigger_ttl=trigger_ttl,
+            team_id=team_id,
+            bot_user_id=bot_user_id,
+            bot_id=bot_id,
+            app_id=app_id,
+            clock=clock,
+            wall_clock=wall_clock,
+            trigger_ttl=trigger_ttl,
         )
         self._faults: dict[str, deque[_Fault]] = {}
         self._server: _Server | None = None
@@ -114,7 +119,10 @@ class FakeSlack(Observations):
         self._server = server
         self.workspace.origin = f"http://127.0.0.1:{server.server_address[1]}"
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fakeslack", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fakeslack",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -165,7 +173,13 @@ class FakeSlack(Observations):
         """Add a user that users.info, DMs and Home tabs will know."""
         with self._lock:
             self.workspace.directory.add(
-                user_id, name=name, real_name=real_name, tz=tz, is_bot=is_bot, deleted=deleted, email=email
+                user_id,
+                name=name,
+                real_name=real_name,
+                tz=tz,
+                is_bot=is_bot,
+                deleted=deleted,
+                email=email,
             )
 
     def issue_trigger_id(self) -> str:
@@ -174,7 +188,11 @@ class FakeSlack(Observations):
             return self.workspace.issue_trigger()
 
     def new_response_url(
-        self, *, channel_id: str | None = None, user_id: str | None = None, message_ts: str | None = None
+        self,
+        *,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+        message_ts: str | None = None,
     ) -> str:
         """A response_url on the fake, usable 5 times, bound to a channel, user and message."""
         with self._lock:
@@ -225,26 +243,40 @@ class FakeSlack(Observations):
     def fail_after_accept(self, method: str, times: int = 1) -> None:
         """Process the next calls normally, then drop the connection without answering."""
         with self._lock:
-            self._faults.setdefault(method, deque()).append(_Fault(0, 0, None, drop=True, times=times))
+            self._faults.setdefault(method, deque()).append(
+                _Fault(0, 0, None, drop=True, times=times)
+            )
 
-    def handle(self, path: str, query: str, headers: Mapping[str, str], body: bytes) -> Reply | None:
+    def handle(
+        self, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> Reply | None:
         """Route one HTTP request; None means drop the connection without a reply."""
         url = f"{self.workspace.origin}{path}"
         with self._lock:
             if path.startswith("/api/"):
-                method = path[len("/api/"):]
+                method = path[len("/api/") :]
                 reply, args, drop = self._api(method, query, headers, body)
             elif path.startswith("/response/"):
                 method, drop = RESPONSE_URL, False
-                args, reply = self._response_url(path[len("/response/"):], body)
+                args, reply = self._response_url(path[len("/response/") :], body)
             elif path.startswith("/upload/v1/"):
                 method, drop, args = FILE_UPLOAD, False, {"size": len(body)}
-                status, text = self.workspace.receive_upload(path[len("/upload/v1/"):], body)
+                status, text = self.workspace.receive_upload(path[len("/upload/v1/") :], body)
                 reply = Reply.text(text, status)
             else:
                 return Reply.text("not_found", 404)
-            response = json.loads(reply.body) if reply.content_type == _JSON else reply.body.decode()
-            call = Call(method, args, dict(headers), self._clock(), 0 if drop else reply.status, response, url)
+            response = (
+                json.loads(reply.body) if reply.content_type == _JSON else reply.body.decode()
+            )
+            call = Call(
+                method,
+                args,
+                dict(headers),
+                self._clock(),
+                0 if drop else reply.status,
+                response,
+                url,
+            )
             self._log.record(call)
         return None if drop else reply
 
@@ -255,7 +287,9 @@ class FakeSlack(Observations):
         except ValueError:
             return {"raw": body.decode("utf-8", "replace")}, Reply.text("invalid_payload", 400)
         status, text = self.workspace.respond(key, payload)
-        return (payload if isinstance(payload, dict) else {"payload": payload}), Reply.text(text, status)
+        return (payload if isinstance(payload, dict) else {"payload": payload}), Reply.text(
+            text, status
+        )
 
     def _api(
         self, method: str, query: str, headers: Mapping[str, str], body: bytes
@@ -315,13 +349,15 @@ class FakeSlack(Observations):
 def _bearer(headers: Mapping[str, str]) -> str | None:
     """The token of an `Authorization: Bearer …` header, if any."""
     value = headers.get("authorization", "")
-    return value[len("Bearer "):].strip() if value.startswith("Bearer ") else None
+    return value[len("Bearer ") :].strip() if value.startswith("Bearer ") else None
 
 
 def _fault_reply(fault: _Fault) -> Reply:
     """The reply for an injected failure."""
     if fault.status == 429:
-        return Reply.json({"ok": False, "error": fault.error or "ratelimited"}, 429, fault.retry_after)
+        return Reply.json(
+            {"ok": False, "error": fault.error or "ratelimited"}, 429, fault.retry_after
+        )
     error = fault.error or _SERVER_ERRORS.get(fault.status, "internal_error")
     return Reply.json({"ok": False, "error": error}, fault.status)
 

@@ -50,7 +50,13 @@ def msg(*blocks: dict[str, Any]) -> dict[str, Any]:
 
 def modal(blocks: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     """A modal with a title and submit button."""
-    return {"type": "modal", "title": plain("Lead"), "submit": plain("Save"), "blocks": blocks, **extra}
+    return {
+        "type": "modal",
+        "title": plain("Lead"),
+        "submit": plain("Save"),
+        "blocks": blocks,
+        **extra,
+    }
 
 
 VALID_BLOCKS = [
@@ -73,7 +79,11 @@ MESSAGE_CASES = [
     ("11 section fields", msg({"type": "section", "fields": [plain("f")] * 11}), "invalid_blocks"),
     ("field over 2000", msg({"type": "section", "fields": [plain("f" * 2001)]}), "invalid_blocks"),
     ("header over 150", msg({"type": "header", "text": plain("h" * 151)}), "invalid_blocks"),
-    ("mrkdwn header", msg({"type": "header", "text": {"type": "mrkdwn", "text": "h"}}), "invalid_blocks"),
+    (
+        "mrkdwn header",
+        msg({"type": "header", "text": {"type": "mrkdwn", "text": "h"}}),
+        "invalid_blocks",
+    ),
     ("button text over 75", msg(actions(button(text="t" * 76))), "invalid_blocks"),
     ("button value over 2000", msg(actions(button(value="v" * 2001))), "invalid_blocks"),
     ("action_id over 255", msg(actions(button(action_id="a" * 256))), "invalid_blocks"),
@@ -81,7 +91,11 @@ MESSAGE_CASES = [
     ("duplicate block_id", msg(section(block_id="x"), section(block_id="x")), "invalid_blocks"),
     ("26 actions", msg(actions(*[button(action_id=f"b{i}") for i in range(26)])), "invalid_blocks"),
     ("duplicate action_id", msg(actions(button(), button())), "invalid_blocks"),
-    ("11 context elements", msg({"type": "context", "elements": [plain("c")] * 11}), "invalid_blocks"),
+    (
+        "11 context elements",
+        msg({"type": "context", "elements": [plain("c")] * 11}),
+        "invalid_blocks",
+    ),
     ("101 options", msg(actions(select([option()] * 101))), "invalid_blocks"),
     ("option text over 75", msg(actions(select([option(text="t" * 76)]))), "invalid_blocks"),
     ("option value over 150", msg(actions(select([option(value="v" * 151)]))), "invalid_blocks"),
@@ -102,8 +116,16 @@ VIEW_CASES = [
     ("private_metadata over 3000", modal([], private_metadata="m" * 3001), "invalid_arguments"),
     ("callback_id over 255", modal([], callback_id="c" * 256), "invalid_arguments"),
     ("max_length over 3000", modal([text_input(max_length=3001)]), "invalid_arguments"),
-    ("input without submit", {"type": "modal", "title": plain("x"), "blocks": [text_input()]}, "invalid_arguments"),
-    ("duplicate block_id", modal([section(block_id="x"), section(block_id="x")]), "invalid_arguments"),
+    (
+        "input without submit",
+        {"type": "modal", "title": plain("x"), "blocks": [text_input()]},
+        "invalid_arguments",
+    ),
+    (
+        "duplicate block_id",
+        modal([section(block_id="x"), section(block_id="x")]),
+        "invalid_arguments",
+    ),
     ("wrong view type", {"type": "popup", "blocks": []}, "invalid_arguments"),
     ("not an object", ["modal"], "invalid_arguments"),
 ]
@@ -112,17 +134,24 @@ VIEW_CASES = [
 def test_valid_blocks_at_every_limit_pass() -> None:
     assert message_error({"text": "x" * 40_000, "blocks": VALID_BLOCKS}) is None
     assert message_error({"blocks": [section()] * 50}) is None
-    assert view_error(modal([section()] * 100, private_metadata="m" * 3000, callback_id="c" * 255)) is None
+    assert (
+        view_error(modal([section()] * 100, private_metadata="m" * 3000, callback_id="c" * 255))
+        is None
+    )
     assert view_error(modal([text_input(max_length=3000)], title=plain("t" * 24))) is None
     assert view_error({"type": "home", "blocks": VALID_BLOCKS}, kind="home") is None
 
 
-@pytest.mark.parametrize(("message", "expected"), [c[1:] for c in MESSAGE_CASES], ids=[c[0] for c in MESSAGE_CASES])
+@pytest.mark.parametrize(
+    ("message", "expected"), [c[1:] for c in MESSAGE_CASES], ids=[c[0] for c in MESSAGE_CASES]
+)
 def test_message_rules(message: dict[str, Any], expected: str) -> None:
     assert message_error(message) == expected
 
 
-@pytest.mark.parametrize(("view", "expected"), [c[1:] for c in VIEW_CASES], ids=[c[0] for c in VIEW_CASES])
+@pytest.mark.parametrize(
+    ("view", "expected"), [c[1:] for c in VIEW_CASES], ids=[c[0] for c in VIEW_CASES]
+)
 def test_view_rules(view: Any, expected: str) -> None:
     assert view_error(view) == expected
 

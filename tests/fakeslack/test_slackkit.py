@@ -28,8 +28,12 @@ from tests.slackkit import (
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "slack"
 SECRET = "test-signing-secret"
-MODAL = {"type": "modal", "callback_id": "new_lead_modal", "title": {"type": "plain_text", "text": "New lead"},
-         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Who?"}}]}
+MODAL = {
+    "type": "modal",
+    "callback_id": "new_lead_modal",
+    "title": {"type": "plain_text", "text": "New lead"},
+    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Who?"}}],
+}
 
 
 def fixture(name: str) -> Any:
@@ -54,10 +58,23 @@ def test_sign_reproduces_the_documented_signature() -> None:
 
 
 def test_command_body_has_slack_fields_order_and_encoding() -> None:
-    body = command_body("/lead", "Acme Corp", user_id="U0DANA", response_url="https://x.test/r", trigger_id="1.2.3")
+    body = command_body(
+        "/lead", "Acme Corp", user_id="U0DANA", response_url="https://x.test/r", trigger_id="1.2.3"
+    )
     assert form_keys(body) == [
-        "token", "team_id", "team_domain", "channel_id", "channel_name", "user_id", "user_name",
-        "command", "text", "api_app_id", "is_enterprise_install", "response_url", "trigger_id",
+        "token",
+        "team_id",
+        "team_domain",
+        "channel_id",
+        "channel_name",
+        "user_id",
+        "user_name",
+        "command",
+        "text",
+        "api_app_id",
+        "is_enterprise_install",
+        "response_url",
+        "trigger_id",
     ]
     assert "command=%2Flead&text=Acme+Corp" in body
     real = (FIXTURES / "04_signed_request.docs.form").read_text()
@@ -65,34 +82,48 @@ def test_command_body_has_slack_fields_order_and_encoding() -> None:
 
 
 def test_interaction_payloads_have_the_fixture_keys() -> None:
-    in_message = block_actions_payload(user_id="U0DANA", action_id="lead_won", value="42", message_ts="1.2")
+    in_message = block_actions_payload(
+        user_id="U0DANA", action_id="lead_won", value="42", message_ts="1.2"
+    )
     assert in_message.keys() == fixture("20_block_actions_button_in_message.bolt.json").keys()
-    assert in_message["actions"][0].keys() == fixture("20_block_actions_button_in_message.bolt.json")[
-        "actions"
-    ][0].keys()
+    assert (
+        in_message["actions"][0].keys()
+        == fixture("20_block_actions_button_in_message.bolt.json")["actions"][0].keys()
+    )
     home = fixture("22_block_actions_home_tab.docs.json")
-    in_view = block_actions_payload(user_id="U0DANA", action_id="home_scope", container="view", view=home["view"])
+    in_view = block_actions_payload(
+        user_id="U0DANA", action_id="home_scope", container="view", view=home["view"]
+    )
     assert set(in_view) == set(home)
-    submitted = view_submission_payload(user_id="U0DANA", callback_id="new_lead_modal",
-                                        state_values={"company": {"name": "Acme"}})
+    submitted = view_submission_payload(
+        user_id="U0DANA", callback_id="new_lead_modal", state_values={"company": {"name": "Acme"}}
+    )
     expected = fixture("30_view_submission.bolt.json")
     assert submitted.keys() == expected.keys()
     assert submitted["view"].keys() == expected["view"].keys()
-    assert submitted["view"]["state"]["values"]["company"]["name"] == {"type": "plain_text_input", "value": "Acme"}
-    shortcut = message_shortcut_payload(user_id="U0DANA", callback_id="log_touch", message_text="hi")
+    assert submitted["view"]["state"]["values"]["company"]["name"] == {
+        "type": "plain_text_input",
+        "value": "Acme",
+    }
+    shortcut = message_shortcut_payload(
+        user_id="U0DANA", callback_id="log_touch", message_text="hi"
+    )
     assert shortcut.keys() == fixture("10_message_shortcut.bolt.json").keys()
-    assert global_shortcut_payload(user_id="U0DANA", callback_id="new_lead").keys() == fixture(
-        "11_global_shortcut.bolt.json"
-    ).keys()
+    assert (
+        global_shortcut_payload(user_id="U0DANA", callback_id="new_lead").keys()
+        == fixture("11_global_shortcut.bolt.json").keys()
+    )
 
 
 def test_event_envelope_has_the_fixture_keys() -> None:
     envelope = json.loads(event_body(app_home_opened_event("U0DANA")))
     assert envelope.keys() == fixture("48_event_callback_envelope.docs.json").keys()
-    assert envelope["event"].keys() == fixture("42_app_home_opened_home_tab.bolt.json")["event"].keys()
+    assert (
+        envelope["event"].keys() == fixture("42_app_home_opened_home_tab.bolt.json")["event"].keys()
+    )
     payload = {"type": "shortcut", "text": "a&b=c"}
     body = interactivity_body(payload)
-    assert body.startswith("payload=") and json.loads(unquote(body[len("payload="):])) == payload
+    assert body.startswith("payload=") and json.loads(unquote(body[len("payload=") :])) == payload
 
 
 @pytest.fixture
@@ -106,7 +137,10 @@ def fake() -> Iterator[FakeSlack]:
 @pytest.fixture
 def sender(fake: FakeSlack) -> Iterator[SlackSender]:
     """A sender posting to a bolt App whose Web API is the fake."""
-    app = App(client=WebClient(token="xoxb-test", base_url=fake.base_url, retry_handlers=[]), signing_secret=SECRET)
+    app = App(
+        client=WebClient(token="xoxb-test", base_url=fake.base_url, retry_handlers=[]),
+        signing_secret=SECRET,
+    )
 
     @app.command("/lead")
     def lead(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -132,7 +166,9 @@ def sender(fake: FakeSlack) -> Iterator[SlackSender]:
 
     @app.event("app_home_opened")
     def home(event: dict[str, Any], client: WebClient) -> None:
-        client.views_publish(user_id=event["user"], view={"type": "home", "blocks": MODAL["blocks"]})
+        client.views_publish(
+            user_id=event["user"], view={"type": "home", "blocks": MODAL["blocks"]}
+        )
 
     with serve_bolt(app) as url, SlackSender(url, SECRET, issuer=fake) as running:
         yield running
@@ -145,17 +181,22 @@ def test_signed_requests_reach_bolt_listeners(fake: FakeSlack, sender: SlackSend
     assert response.args["text"] == "Looking up Acme"
 
     url = fake.new_response_url(channel_id="C0001", user_id="U0DANA", message_ts="1.2")
-    clicked = block_actions_payload(user_id="U0DANA", action_id="lead_won", value="42", response_url=url)
+    clicked = block_actions_payload(
+        user_id="U0DANA", action_id="lead_won", value="42", response_url=url
+    )
     assert sender.interact(clicked).status == 200
     assert fake.wait_for(RESPONSE_URL, count=2)[-1].args["replace_original"] is True
 
-    submission = view_submission_payload(user_id="U0DANA", callback_id="new_lead_modal",
-                                         state_values={"company": {"name": "Globex"}})
+    submission = view_submission_payload(
+        user_id="U0DANA", callback_id="new_lead_modal", state_values={"company": {"name": "Globex"}}
+    )
     assert sender.interact(submission).status == 200
     fake.wait_for("chat.postMessage")
     assert [m["text"] for m in fake.dms_to("U0DANA")] == ["Created Globex"]
 
-    shortcut = global_shortcut_payload(user_id="U0DANA", callback_id="new_lead", trigger_id=fake.issue_trigger_id())
+    shortcut = global_shortcut_payload(
+        user_id="U0DANA", callback_id="new_lead", trigger_id=fake.issue_trigger_id()
+    )
     assert sender.interact(shortcut).status == 200
     assert fake.wait_for("views.open", count=2)[-1].ok
 
@@ -164,8 +205,12 @@ def test_signed_requests_reach_bolt_listeners(fake: FakeSlack, sender: SlackSend
     assert fake.home_view("U0DANA") is not None
 
 
-@pytest.mark.parametrize("forgery", [Forgery.WRONG_SIGNATURE, Forgery.STALE_TIMESTAMP, Forgery.UNSIGNED])
-def test_forged_requests_are_refused(fake: FakeSlack, sender: SlackSender, forgery: Forgery) -> None:
+@pytest.mark.parametrize(
+    "forgery", [Forgery.WRONG_SIGNATURE, Forgery.STALE_TIMESTAMP, Forgery.UNSIGNED]
+)
+def test_forged_requests_are_refused(
+    fake: FakeSlack, sender: SlackSender, forgery: Forgery
+) -> None:
     reply = sender.command("/lead", "Acme", user_id="U0DANA", forgery=forgery)
     assert (reply.status, reply.json()) == (401, {"error": "invalid request"})
     assert fake.calls("views.open") == []

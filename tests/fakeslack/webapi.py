@@ -87,7 +87,9 @@ def conversations_open(ws: Workspace, args: Args) -> Result:
     if args.get("channel"):
         return {"channel": {"id": ws.resolve_channel(args["channel"], allow_user=False)}}
     raw = args.get("users") or ""
-    users = [u.strip() for u in (raw if isinstance(raw, list) else str(raw).split(",")) if u.strip()]
+    users = [
+        u.strip() for u in (raw if isinstance(raw, list) else str(raw).split(",")) if u.strip()
+    ]
     if not users:
         raise ApiError("users_list_not_supplied")
     if len(users) == 1:
@@ -116,7 +118,9 @@ def chat_post_ephemeral(ws: Workspace, args: Args) -> Result:
     if user not in ws.directory:
         raise ApiError("user_not_found")
     _check_message(args)
-    fields = {key: args[key] for key in ("text", "blocks", "attachments", "thread_ts") if key in args}
+    fields = {
+        key: args[key] for key in ("text", "blocks", "attachments", "thread_ts") if key in args
+    }
     return {"message_ts": ws.add_ephemeral(channel, str(user), fields, "chat.postEphemeral")}
 
 
@@ -158,7 +162,8 @@ def conversations_history(ws: Workspace, args: Args) -> Result:
         return above and below
 
     top_level = [
-        m for m in ws.messages.get(channel, [])
+        m
+        for m in ws.messages.get(channel, [])
         if m.get("thread_ts", m["ts"]) == m["ts"] and in_range(float(m["ts"]))
     ]
     newest_first = sorted(top_level, key=lambda m: float(m["ts"]), reverse=True)
@@ -265,7 +270,9 @@ def files_complete_upload_external(ws: Workspace, args: Args) -> Result:
     objects = [_file_object(ws, upload) for upload in uploads]
     if channel:
         fields = {"text": args.get("initial_comment") or "", "thread_ts": args.get("thread_ts")}
-        ws.post(channel, {k: v for k, v in fields.items() if v is not None}, files=objects, upload=True)
+        ws.post(
+            channel, {k: v for k, v in fields.items() if v is not None}, files=objects, upload=True
+        )
     return {"files": objects}
 
 

@@ -12,7 +12,15 @@ from .blockkit import message_problem
 from .directory import Directory
 from .ratelimit import Clock
 
-MESSAGE_FIELDS = ("text", "blocks", "attachments", "metadata", "thread_ts", "reply_broadcast", "markdown_text")
+MESSAGE_FIELDS = (
+    "text",
+    "blocks",
+    "attachments",
+    "metadata",
+    "thread_ts",
+    "reply_broadcast",
+    "markdown_text",
+)
 RESPONSE_URL_MAX_USES = 5
 
 
@@ -138,7 +146,9 @@ class Workspace:
             "text": fields.get("text") or "",
             "team": self.team_id,
         }
-        message.update({k: copy.deepcopy(fields[k]) for k in MESSAGE_FIELDS if k in fields and k != "text"})
+        message.update(
+            {k: copy.deepcopy(fields[k]) for k in MESSAGE_FIELDS if k in fields and k != "text"}
+        )
         message.update(extra)
         self.messages.setdefault(channel, []).append(message)
         return message
@@ -213,7 +223,9 @@ class Workspace:
     def find_view(self, view_id: Any, external_id: Any) -> dict[str, Any]:
         """A stored view by id or external_id; raises not_found."""
         for view in self.views.values():
-            if (view_id and view["id"] == view_id) or (external_id and view["external_id"] == external_id):
+            if (view_id and view["id"] == view_id) or (
+                external_id and view["external_id"] == external_id
+            ):
                 return view
         raise ApiError("not_found")
 
@@ -254,7 +266,9 @@ class Workspace:
         if payload.get("response_type") == "in_channel" and bound.channel_id:
             self.post(bound.channel_id, payload)
         else:
-            fields = {k: v for k, v in payload.items() if k in MESSAGE_FIELDS or k == "replace_original"}
+            fields = {
+                k: v for k, v in payload.items() if k in MESSAGE_FIELDS or k == "replace_original"
+            }
             self.add_ephemeral(bound.channel_id or "", bound.user_id or "", fields, "response_url")
         return 200, "ok"
 
