@@ -169,13 +169,7 @@ def show_outcome(
     scopes: dict[str, str | None] = {}
     if body.get("response_url"):
         message = body.get("message") or {}
-        if message.get("blocks"):
-            blocks = outcomes.build_acted_message_blocks(
-                message["blocks"], block_id=block_id, line=line
-            )
-        else:
-            blocks = outcomes.build_outcome_blocks(line)
-        text = "\n".join(part for part in (message.get("text"), line) if part)
+        text, blocks = outcomes.build_acted_message(message, block_id=block_id, line=line)
         respond(text=text, blocks=blocks, replace_original=True)
     else:
         view = body.get("view") or {}

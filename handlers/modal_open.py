@@ -89,10 +89,23 @@ def open_log_touch_modal(
     permalink: str | None = None,
     channel_id: str | None = None,
     message_ts: str | None = None,
+    button_ts: str | None = None,
+    button_block: str | None = None,
 ) -> dict[str, Any]:
-    """Open Log touch on a lead the caller may touch (or none); `message_ts` names a source message."""
+    """Open Log touch on a lead the caller may touch (or none).
+
+    `message_ts` names the message the touch is about (its link is kept on the touch); `button_ts`
+    and `button_block` the bot message and row whose button opened it, updated once it is logged.
+    """
     lead = changeable_lead(deps, caller, lead_id, doing="log touches on") if lead_id else None
-    meta = ModalMeta(channel_id=channel_id, permalink=permalink, source_ts=message_ts)
+    meta = ModalMeta(
+        channel_id=channel_id,
+        permalink=permalink,
+        source_ts=message_ts,
+        lead_id=lead_id if button_ts else None,
+        button_ts=button_ts,
+        button_block=button_block,
+    )
     view = build_log_touch_modal(now=caller.now, lead=lead, note=note, meta=meta)
     return client.views_open(trigger_id=trigger_id, view=view)["view"]
 
@@ -166,13 +179,27 @@ def channel_of(body: dict[str, Any]) -> str | None:
     return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
 
 
+def button_of(body: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:
+    """Where a clicked button sits when its message can be updated later (not App Home or ephemerals)."""
+    container = body.get("container") or {}
+    if container.get("type") != "message" or container.get("is_ephemeral"):
+        return {}
+    if not body.get("message"):  # Slack sends the message with every click on a lasting one
+        return {}
+    return {"button_ts": container.get("message_ts"), "button_block": action.get("block_id")}
+
+
 @reports_errors
 def handle_log_touch_action(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    """A "Log touch" button: open the modal on that lead."""
+    """A "Log touch" button: open the modal on that lead; once logged, the button's message says so."""
     ack()
-    where = {"lead_id": lead_id_of(action), "channel_id": channel_of(body)}
+    where = {
+        "lead_id": lead_id_of(action),
+        "channel_id": channel_of(body),
+        **button_of(body, action),
+    }
     open_modal_for(open_log_touch_modal, client, deps_of(context), body, **where)
 
 

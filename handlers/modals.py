@@ -23,6 +23,7 @@ from bot.domain.leads import LOST
 from bot.domain.qualification import UNQUALIFIED_REASON, answered, normalize_answers, score
 from bot.services import lead_changes, lead_reads, leads, reps, touches
 from bot.services.records import LeadView
+from bot.slack import outcomes
 from bot.slack.blocks import build_lead_card_blocks, build_touch_logged_blocks
 from bot.slack.ids import Action, View
 from bot.slack.modal_forms import (
@@ -50,7 +51,7 @@ from handlers.modal_open import (
     refusal_for,
     stage_refs,
 )
-from handlers.refresh import refresh_homes
+from handlers.refresh import refresh_homes, show_outcome_in_message
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +180,15 @@ def handle_log_touch_submission(
             occurred_at=valid.occurred_at,
             next_follow_up=valid.next_follow_up,
             permalink=permalink,
+        )
+    if meta.channel_id and meta.button_ts and meta.lead_id == lead.id:
+        # Opened from a button in a message: that lead's row there now says it is done.
+        show_outcome_in_message(
+            client,
+            channel_id=meta.channel_id,
+            ts=meta.button_ts,
+            block_id=meta.button_block,
+            line=outcomes.logged_line(kind=touch.kind, user_id=caller.user_id),
         )
     tell(
         client,

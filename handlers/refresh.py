@@ -13,6 +13,7 @@ from bot.deps import Deps
 from bot.services import reps
 from bot.services.board import load_board
 from bot.slack.home import Scope, build_home_view
+from bot.slack.outcomes import build_acted_message
 from handlers.context import zone_or_default
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,26 @@ def refresh_home(
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
         logger.warning("views.publish for %s failed: %s", user_id, exc.response.get("error"))
+
+
+def show_outcome_in_message(
+    client: WebClient, *, channel_id: str, ts: str, block_id: str | None, line: str
+) -> None:
+    """Replace the acted-on row of a bot message by `line`; a message gone or out of reach is left."""
+    try:
+        history = client.conversations_history(
+            channel=channel_id, latest=ts, inclusive=True, limit=1
+        )
+        message = next((m for m in history.get("messages") or [] if m.get("ts") == ts), None)
+        if message is None:
+            logger.info("message %s in %s is gone; nothing to update", ts, channel_id)
+            return
+        text, blocks = build_acted_message(message, block_id=block_id, line=line)
+        client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
+    except SlackApiError as exc:
+        logger.info(
+            "updating message %s in %s failed: %s", ts, channel_id, exc.response.get("error")
+        )
 
 
 def refresh_homes(

@@ -50,6 +50,9 @@ class ModalMeta:
     permalink: str | None = None
     source_ts: str | None = None
     duplicates: tuple[int, ...] = field(default_factory=tuple)
+    # The bot's message (in `channel_id`) whose button opened the modal, and that button's block.
+    button_ts: str | None = None
+    button_block: str | None = None
 
     def encode(self) -> str:
         data: dict[str, Any] = {
@@ -60,6 +63,8 @@ class ModalMeta:
             else None,
             "t": self.source_ts,
             "d": list(self.duplicates[:50]),
+            "m": self.button_ts,
+            "b": self.button_block,
         }
         text = json.dumps({key: value for key, value in data.items() if value})
         if len(text) > METADATA_MAX:
@@ -83,6 +88,8 @@ class ModalMeta:
             permalink=_str(data.get("p")) if _is_permalink(data.get("p")) else None,
             source_ts=_str(data.get("t")),
             duplicates=tuple(d for d in duplicates if isinstance(d, int)),
+            button_ts=_str(data.get("m")),
+            button_block=_str(data.get("b")),
         )
 
 

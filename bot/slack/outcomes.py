@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -11,6 +11,8 @@ from bot.slack.mrkdwn import escape, mention, truncate
 
 SECTION_MAX = 3000
 MESSAGE_BLOCKS_MAX = 50
+# How a logged touch reads after "Logged"; other kinds take "a": a call, a demo, a note.
+TOUCH_WORDS = {"email": "an email", "linkedin": "a LinkedIn message", "other": "a touch"}
 
 
 def on_day(value: date, *, today: date) -> str:
@@ -47,6 +49,11 @@ def archived_line(*, user_id: str) -> str:
     return f":white_check_mark: Archived by {mention(user_id)}"
 
 
+def logged_line(*, kind: str, user_id: str) -> str:
+    logged = TOUCH_WORDS.get(kind, f"a {escape(kind)}")
+    return f":white_check_mark: Logged {logged} by {mention(user_id)}"
+
+
 def _context(block_id: str, line: str) -> dict[str, Any]:
     return {
         "type": "context",
@@ -58,6 +65,18 @@ def _context(block_id: str, line: str) -> dict[str, Any]:
 def build_outcome_blocks(line: str, *, block_id: str = "outcome") -> list[dict[str, Any]]:
     """A message that is only the outcome line, for when the original blocks are not at hand."""
     return [_context(block_id, line)]
+
+
+def build_acted_message(
+    message: Mapping[str, Any], *, block_id: str | None, line: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """The text and blocks of a message someone acted on; only the line when its blocks are unknown."""
+    blocks = message.get("blocks")
+    if blocks:
+        acted = build_acted_message_blocks(blocks, block_id=block_id, line=line)
+    else:
+        acted = build_outcome_blocks(line)
+    return "\n".join(part for part in (message.get("text"), line) if part), acted
 
 
 def build_acted_message_blocks(

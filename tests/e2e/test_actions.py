@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +18,7 @@ from bot.slack.ids import Action, View
 from bot.slack.job_blocks.common import work_buttons
 from tests import support
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live
+from tests.e2e.modalkit import last_opened, submit
 from tests.e2e.test_home import lead_sections, open_home, seed_lead, texts
 from tests.slackkit import block_actions_payload
 
@@ -459,3 +461,36 @@ def test_two_clicks_at_the_same_moment_change_the_lead_once(live: Live) -> None:
     assert history(live, acme)[1] == ["snoozed"]
     done = block(live.slack.message(channel, message["ts"]), f"nudge_actions_{acme}")
     assert "Snoozed until Mon 7 Dec" in done["elements"][0]["text"]
+
+
+def test_a_touch_logged_from_a_button_in_a_dm_marks_that_leads_row_done(live: Live) -> None:
+    acme, globex = seed_lead(live, "Acme"), seed_lead(live, "Globex")
+    channel, message = post_nudge(live, [acme, globex])
+    press(live, channel, message, Action.LOG_TOUCH, str(acme))
+    view = last_opened(live)
+    assert json.loads(view["private_metadata"]) == {
+        "c": channel, "l": acme, "m": message["ts"], "b": f"nudge_actions_{acme}",
+    }  # fmt: skip
+    assert submit(live, view, user_id=REP, kind="call", note="Spoke with the CFO").body == ""
+    assert lead_row(live, acme).touch_count == 1
+    updated = live.slack.message(channel, message["ts"])
+    assert updated is not None and "edited" in updated
+    line = f":white_check_mark: Logged a call by <@{REP}>"
+    assert updated["text"] == f"Deals going cold\n{line}"
+    done = block(updated, f"nudge_actions_{acme}")
+    assert done["type"] == "context" and done["elements"][0]["text"] == line
+    assert block(updated, f"nudge_lead_{acme}") == block(message, f"nudge_lead_{acme}")
+    assert block(updated, f"close_actions_{acme}") == block(message, f"close_actions_{acme}")
+    assert [b for b in updated["blocks"] if str(b.get("block_id")).endswith(f"_{globex}")] == [
+        b for b in message["blocks"] if str(b.get("block_id")).endswith(f"_{globex}")
+    ]
+
+
+def test_a_touch_logged_on_another_lead_leaves_the_buttons_message_alone(live: Live) -> None:
+    acme, globex = seed_lead(live, "Acme"), seed_lead(live, "Globex")
+    channel, message = post_nudge(live, [acme])
+    press(live, channel, message, Action.LOG_TOUCH, str(acme))
+    submit(live, last_opened(live), user_id=REP, lead=str(globex), note="meant Globex")
+    assert (lead_row(live, acme).touch_count, lead_row(live, globex).touch_count) == (0, 1)
+    assert live.slack.message(channel, message["ts"]) == message
+    assert live.slack.calls("chat.update") == []

@@ -339,3 +339,23 @@ def test_outcome_lines_escape_what_users_typed() -> None:
     assert outcomes.snoozed_line(until=date(2027, 1, 4), user_id=OWNER, today=TODAY) == (
         f":white_check_mark: Snoozed until Mon 4 Jan 2027 by <@{OWNER}>"
     )
+
+
+def test_a_logged_touch_reads_as_what_was_logged_and_by_whom() -> None:
+    assert outcomes.logged_line(kind="call", user_id=OWNER) == (
+        f":white_check_mark: Logged a call by <@{OWNER}>"
+    )
+    assert "Logged an email by" in outcomes.logged_line(kind="email", user_id=OWNER)
+    assert "Logged a touch by" in outcomes.logged_line(kind="other", user_id=OWNER)
+
+
+def test_an_acted_message_keeps_its_text_and_falls_back_to_the_line_alone() -> None:
+    row = {"type": "actions", "block_id": "row", "elements": []}
+    text, blocks = outcomes.build_acted_message(
+        {"text": "Deals going cold", "blocks": [row]}, block_id="row", line="done"
+    )
+    assert text == "Deals going cold\ndone" and blocks[0]["type"] == "context"
+    assert outcomes.build_acted_message({}, block_id="row", line="done") == (
+        "done",
+        outcomes.build_outcome_blocks("done"),
+    )

@@ -243,8 +243,9 @@ def test_state_readers_take_each_element_type() -> None:
 
 def test_metadata_survives_a_round_trip_and_garbage_means_none() -> None:
     meta = ModalMeta(
-        channel_id="C1", lead_id=3, permalink=PERMALINK, source_ts="1.2", duplicates=(4, 5)
-    )
+        channel_id="C1", lead_id=3, permalink=PERMALINK, source_ts="1.2", duplicates=(4, 5),
+        button_ts="3.4", button_block="nudge_actions_3",
+    )  # fmt: skip
     assert ModalMeta.decode(meta.encode()) == meta
     for junk in ("", "not json", "[1]", '{"l": "3", "d": ["x", 2]}'):
         decoded = ModalMeta.decode(junk)
