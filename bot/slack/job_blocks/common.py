@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.rhythm import LeadFacts, Money, Snapshot, StageRules, whole_days
 from bot.slack import format as fmt
+from bot.slack.blocks import section, to_dicts
 from bot.slack.ids import Action
 from bot.slack.render import render
 
@@ -207,10 +208,6 @@ def lead_ids_in(payload: dict[str, Any], *, prefix: str) -> frozenset[int]:
     return frozenset(ids)
 
 
-def section_text(text: str, *, block_id: str | None = None) -> SectionBlock:
-    return SectionBlock(block_id=block_id, text=MarkdownTextObject(text=text))
-
-
 def more_context(hidden: int) -> ContextBlock:
     return ContextBlock(
         block_id="more",
@@ -261,7 +258,7 @@ def fit_with_more(
 
 def list_message(intro: str, rows: Sequence[LeadRow]) -> JobMessage:
     """A DM that is an intro and one list of lead rows, within the block cap."""
-    fixed: list[Block] = [section_text(intro, block_id="intro")]
+    fixed: list[Block] = [section(intro, block_id="intro")]
     blocks = fixed + fit_with_more([(None, rows)], budget=MAX_BLOCKS - len(fixed))
     return JobMessage(text=fallback_text(intro, rows, hidden=0), blocks=to_dicts(blocks))
 
@@ -278,7 +275,3 @@ def fallback_text(
     if footer:
         lines.append(footer)
     return "\n".join(lines)
-
-
-def to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
-    return [block.to_dict() for block in blocks]

@@ -15,7 +15,7 @@ from bot.slack.job_blocks.common import (
     JobMessage,
     duration_label,
     list_message,
-    section_text,
+    section,
     to_dicts,
     work_row,
 )
@@ -73,7 +73,7 @@ def build_speed_owner_blocks(check: SpeedCheck) -> JobMessage:
         ],
     )
     return JobMessage(
-        text=text, blocks=to_dicts([section_text(text, block_id=f"speed_lead_{lead.id}"), buttons])
+        text=text, blocks=to_dicts([section(text, block_id=f"speed_lead_{lead.id}"), buttons])
     )
 
 
@@ -93,5 +93,5 @@ def build_speed_managers_blocks(check: SpeedCheck, *, now: datetime) -> JobMessa
     )
     return JobMessage(
         text=text,
-        blocks=to_dicts([section_text(text, block_id=f"speed_breach_{lead.id}"), buttons]),
+        blocks=to_dicts([section(text, block_id=f"speed_breach_{lead.id}"), buttons]),
     )

@@ -18,7 +18,7 @@ from bot.slack.job_blocks.common import (
     fit_with_more,
     lead_ids_in,
     list_message,
-    section_text,
+    section,
     snapshot_text,
     to_dicts,
     work_row,
@@ -47,40 +47,38 @@ def build_morning_plan_blocks(
     """The morning DM: what to work today, section by section, and the pipeline snapshot, in ≤ 50 blocks."""
     counts = plan.counts()
     parts = [
-        f"*{counts[section]}* {SECTION_TITLES[section][1]}"
-        for section in Section
-        if counts[section]
+        f"*{counts[part]}* {SECTION_TITLES[part][1]}"
+        for part in Section
+        if counts[part]
     ]
     intro = render("job_plan_intro.md.j2", clear=plan.is_clear, parts=parts)
     groups: list[tuple[Block | None, list[LeadRow]]] = []
-    for section in Section:
+    for part in Section:
         rows = [
             work_row(
                 PLAN_PREFIX,
                 item.lead,
                 item.stage,
                 stages=stages,
-                reason=section.value,
+                reason=part.value,
                 now=now,
                 today=plan.day,
             )
-            for item in plan.in_section(section)
+            for item in plan.in_section(part)
         ]
         if rows:
             groups.append(
                 (
-                    section_text(
-                        f"*{SECTION_TITLES[section][0]}*", block_id=f"title_{section.value}"
-                    ),
+                    section(f"*{SECTION_TITLES[part][0]}*", block_id=f"title_{part.value}"),
                     rows,
                 )
             )
     snapshot = snapshot_text(plan.snapshot)
     fixed: list[Block] = [
         HeaderBlock(text=_plan_title(plan)),
-        section_text(intro, block_id="intro"),
+        section(intro, block_id="intro"),
     ]
-    tail: list[Block] = [DividerBlock(), section_text(snapshot, block_id="snapshot")]
+    tail: list[Block] = [DividerBlock(), section(snapshot, block_id="snapshot")]
     blocks = fixed + fit_with_more(groups, budget=MAX_BLOCKS - len(fixed) - len(tail)) + tail
     all_rows = [row for _title, rows in groups for row in rows]
     text = fallback_text(f"*{_plan_title(plan)}*\n{intro}", all_rows, hidden=0, footer=snapshot)
