@@ -9,7 +9,14 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.domain.schedule import is_working_time, parse_working_days, zone_for
-from bot.domain.speed import SpeedCheck, WorkingHours, check_speed_to_lead, window_of
+from bot.domain.speed import (
+    SpeedCheck,
+    WorkingHours,
+    check_speed_to_lead,
+    managers_alert_key,
+    owner_alert_key,
+    window_of,
+)
 from bot.services.rhythm import OwnedLead, existing_keys, untouched_open_leads
 from bot.slack.job_blocks import build_speed_managers_blocks, build_speed_owner_blocks
 from bot.slack.outbox import PRIORITY_ALERT
@@ -23,12 +30,8 @@ BREACH_KIND = "speed-to-lead-breach"
 logger = logging.getLogger("pipebot.jobs")
 
 
-def owner_key(lead_id: int) -> str:
-    return f"{JOB_ID}:owner:{lead_id}"
-
-
-def managers_key(lead_id: int) -> str:
-    return f"{JOB_ID}:managers:{lead_id}"
+owner_key = owner_alert_key
+managers_key = managers_alert_key
 
 
 def lookback(deps: Deps, window: timedelta) -> timedelta:

@@ -55,3 +55,13 @@ def check_speed_to_lead(
     return SpeedCheck(
         lead, waited, window, half_due=waited * 2 >= window, breached=waited >= window
     )
+
+
+def owner_alert_key(lead_id: int) -> str:
+    """The outbox key of a lead's half-window DM to its owner."""
+    return f"speed-to-lead:owner:{lead_id}"
+
+
+def managers_alert_key(lead_id: int) -> str:
+    """The outbox key of a lead's managers'-channel post when the window passes."""
+    return f"speed-to-lead:managers:{lead_id}"

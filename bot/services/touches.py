@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 
 from bot.domain.errors import NotFound, PermissionDenied
 from bot.domain.leads import OPEN
+from bot.domain.speed import managers_alert_key, owner_alert_key
 from bot.models import Lead, Touchpoint
 from bot.services.records import LeadView, TouchView
+from bot.slack.outbox import cancel_pending
 
 
 def log_touch(
@@ -39,6 +41,7 @@ def log_touch(
             f"Lead #{lead.id} is {lead.status}; reopen it before logging touches."
         )
     when = occurred_at or now
+    first_touch = lead.first_touch_at is None
     touch = Touchpoint(
         lead_id=lead.id,
         kind=kind,
@@ -58,5 +61,8 @@ def log_touch(
         lead.next_follow_up = next_follow_up
     lead.snoozed_until = None
     lead.updated_at = now
+    if first_touch:
+        # A speed-to-lead alert still waiting to be sent would now be wrong.
+        cancel_pending(session, keys=[owner_alert_key(lead.id), managers_alert_key(lead.id)])
     session.flush()
     return TouchView.of(touch), LeadView.of(lead)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -81,6 +82,8 @@ PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
+# Withdrawn before it was sent, because what it warned about was dealt with.
+CANCELLED = "cancelled"
 
 _N = Notification
 
@@ -283,3 +286,11 @@ def next_due(session: Session, *, since: datetime | None = None) -> datetime | N
     found = [session.execute(query).scalar_one_or_none() for query in times]
     present = [utc(value) for value in found if value is not None]
     return min(present) if present else None
+
+
+def cancel_pending(session: Session, *, keys: Sequence[str]) -> int:
+    """Withdraw notifications not yet handed to a sender; one already being sent is left alone."""
+    if not keys:
+        return 0
+    condition = and_(_N.idempotency_key.in_(list(keys)), _N.status == PENDING)
+    return _update(session, condition, status=CANCELLED)
