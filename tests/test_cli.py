@@ -87,3 +87,22 @@ def test_run_without_tokens_explains_what_to_set(db_url: str) -> None:
 def test_db_upgrade_is_idempotent(db_url: str) -> None:
     assert pipebot(db_url, "db", "upgrade").returncode == 0
     assert pipebot(db_url, "db", "upgrade").stdout.strip() == "database is up to date"
+
+
+def test_export_never_hands_a_spreadsheet_a_formula_and_import_takes_it_back(
+    db_url: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "leads.csv"
+    source.write_text(
+        'company,phone,owner\n"=HYPERLINK(""http://x"",""y"")",+1 555 0100,UDANA0001\n'
+    )
+    assert pipebot(db_url, "import", "leads", str(source)).returncode == 0
+    exported = tmp_path / "out.csv"
+    pipebot(db_url, "export", "leads", "-o", str(exported))
+    row = next(csv.DictReader(io.StringIO(exported.read_text())))
+    assert row["company"] == '\'=HYPERLINK("http://x","y")' and row["phone"] == "'+1 555 0100"
+    again = tmp_path / "again.db"
+    url = f"sqlite:///{again}"
+    assert pipebot(url, "import", "leads", str(exported)).returncode == 0
+    row = next(csv.DictReader(io.StringIO(pipebot(url, "export", "leads").stdout)))
+    assert row["company"] == '\'=HYPERLINK("http://x","y")'

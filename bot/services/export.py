@@ -21,6 +21,21 @@ TOUCH_COLUMNS = ("id", "lead_id", "kind", "note", "occurred_at", "author")
 BATCH = 1000
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula; a leading apostrophe
+# makes it text again (and the importer takes it off).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def shield_formula(text: str) -> str:
+    """Text that a spreadsheet will show, never run."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def unshield_formula(text: str) -> str:
+    """The text `shield_formula` protected."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -30,6 +45,8 @@ def _cell(value: object) -> str:
         return value.isoformat()
     if isinstance(value, Decimal):
         return f"{value:f}"
+    if isinstance(value, str):
+        return shield_formula(value)
     return str(value)
 
 

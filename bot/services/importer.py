@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.config import PipelineConfig
 from bot.domain.leads import STATUSES, company_key
 from bot.models import Lead, Rep, StageChange
-from bot.services.export import LEAD_COLUMNS
+from bot.services.export import LEAD_COLUMNS, unshield_formula
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -67,7 +67,7 @@ def _value(text: str) -> Decimal | None:
 
 
 def _text(row: dict[str, str], column: str, limit: int = MAX_TEXT) -> str | None:
-    value = (row.get(column) or "").strip()
+    value = unshield_formula((row.get(column) or "").strip())
     if len(value) > limit:
         raise ValueError(f"{column} is longer than {limit} characters")
     return value or None
