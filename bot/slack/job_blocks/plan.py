@@ -46,11 +46,7 @@ def build_morning_plan_blocks(
 ) -> JobMessage:
     """The morning DM: what to work today, section by section, and the pipeline snapshot, in ≤ 50 blocks."""
     counts = plan.counts()
-    parts = [
-        f"*{counts[part]}* {SECTION_TITLES[part][1]}"
-        for part in Section
-        if counts[part]
-    ]
+    parts = [f"*{counts[part]}* {SECTION_TITLES[part][1]}" for part in Section if counts[part]]
     intro = render("job_plan_intro.md.j2", clear=plan.is_clear, parts=parts)
     groups: list[tuple[Block | None, list[LeadRow]]] = []
     for part in Section:
