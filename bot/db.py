@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Insert, create_engine, event, insert, inspect, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -79,3 +82,28 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory.begin() as session:
         yield session
+
+
+def insert_if_missing(
+    session: Session, model: type, *, conflict_on: list[str], values: dict[str, Any]
+) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING: True when the row was added, False when one was already there.
+
+    Two transactions creating the same row at once (two replicas, two first requests from one user)
+    then both succeed instead of one failing on the unique key.
+    """
+    dialect = session.get_bind().dialect.name
+    statement: Insert
+    if dialect == "postgresql":
+        statement = (
+            pg_insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_on)
+        )
+    elif dialect == "sqlite":
+        statement = (
+            sqlite_insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_on)
+        )
+    else:
+        statement = insert(model).values(**values)
+    key = inspect(model).primary_key[0]
+    # rowcount is -1 under psycopg 3 here; a returned key is the reliable sign a row was added.
+    return session.execute(statement.returning(key)).first() is not None

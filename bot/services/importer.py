@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from bot.config import PipelineConfig
 from bot.domain.leads import STATUSES, company_key
-from bot.models import Lead, Rep, StageChange
+from bot.models import Lead, StageChange
 from bot.services.export import LEAD_COLUMNS, unshield_formula
+from bot.services.reps import known_rep
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -149,9 +150,8 @@ def import_leads(
             errors.append(RowError(line, str(exc)))
     if errors or dry_run:
         return ImportResult(0 if errors else len(leads), tuple(errors))
-    for owner in {lead.owner_id for lead in leads}:
-        if session.get(Rep, owner) is None:
-            session.add(Rep(id=owner, name="", role="rep", is_active=True, created_at=now))
+    for owner in sorted({lead.owner_id for lead in leads}):
+        known_rep(session, user_id=owner, now=now)
     session.flush()
     session.add_all(leads)
     session.flush()

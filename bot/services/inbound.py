@@ -14,6 +14,7 @@ from bot.domain.leads import OPEN
 from bot.models import Lead, Rep
 from bot.services.leads import NewLead, create_lead, find_open_duplicates
 from bot.services.records import LeadView
+from bot.services.reps import known_rep
 
 
 class InboundLead(BaseModel):
@@ -69,9 +70,7 @@ def receive_lead(
     owner = inbound.owner or pick_owner(session, managers=managers)
     if owner is None:
         raise LookupError("no rep to own it: add reps by having them use /lead once, or pass owner")
-    if session.get(Rep, owner) is None:
-        session.add(Rep(id=owner, name="", role="rep", is_active=True, created_at=now))
-        session.flush()
+    known_rep(session, user_id=owner, now=now)
     new = NewLead(
         company=inbound.company, owner_id=owner, stage=pipeline.stages[0].key, value=inbound.value,
         currency=inbound.currency, contact=inbound.contact, email=inbound.email, phone=inbound.phone,

@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import RepConfig
+from bot.db import insert_if_missing
 from bot.models import Rep
 from bot.services.records import RepView
 
 __all__ = [
+    "known_rep",
     "RepView",
     "ensure_rep",
     "get_rep",
@@ -33,16 +35,32 @@ def ensure_rep(
     team_id: str | None = None,
     is_manager: bool = False,
 ) -> RepView:
-    """Return the rep for a Slack user, creating the record on first contact."""
-    rep = session.get(Rep, user_id)
+    """Return the rep for a Slack user, creating the record on first contact; the role follows the config."""
     role = "manager" if is_manager else "rep"
-    if rep is None:
-        rep = Rep(id=user_id, team_id=team_id, name="", role=role, created_at=now, is_active=True)
-        session.add(rep)
-        session.flush()
-    elif rep.role != role:
+    rep = known_rep(session, user_id=user_id, now=now, team_id=team_id, role=role)
+    if rep.role != role:
         rep.role = role
     return RepView.of(rep)
+
+
+def known_rep(
+    session: Session, *, user_id: str, now: datetime, team_id: str | None = None, role: str = "rep"
+) -> Rep:
+    """The rep record for a user, created if missing (safely, when two requests create it at once)."""
+    rep = session.get(Rep, user_id)
+    if rep is None:
+        values = {
+            "id": user_id,
+            "team_id": team_id,
+            "name": "",
+            "role": role,
+            "created_at": now,
+            "is_active": True,
+        }
+        insert_if_missing(session, Rep, conflict_on=["id"], values=values)
+        rep = session.get(Rep, user_id)
+        assert rep is not None
+    return rep
 
 
 def needs_profile_refresh(rep: RepView, *, now: datetime) -> bool:
@@ -53,10 +71,7 @@ def update_profile(
     session: Session, *, user_id: str, name: str, tz: str | None, now: datetime
 ) -> RepView:
     """Store the name and IANA timezone Slack reported for a user."""
-    rep = session.get(Rep, user_id)
-    if rep is None:
-        rep = Rep(id=user_id, role="rep", created_at=now, is_active=True)
-        session.add(rep)
+    rep = known_rep(session, user_id=user_id, now=now)
     rep.name = name[:200]
     rep.tz = tz
     rep.profile_refreshed_at = now
@@ -99,10 +114,7 @@ def apply_rep_settings(
 ) -> int:
     """Write each configured rep's plan time, working days and quota; returns how many reps."""
     for user_id, config in settings.items():
-        rep = session.get(Rep, user_id)
-        if rep is None:
-            rep = Rep(id=user_id, name="", role="rep", is_active=True, created_at=now)
-            session.add(rep)
+        rep = known_rep(session, user_id=user_id, now=now)
         rep.plan_time = config.morning_plan
         rep.working_days = ",".join(config.working_days) if config.working_days else None
         rep.quota = config.quota

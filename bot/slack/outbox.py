@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Insert, and_, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import utc
+from bot.db import insert_if_missing
 from bot.models import Notification
 
 PRIORITY_ALERT = 1
@@ -57,24 +56,7 @@ def enqueue(
         "not_before": not_before or now,
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    statement: Insert
-    if dialect == "postgresql":
-        statement = (
-            pg_insert(Notification)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        )
-    elif dialect == "sqlite":
-        statement = (
-            sqlite_insert(Notification)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        )
-    else:
-        statement = insert(Notification).values(**values)
-    # rowcount is -1 under psycopg 3 here; a returned id is the reliable sign a row was added.
-    return session.execute(statement.returning(Notification.id)).first() is not None
+    return insert_if_missing(session, Notification, conflict_on=["idempotency_key"], values=values)
 
 
 # Delivery states of a notification row.
