@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.db import insert_if_missing
 from bot.models import ProcessedEvent
 
 # Slack's last retry comes 5 minutes after the first delivery, or hourly for a day with
@@ -19,12 +18,7 @@ KEEP_EVENTS_FOR = timedelta(days=2)
 def claim_event(session: Session, *, event_id: str, now: datetime) -> bool:
     """Record an event on receipt; True the first time its id is seen, False for any repeat."""
     values = {"event_id": event_id[:64], "received_at": now}
-    if session.get_bind().dialect.name == "postgresql":
-        statement = pg_insert(ProcessedEvent).values(**values).on_conflict_do_nothing()
-    else:
-        statement = sqlite_insert(ProcessedEvent).values(**values).on_conflict_do_nothing()
-    # rowcount is unreliable under psycopg 3; a returned key is the sign the row was added.
-    return session.execute(statement.returning(ProcessedEvent.event_id)).first() is not None
+    return insert_if_missing(session, ProcessedEvent, conflict_on=["event_id"], values=values)
 
 
 def prune_events(session: Session, *, now: datetime, keep: timedelta = KEEP_EVENTS_FOR) -> int:
