@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.domain.schedule import zone_for
 from bot.services import reps
 from bot.slack.profiles import fetch_profile
 
@@ -35,12 +36,8 @@ def deps_of(context: BoltContext) -> Deps:
 
 
 def zone_or_default(tz: str | None, default: ZoneInfo) -> ZoneInfo:
-    if not tz:
-        return default
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        return default
+    """A rep's zone, or the team's when Slack gave none or an unknown one."""
+    return zone_for(tz, fallback=default)
 
 
 def user_of(payload: Mapping[str, Any]) -> str:
