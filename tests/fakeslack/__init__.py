@@ -4,9 +4,11 @@ from .blockkit import Problem, message_error, message_problem, view_error, view_
 from .ratelimit import DEFAULT_PER_MINUTE, RateLimiter, RateLimits
 from .recorder import FILE_UPLOAD, RESPONSE_URL, Call
 from .server import FakeSlack
+from .socketmode import Ack, SocketModeServer
 from .workspace import Upload
 
 __all__ = [
+    "Ack",
     "DEFAULT_PER_MINUTE",
     "FILE_UPLOAD",
     "RESPONSE_URL",
@@ -15,6 +17,7 @@ __all__ = [
     "Problem",
     "RateLimiter",
     "RateLimits",
+    "SocketModeServer",
     "Upload",
     "message_error",
     "message_problem",

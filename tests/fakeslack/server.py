@@ -17,6 +17,7 @@ from .defaults import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID
 from .observe import Observations
 from .ratelimit import Clock, RateLimiter, RateLimits
 from .recorder import FILE_UPLOAD, RESPONSE_URL, Call, CallLog
+from .socketmode import SocketModeServer
 from .webapi import JSON_FIELDS, METHODS
 from .workspace import ApiError, Workspace
 
@@ -110,6 +111,7 @@ class FakeSlack(Observations):
         self._faults: dict[str, deque[_Fault]] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._socket_mode: SocketModeServer | None = None
 
     def start(self) -> Self:
         """Listen on an ephemeral loopback port and serve from a daemon thread."""
@@ -128,9 +130,13 @@ class FakeSlack(Observations):
         return self
 
     def stop(self) -> None:
-        """Stop serving and release the port; safe to call twice."""
+        """Stop serving (Socket Mode too) and release the ports; safe to call twice."""
         server, thread = self._server, self._thread
         self._server = self._thread = None
+        socket_mode, self._socket_mode = self._socket_mode, None
+        if socket_mode is not None:
+            self.workspace.socket_mode_url = None
+            socket_mode.stop()
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -158,6 +164,17 @@ class FakeSlack(Observations):
     def base_url(self) -> str:
         """The Web API base URL to give WebClient(base_url=...)."""
         return f"{self.origin}/api/"
+
+    def socket_mode(self) -> SocketModeServer:
+        """Serve Socket Mode: apps.connections.open then hands out this server's ws:// URLs.
+
+        Starts the WebSocket server on first use (it stops with the fake) and returns it.
+        """
+        with self._lock:
+            if self._socket_mode is None:
+                self._socket_mode = SocketModeServer(app_id=self.workspace.app_id).start()
+                self.workspace.socket_mode_url = self._socket_mode.new_url
+            return self._socket_mode
 
     def add_user(
         self,

@@ -70,7 +70,12 @@ def auth_test(ws: Workspace, args: Args) -> Result:
 
 
 def apps_connections_open(ws: Workspace, args: Args) -> Result:
-    """apps.connections.open for an app-level token; the fake serves no WebSocket at this URL."""
+    """apps.connections.open for an app-level token: the Socket Mode server's URL once started.
+
+    Without FakeSlack.socket_mode() nothing serves the WebSocket at the URL returned.
+    """
+    if ws.socket_mode_url is not None:
+        return {"url": ws.socket_mode_url()}
     return {"url": f"{ws.origin.replace('http', 'ws', 1)}/link/?ticket=fake"}
 
 

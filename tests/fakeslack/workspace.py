@@ -3,7 +3,7 @@
 import copy
 import itertools
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -82,6 +82,7 @@ class Workspace:
         self.wall_clock = wall_clock
         self.trigger_ttl = trigger_ttl
         self.origin = ""
+        self.socket_mode_url: Callable[[], str] | None = None
         self.directory = Directory(team_id)
         self.directory.add(bot_user_id, name="pipebot", real_name="Pipebot", is_bot=True)
         self.messages: dict[str, list[dict[str, Any]]] = {}
