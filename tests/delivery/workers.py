@@ -33,7 +33,9 @@ def run_sender(
     results: Queue[Any],
     *,
     budget_per_minute: int = 100_000,
-    lease_seconds: float = 2.0,
+    # Long enough that a sender slowed down by a busy 2-core machine never outlives its lease
+    # mid-post (the one duplicate window the sender documents); a kill still hands rows over soon.
+    lease_seconds: float = 5.0,
     deadline_seconds: float = 30.0,
     start_together: Barrier | None = None,
 ) -> None:
@@ -41,7 +43,7 @@ def run_sender(
     deps = sender_deps(db_url, base_url, name, budget_per_minute)
     if start_together is not None:
         start_together.wait(timeout=60)
-    options = SenderOptions(lease_seconds=lease_seconds, http_timeout=1, poll_seconds=0.1)
+    options = SenderOptions(lease_seconds=lease_seconds, http_timeout=2, poll_seconds=0.1)
     result = deliver_until_settled(
         deps, owner=new_owner(name), deadline_seconds=deadline_seconds, options=options
     )

@@ -27,6 +27,8 @@ def test_a_managers_role_survives_being_named_as_an_owner(deps, clock) -> None:
     with deps.session_factory.begin() as session:
         reps.ensure_rep(session, user_id="UBOSS0001", now=clock.now(), is_manager=True)
         reps.known_rep(session, user_id="UBOSS0001", now=clock.now())
-        reps.update_profile(session, user_id="UBOSS0001", name="Max", tz="America/Chicago", now=clock.now())
+        reps.update_profile(
+            session, user_id="UBOSS0001", name="Max", tz="America/Chicago", now=clock.now()
+        )
     with deps.session_factory() as session:
         assert session.get(Rep, "UBOSS0001").role == "manager"
