@@ -42,7 +42,11 @@ def run(config: Config, args: argparse.Namespace) -> int:
     if problem:
         print(f"pipebot: {problem}", file=sys.stderr)
         return 2
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
     from bot.app import create_app
+    from bot.executor import ListenerExecutor
     from bot.metrics import Metrics
     from bot.scheduler import build_scheduler
     from bot.slack.sender import SenderThread
@@ -53,6 +57,12 @@ def run(config: Config, args: argparse.Namespace) -> int:
     metrics = Metrics()
     sender = SenderThread(base, stop, metrics=metrics)
     deps = replace(base, on_enqueued=sender.notify)
+    executor = ListenerExecutor()
+    try:
+        bolt = create_app(deps, executor=executor)  # checks the bot token with auth.test
+    except (BoltError, SlackApiError) as exc:
+        print(f"pipebot: Slack refused SLACK_BOT_TOKEN ({_slack_reason(exc)})", file=sys.stderr)
+        return 2
     sender.start()
     scheduler = (
         build_scheduler(deps, on_enqueued=sender.notify)
@@ -61,18 +71,33 @@ def run(config: Config, args: argparse.Namespace) -> int:
     )
     if scheduler is not None:
         scheduler.start()
-    bolt = create_app(deps)
+    code = 0
     try:
         if mode == "socket":
             _serve_socket_mode(bolt, config, stop)
         else:
             _serve_http(deps, bolt, metrics, stop, host=args.host, port=args.port or settings.port)
+    except SlackApiError as exc:
+        print(
+            f"pipebot: Slack refused SLACK_APP_TOKEN ({_slack_reason(exc)}); it needs connections:write",
+            file=sys.stderr,
+        )
+        code = 2
     finally:
         stop.set()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        # Listeners that already acked finish their work before the process exits.
+        executor.wait_idle(timeout=10)
         sender.join(timeout=10)
-    return 0
+    return code
+
+
+def _slack_reason(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if response is not None:
+        return str(response.get("error"))
+    return str(exc).splitlines()[0][:200]
 
 
 def _missing_for(mode: str, config: Config) -> str | None:

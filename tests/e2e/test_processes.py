@@ -149,3 +149,19 @@ def test_two_jobs_run_processes_at_once_send_each_plan_exactly_once(
         assert len(slack.dms_to(user_id)) == 1, user_id
     with deps.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Notification)) == len(team)
+
+
+@pytest.mark.parametrize(
+    ("mode", "tokens", "expected"),
+    [
+        ("http", {"SLACK_BOT_TOKEN": "xoxq-not-a-bot-token"}, "Slack refused SLACK_BOT_TOKEN"),
+        ("socket", {"SLACK_APP_TOKEN": "not-an-app-token"}, "Slack refused SLACK_APP_TOKEN"),
+    ],
+)
+def test_run_explains_a_token_slack_refuses(
+    db_url: str, slack: FakeSlack, mode: str, tokens: dict, expected: str
+) -> None:
+    env = environment(db_url, slack, PIPEBOT_SCHEDULER="off", **tokens)
+    result = pipebot(env, "run", "--mode", mode, "--host", "127.0.0.1", "--port", str(_free_port()))
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
