@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.deps import Deps
 from bot.executor import ListenerExecutor
+from bot.slack.verify import may_reply_to
 from handlers.errors import report_error
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,17 @@ def create_app(
     def attach_deps(context: BoltContext, next: Any) -> None:  # noqa: A002 - Bolt's name
         context["deps"] = deps
         next()
+
+    @app.middleware
+    def refuse_foreign_response_urls(context: BoltContext, next: Any) -> BoltResponse | None:  # noqa: A002
+        """Replies go to Slack only: a response_url elsewhere would make the bot post there."""
+        if context.response_url and not may_reply_to(
+            context.response_url, api_url=settings.slack_api_url
+        ):
+            logger.warning("refused a request whose response_url is not on Slack")
+            return BoltResponse(status=400, body="")
+        next()
+        return None
 
     @app.error
     def handle_errors(error: Exception, body: dict[str, Any], context: BoltContext) -> None:

@@ -22,6 +22,7 @@ from bot.metrics import Metrics
 from bot.services.inbound import InboundLead, receive_lead
 from bot.slack.mrkdwn import escape
 from bot.slack.outbox import PRIORITY_DIRECT, Message, enqueue
+from bot.slack.verify import rejection
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +32,29 @@ MAX_BODY_BYTES = 1_000_000
 def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> Starlette:
     """Routes: `POST /slack/events`, `GET /healthz`, `GET /metrics`."""
     metrics = metrics or Metrics()
+    signing_secret = deps.config.settings.slack_signing_secret
 
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return JSONResponse({"error": "payload too large"}, status_code=413)
+        # Verified here, before Bolt parses anything: an unverified body never reaches a listener
+        # or the error path, both of which act with the bot token.
+        reason = (
+            rejection(
+                body,
+                request.headers,
+                secret=signing_secret.get_secret_value(),
+                now=time.time(),  # Slack's clock, not the (possibly simulated) business clock
+            )
+            if signing_secret is not None
+            else "no signing secret configured"
+        )
+        if reason is not None:
+            logger.warning("refused a request to /slack/events: %s (%d bytes)", reason, len(body))
+            metrics.requests.labels("401").inc()
+            return JSONResponse({"error": "invalid request"}, status_code=401)
         bolt_request = BoltRequest(
             body=body.decode("utf-8", errors="replace"),
             query=request.url.query,
