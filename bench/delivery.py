@@ -25,7 +25,8 @@ from bot.clock import SystemClock
 from bot.db import make_engine, make_session_factory, normalize_url
 from bot.deps import Deps
 from bot.migrate import upgrade
-from bot.slack.outbox import Message, enqueue
+from bot.services.outbox import enqueue
+from bot.slack.kit import SlackMessage
 from bot.slack.sender import deliver, new_owner
 from tests import support
 from tests.delivery.workers import run_sender
@@ -107,7 +108,8 @@ def _fill(deps: Deps, tag: str) -> None:
                 session,
                 key=f"bench:{tag}:{n}",
                 kind="bench",
-                message=Message(user, "Morning plan"),
+                recipient=user,
+                message=SlackMessage("Morning plan"),
                 now=now,
             )
 

@@ -8,7 +8,6 @@ import logging
 import signal
 import sys
 import threading
-from dataclasses import replace
 
 from bot.config import Config
 from bot.deps import Deps, build_deps
@@ -49,6 +48,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
     from bot.executor import ListenerExecutor
     from bot.metrics import Metrics
     from bot.scheduler import build_scheduler
+    from bot.services.outbox import wake_after_commit
     from bot.slack.sender import SenderThread
 
     base = build_deps(config)
@@ -56,7 +56,8 @@ def run(config: Config, args: argparse.Namespace) -> int:
     stop = threading.Event()
     metrics = Metrics()
     sender = SenderThread(base, stop, metrics=metrics)
-    deps = replace(base, on_enqueued=sender.notify)
+    wake_after_commit(base.session_factory, sender.notify)
+    deps = base
     executor = ListenerExecutor()
     try:
         bolt = create_app(deps, executor=executor)  # checks the bot token with auth.test
@@ -64,11 +65,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
         print(f"pipebot: Slack refused SLACK_BOT_TOKEN ({_slack_reason(exc)})", file=sys.stderr)
         return 2
     sender.start()
-    scheduler = (
-        build_scheduler(deps, on_enqueued=sender.notify)
-        if settings.pipebot_scheduler == "on"
-        else None
-    )
+    scheduler = build_scheduler(deps) if settings.pipebot_scheduler == "on" else None
     if scheduler is not None:
         scheduler.start()
     code = 0

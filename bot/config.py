@@ -29,6 +29,7 @@ __all__ = [
 ]  # fmt: skip
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+MIN_TOKEN_LENGTH = 24
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
@@ -60,6 +61,15 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("pipebot_inbound_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_TOKEN_LENGTH} characters; generate one with `openssl rand -hex 24`"
+            )
+        return value
 
     @field_validator("pipebot_managers", mode="before")
     @classmethod

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, Insert, create_engine, event, insert, inspect, text
@@ -51,20 +49,25 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             parsed,
             echo=echo,
+            hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # hide_parameters: a failed statement's message never carries a lead's email or phone.
+    return create_engine(
+        parsed,
+        echo=echo,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded values after commit, so services can return plain data."""
     return sessionmaker(engine, expire_on_commit=False)
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.url.get_backend_name() == "sqlite"
 
 
 def ping(engine: Engine) -> bool:
@@ -75,13 +78,6 @@ def ping(engine: Engine) -> bool:
         return True
     except Exception:
         return False
-
-
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with factory.begin() as session:
-        yield session
 
 
 def insert_if_missing(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -24,8 +23,6 @@ class Deps:
     session_factory: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
     slack: WebClient | None = None
-    # Called after a transaction that queued notifications committed, so a sender wakes at once.
-    on_enqueued: Callable[[], None] = field(default=lambda: None)
 
     @property
     def pipeline(self) -> PipelineConfig:
@@ -39,9 +36,7 @@ class Deps:
         return user_id in self.config.managers
 
     def with_clock(self, clock: Clock) -> Deps:
-        return Deps(
-            self.config, self.engine, self.session_factory, clock, self.slack, self.on_enqueued
-        )
+        return Deps(self.config, self.engine, self.session_factory, clock, self.slack)
 
 
 def make_web_client(config: Config) -> WebClient | None:

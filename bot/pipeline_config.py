@@ -200,7 +200,7 @@ class PipelineConfig(BaseModel):
         duplicates = sorted({key for key in keys if keys.count(key) > 1})
         if duplicates:
             raise ValueError(f"stage key {duplicates[0]!r} appears twice")
-        reserved = {"won", "lost", "archived", "open"} & set(keys)
+        reserved = {"won", "lost", "archived", "open"} & set(keys)  # the lead statuses
         if reserved:
             raise ValueError(f"{sorted(reserved)[0]!r} is an outcome, not a stage")
         return value

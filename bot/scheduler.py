@@ -17,7 +17,6 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 
 from jobs import JOBS, MAINTENANCE, JobSpec
 
@@ -30,31 +29,15 @@ logger = logging.getLogger("pipebot.scheduler")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 WORKERS = 4
 
-# Seconds past the minute, staggered so the per-minute ticks do not all hit the database at once.
-_MINUTE_TICKS = {
-    "morning-plan": 0,
-    "stale-nudges": 10,
-    "overdue-followups": 20,
-    "pipeline-cleanup": 30,
-}
-SPEED_TO_LEAD_MINUTES = "*/15"
-
 
 def trigger_for(
     job_id: str, *, team_zone: ZoneInfo, working_days: tuple[str, ...]
 ) -> BaseTrigger | None:
-    """The trigger of a job by id; None for a job the scheduler does not know how to time."""
-    if job_id in _MINUTE_TICKS:
-        return CronTrigger(minute="*", second=_MINUTE_TICKS[job_id], timezone=UTC)
-    if job_id == "refresh-profiles":
-        return CronTrigger(minute="5,35", second=50, timezone=UTC)
-    if job_id == "speed-to-lead":
-        return CronTrigger(minute=SPEED_TO_LEAD_MINUTES, second=40, timezone=UTC)
-    if job_id == "congestion-alerts":
-        return CronTrigger(day_of_week=",".join(working_days), hour=9, minute=0, timezone=team_zone)
-    if job_id == "weekly-report":
-        return CronTrigger(day_of_week="mon", hour=9, minute=0, timezone=team_zone)
-    return None
+    """The trigger of a job by id, from its declared `when`; None for an unknown id."""
+    spec = next((job for job in (*JOBS, *MAINTENANCE) if job.id == job_id), None)
+    if spec is None:
+        return None
+    return spec.when.trigger(team_zone=team_zone, working_days=working_days)
 
 
 def next_fire_times(
@@ -76,25 +59,20 @@ def next_fire_times(
     return times
 
 
-def _tick(deps: Deps, spec: JobSpec, on_enqueued: Callable[[], None] | None) -> Callable[[], None]:
+def _tick(deps: Deps, spec: JobSpec) -> Callable[[], None]:
     def tick() -> None:
         assert spec.run is not None
         try:
-            result = spec.run(deps, deps.clock.now())
+            spec.run(deps, deps.clock.now())
         except Exception as exc:  # the next tick retries; the scheduler thread must live on
             logger.error("job %s failed (%s)", spec.id, type(exc).__name__)
             logger.debug("job %s failed", spec.id, exc_info=True)
-            return
-        if on_enqueued is not None and result:
-            on_enqueued()
 
     return tick
 
 
-def build_scheduler(
-    deps: Deps, *, on_enqueued: Callable[[], None] | None = None
-) -> BackgroundScheduler:
-    """A scheduler (not started) with every built job; `on_enqueued` is called after a run that queued messages."""
+def build_scheduler(deps: Deps) -> BackgroundScheduler:
+    """A scheduler (not started) with every built job; what they queue wakes the sender on commit."""
     scheduler = BackgroundScheduler(
         jobstores={"default": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(max_workers=WORKERS)},
@@ -103,13 +81,13 @@ def build_scheduler(
     )
     working_days = deps.pipeline.schedule.working_days
     for spec in (*JOBS, *MAINTENANCE):
-        trigger = trigger_for(spec.id, team_zone=deps.team_zone, working_days=working_days)
-        if spec.run is None or trigger is None:
+        if spec.run is None:
             logger.info("job %s is not scheduled: it is not built yet", spec.id)
             continue
+        trigger = spec.when.trigger(team_zone=deps.team_zone, working_days=working_days)
         # The defaults are repeated per job so they are visible on the job before `start()`.
         scheduler.add_job(
-            _tick(deps, spec, on_enqueued),
+            _tick(deps, spec),
             trigger=trigger,
             id=spec.id,
             name=spec.id,

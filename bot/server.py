@@ -10,6 +10,7 @@ import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 from slack_bolt import App, BoltRequest
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -18,15 +19,37 @@ from starlette.routing import Route
 
 from bot.db import ping
 from bot.deps import Deps
+from bot.flows import receive_inbound_lead
 from bot.metrics import Metrics
-from bot.services.inbound import InboundLead, receive_lead
-from bot.slack.mrkdwn import escape
-from bot.slack.outbox import PRIORITY_DIRECT, Message, enqueue
+from bot.services.inbound import InboundLead
+from bot.slack.envelope import shape_problem
+from bot.slack.publisher import refresh_homes
 from bot.slack.verify import rejection
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
+
+
+async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """The request body, or None as soon as it passes `limit` bytes: a huge body is never held in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None for any other scheme or none."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> Starlette:
@@ -36,8 +59,8 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
 
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        body = await read_body(request)
+        if body is None:
             return JSONResponse({"error": "payload too large"}, status_code=413)
         # Verified here, before Bolt parses anything: an unverified body never reaches a listener
         # or the error path, both of which act with the bot token.
@@ -55,8 +78,14 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
             logger.warning("refused a request to /slack/events: %s (%d bytes)", reason, len(body))
             metrics.requests.labels("401").inc()
             return JSONResponse({"error": "invalid request"}, status_code=401)
+        text = body.decode("utf-8")  # verified, so UTF-8
+        problem = shape_problem(text, content_type=request.headers.get("content-type", ""))
+        if problem is not None:
+            logger.warning("refused a signed request Slack would not send: %s", problem)
+            metrics.requests.labels("400").inc()
+            return JSONResponse({"error": "malformed request"}, status_code=400)
         bolt_request = BoltRequest(
-            body=body.decode("utf-8", errors="replace"),
+            body=text,
             query=request.url.query,
             headers={key: [value] for key, value in request.headers.items()},
         )
@@ -81,11 +110,13 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
     async def inbound_lead(request: Request) -> Response:
         if inbound_token is None:
             return JSONResponse({"error": "inbound leads are disabled"}, status_code=404)
-        supplied = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        supplied = bearer_token(request) or ""
         if not hmac.compare_digest(supplied.encode(), inbound_token.get_secret_value().encode()):
-            return JSONResponse({"error": "invalid token"}, status_code=401)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse(
+                {"error": "invalid token; send Authorization: Bearer <token>"}, status_code=401
+            )
+        body = await read_body(request)
+        if body is None:
             return JSONResponse({"error": "payload too large"}, status_code=413)
         try:
             inbound = InboundLead.model_validate_json(body)
@@ -110,38 +141,25 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
 
 
 def accept_inbound(deps: Deps, inbound: InboundLead) -> tuple[int, dict[str, object]]:
-    """Store an inbound lead and queue the owner's DM; 201 when new, 200 for an open duplicate."""
-    now = deps.clock.now()
+    """Store an inbound lead and tell its owner; 201 when new, 200 for an open duplicate."""
     try:
-        with deps.session_factory.begin() as session:
-            lead, created = receive_lead(
-                session,
-                inbound=inbound,
-                pipeline=deps.pipeline,
-                managers=deps.config.managers,
-                now=now,
-            )
-            if created:
-                enqueue(
-                    session,
-                    key=f"inbound:{lead.id}",
-                    kind="inbound-lead",
-                    message=Message(
-                        lead.owner_id,
-                        f"New inbound lead #{lead.id} {escape(lead.company)} is yours: a first touch within the speed-to-lead window wins it.",
-                    ),
-                    now=now,
-                    priority=PRIORITY_DIRECT,
-                )
+        created = receive_inbound_lead(deps, inbound=inbound, now=deps.clock.now())
     except LookupError as exc:
         return 409, {"error": str(exc)}
-    if created:
-        deps.on_enqueued()
-    logger.info("inbound lead %s (%s)", lead.id, "new" if created else "duplicate")
-    return (201 if created else 200), {
+    except OperationalError as exc:  # the database is down or unreachable: the form may retry
+        logger.error(
+            "inbound lead not stored: the database is unavailable (%s)", type(exc.orig).__name__
+        )
+        return 503, {"error": "the database is unavailable; try again shortly"}
+    lead = created.lead
+    assert lead is not None
+    if created.created and deps.slack is not None:
+        refresh_homes(deps, deps.slack, *created.homes)
+    logger.info("inbound lead %s (%s)", lead.id, "new" if created.created else "duplicate")
+    return (201 if created.created else 200), {
         "id": lead.id,
         "owner": lead.owner_id,
-        "duplicate": not created,
+        "duplicate": not created.created,
     }
 
 

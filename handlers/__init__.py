@@ -5,7 +5,19 @@ from slack_bolt import App
 
 def register_all(app: App) -> None:
     """Register every surface on the one app."""
-    from handlers import actions, home, lead, modals, pipeline, shortcuts, touch
+    from handlers import (
+        actions,
+        home,
+        last_chance,
+        lead,
+        lead_form,
+        pipeline,
+        qualify_form,
+        shortcuts,
+        touch,
+        touch_form,
+    )
 
-    for surface in (lead, touch, pipeline, modals, shortcuts, home, actions):
+    surfaces = (lead, touch, pipeline, lead_form, touch_form, qualify_form, last_chance)
+    for surface in (*surfaces, shortcuts, home, actions):
         surface.register(app)

@@ -1,43 +1,23 @@
-"""Who is calling and when, resolved after the ack: rep record, Slack profile, local date."""
+"""Who is asking and where to answer them: the actor behind a request, resolved once, and the ids of its payload."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Callable, Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.domain.access import Actor
+from bot.domain.parsing import StageRef
 from bot.domain.schedule import zone_for
 from bot.services import reps
 from bot.slack.profiles import fetch_profile
 
 
-@dataclass(frozen=True)
-class Caller:
-    """The Slack user behind a request, with their own timezone and today."""
-
-    user_id: str
-    is_manager: bool
-    zone: ZoneInfo
-    now: datetime
-
-    @property
-    def today(self) -> date:
-        return self.now.astimezone(self.zone).date()
-
-
 def deps_of(context: BoltContext) -> Deps:
     return context["deps"]
-
-
-def zone_or_default(tz: str | None, default: ZoneInfo) -> ZoneInfo:
-    """A rep's zone, or the team's when Slack gave none or an unknown one."""
-    return zone_for(tz, fallback=default)
 
 
 def user_of(payload: Mapping[str, Any]) -> str:
@@ -55,12 +35,38 @@ def team_of(payload: Mapping[str, Any]) -> str | None:
     return team.get("id") if isinstance(team, Mapping) else payload.get("team_id")
 
 
-def caller_of(deps: Deps, client: WebClient, payload: Mapping[str, Any]) -> Caller:
-    """The fully resolved caller of a request (may call users.info, so only after the ack)."""
-    return resolve_caller(deps, client, user_id=user_of(payload), team_id=team_of(payload))
+def channel_of(body: Mapping[str, Any]) -> str | None:
+    """The channel a button was clicked in, if any (App Home and modals have none)."""
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
 
 
-def resolve_caller(deps: Deps, client: WebClient, *, user_id: str, team_id: str | None) -> Caller:
+def stage_refs(deps: Deps) -> list[StageRef]:
+    """The configured stages, in pipeline order, as the parsers and builders take them."""
+    return [StageRef(key=stage.key, name=stage.name) for stage in deps.pipeline.stages]
+
+
+def quick_actor(deps: Deps, user_id: str) -> Actor:
+    """The actor as far as it is known without a database read or a Slack call (the team's zone)."""
+    return Actor(user_id, deps.is_manager(user_id), deps.team_zone)
+
+
+def stored_actor(deps: Deps, user_id: str) -> Actor:
+    """The actor in the timezone stored for them (a database read, no Slack call: safe before an ack)."""
+    with deps.session_factory() as session:
+        rep = reps.get_rep(session, user_id=user_id)
+    return Actor(
+        user_id,
+        deps.is_manager(user_id),
+        zone_for(rep.tz if rep else None, fallback=deps.team_zone),
+    )
+
+
+def actor_of(deps: Deps, client: WebClient, payload: Mapping[str, Any]) -> Actor:
+    """The fully resolved actor of a request (may call users.info, so only after the ack)."""
+    return resolve_actor(deps, client, user_id=user_of(payload), team_id=team_of(payload))
+
+
+def resolve_actor(deps: Deps, client: WebClient, *, user_id: str, team_id: str | None) -> Actor:
     """Ensure the rep exists and their Slack profile is at most a day old; never fails on Slack errors."""
     now = deps.clock.now()
     is_manager = deps.is_manager(user_id)
@@ -70,12 +76,7 @@ def resolve_caller(deps: Deps, client: WebClient, *, user_id: str, team_id: str 
         )
     if reps.needs_profile_refresh(rep, now=now):
         rep = refresh_profile(deps, client, user_id=user_id) or rep
-    return Caller(
-        user_id=user_id,
-        is_manager=is_manager,
-        zone=zone_or_default(rep.tz, deps.team_zone),
-        now=now,
-    )
+    return Actor(user_id, is_manager, zone_for(rep.tz, fallback=deps.team_zone))
 
 
 def refresh_profile(deps: Deps, client: WebClient, *, user_id: str) -> reps.RepView | None:
@@ -87,3 +88,20 @@ def refresh_profile(deps: Deps, client: WebClient, *, user_id: str) -> reps.RepV
         return reps.update_profile(
             session, user_id=user_id, name=profile.name, tz=profile.tz, now=deps.clock.now()
         )
+
+
+def open_modal_for(
+    opener: Callable[..., dict[str, Any]],
+    client: WebClient,
+    deps: Deps,
+    payload: Mapping[str, Any],
+    **where: Any,
+) -> dict[str, Any]:
+    """Open a modal for whoever sent `payload`, before any other Slack call: its trigger_id lives three seconds."""
+    return opener(
+        client,
+        trigger_id=payload["trigger_id"],
+        actor=quick_actor(deps, user_of(payload)),
+        deps=deps,
+        **where,
+    )

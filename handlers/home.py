@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.services import events
 from bot.slack.ids import Action, Event
-from handlers.context import deps_of, resolve_caller, team_of
+from bot.slack.publisher import publish_home
+from handlers.context import deps_of, resolve_actor, team_of
 from handlers.errors import reports_errors
-from handlers.refresh import refresh_home
 
 HOME_TAB = "home"
 SCOPE_ACTION = re.compile(rf"^{re.escape(Action.HOME_SCOPE)}(:\w+)?$")
@@ -42,9 +42,9 @@ def handle_app_home_opened_event(
     deps = deps_of(context)
     if not first_delivery(deps, body):
         return
-    caller = resolve_caller(deps, client, user_id=event["user"], team_id=team_of(body))
+    actor = resolve_actor(deps, client, user_id=event["user"], team_id=team_of(body))
     shown = event.get("view") or {}
-    refresh_home(deps, client, user_id=caller.user_id, scope=shown.get("private_metadata"))
+    publish_home(deps, client, user_id=actor.user_id, scope=shown.get("private_metadata"))
 
 
 @reports_errors
@@ -53,7 +53,7 @@ def handle_home_scope_action(
 ) -> None:
     """Show a manager their own leads or the team's; anyone else always sees their own."""
     ack()
-    refresh_home(deps_of(context), client, user_id=body["user"]["id"], scope=action.get("value"))
+    publish_home(deps_of(context), client, user_id=body["user"]["id"], scope=action.get("value"))
 
 
 def register(app: App) -> None:

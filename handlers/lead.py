@@ -3,36 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.domain.errors import UserFacingError
+from bot import flows
 from bot.domain.parsing import parse_lead_subcommand
-from bot.services import lead_commands, queries
+from bot.slack.controls import LeadControl, read_pending_lead_value, read_pick_value
 from bot.slack.ids import Action, Command
-from bot.slack.lead_blocks import Reply
-from bot.slack.lead_values import read_pending_lead_value, read_pick_value
-from handlers.context import caller_of, deps_of, user_of
+from bot.slack.kit import SlackMessage
+from handlers.context import actor_of, deps_of, open_modal_for, stage_refs, user_of
 from handlers.errors import reports_errors
-from handlers.lead_subcommands import (
-    STALE_BUTTON,
-    LeadRequest,
-    answer_created,
-    answer_detail,
-    queue_assignment_dm,
-    run_lead_command,
-)
-from handlers.modal_open import open_modal_for, open_new_lead_modal, stage_refs
-
-T = TypeVar("T")
+from handlers.lead_form import open_new_lead_modal
+from handlers.lead_subcommands import LeadRequest, answer_created, answer_detail, run_lead_command
 
 
-def responder(respond: Respond, *, replace_original: bool) -> Callable[[Reply], None]:
+def responder(respond: Respond, *, replace_original: bool) -> Callable[[SlackMessage], None]:
     """Answer privately through the response_url, in place of the clicked message when asked."""
 
-    def reply(message: Reply) -> None:
+    def reply(message: SlackMessage) -> None:
         respond(
             text=message.text,
             blocks=message.blocks,
@@ -44,20 +34,23 @@ def responder(respond: Respond, *, replace_original: bool) -> Callable[[Reply], 
 
 
 def request_for(
-    context: BoltContext, client: WebClient, payload: dict[str, Any], reply: Callable[[Reply], None]
+    context: BoltContext,
+    client: WebClient,
+    payload: dict[str, Any],
+    reply: Callable[[SlackMessage], None],
 ) -> LeadRequest:
-    """A `/lead` command or button after the ack: the caller resolved, and how to answer them."""
+    """A `/lead` command or button after the ack: the actor resolved, and how to answer them."""
     deps = deps_of(context)
-    caller = caller_of(deps, client, payload)
-    return LeadRequest(deps, client, caller, reply, payload.get("trigger_id"), context.channel_id)
-
-
-def read_button(action: dict[str, Any], read: Callable[..., T], **options: Any) -> T:
-    """What a button's value stands for; a value that no longer reads is an out-of-date button."""
-    try:
-        return read(action.get("value") or "", **options)
-    except ValueError as error:
-        raise UserFacingError(STALE_BUTTON) from error
+    actor = actor_of(deps, client, payload)
+    return LeadRequest(
+        deps,
+        client,
+        actor,
+        deps.clock.now(),
+        reply,
+        payload.get("trigger_id"),
+        context.channel_id,
+    )
 
 
 @reports_errors
@@ -68,12 +61,18 @@ def handle_lead_command(
     ack()
     if not (command.get("text") or "").strip():
         # A trigger_id lives three seconds: open the form before anything that may call Slack.
-        where = {"channel_id": command.get("channel_id")}
-        open_modal_for(open_new_lead_modal, client, deps_of(context), command, **where)
+        deps = deps_of(context)
+        open_modal_for(
+            open_new_lead_modal,
+            client,
+            deps,
+            command,
+            channel_id=command.get("channel_id"),
+        )
         return
     req = request_for(context, client, command, responder(respond, replace_original=False))
     parsed = parse_lead_subcommand(
-        command.get("text") or "", today=req.caller.today, stages=stage_refs(req.deps)
+        command.get("text") or "", today=req.today, stages=stage_refs(req.deps)
     )
     run_lead_command(req, parsed)
 
@@ -90,7 +89,7 @@ def handle_pick_lead_action(
     """A lead picked from several matches: run the subcommand on it, in place of the picker."""
     ack()
     req = request_for(context, client, body, responder(respond, replace_original=True))
-    run_lead_command(req, read_button(action, read_pick_value, stage_keys=req.stage_names))
+    run_lead_command(req, read_pick_value(action.get("value") or "", stage_keys=req.stage_names))
 
 
 @reports_errors
@@ -105,22 +104,9 @@ def handle_create_anyway_action(
     """Create the lead confirmed over a likely duplicate, replacing the question with the result."""
     ack()
     req = request_for(context, client, body, responder(respond, replace_original=True))
-    new, after = read_button(action, read_pending_lead_value, stage_keys=req.stage_names)
-    with req.deps.session_factory.begin() as session:
-        intake = lead_commands.create_despite_duplicate(
-            session,
-            new=new,
-            created_by=req.caller.user_id,
-            after_id=after,
-            now=req.caller.now,
-            owner_is_manager=req.deps.is_manager(new.owner_id),
-        )
-        queued = (
-            intake.created
-            and intake.lead is not None
-            and queue_assignment_dm(session, req, intake.lead, key="created")
-        )
-    answer_created(req, intake, queued=queued)
+    new, after = read_pending_lead_value(action.get("value") or "", stage_keys=req.stage_names)
+    created = flows.create_lead(req.deps, by=req.actor, new=new, now=req.now, confirmed_after=after)
+    answer_created(req, created)
 
 
 @reports_errors
@@ -139,23 +125,16 @@ def handle_open_lead_action(
     user_id = user_of(body)
     privately = responder(respond, replace_original=False)
 
-    def reply(message: Reply) -> None:
+    def reply(message: SlackMessage) -> None:
         if context.response_url:
             privately(message)
         elif channel and ts:
-            client.chat_postMessage(
-                channel=channel, thread_ts=ts, text=message.text, blocks=message.blocks
-            )
+            client.chat_postMessage(channel=channel, thread_ts=ts, **message.payload())
         else:
-            client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
+            client.chat_postMessage(channel=user_id, **message.payload())
 
     req = request_for(context, client, body, reply)
-    value = action.get("value") or ""
-    if not value.isdigit():
-        raise UserFacingError(STALE_BUTTON)
-    with req.deps.session_factory() as session:
-        detail = queries.lead_detail(session, lead_id=int(value), viewer=req.viewer)
-    answer_detail(req, detail)
+    answer_detail(req, LeadControl.of_action(action).lead_id)
 
 
 def register(app: App) -> None:

@@ -1,18 +1,19 @@
-"""What each `/lead` subcommand and button does after the ack: one transaction, then one reply."""
+"""What each `/lead` subcommand and button does after the ack: resolve the lead, call one flow, reply."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import date, datetime
 
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session
 
+from bot import flows
 from bot.deps import Deps
-from bot.domain.errors import PermissionDenied, UserFacingError
-from bot.domain.leads import OPEN, may_change
+from bot.domain.access import Actor, refusal
+from bot.domain.errors import PermissionDenied
+from bot.domain.leads import Status
 from bot.domain.parsing import (
     ArchiveCmd,
     AssignCmd,
@@ -23,35 +24,28 @@ from bot.domain.parsing import (
     ListCmd,
     LostCmd,
     MoveCmd,
-    OpenModal,
     QualifyCmd,
     ShowCmd,
     SnoozeCmd,
     WonCmd,
 )
-from bot.services import lead_commands, leads, queries, reps
-from bot.services.lead_changes import Actor, Change
-from bot.services.lead_commands import ChangeCommand, Intake
+from bot.services import leads, queries
 from bot.services.records import LeadView
-from bot.slack.lead_blocks import (
+from bot.slack.controls import RefCommand, pending_lead_value
+from bot.slack.kit import SlackMessage, who
+from bot.slack.messages.lead import (
     LIST_LIMIT,
-    Reply,
-    build_assigned_message,
     build_change_reply,
     build_duplicate_blocks,
     build_help_blocks,
     build_lead_detail_blocks,
     build_lead_list_blocks,
     build_pick_lead_blocks,
-    who,
 )
-from bot.slack.lead_values import RefCommand, pending_lead_value
-from bot.slack.outbox import PRIORITY_DIRECT, Message, enqueue
-from handlers.context import Caller
-from handlers.modal_open import Opener, open_new_lead_modal, open_qualify_modal
-from handlers.refresh import refresh_homes
+from bot.slack.publisher import refresh_homes
+from handlers.qualify_form import open_qualify_modal
 
-STALE_BUTTON = "That button is out of date; run the command again."
+ChangeCommand = MoveCmd | WonCmd | LostCmd | ArchiveCmd | SnoozeCmd | AssignCmd
 CHANGE_KINDS: dict[type, str] = {
     MoveCmd: "moved",
     WonCmd: "won",
@@ -64,22 +58,19 @@ CHANGE_KINDS: dict[type, str] = {
 
 @dataclass(frozen=True)
 class LeadRequest:
-    """One `/lead` request or button click after the ack: who asked, and how to answer them."""
+    """One `/lead` request or button click after the ack: who asked, when, and how to answer them."""
 
     deps: Deps
     client: WebClient
-    caller: Caller
-    reply: Callable[[Reply], None]
+    actor: Actor
+    now: datetime
+    reply: Callable[[SlackMessage], None]
     trigger_id: str | None = None
     channel_id: str | None = None
 
     @property
-    def viewer(self) -> queries.Viewer:
-        return queries.Viewer(self.caller.user_id, self.caller.is_manager)
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(self.caller.user_id, self.caller.is_manager)
+    def today(self) -> date:
+        return self.actor.today(self.now)
 
     @property
     def stage_names(self) -> dict[str, str]:
@@ -88,66 +79,30 @@ class LeadRequest:
     def stage_name(self, key: str) -> str:
         return self.stage_names.get(key, key)
 
-    def open_modal(self, opener: Opener, **where: Any) -> None:
-        """Open a modal for the caller on this request's trigger; its answer goes to this channel."""
-        opener(
-            self.client,
-            trigger_id=self.trigger_id or "",
-            caller=self.caller,
-            deps=self.deps,
-            channel_id=self.channel_id,
-            **where,
-        )
+
+def change_of(cmd: ChangeCommand) -> flows.LeadChange:
+    """The flow's change for a parsed subcommand."""
+    match cmd:
+        case MoveCmd(stage_key=stage):
+            return flows.Move(stage)
+        case WonCmd():
+            return flows.Close(Status.WON)
+        case LostCmd(reason=reason):
+            return flows.Close(Status.LOST, reason)
+        case ArchiveCmd():
+            return flows.Close(Status.ARCHIVED)
+        case SnoozeCmd(until=until):
+            return flows.Snooze(until)
+        case AssignCmd(owner_id=owner_id):
+            return flows.Assign(owner_id)
 
 
-def queue_assignment_dm(session: Session, req: LeadRequest, lead: LeadView, *, key: str) -> bool:
-    """Record the DM telling a lead's new owner about it, naming the caller; False when the caller is the owner or it was queued before."""
-    if lead.owner_id == req.caller.user_id:
-        return False
-    actor = reps.get_rep(session, user_id=req.caller.user_id)
-    name = actor.name if actor else None
-    return queue_assigned(session, req.deps, req.caller, lead, key=key, actor_name=name)
-
-
-def queue_assigned(
-    session: Session,
-    deps: Deps,
-    caller: Caller,
-    lead: LeadView,
-    *,
-    key: str,
-    actor_name: str | None = None,
-    note: str | None = None,
-) -> bool:
-    """Record the "X assigned you …" DM to the lead's owner; False when this `key` was queued before."""
-    message = build_assigned_message(
-        lead,
-        actor_id=caller.user_id,
-        actor_name=actor_name,
-        stage_name=deps.pipeline.stage(lead.stage).name,
-        now=caller.now,
-        today=caller.today,
-        note=note,
-    )
-    return enqueue(
-        session,
-        key=f"assigned:{lead.id}:{lead.owner_id}:{key}",
-        kind="assigned",
-        message=Message(recipient=lead.owner_id, text=message.text, blocks=message.blocks),
-        now=caller.now,
-        priority=PRIORITY_DIRECT,
-    )
-
-
-def resolve_one(session: Session, req: LeadRequest, cmd: RefCommand) -> LeadView | Reply:
+def resolve_one(req: LeadRequest, cmd: RefCommand) -> LeadView | SlackMessage:
     """The one lead a command's reference names, or a picker reply when it names several."""
-    matches = leads.resolve_ref(
-        session,
-        lead_id=cmd.ref.lead_id,
-        text=cmd.ref.text,
-        viewer_id=req.caller.user_id,
-        viewer_is_manager=req.caller.is_manager,
-    )
+    with req.deps.session_factory() as session:
+        matches = leads.resolve_ref(
+            session, lead_id=cmd.ref.lead_id, text=cmd.ref.text, actor=req.actor
+        )
     if len(matches) == 1:
         return matches[0]
     return build_pick_lead_blocks(
@@ -159,95 +114,60 @@ def resolve_one(session: Session, req: LeadRequest, cmd: RefCommand) -> LeadView
     )
 
 
-def answer_created(req: LeadRequest, intake: Intake, *, queued: bool) -> None:
-    """Reply with the new (or earlier) lead's card; wake the sender and refresh Homes after a creation."""
-    lead = intake.lead
+def answer_created(req: LeadRequest, created: flows.Created) -> None:
+    """Reply with the new (or earlier) lead's card; refresh the Homes a creation changed."""
+    lead = created.lead
     assert lead is not None
-    if queued:
-        req.deps.on_enqueued()
-    kind = "created" if intake.created else "already_created"
-    if intake.created and lead.owner_id != req.caller.user_id:
+    kind = "created" if created.created else "already_created"
+    if created.created and lead.owner_id != req.actor.user_id:
         kind = "created_for"
     req.reply(
         build_change_reply(
             lead,
             kind=kind,
             stage_name=req.stage_name(lead.stage),
-            now=req.caller.now,
-            today=req.caller.today,
+            now=req.now,
+            today=req.today,
             other=lead.owner_id,
         )
     )
-    if intake.created:
-        refresh_homes(req.deps, req.client, req.caller.user_id, lead.owner_id)
+    refresh_homes(req.deps, req.client, *created.homes)
 
 
 def create(req: LeadRequest, cmd: CreateCmd) -> None:
     """Create a lead unless it looks like a duplicate; a lead for someone else gets them a DM."""
-    deps, caller, given = req.deps, req.caller, cmd.lead
+    given = cmd.lead
     new = leads.NewLead.described(
         given,
-        owner_id=given.owner_id or caller.user_id,
-        stage=given.stage_key or deps.pipeline.stages[0].key,
+        owner_id=given.owner_id or req.actor.user_id,
+        stage=given.stage_key or req.deps.pipeline.stages[0].key,
         currency="USD",
     )
-    with deps.session_factory.begin() as session:
-        intake = lead_commands.create_unless_duplicate(
-            session,
-            new=new,
-            created_by=caller.user_id,
-            now=caller.now,
-            owner_is_manager=deps.is_manager(new.owner_id),
-        )
-        queued = (
-            intake.created
-            and intake.lead is not None
-            and queue_assignment_dm(session, req, intake.lead, key="created")
-        )
-    if intake.lead is not None:
-        answer_created(req, intake, queued=queued)
+    created = flows.create_lead(req.deps, by=req.actor, new=new, now=req.now)
+    if created.lead is not None:
+        answer_created(req, created)
         return
-    pending = pending_lead_value(new, after_id=max(lead.id for lead in intake.duplicates))
+    pending = pending_lead_value(new, after_id=max(lead.id for lead in created.duplicates))
     req.reply(
         build_duplicate_blocks(
             new.company,
-            intake.duplicates,
+            created.duplicates,
             pending=pending,
-            viewer=req.viewer,
+            viewer=req.actor,
             stage_names=req.stage_names,
         )
     )
 
 
-def make_change(
-    session: Session, req: LeadRequest, cmd: ChangeCommand, lead: LeadView
-) -> tuple[Change, bool]:
-    """Make the change and, after an assignment, queue the new owner's DM; also says if one was queued."""
-    assigning = isinstance(cmd, AssignCmd)
-    done = lead_commands.apply_change(
-        session,
-        lead_id=lead.id,
-        cmd=cmd,
-        actor=req.actor,
-        now=req.caller.now,
-        owner_is_manager=isinstance(cmd, AssignCmd) and req.deps.is_manager(cmd.owner_id),
-    )
-    key = req.caller.now.isoformat()
-    queued = assigning and done.changed and queue_assignment_dm(session, req, done.lead, key=key)
-    return done, queued
-
-
 def change(req: LeadRequest, cmd: ChangeCommand) -> None:
-    """Resolve the lead, make one change in one transaction, answer with its card, refresh Homes."""
-    with req.deps.session_factory.begin() as session:
-        target = resolve_one(session, req, cmd)
-        if isinstance(target, LeadView):
-            done, queued = make_change(session, req, cmd, target)
-    if isinstance(target, Reply):
+    """Resolve the lead, make one change, answer with its card, refresh the Homes it changed."""
+    target = resolve_one(req, cmd)
+    if isinstance(target, SlackMessage):
         req.reply(target)
         return
-    if queued:
-        req.deps.on_enqueued()
+    done = flows.change_lead(
+        req.deps, by=req.actor, lead_id=target.id, change=change_of(cmd), now=req.now
+    )
     lead = done.lead
     req.reply(
         build_change_reply(
@@ -255,25 +175,25 @@ def change(req: LeadRequest, cmd: ChangeCommand) -> None:
             kind=CHANGE_KINDS[type(cmd)],
             changed=done.changed,
             stage_name=req.stage_name(lead.stage),
-            now=req.caller.now,
-            today=req.caller.today,
+            now=req.now,
+            today=req.today,
             other=lead.owner_id,
         )
     )
     if done.changed:
-        refresh_homes(req.deps, req.client, req.caller.user_id, lead.owner_id, done.previous_owner)
+        refresh_homes(req.deps, req.client, *done.homes)
 
 
 def list_leads(req: LeadRequest, cmd: ListCmd) -> None:
     """`/lead list`: the leads in scope by next follow-up, with totals."""
-    scope = queries.list_scope(cmd.scope, viewer=req.viewer)
+    scope = queries.list_scope(cmd.scope, viewer=req.actor)
     with req.deps.session_factory() as session:
         page = queries.list_open_leads(
-            session, scope=scope, stage_key=cmd.stage_key, today=req.caller.today, limit=LIST_LIMIT
+            session, scope=scope, stage_key=cmd.stage_key, today=req.today, limit=LIST_LIMIT
         )
     if scope.owner_id is None:
         whose = "The team's open leads"
-    elif scope.owner_id == req.caller.user_id:
+    elif scope.owner_id == req.actor.user_id:
         whose = "Your open leads"
     else:
         whose = f"{who(scope.owner_id)}'s open leads"
@@ -283,8 +203,8 @@ def list_leads(req: LeadRequest, cmd: ListCmd) -> None:
             whose=whose,
             stage_name=req.stage_name(cmd.stage_key) if cmd.stage_key else None,
             stage_names=req.stage_names,
-            now=req.caller.now,
-            today=req.caller.today,
+            now=req.now,
+            today=req.today,
             show_owner=scope.owner_id is None,
             narrowed=scope.narrowed,
         )
@@ -293,57 +213,53 @@ def list_leads(req: LeadRequest, cmd: ListCmd) -> None:
 
 def show(req: LeadRequest, cmd: ShowCmd) -> None:
     """`/lead show`: the lead's card with its last touches and changes."""
-    with req.deps.session_factory() as session:
-        target = resolve_one(session, req, cmd)
-        if isinstance(target, LeadView):
-            detail = queries.lead_detail(session, lead_id=target.id, viewer=req.viewer)
-    if isinstance(target, Reply):
+    target = resolve_one(req, cmd)
+    if isinstance(target, SlackMessage):
         req.reply(target)
         return
-    answer_detail(req, detail)
+    answer_detail(req, target.id)
 
 
-def answer_detail(req: LeadRequest, detail: queries.LeadDetail) -> None:
-    """Reply with a lead in full, its days and times in the caller's own timezone."""
-    caller = req.caller
+def answer_detail(req: LeadRequest, lead_id: int) -> None:
+    """Reply with a lead the actor may see, in full, its days and times in their own timezone."""
+    with req.deps.session_factory() as session:
+        detail = queries.lead_detail(session, lead_id=lead_id, viewer=req.actor)
     req.reply(
         build_lead_detail_blocks(
             detail,
             stage_names=req.stage_names,
-            now=caller.now,
-            today=caller.today,
-            zone=caller.zone,
+            now=req.now,
+            today=req.today,
+            zone=req.actor.zone,
         )
     )
 
 
 def qualify(req: LeadRequest, cmd: QualifyCmd) -> None:
-    """`/lead qualify`: open the checklist modal on a lead the caller may change."""
-    with req.deps.session_factory() as session:
-        target = resolve_one(session, req, cmd)
-    if isinstance(target, Reply):
+    """`/lead qualify`: open the checklist modal on a lead the actor may change."""
+    target = resolve_one(req, cmd)
+    if isinstance(target, SlackMessage):
         req.reply(target)
         return
-    if not may_change(
-        owner_id=target.owner_id,
-        actor_id=req.caller.user_id,
-        actor_is_manager=req.caller.is_manager,
-    ):
-        raise PermissionDenied(
-            f"Only {who(target.owner_id)} (the owner) or a manager can qualify lead #{target.id}.",
-            is_mrkdwn=True,
-        )
-    if target.status != OPEN:
-        raise UserFacingError(f"Lead #{target.id} is already {target.status}.")
-    req.open_modal(open_qualify_modal, lead_id=target.id)
+    refused = refusal(target, req.actor, doing="qualify")
+    if refused:
+        raise PermissionDenied(refused, is_mrkdwn=True)
+    open_qualify_modal(
+        req.client,
+        trigger_id=req.trigger_id or "",
+        actor=req.actor,
+        deps=req.deps,
+        lead_id=target.id,
+        channel_id=req.channel_id,
+    )
 
 
 def export(req: LeadRequest) -> None:
-    """`/lead export`: the leads the caller may see as a CSV file in their DM with the bot."""
+    """`/lead export`: the leads the actor may see as a CSV file in their DM with the bot."""
     out = io.StringIO()
     with req.deps.session_factory() as session:
-        count = queries.write_visible_leads_csv(session, viewer=req.viewer, out=out)
-    channel = req.client.conversations_open(users=req.caller.user_id)["channel"]["id"]
+        count = queries.write_visible_leads_csv(session, viewer=req.actor, out=out)
+    channel = req.client.conversations_open(users=req.actor.user_id)["channel"]["id"]
     req.client.files_upload_v2(
         channel=channel,
         content=out.getvalue(),
@@ -352,14 +268,12 @@ def export(req: LeadRequest) -> None:
         initial_comment=f"Your export: {count} lead{'' if count == 1 else 's'}.",
     )
     leads_word = "lead" if count == 1 else "leads"
-    req.reply(Reply(text=f"Sent {count} {leads_word} as a CSV file to your DM with me.", blocks=[]))
+    req.reply(SlackMessage(text=f"Sent {count} {leads_word} as a CSV file to your DM with me."))
 
 
 def run_lead_command(req: LeadRequest, cmd: LeadCommand) -> None:
     """Do what one parsed `/lead` command asks."""
     match cmd:
-        case OpenModal():
-            req.open_modal(open_new_lead_modal)
         case HelpCmd(topic=topic):
             req.reply(build_help_blocks(topic))
         case ListCmd():

@@ -9,10 +9,9 @@ from slack_sdk import WebClient
 
 from bot.domain.errors import UserFacingError
 from bot.services.pipeline_queries import pipeline_summary
-from bot.services.queries import Viewer
 from bot.slack.ids import Command
-from bot.slack.pipeline_blocks import REPORT_COMING, build_pipeline_blocks
-from handlers.context import caller_of, deps_of
+from bot.slack.messages.pipeline import REPORT_COMING, build_pipeline_blocks
+from handlers.context import actor_of, deps_of
 from handlers.errors import reports_errors
 
 USAGE = "Usage: `/pipeline` for your pipeline, or `/pipeline report` for the weekly report."
@@ -31,15 +30,11 @@ def handle_pipeline_command(
         return
     if words:
         raise UserFacingError(USAGE)
-    caller = caller_of(deps, client, command)
+    actor = actor_of(deps, client, command)
+    today = actor.today(deps.clock.now())
     with deps.session_factory() as session:
-        summary = pipeline_summary(
-            session,
-            viewer=Viewer(caller.user_id, caller.is_manager),
-            stages=deps.pipeline.stages,
-            today=caller.today,
-        )
-    message = build_pipeline_blocks(summary, today=caller.today)
+        summary = pipeline_summary(session, viewer=actor, stages=deps.pipeline.stages, today=today)
+    message = build_pipeline_blocks(summary, today=today)
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
 

@@ -15,16 +15,18 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.domain.access import Actor
 from bot.domain.capture import guess_lead, guess_new_lead, message_note
 from bot.services import lead_reads, leads
 from bot.services.records import LeadView
 from bot.slack.ids import Shortcut
 from bot.slack.modal_forms import ModalMeta
 from bot.slack.modals import build_log_touch_modal
-from handlers.context import Caller, caller_of, deps_of
+from bot.slack.replies import permalink_of
+from handlers.context import actor_of, deps_of, open_modal_for
 from handlers.errors import reports_errors
-from handlers.modal_open import open_log_touch_modal, open_modal_for, open_new_lead_modal
-from handlers.modals import permalink_of
+from handlers.lead_form import open_new_lead_modal
+from handlers.touch_form import open_log_touch_modal
 
 logger = logging.getLogger(__name__)
 
@@ -53,23 +55,21 @@ def handle_log_touch_shortcut(
         channel_id=channel_id,
         message_ts=message_ts,
     )
-    caller = caller_of(deps, client, shortcut)
+    actor = actor_of(deps, client, shortcut)
     permalink = permalink_of(client, channel_id, message_ts)
-    lead = guessed_lead(deps, caller, message_text(shortcut))
+    lead = guessed_lead(deps, actor, message_text(shortcut))
     meta = ModalMeta(channel_id=channel_id, permalink=permalink, source_ts=message_ts)
-    view = build_log_touch_modal(now=caller.now, lead=lead, note=note, meta=meta)
+    view = build_log_touch_modal(now=deps.clock.now(), lead=lead, note=note, meta=meta)
     try:
         client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=view)
     except SlackApiError as exc:  # closed or changed meanwhile: the submission looks the link up
         logger.info("views.update after log_touch shortcut failed: %s", exc.response.get("error"))
 
 
-def guessed_lead(deps: Deps, caller: Caller, text: str) -> LeadView | None:
-    """The open lead the caller may see whose company the message names, if exactly one does."""
+def guessed_lead(deps: Deps, actor: Actor, text: str) -> LeadView | None:
+    """The open lead the actor may see whose company the message names, if exactly one does."""
     with deps.session_factory() as session:
-        names = lead_reads.open_lead_names(
-            session, viewer_id=caller.user_id, viewer_is_manager=caller.is_manager
-        )
+        names = lead_reads.open_lead_names(session, viewer=actor)
         lead_id = guess_lead(text, names)
         return leads.get_lead(session, lead_id=lead_id) if lead_id is not None else None
 
@@ -90,7 +90,7 @@ def handle_new_lead_shortcut(
         channel_id=(shortcut.get("channel") or {}).get("id"),
     )
     # While the user types: the rep record and its timezone, which the submission reads.
-    caller_of(deps, client, shortcut)
+    actor_of(deps, client, shortcut)
 
 
 def register(app: App) -> None:

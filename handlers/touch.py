@@ -7,15 +7,16 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot import flows
 from bot.domain.errors import UserFacingError
 from bot.domain.parsing import parse_touch
-from bot.services import leads, touches
-from bot.slack.blocks import build_touch_logged_blocks
+from bot.services import leads
 from bot.slack.ids import Command
+from bot.slack.messages.cards import build_touch_logged_blocks
 from bot.slack.mrkdwn import escape
-from handlers.context import caller_of, deps_of
+from handlers.context import actor_of, deps_of, open_modal_for
 from handlers.errors import reports_errors
-from handlers.modal_open import open_log_touch_modal, open_modal_for
+from handlers.touch_form import open_log_touch_modal
 
 
 @reports_errors
@@ -28,42 +29,40 @@ def handle_touch_command(
     text = command.get("text") or ""
     if not text.strip():
         # A trigger_id lives three seconds: open the form before anything that may call Slack.
-        where = {"channel_id": command.get("channel_id")}
-        open_modal_for(open_log_touch_modal, client, deps, command, **where)
+        open_modal_for(
+            open_log_touch_modal,
+            client,
+            deps,
+            command,
+            channel_id=command.get("channel_id"),
+        )
         # While the user types: the rep record and its timezone, which the submission reads.
-        caller_of(deps, client, command)
+        actor_of(deps, client, command)
         return
-    caller = caller_of(deps, client, command)
-    parsed = parse_touch(text, today=caller.today)
-    with deps.session_factory.begin() as session:
+    actor = actor_of(deps, client, command)
+    now = deps.clock.now()
+    parsed = parse_touch(text, today=actor.today(now))
+    with deps.session_factory() as session:
         matches = leads.resolve_ref(
-            session,
-            lead_id=parsed.ref.lead_id,
-            text=parsed.ref.text,
-            viewer_id=caller.user_id,
-            viewer_is_manager=caller.is_manager,
+            session, lead_id=parsed.ref.lead_id, text=parsed.ref.text, actor=actor
         )
-        if len(matches) > 1:
-            names = ", ".join(f"#{lead.id} {escape(lead.company)}" for lead in matches[:10])
-            raise UserFacingError(
-                f"“{escape(parsed.ref.text or '')}” matches several leads ({names}); use the number, like `/touch #{matches[0].id} …`.",
-                is_mrkdwn=True,
-            )
-        touch, lead = touches.log_touch(
-            session,
-            lead_id=matches[0].id,
-            author_id=caller.user_id,
-            author_is_manager=caller.is_manager,
-            kind=parsed.kind,
-            note=parsed.note,
-            now=caller.now,
-            next_follow_up=parsed.next_follow_up,
+    if len(matches) > 1:
+        names = ", ".join(f"#{lead.id} {escape(lead.company)}" for lead in matches[:10])
+        raise UserFacingError(
+            f"“{escape(parsed.ref.text or '')}” matches several leads ({names}); use the number, like `/touch #{matches[0].id} …`.",
+            is_mrkdwn=True,
         )
-    respond(
-        text=f"Logged a {touch.kind} on #{lead.id} {escape(lead.company)}",
-        blocks=build_touch_logged_blocks(touch, lead, today=caller.today),
-        response_type="ephemeral",
+    logged = flows.log_touch(
+        deps,
+        by=actor,
+        lead_id=matches[0].id,
+        kind=parsed.kind,
+        note=parsed.note,
+        now=now,
+        next_follow_up=parsed.next_follow_up,
     )
+    message = build_touch_logged_blocks(logged.touch, logged.lead, today=actor.today(now))
+    respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
 
 def register(app: App) -> None:

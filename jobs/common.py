@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain.rhythm import LeadFacts, StageRules
 from bot.domain.schedule import due_local_date, parse_clock, parse_working_days, zone_for
+from bot.services.outbox import enqueue
 from bot.services.rhythm import RepRow, existing_keys, list_active_reps
-from bot.slack.job_blocks import JobMessage
-from bot.slack.outbox import Message, enqueue
+from bot.slack.kit import SlackMessage
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -91,7 +91,7 @@ class RepDigest(Generic[Extra, Found]):
     until: Callable[[RepClock], time | None]
     read: Callable[[Tick, Session, list[DueRep]], Reads[Extra]]
     rule: Callable[[Tick, DueRep, list[LeadFacts], Extra], Found | None]
-    message: Callable[[Tick, DueRep, Found], JobMessage]
+    message: Callable[[Tick, DueRep, Found], SlackMessage]
     record: Callable[[Tick, Session, Found, str], None] | None = None
     days: frozenset[int] | None = None
 
@@ -153,7 +153,7 @@ def enqueue_message(
     job_id: str,
     key: str,
     recipient: str,
-    message: JobMessage,
+    message: SlackMessage,
     now: datetime,
     priority: int,
 ) -> bool:
@@ -162,7 +162,8 @@ def enqueue_message(
         session,
         key=key,
         kind=job_id,
-        message=Message(recipient=recipient, text=message.text, blocks=message.blocks),
+        recipient=recipient,
+        message=message,
         now=now,
         priority=priority,
     )
@@ -174,7 +175,7 @@ def message_unit(
     job_id: str,
     key: str,
     recipient: str,
-    build: Callable[[], JobMessage],
+    build: Callable[[], SlackMessage],
     now: datetime,
     priority: int,
 ) -> Unit:
@@ -197,7 +198,7 @@ def message_unit(
 def run_units(deps: Deps, units: Iterable[Unit], *, job_id: str) -> int:
     """Run each unit in its own transaction; a failure is logged by id only and the batch goes on.
 
-    Returns how many units queued a message, and wakes the sender when any did.
+    Returns how many units queued a message (committing one wakes the sender).
     """
     done = 0
     for unit in units:
@@ -209,8 +210,6 @@ def run_units(deps: Deps, units: Iterable[Unit], *, job_id: str) -> int:
             # Only the id and the error's type: messages can carry lead names or SQL parameters.
             logger.error("%s: %s failed (%s)", job_id, unit.subject, type(exc).__name__)
             logger.debug("%s: %s failed", job_id, unit.subject, exc_info=True)
-    if done:
-        deps.on_enqueued()
     return done
 
 

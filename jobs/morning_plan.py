@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 
 from bot.domain.plan import MorningPlan, build_morning_plan
 from bot.domain.rhythm import LeadFacts
+from bot.services.outbox import PRIORITY_DIGEST
 from bot.services.rhythm import open_leads_by_owner
-from bot.slack.job_blocks import JobMessage, build_morning_plan_blocks
-from bot.slack.outbox import PRIORITY_DIGEST
+from bot.slack.kit import SlackMessage
+from bot.slack.messages.plan import build_morning_plan_blocks
 from jobs.common import DueRep, Reads, RepClock, RepDigest, Tick, owner_ids, run_rep_digest
+from jobs.spec import JobSpec, RepLocal
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -35,7 +37,7 @@ def _plan(tick: Tick, due: DueRep, leads: list[LeadFacts], _extra: None) -> Morn
     return build_morning_plan(due.rep.id, leads, stages=tick.stages, now=tick.now, today=due.day)
 
 
-def _message(tick: Tick, _due: DueRep, plan: MorningPlan) -> JobMessage:
+def _message(tick: Tick, _due: DueRep, plan: MorningPlan) -> SlackMessage:
     return build_morning_plan_blocks(plan, stages=tick.stages, now=tick.now)
 
 
@@ -53,3 +55,6 @@ DIGEST = RepDigest(
 def run(deps: Deps, now: datetime) -> int:
     """Queue the plan of every rep whose morning window is open and who has none for today; returns how many."""
     return run_rep_digest(DIGEST, deps, now)
+
+
+JOB = JobSpec(JOB_ID, RepLocal(time(8, 30), LATEST, second=0), "each rep's plan for the day", run)

@@ -9,15 +9,17 @@ from sqlalchemy.orm import Session
 
 from bot.domain.plan import OverdueItem, PlanRecord, find_overdue_followups
 from bot.domain.rhythm import LeadFacts
+from bot.services.outbox import PRIORITY_DIRECT
 from bot.services.rhythm import (
     RecordedNotification,
     overdue_leads_by_owner,
     recorded_notifications,
 )
-from bot.slack.job_blocks import JobMessage, build_overdue_blocks, plan_lead_ids
-from bot.slack.outbox import PRIORITY_DIRECT
+from bot.slack.kit import SlackMessage
+from bot.slack.messages.plan import build_overdue_blocks, plan_lead_ids
 from jobs import morning_plan
 from jobs.common import DueRep, Reads, RepDigest, Tick, owner_ids, run_rep_digest
+from jobs.spec import JobSpec, RepLocal
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -53,7 +55,7 @@ def _overdue(tick: Tick, due: DueRep, leads: list[LeadFacts], plans: Plans) -> l
     )
 
 
-def _message(tick: Tick, due: DueRep, items: list[OverdueItem]) -> JobMessage:
+def _message(tick: Tick, due: DueRep, items: list[OverdueItem]) -> SlackMessage:
     return build_overdue_blocks(items, stages=tick.stages, now=tick.now, today=due.day)
 
 
@@ -71,3 +73,6 @@ DIGEST = RepDigest(
 def run(deps: Deps, now: datetime) -> int:
     """Queue one afternoon DM per rep with something overdue and not yet acted on; returns how many."""
     return run_rep_digest(DIGEST, deps, now)
+
+
+JOB = JobSpec(JOB_ID, RepLocal(AT, UNTIL, second=20), "overdue follow-ups not yet acted on", run)

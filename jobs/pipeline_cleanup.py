@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session
 from bot.domain.cadence import KEEP_FOR, CadenceFinding, find_past_cadence
 from bot.domain.rhythm import LeadFacts
 from bot.domain.schedule import FRIDAY
+from bot.services.outbox import PRIORITY_DIGEST
 from bot.services.rhythm import KEPT_EVENT, cadence_leads_by_owner, last_lead_events
-from bot.slack.job_blocks import JobMessage, build_cleanup_blocks
-from bot.slack.outbox import PRIORITY_DIGEST
+from bot.slack.kit import SlackMessage
+from bot.slack.messages.cleanup import build_cleanup_blocks
 from jobs.common import DueRep, Reads, RepDigest, Tick, owner_ids, run_rep_digest
+from jobs.spec import JobSpec, RepLocal
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -55,7 +57,7 @@ def _past_cadence(
     )
 
 
-def _message(tick: Tick, due: DueRep, findings: list[CadenceFinding]) -> JobMessage:
+def _message(tick: Tick, due: DueRep, findings: list[CadenceFinding]) -> SlackMessage:
     cadence = tick.deps.pipeline.cadence
     return build_cleanup_blocks(
         findings,
@@ -81,3 +83,11 @@ DIGEST = RepDigest(
 def run(deps: Deps, now: datetime) -> int:
     """Queue each rep's Friday cleanup DM when they have leads past the cadence; returns how many."""
     return run_rep_digest(DIGEST, deps, now)
+
+
+JOB = JobSpec(
+    JOB_ID,
+    RepLocal(AT, UNTIL, second=30, days="Fridays"),
+    "leads past the touch cadence: last chance, archive or keep",
+    run,
+)

@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.deps import Deps
 from bot.services import reps
 from bot.slack.profiles import fetch_profile
+from jobs.spec import Every, JobSpec
 
 JOB_ID = "refresh-profiles"
 # users.info is Tier 4 (100+ a minute); a tick every 30 minutes takes a small share of that.
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def run(deps: Deps, now: datetime) -> int:
-    """Refresh up to BATCH stale profiles; returns how many were refreshed."""
+    """Refresh up to BATCH stale profiles; returns how many messages it queued (none: it only reads Slack)."""
     if deps.slack is None:
         return 0
     with deps.session_factory() as session:
@@ -38,3 +39,6 @@ def run(deps: Deps, now: datetime) -> int:
     if refreshed:
         logger.info("refreshed %d rep profiles", refreshed)
     return 0
+
+
+JOB = JobSpec(JOB_ID, Every(30, second=50, offset=5), "names and timezones from Slack", run)

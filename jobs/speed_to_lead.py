@@ -17,10 +17,11 @@ from bot.domain.speed import (
     owner_alert_key,
     window_of,
 )
+from bot.services.outbox import PRIORITY_ALERT
 from bot.services.rhythm import OwnedLead, existing_keys, untouched_open_leads
-from bot.slack.job_blocks import build_speed_managers_blocks, build_speed_owner_blocks
-from bot.slack.outbox import PRIORITY_ALERT
+from bot.slack.messages.nudges import build_speed_managers_blocks, build_speed_owner_blocks
 from jobs.common import Unit, message_unit, run_units
+from jobs.spec import Every, JobSpec
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -126,3 +127,6 @@ def run(deps: Deps, now: datetime) -> int:
             unposted,
         )
     return run_units(deps, units, job_id=JOB_ID)
+
+
+JOB = JobSpec(JOB_ID, Every(15, second=40), "new leads waiting for a first touch", run)

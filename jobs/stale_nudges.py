@@ -9,15 +9,17 @@ from sqlalchemy.orm import Session
 
 from bot.domain.rhythm import LeadFacts
 from bot.domain.staleness import NUDGE_EVERY_DAYS, StaleFinding, due_for_nudge, find_stale_leads
+from bot.services.outbox import PRIORITY_DIGEST
 from bot.services.rhythm import (
     NUDGE_EVENT,
     idle_leads_by_owner,
     last_lead_events,
     record_lead_events,
 )
-from bot.slack.job_blocks import JobMessage, build_stale_nudge_blocks
-from bot.slack.outbox import PRIORITY_DIGEST
+from bot.slack.kit import SlackMessage
+from bot.slack.messages.nudges import build_stale_nudge_blocks
 from jobs.common import DueRep, Reads, RepDigest, Tick, owner_ids, run_rep_digest
+from jobs.spec import JobSpec, RepLocal
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -63,7 +65,7 @@ def _stale(
     )
 
 
-def _message(tick: Tick, due: DueRep, findings: list[StaleFinding]) -> JobMessage:
+def _message(tick: Tick, due: DueRep, findings: list[StaleFinding]) -> SlackMessage:
     return build_stale_nudge_blocks(findings, stages=tick.stages, now=tick.now, today=due.day)
 
 
@@ -92,3 +94,6 @@ DIGEST = RepDigest(
 def run(deps: Deps, now: datetime) -> int:
     """Queue one nudge DM per rep with stale or stuck leads not nudged lately; returns how many."""
     return run_rep_digest(DIGEST, deps, now)
+
+
+JOB = JobSpec(JOB_ID, RepLocal(AT, UNTIL, second=10), "leads past their stale or stuck clock", run)

@@ -110,3 +110,11 @@ def test_cli_refuses_to_start_on_bad_config(
     monkeypatch.setenv("PIPEBOT_CONFIG", str(file))
     assert main(["jobs", "list"]) == 2
     assert "cadence.touches" in capsys.readouterr().err
+
+
+def test_a_short_inbound_token_is_refused_naming_the_variable() -> None:
+    from bot.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match="PIPEBOT_INBOUND_TOKEN: must be at least 24 characters"):
+        load_settings({"PIPEBOT_INBOUND_TOKEN": "abc"})
+    assert load_settings({"PIPEBOT_INBOUND_TOKEN": "x" * 24}).pipebot_inbound_token is not None

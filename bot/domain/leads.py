@@ -1,31 +1,66 @@
-"""Pure rules about leads: identity of a company, who may change what, weighted value."""
+"""Pure rules about leads: statuses and kinds, identity of a company and of a lead number, weighted value."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from decimal import Decimal
+from enum import StrEnum
 
-OPEN = "open"
-WON = "won"
-LOST = "lost"
-ARCHIVED = "archived"
-STATUSES = (OPEN, WON, LOST, ARCHIVED)
 
-TOUCH_KINDS = ("call", "email", "meeting", "demo", "message", "linkedin", "note", "other")
+class Status(StrEnum):
+    """Where a lead stands: open, or closed as won, lost or archived."""
 
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+    ARCHIVED = "archived"
+
+
+class TouchKind(StrEnum):
+    """What a touch was; a note is context, every other kind is a contact."""
+
+    CALL = "call"
+    EMAIL = "email"
+    MEETING = "meeting"
+    DEMO = "demo"
+    MESSAGE = "message"
+    LINKEDIN = "linkedin"
+    NOTE = "note"
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    """A person's role on the team."""
+
+    REP = "rep"
+    MANAGER = "manager"
+
+
+OPEN, WON, LOST, ARCHIVED = Status.OPEN, Status.WON, Status.LOST, Status.ARCHIVED
+STATUSES = tuple(Status)
+CLOSED = (Status.WON, Status.LOST, Status.ARCHIVED)
+TOUCH_KINDS = tuple(TouchKind)
+
+# Lead numbers are the `leads.id` column: a 32-bit integer on every database.
+LEAD_ID_MAX = 2**31 - 1
+_LEAD_ID = re.compile(r"[0-9]{1,10}")
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def parse_lead_id(text: str) -> int | None:
+    """The lead number `text` spells in ASCII digits (leading zeros allowed), or None when it cannot be one."""
+    digits = text.lstrip("0") if len(text) <= 40 else text
+    if not digits or not _LEAD_ID.fullmatch(digits):
+        return None
+    number = int(digits)
+    return number if number <= LEAD_ID_MAX else None
 
 
 def company_key(company: str) -> str:
     """A case-, accent- and punctuation-insensitive key for spotting duplicate companies."""
     folded = unicodedata.normalize("NFKD", company).encode("ascii", "ignore").decode() or company
     return _NOT_WORD.sub(" ", folded.casefold()).strip()
-
-
-def may_change(*, owner_id: str, actor_id: str, actor_is_manager: bool) -> bool:
-    """Only the owner or a manager may move, assign, win, lose, archive, snooze or qualify."""
-    return actor_is_manager or owner_id == actor_id
 
 
 def weighted(value: Decimal | None, probability: Decimal) -> Decimal:

@@ -81,8 +81,10 @@ def write_csv(session: Session, *, what: str, out: IO[str], owner_id: str | None
     """Write `leads` (all, or one owner's) or `touches` as CSV to `out`; returns the number of rows."""
     if what == "leads":
         columns, rows = LEAD_COLUMNS, lead_rows(session, owner_id=owner_id)
-    else:
+    elif what == "touches":
         columns, rows = TOUCH_COLUMNS, touch_rows(session)
+    else:
+        raise ValueError(f"nothing to export called {what!r}; use leads or touches")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     count = 0

@@ -13,7 +13,7 @@ from typing import IO
 from sqlalchemy.orm import Session
 
 from bot.config import PipelineConfig
-from bot.domain.leads import STATUSES, company_key
+from bot.domain.leads import STATUSES, Status, company_key
 from bot.models import Lead, StageChange
 from bot.services.export import LEAD_COLUMNS, unshield_formula
 from bot.services.reps import known_rep
@@ -90,7 +90,7 @@ def _lead_from_row(
     stage = _text(row, "stage") or pipeline.stages[0].key
     if stage not in pipeline.stage_by_key:
         raise ValueError(f"unknown stage {stage!r}; use one of {', '.join(pipeline.stage_by_key)}")
-    status = _text(row, "status") or "open"
+    status = _text(row, "status") or Status.OPEN
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     email = _text(row, "email", 254)
@@ -112,7 +112,7 @@ def _lead_from_row(
         last_touch_at=_time(row.get("last_touch_at", ""), "last_touch_at"),
         next_follow_up=_date((row.get("next_follow_up") or "").strip(), "next_follow_up"),
         touch_count=int(touches), lost_reason=_text(row, "lost_reason", 500), close_pushes=0,
-        closed_at=now if status != "open" else None,
+        closed_at=now if status != Status.OPEN else None,
     )  # fmt: skip
 
 

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.config import PipelineConfig
 from bot.domain.leads import OPEN
 from bot.models import Lead, Rep
-from bot.services.leads import NewLead, create_lead, find_open_duplicates
-from bot.services.records import LeadView
-from bot.services.reps import known_rep
 
 
 class InboundLead(BaseModel):
@@ -53,27 +48,3 @@ def pick_owner(session: Session, *, managers: frozenset[str]) -> str | None:
     ).all()
     reps = [rep_id for rep_id, _ in rows if rep_id not in managers]
     return (reps or [rep_id for rep_id, _ in rows] or [None])[0]
-
-
-def receive_lead(
-    session: Session,
-    *,
-    inbound: InboundLead,
-    pipeline: PipelineConfig,
-    managers: frozenset[str],
-    now: datetime,
-) -> tuple[LeadView, bool]:
-    """Create the lead (or return the open one for the same company); True when it is new."""
-    existing = find_open_duplicates(session, company=inbound.company)
-    if existing:
-        return existing[0], False
-    owner = inbound.owner or pick_owner(session, managers=managers)
-    if owner is None:
-        raise LookupError("no rep to own it: add reps by having them use /lead once, or pass owner")
-    known_rep(session, user_id=owner, now=now)
-    new = NewLead(
-        company=inbound.company, owner_id=owner, stage=pipeline.stages[0].key, value=inbound.value,
-        currency=inbound.currency, contact=inbound.contact, email=inbound.email, phone=inbound.phone,
-        source=inbound.source,
-    )  # fmt: skip
-    return create_lead(session, new=new, created_by=owner, now=now), True

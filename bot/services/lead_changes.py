@@ -8,19 +8,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.domain.access import Actor, closed_refusal
 from bot.domain.errors import UserFacingError
-from bot.domain.leads import ARCHIVED, LOST, OPEN, WON
+from bot.domain.leads import ARCHIVED, LOST, WON
 from bot.models import Lead, LeadEvent, StageChange
 from bot.services.leads import lock_lead_for_change
 from bot.services.records import LeadView
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is making a change, and whether they are a manager."""
-
-    user_id: str
-    is_manager: bool
 
 
 @dataclass(frozen=True)
@@ -58,14 +51,13 @@ def _stage_change(session: Session, lead: Lead, to_stage: str, actor: Actor, now
 
 
 def _lock(session: Session, lead_id: int, actor: Actor) -> Lead:
-    return lock_lead_for_change(
-        session, lead_id=lead_id, actor_id=actor.user_id, actor_is_manager=actor.is_manager
-    )
+    return lock_lead_for_change(session, lead_id=lead_id, actor=actor)
 
 
 def _require_open(lead: Lead) -> Lead:
-    if lead.status != OPEN:
-        raise UserFacingError(f"Lead #{lead.id} is already {lead.status}.")
+    refusal = closed_refusal(lead)
+    if refusal:
+        raise UserFacingError(refusal)
     return lead
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import case, false, or_, select
 from sqlalchemy.orm import Session
 
+from bot.domain.access import Actor
 from bot.domain.errors import NotFound
-from bot.domain.leads import company_key
+from bot.domain.leads import company_key, parse_lead_id
 from bot.models import Lead
 from bot.services.leads import containing, open_leads_visible_to
 from bot.services.records import LeadView
@@ -17,15 +17,12 @@ from bot.services.records import LeadView
 MAX_CHOICES = 100
 MAX_NAMES = 5000
 
-_ID_RE = re.compile(r"#?\s*(\d{1,18})")
-
 
 def search_open_leads(
     session: Session,
     *,
     text: str,
-    viewer_id: str,
-    viewer_is_manager: bool,
+    viewer: Actor,
     limit: int = MAX_CHOICES,
 ) -> list[LeadView]:
     """Open leads the viewer may see whose number or company matches what they typed, best first."""
@@ -33,20 +30,20 @@ def search_open_leads(
     if not typed:
         return []
     key = company_key(typed)
-    number = _ID_RE.fullmatch(typed)
+    number = parse_lead_id(typed.removeprefix("#").strip())
     matches = [Lead.company.ilike(containing(typed), escape="\\")]
     if key:
         matches.append(Lead.company_key.contains(key, autoescape=True))
-    if number:
-        matches.append(Lead.id == int(number.group(1)))
+    if number is not None:
+        matches.append(Lead.id == number)
     rank = case(
-        (Lead.id == int(number.group(1)) if number else false(), 0),
+        (Lead.id == number if number is not None else false(), 0),
         (Lead.company_key.startswith(key, autoescape=True) if key else false(), 1),
         else_=2,
     )
     query = (
         select(Lead)
-        .where(*open_leads_visible_to(viewer_id, viewer_is_manager), or_(*matches))
+        .where(*open_leads_visible_to(viewer), or_(*matches))
         .order_by(rank, Lead.company_key, Lead.id)
         .limit(limit)
     )
@@ -54,12 +51,12 @@ def search_open_leads(
 
 
 def open_lead_names(
-    session: Session, *, viewer_id: str, viewer_is_manager: bool, limit: int = MAX_NAMES
+    session: Session, *, viewer: Actor, limit: int = MAX_NAMES
 ) -> list[tuple[int, str]]:
     """(id, company) of the open leads the viewer may see, newest first, for guessing from text."""
     query = (
         select(Lead.id, Lead.company)
-        .where(*open_leads_visible_to(viewer_id, viewer_is_manager))
+        .where(*open_leads_visible_to(viewer))
         .order_by(Lead.id.desc())
         .limit(limit)
     )

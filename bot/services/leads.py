@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from bot.domain.access import Actor, owner_refusal
 from bot.domain.errors import NotFound, PermissionDenied
 from bot.domain.forms import ValidLead
-from bot.domain.leads import OPEN, company_key, may_change
+from bot.domain.leads import OPEN, company_key
 from bot.domain.parsing import NewLeadInput
 from bot.models import Lead, LeadEvent, StageChange
 from bot.services.records import LeadView
@@ -133,16 +134,15 @@ def resolve_ref(
     *,
     lead_id: int | None,
     text: str | None,
-    viewer_id: str,
-    viewer_is_manager: bool,
+    actor: Actor,
 ) -> list[LeadView]:
-    """The leads a reference names: one by id, or the viewer's open leads whose company contains the text."""
+    """The leads a reference names: one by id, or the actor's visible open leads whose company contains the text."""
     if lead_id is not None:
         return [get_lead(session, lead_id=lead_id)]
     assert text is not None
     pattern = text.strip()
     query = select(Lead).where(
-        *open_leads_visible_to(viewer_id, viewer_is_manager),
+        *open_leads_visible_to(actor),
         Lead.company.ilike(containing(pattern), escape="\\"),
     )
     rows = list(session.scalars(query.order_by(Lead.id).limit(MAX_REF_MATCHES + 1)))
@@ -156,12 +156,14 @@ def resolve_ref(
     return [LeadView.of(lead) for lead in rows]
 
 
-def open_leads_visible_to(viewer_id: str, viewer_is_manager: bool) -> list[ColumnElement[bool]]:
-    """Conditions for the open leads a viewer may see: their own, or a manager's everyone's."""
-    conditions = [Lead.status == OPEN]
-    if not viewer_is_manager:
-        conditions.append(Lead.owner_id == viewer_id)
-    return conditions
+def visible_to(actor: Actor) -> list[ColumnElement[bool]]:
+    """Conditions for the leads an actor may see: their own, or a manager's everyone's."""
+    return [] if actor.is_manager else [Lead.owner_id == actor.user_id]
+
+
+def open_leads_visible_to(actor: Actor) -> list[ColumnElement[bool]]:
+    """Conditions for the open leads an actor may see."""
+    return [Lead.status == OPEN, *visible_to(actor)]
 
 
 def containing(text: str) -> str:
@@ -171,19 +173,13 @@ def containing(text: str) -> str:
 
 
 def lock_lead_for_change(
-    session: Session, *, lead_id: int, actor_id: str, actor_is_manager: bool
+    session: Session, *, lead_id: int, actor: Actor, doing: str = "change"
 ) -> Lead:
     """Load a lead for writing, refusing anyone but its owner or a manager."""
     lead = session.get(Lead, lead_id, with_for_update=True)
     if lead is None:
         raise NotFound(f"There is no lead #{lead_id}.")
-    if not may_change(owner_id=lead.owner_id, actor_id=actor_id, actor_is_manager=actor_is_manager):
-        raise PermissionDenied(
-            f"Only <@{lead.owner_id}> (the owner) or a manager can change lead #{lead.id}.",
-            is_mrkdwn=True,
-        )
+    refusal = owner_refusal(lead, actor, doing=doing)
+    if refusal:
+        raise PermissionDenied(refusal, is_mrkdwn=True)
     return lead
-
-
-def count_open_leads(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Lead).where(Lead.status == OPEN)) or 0

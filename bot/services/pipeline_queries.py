@@ -12,10 +12,10 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Stage
-from bot.domain.leads import OPEN, weighted
+from bot.domain.access import Actor
+from bot.domain.leads import OPEN, Role, weighted
 from bot.domain.rhythm import Money, Snapshot, StageTotals
 from bot.models import Lead, Rep
-from bot.services.queries import Viewer
 from bot.services.records import LeadView
 
 ATTENTION_LIMIT = 5
@@ -121,7 +121,7 @@ def _due_counts(
 
 
 def pipeline_summary(
-    session: Session, *, viewer: Viewer, stages: Sequence[Stage], today: date
+    session: Session, *, viewer: Actor, stages: Sequence[Stage], today: date
 ) -> PipelineSummary:
     """The viewer's open pipeline and follow-ups; managers also get team totals and every rep's row."""
     query = (
@@ -146,7 +146,7 @@ def pipeline_summary(
     if not viewer.is_manager:
         return PipelineSummary(mine=mine, attention=attention)
     due = _due_counts(session, today=today)
-    reps = set(session.scalars(select(Rep.id).where(Rep.is_active.is_(True), Rep.role == "rep")))
+    reps = set(session.scalars(select(Rep.id).where(Rep.is_active.is_(True), Rep.role == Role.REP)))
     owners = {owner for owner, _, _ in cells} | reps
     rows = [
         RepRow(owner, _snapshot(cells, {owner}, stages), *due.get(owner, (0, 0)))

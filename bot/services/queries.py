@@ -10,8 +10,9 @@ from typing import IO, Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
+from bot.domain.access import Actor, view_refusal
 from bot.domain.errors import NotFound, PermissionDenied
-from bot.domain.leads import OPEN, may_change
+from bot.domain.leads import CLOSED, OPEN
 from bot.domain.parsing import SCOPE_ALL, SCOPE_MINE
 from bot.domain.rhythm import Money
 from bot.models import Lead, LeadEvent, StageChange, Touchpoint
@@ -20,15 +21,6 @@ from bot.services.records import LeadView, TouchView
 
 # Lead events worth showing in a lead's history; the rest (nudge bookkeeping) stays internal.
 HISTORY_EVENTS = ("assigned", "won", "lost", "archived", "snoozed", "qualified", "kept", "note")
-EXPORT_BATCH = 1000
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is looking: reps see their own leads, managers see everyone's."""
-
-    user_id: str
-    is_manager: bool
 
 
 @dataclass(frozen=True)
@@ -72,7 +64,7 @@ class LeadDetail:
     history_total: int
 
 
-def list_scope(scope: str, *, viewer: Viewer) -> ListScope:
+def list_scope(scope: str, *, viewer: Actor) -> ListScope:
     """Whose leads `/lead list <scope>` may show this viewer; a rep asking for another rep is refused."""
     if viewer.is_manager:
         if scope == SCOPE_ALL:
@@ -132,25 +124,17 @@ def list_open_leads(
     )
 
 
-def may_see(lead: LeadView, *, viewer: Viewer) -> bool:
-    return may_change(
-        owner_id=lead.owner_id, actor_id=viewer.user_id, actor_is_manager=viewer.is_manager
-    )
-
-
 def lead_detail(
-    session: Session, *, lead_id: int, viewer: Viewer, touches: int = 5, changes: int = 8
+    session: Session, *, lead_id: int, viewer: Actor, touches: int = 5, changes: int = 8
 ) -> LeadDetail:
     """A lead the viewer may see, with its last `touches` touches and last `changes` changes."""
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise NotFound(f"There is no lead #{lead_id}. Try `/lead list` to see yours.")
     view = LeadView.of(lead)
-    if not may_see(view, viewer=viewer):
-        raise PermissionDenied(
-            f"Lead #{lead_id} belongs to <@{lead.owner_id}>; only they or a manager can open it.",
-            is_mrkdwn=True,
-        )
+    refusal = view_refusal(view, viewer)
+    if refusal:
+        raise PermissionDenied(refusal, is_mrkdwn=True)
     recent_touches = session.scalars(
         select(Touchpoint)
         .where(Touchpoint.lead_id == lead_id)
@@ -159,7 +143,7 @@ def lead_detail(
     )
     # Outcomes are written both as a stage change and as an event; the event carries the reason.
     moves = select(StageChange).where(
-        StageChange.lead_id == lead_id, StageChange.to_stage.not_in(("won", "lost", "archived"))
+        StageChange.lead_id == lead_id, StageChange.to_stage.not_in(CLOSED)
     )
     events = select(LeadEvent).where(
         LeadEvent.lead_id == lead_id, LeadEvent.kind.in_(HISTORY_EVENTS)
@@ -185,7 +169,7 @@ def _count(session: Session, query: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
-def write_visible_leads_csv(session: Session, *, viewer: Viewer, out: IO[str]) -> int:
+def write_visible_leads_csv(session: Session, *, viewer: Actor, out: IO[str]) -> int:
     """Every lead the viewer may see (any status) as CSV with the export columns; returns the row count."""
     return write_csv(
         session, what="leads", out=out, owner_id=None if viewer.is_manager else viewer.user_id

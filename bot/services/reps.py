@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import RepConfig
 from bot.db import insert_if_missing
+from bot.domain.leads import Role
 from bot.models import Rep
 from bot.services.records import RepView
 
@@ -18,7 +19,6 @@ __all__ = [
     "RepView",
     "ensure_rep",
     "get_rep",
-    "list_reps",
     "needs_profile_refresh",
     "update_profile",
     "apply_rep_settings",
@@ -36,7 +36,7 @@ def ensure_rep(
     is_manager: bool = False,
 ) -> RepView:
     """Return the rep for a Slack user, creating the record on first contact; the role follows the config."""
-    role = "manager" if is_manager else "rep"
+    role = Role.MANAGER if is_manager else Role.REP
     rep = known_rep(session, user_id=user_id, now=now, team_id=team_id, role=role)
     if rep.role != role:
         rep.role = role
@@ -44,7 +44,12 @@ def ensure_rep(
 
 
 def known_rep(
-    session: Session, *, user_id: str, now: datetime, team_id: str | None = None, role: str = "rep"
+    session: Session,
+    *,
+    user_id: str,
+    now: datetime,
+    team_id: str | None = None,
+    role: str = Role.REP,
 ) -> Rep:
     """The rep record for a user, created if missing (safely, when two requests create it at once)."""
     rep = session.get(Rep, user_id)
@@ -82,10 +87,6 @@ def update_profile(
 def get_rep(session: Session, *, user_id: str) -> RepView | None:
     rep = session.get(Rep, user_id)
     return RepView.of(rep) if rep else None
-
-
-def list_reps(session: Session) -> list[RepView]:
-    return [RepView.of(rep) for rep in session.scalars(select(Rep).order_by(Rep.id))]
 
 
 def reps_due_for_refresh(session: Session, *, now: datetime, limit: int) -> list[str]:

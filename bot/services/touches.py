@@ -6,20 +6,20 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.domain.errors import NotFound, PermissionDenied
-from bot.domain.leads import OPEN
+from bot.domain.access import Actor, closed_refusal
+from bot.domain.errors import UserFacingError
 from bot.domain.speed import managers_alert_key, owner_alert_key
-from bot.models import Lead, Touchpoint
+from bot.models import Touchpoint
+from bot.services.leads import lock_lead_for_change
+from bot.services.outbox import cancel_pending
 from bot.services.records import LeadView, TouchView
-from bot.slack.outbox import cancel_pending
 
 
 def log_touch(
     session: Session,
     *,
     lead_id: int,
-    author_id: str,
-    author_is_manager: bool,
+    author: Actor,
     kind: str,
     note: str,
     now: datetime,
@@ -28,18 +28,10 @@ def log_touch(
     permalink: str | None = None,
 ) -> tuple[TouchView, LeadView]:
     """Record a touch, reset the lead's no-touch clock, set its next follow-up and clear a snooze."""
-    lead = session.get(Lead, lead_id, with_for_update=True)
-    if lead is None:
-        raise NotFound(f"There is no lead #{lead_id}.")
-    if lead.owner_id != author_id and not author_is_manager:
-        raise PermissionDenied(
-            f"Lead #{lead.id} belongs to <@{lead.owner_id}>; only the owner or a manager can log touches on it.",
-            is_mrkdwn=True,
-        )
-    if lead.status != OPEN:
-        raise PermissionDenied(
-            f"Lead #{lead.id} is {lead.status}; reopen it before logging touches."
-        )
+    lead = lock_lead_for_change(session, lead_id=lead_id, actor=author, doing="log touches on")
+    refusal = closed_refusal(lead)
+    if refusal:
+        raise UserFacingError(refusal)
     when = occurred_at or now
     first_touch = lead.first_touch_at is None
     touch = Touchpoint(
@@ -47,7 +39,7 @@ def log_touch(
         kind=kind,
         note=note,
         occurred_at=when,
-        author_id=author_id,
+        author_id=author.user_id,
         permalink=permalink,
         created_at=now,
     )

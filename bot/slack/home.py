@@ -27,22 +27,23 @@ from slack_sdk.models.blocks import (
 from bot.config import Stage
 from bot.services.board import Board, BoardLead, StageColumn
 from bot.slack import format as fmt
+from bot.slack.controls import LeadControl
 from bot.slack.ids import Action
-from bot.slack.job_blocks.common import (
-    SNOOZE_CHOICES,
+from bot.slack.kit import (
+    HEADER_TEXT_MAX,
+    OPTION_TEXT_MAX,
+    SECTION_TEXT_MAX,
+    VIEW_BLOCKS_MAX,
     money_label,
     totals_fields,
     touched_label,
 )
+from bot.slack.messages.rows import SNOOZE_CHOICES
 from bot.slack.mrkdwn import escape, mention, truncate
 from bot.slack.render import render
 
-MAX_VIEW_BLOCKS = 100
 # Slack refuses views over 250 kB; many stages make the per-stage selects large, so keep a margin.
 VIEW_BYTES_BUDGET = 200_000
-SECTION_MAX = 3000
-HEADER_MAX = 150
-LABEL_MAX = 75
 
 
 class Scope(StrEnum):
@@ -82,16 +83,19 @@ def plain(text: str, limit: int) -> str:
 
 def lead_menu(lead: BoardLead) -> OverflowMenuElement:
     """A lead's overflow (Slack allows five options): moving and snoozing by the choice live per stage."""
-    options = [
-        ("Log touch", LeadMenu.LOG_TOUCH),
-        ("Qualify", LeadMenu.QUALIFY),
-        ("Snooze 1 day", f"{LeadMenu.SNOOZE}:1d"),
-        ("Mark won", LeadMenu.WON),
-        ("Mark lost", LeadMenu.LOST),
+    options: list[tuple[str, tuple[str, ...]]] = [
+        ("Log touch", (LeadMenu.LOG_TOUCH,)),
+        ("Qualify", (LeadMenu.QUALIFY,)),
+        ("Snooze 1 day", (LeadMenu.SNOOZE, "1d")),
+        ("Mark won", (LeadMenu.WON,)),
+        ("Mark lost", (LeadMenu.LOST,)),
     ]
     return OverflowMenuElement(
         action_id=Action.OVERFLOW,
-        options=[Option(text=label, value=f"{lead.id}:{verb}") for label, verb in options],
+        options=[
+            Option(text=label, value=LeadControl(lead.id, parts).encode())
+            for label, parts in options
+        ],
     )
 
 
@@ -122,7 +126,7 @@ def lead_block(lead: BoardLead, *, now: datetime, today: date, show_owner: bool)
     text = lead_text(lead, now=now, today=today, show_owner=show_owner)
     return SectionBlock(
         block_id=f"home_lead_{lead.id}",
-        text=MarkdownTextObject(text=truncate(text, SECTION_MAX)),
+        text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)),
         accessory=lead_menu(lead),
     )
 
@@ -130,7 +134,7 @@ def lead_block(lead: BoardLead, *, now: datetime, today: date, show_owner: bool)
 def stage_header(column: StageColumn) -> HeaderBlock:
     value, weighted = money_label(column.value), money_label(column.weighted)
     label = f"{column.name} · {column.count} · {value} · {weighted} weighted"
-    return HeaderBlock(block_id=f"home_stage_{column.key}", text=plain(label, HEADER_MAX))
+    return HeaderBlock(block_id=f"home_stage_{column.key}", text=plain(label, HEADER_TEXT_MAX))
 
 
 def _per_lead_select(
@@ -144,7 +148,9 @@ def _per_lead_select(
         placeholder=placeholder,
         action_id=action_id,
         option_groups=[
-            OptionGroup(label=plain(f"#{lead.id} {lead.company}", LABEL_MAX), options=options(lead))
+            OptionGroup(
+                label=plain(f"#{lead.id} {lead.company}", OPTION_TEXT_MAX), options=options(lead)
+            )
             for lead in shown
         ],
     )
@@ -152,14 +158,18 @@ def _per_lead_select(
 
 def _move_options(lead: BoardLead, targets: Sequence[Stage]) -> list[Option]:
     return [
-        Option(text=plain(f"→ {stage.name}", LABEL_MAX), value=f"{lead.id}:{stage.key}")
+        Option(
+            text=plain(f"→ {stage.name}", OPTION_TEXT_MAX),
+            value=LeadControl(lead.id, (stage.key,)).encode(),
+        )
         for stage in targets
     ]
 
 
 def _snooze_options(lead: BoardLead) -> list[Option]:
     return [
-        Option(text=f"Snooze {label}", value=f"{lead.id}:{code}") for code, label in SNOOZE_CHOICES
+        Option(text=f"Snooze {label}", value=LeadControl(lead.id, (code,)).encode())
+        for code, label in SNOOZE_CHOICES
     ]
 
 
@@ -263,7 +273,7 @@ def reps_text(board: Board) -> str:
     shown = len(rows)
     while True:
         text = render("home_reps.md.j2", reps=rows[:shown], hidden=len(rows) - shown)
-        if len(text) <= SECTION_MAX or shown == 0:
+        if len(text) <= SECTION_TEXT_MAX or shown == 0:
             return text
         shown -= 1
 
@@ -278,7 +288,7 @@ def build_home_view(
     today: date,
 ) -> dict[str, Any]:
     """The Home tab: the board by stage in at most 100 blocks, summarising what does not fit."""
-    max_blocks = MAX_VIEW_BLOCKS
+    max_blocks = VIEW_BLOCKS_MAX
     while True:
         view = _layout(
             board,
@@ -330,7 +340,9 @@ def _layout(
         blocks.append(
             ContextBlock(
                 block_id="home_more_stages",
-                elements=[MarkdownTextObject(text=truncate(f"…and leads in {names}", SECTION_MAX))],
+                elements=[
+                    MarkdownTextObject(text=truncate(f"…and leads in {names}", SECTION_TEXT_MAX))
+                ],
             )
         )
     return _view(blocks, scope)

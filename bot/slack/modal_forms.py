@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.domain.forms import NewLeadForm, TouchForm
 from bot.domain.qualification import QUESTIONS
+from bot.slack.kit import METADATA_MAX
 
-METADATA_MAX = 3000
 PERMALINK_MAX = 1000
 UNQUALIFIED = "unqualified"
 

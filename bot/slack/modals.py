@@ -39,16 +39,16 @@ from bot.domain.qualification import CHOICES, QUESTIONS, normalize_answers, verd
 from bot.services.records import LeadView
 from bot.slack import format as fmt
 from bot.slack.ids import Action, View
+from bot.slack.kit import MODAL_TITLE_MAX, OPTION_TEXT_MAX, SECTION_TEXT_MAX, SlackMessage
 from bot.slack.modal_forms import UNQUALIFIED, ModalMeta, question_block
 from bot.slack.modal_forms import Block as Field
 from bot.slack.mrkdwn import link, truncate
 from bot.slack.render import render
 
-NOTE_MAX = 3000
-OPTION_TEXT_MAX = 75
+NOTE_MAX = SECTION_TEXT_MAX
 DUPLICATES_SHOWN = 5
 DEFAULT_CURRENCY = "USD"
-TEXT_MAX = 3000
+TEXT_MAX = SECTION_TEXT_MAX
 
 NO_META = ModalMeta()
 _KIND_LABELS = {"linkedin": "LinkedIn", "demo": "Demo", "email": "Email"}
@@ -79,9 +79,9 @@ def _modal(
     view = ViewModel(
         type="modal",
         callback_id=callback_id,
-        title=title,
-        submit=submit,
-        close=close,
+        title=title[:MODAL_TITLE_MAX],
+        submit=submit and submit[:MODAL_TITLE_MAX],
+        close=close[:MODAL_TITLE_MAX],
         blocks=list(blocks),
         private_metadata=meta.encode(),
     )
@@ -342,7 +342,7 @@ def _preformatted(block_id: str, text: str) -> dict[str, Any]:
 
 def build_qualified_blocks(
     lead: LeadView, *, score: int, answered: int, closed: bool
-) -> tuple[str, list[dict[str, Any]]]:
+) -> SlackMessage:
     """The reply after a checklist is saved: score and verdict, or that the lead was closed."""
     text = render(
         "modal_qualified.md.j2",
@@ -353,4 +353,4 @@ def build_qualified_blocks(
         questions=len(QUESTIONS),
         closed=closed,
     )
-    return text, [_mrkdwn(text, block_id=f"qualified_{lead.id}").to_dict()]
+    return SlackMessage(text, [_mrkdwn(text, block_id=f"qualified_{lead.id}").to_dict()])

@@ -6,21 +6,21 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.slack import format as fmt
 from bot.slack.mrkdwn import escape
 
+_OPTIONS: dict[str, Any] = {
+    "undefined": StrictUndefined,
+    "autoescape": False,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": False,
+}
 
-@cache
-def environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("bot", "templates"),
-        undefined=StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-    )
+
+def _with_filters(env: Environment) -> Environment:
     env.filters["esc"] = escape
     env.filters["money"] = fmt.money
     env.filters["short_money"] = fmt.short_money
@@ -29,11 +29,23 @@ def environment() -> Environment:
     return env
 
 
+@cache
+def environment() -> Environment:
+    """Our own templates in `bot/templates`."""
+    return _with_filters(Environment(loader=PackageLoader("bot", "templates"), **_OPTIONS))
+
+
+@cache
+def team_environment() -> Environment:
+    """Templates an admin writes in `pipeline.toml`: sandboxed, so config can never run code."""
+    return _with_filters(ImmutableSandboxedEnvironment(**_OPTIONS))
+
+
 def render(name: str, **context: Any) -> str:
     """Render `bot/templates/<name>` with `context`; any user text must pass through `|esc`."""
     return environment().get_template(name).render(**context).strip()
 
 
 def render_string(source: str, **context: Any) -> str:
-    """Render a template the team supplied in its config, with the same filters."""
-    return environment().from_string(source).render(**context).strip()
+    """Render a template the team supplied in its config, sandboxed, with the same filters."""
+    return team_environment().from_string(source).render(**context).strip()

@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.metrics import Metrics
-from bot.slack import outbox
+from bot.services import outbox
+from bot.services.outbox import Claimed, FailedNotification
 from bot.slack.failures import Action, Failure, classify, lookup_failure
-from bot.slack.outbox import Claimed, FailedNotification
 from bot.slack.ratelimit import Pacer
 from bot.slack.reconcile import conversation_for, find_posted, message_metadata
 

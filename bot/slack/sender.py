@@ -50,7 +50,7 @@ from datetime import datetime, timedelta
 
 from bot.deps import Deps
 from bot.metrics import Metrics
-from bot.slack.outbox import FailedNotification, failed_since, pending_count
+from bot.services.outbox import FailedNotification, failed_since, pending_count
 from bot.slack.ratelimit import Pacer
 from bot.slack.send_loop import (
     DeliveryReport,

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from bot.deps import Deps
 from bot.models import Notification
-from bot.slack.outbox import PRIORITY_DIGEST, Message, enqueue
+from bot.services.outbox import PRIORITY_DIGEST, enqueue
+from bot.slack.kit import SlackMessage
 from tests.fakeslack import FakeSlack
 
 
@@ -22,7 +23,8 @@ def add(
             session,
             key=key,
             kind="test",
-            message=Message(recipient, text),
+            recipient=recipient,
+            message=SlackMessage(text),
             now=deps.clock.now(),
             priority=priority,
         )

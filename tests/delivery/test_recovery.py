@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.deps import Deps
-from bot.slack import outbox
+from bot.services import outbox
 from bot.slack.sender import deliver
 from tests.delivery.conftest import USERS, FakeSleep
 from tests.delivery.helpers import add, posted_keys, rows, stored_keys

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.deps import Deps
 from bot.metrics import Metrics
-from bot.slack.outbox import PRIORITY_ALERT, PRIORITY_DIGEST
+from bot.services.outbox import PRIORITY_ALERT, PRIORITY_DIGEST
 from bot.slack.reconcile import EVENT_TYPE
 from bot.slack.sender import deliver
 from tests.delivery.conftest import USERS, FakeSleep
@@ -69,7 +69,8 @@ def test_alerts_go_before_digests_then_by_id(
 def test_blocks_are_sent_and_outcomes_counted_in_metrics(
     sdeps: Deps, fake: FakeSlack, sleep: FakeSleep
 ) -> None:
-    from bot.slack.outbox import Message, enqueue
+    from bot.services.outbox import enqueue
+    from bot.slack.kit import SlackMessage
 
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Plan*"}}]
     with sdeps.session_factory.begin() as session:
@@ -77,7 +78,8 @@ def test_blocks_are_sent_and_outcomes_counted_in_metrics(
             session,
             key="k1",
             kind="plan",
-            message=Message(USERS[0], "Plan", blocks),
+            recipient=USERS[0],
+            message=SlackMessage("Plan", blocks),
             now=sdeps.clock.now(),
         )
     add(sdeps, "k2", "U9999NOBODY")

@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.deps import Deps
-from bot.slack.outbox import failed_since, pending_count
+from bot.services.outbox import failed_since, pending_count
 from bot.slack.sender import FrozenClockError, SenderOptions, deliver_until_settled, start_sender
 from tests.delivery.conftest import USERS, FakeSleep
 from tests.delivery.helpers import add, posted_keys

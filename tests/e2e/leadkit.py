@@ -4,46 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
 from bot.models import Lead, Notification
-from bot.services import leads, reps
 from bot.slack.sender import deliver
 from tests import support
 from tests.e2e.live import REP, Live
+from tests.seeding import seed_lead
 from tests.slackkit import block_actions_payload
 
 
 def seed(
-    live: Live,
-    company: str,
-    *,
-    owner: str = REP,
-    stage: str = "prospecting",
-    value: str | None = "1000",
-    currency: str = "USD",
-    next_follow_up: date | None = None,
-    contact: str | None = None,
+    live: Live, company: str, *, owner: str = REP, value: str | None = "1000", **options
 ) -> int:
     """Create a lead straight through the service, as if its owner had added it."""
-    now = live.deps.clock.now()
-    with live.deps.session_factory.begin() as session:
-        reps.ensure_rep(session, user_id=owner, now=now, is_manager=live.deps.is_manager(owner))
-        new = leads.NewLead(
-            company=company,
-            owner_id=owner,
-            stage=stage,
-            value=Decimal(value) if value is not None else None,
-            currency=currency,
-            contact=contact,
-            next_follow_up=next_follow_up,
-        )
-        return leads.create_lead(session, new=new, created_by=owner, now=now).id
+    return seed_lead(live.deps, company, owner=owner, value=value, **options)
 
 
 def lead(live: Live, lead_id: int) -> Lead:

@@ -3,61 +3,27 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from bot.models import ProcessedEvent
-from bot.services import leads, reps
+from bot.slack import publisher
 from bot.slack.home import scope_action_id
 from bot.slack.ids import Action
-from handlers import refresh
+from tests import seeding
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live
 from tests.slackkit import app_home_opened_event, block_actions_payload
 
 
-def seed_lead(
-    live: Live,
-    company: str = "Acme Corp",
-    *,
-    owner: str = REP,
-    stage: str = "prospecting",
-    value: str | None = "1000",
-    next_follow_up: date | None = None,
-) -> int:
+def seed_lead(live: Live, company: str = "Acme Corp", *, owner: str = REP, **options) -> int:
     """Create an open lead straight through the service, as /lead would."""
-    return seed_leads(
-        live, [company], owner=owner, stage=stage, value=value, next_follow_up=next_follow_up
-    )[0]
+    return seed_leads(live, [company], owner=owner, **options)[0]
 
 
 def seed_leads(
-    live: Live,
-    companies: list[str],
-    *,
-    owner: str = REP,
-    stage: str = "prospecting",
-    value: str | None = "1000",
-    next_follow_up: date | None = None,
+    live: Live, companies: list[str], *, owner: str = REP, value: str | None = "1000", **options
 ) -> list[int]:
-    now = live.deps.clock.now()
-    with live.deps.session_factory.begin() as session:
-        reps.ensure_rep(session, user_id=owner, now=now, is_manager=live.deps.is_manager(owner))
-        return [
-            leads.create_lead(
-                session,
-                new=leads.NewLead(
-                    company=company,
-                    owner_id=owner,
-                    stage=stage,
-                    value=Decimal(value) if value else None,
-                    next_follow_up=next_follow_up,
-                ),
-                created_by=owner,
-                now=now,
-            ).id
-            for company in companies
-        ]
+    return seeding.seed_leads(live.deps, companies, owner=owner, value=value, **options)
 
 
 def open_home(live: Live, user_id: str = REP, **envelope) -> dict:
@@ -245,8 +211,8 @@ def test_homes_after_a_change_are_each_refreshed_once_and_one_failure_stops_none
         if user_id == OTHER_REP:
             raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(refresh, "refresh_home", refresh_home)
-    refresh.refresh_homes(
+    monkeypatch.setattr(publisher, "publish_home", refresh_home)
+    publisher.refresh_homes(
         object(), object(), MANAGER, OTHER_REP, None, MANAGER, REP, scopes={MANAGER: "team"}
     )  # type: ignore[arg-type]
     assert seen == [(MANAGER, "team"), (OTHER_REP, None), (REP, None)]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.models import Lead, Notification
 from tests.e2e.live import REP, Live, running_app
 
-TOKEN = "inbound-secret-token"
+TOKEN = "inbound-secret-token-for-the-tests"
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_a_web_form_lead_goes_to_the_least_busy_rep_and_they_hear_at_once(inboun
         lead = session.get(Lead, 4)
         note = session.scalars(select(Notification)).one()
     assert (lead.source, lead.currency, lead.stage) == ("inbound", "EUR", "prospecting")
-    assert (note.recipient, note.idempotency_key) == (REP, "inbound:4")
+    assert (note.recipient, note.idempotency_key) == (REP, f"assigned:4:{REP}:created")
     again = post(inbound, {"company": "fresh inc."})
     assert again.status_code == 200 and again.json()["duplicate"] is True
 

@@ -125,7 +125,7 @@ def test_ambiguous_ref_lists_buttons_and_a_pick_runs_the_subcommand(live: Live) 
     live.command("/lead", "move acme closing")
     message = reply(live)
     picks = buttons(message, Action.PICK_LEAD)
-    assert [pick["value"] for pick in picks] == ["1|move|closing", "2|move|closing"]
+    assert [pick["value"] for pick in picks] == ["1:move:closing", "2:move:closing"]
     assert "Nothing has changed" in message["text"]
     assert {lead(live, i).stage for i in (1, 2)} == {"prospecting"}
     url = click(live, picks[1])

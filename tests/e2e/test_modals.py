@@ -10,20 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import Lead, LeadEvent, Notification, Touchpoint
-from bot.services import leads, reps
 from bot.slack.ids import Action, Shortcut, View
 from tests.e2e.leadkit import lead
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live
 from tests.e2e.modalkit import count, inputs, last_opened, opened_ok, submit, suggestion_payload
+from tests.seeding import seed_lead
 from tests.slackkit import block_actions_payload, global_shortcut_payload
 
 
 def make_lead(live: Live, company: str, owner: str = REP, **fields) -> int:
-    now = live.deps.clock.now()
-    with live.deps.session_factory.begin() as session:
-        reps.ensure_rep(session, user_id=owner, now=now, is_manager=live.deps.is_manager(owner))
-        new = leads.NewLead(company=company, owner_id=owner, stage="prospecting", **fields)
-        return leads.create_lead(session, new=new, created_by=owner, now=now).id
+    return seed_lead(live.deps, company, owner=owner, **fields)
 
 
 def open_new_lead(live: Live, user_id: str = REP) -> dict:
@@ -105,7 +101,7 @@ def test_a_lead_for_another_rep_queues_their_dm(live: Live) -> None:
     assert queued.idempotency_key == f"assigned:1:{OTHER_REP}:created"
     assert queued.recipient == OTHER_REP and queued.kind == "assigned"
     rendered = json.dumps(queued.payload)
-    assert f"<@{REP}> assigned you" in rendered and "&lt;@U999&gt;" in rendered
+    assert "dana assigned you" in rendered and "&lt;@U999&gt;" in rendered
     assert "<@U999>" not in rendered
     assert f"for <@{OTHER_REP}>" in json.dumps(live.slack.dms_to(REP)[-1]["blocks"])
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import socket
+import tracemalloc
+from dataclasses import replace
+
+import httpx
 import pytest
 from sqlalchemy import func, select
 
+from bot.db import make_engine, make_session_factory
 from bot.models import Lead
-from tests.e2e.live import REP, Live
-from tests.slackkit import FORM, command_body, sign
+from bot.server import accept_inbound
+from bot.services.inbound import InboundLead
+from tests.e2e.live import REP, Live, running_app
+from tests.slackkit import FORM, Forgery, command_body, sign
 
 
 def _lead_count(live: Live) -> int:
@@ -67,3 +75,91 @@ def test_a_refused_request_is_logged_as_one_short_line_without_its_body(
     refused = [r for r in caplog.records if "refused a request" in r.getMessage()]
     assert len(refused) == 1 and "\\n" not in refused[0].getMessage()
     assert "ann@acme.example" not in caplog.text and "hooks.slack.com" not in caplog.text
+
+
+@pytest.mark.parametrize("path", ["/slack/events", "/api/leads"])
+def test_a_huge_body_is_refused_without_being_read_into_memory(live: Live, path: str) -> None:
+    chunk, total = b"x" * 65536, 40 * 1024 * 1024
+
+    def body():  # a chunked upload, with no Content-Length to go by
+        for _ in range(total // len(chunk)):
+            yield chunk
+
+    headers = {"content-type": "application/json", "authorization": "Bearer " + "t" * 32}
+    tracemalloc.start()
+    try:
+        try:
+            reply = httpx.post(live.url + path, content=body(), headers=headers, timeout=30)
+            assert reply.status_code in (401, 404, 413)
+        except httpx.TransportError:
+            pass  # the server answered and hung up mid-upload
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < total / 4, f"{peak:,} bytes held for a {total:,}-byte upload"
+
+
+def test_a_declared_huge_body_is_refused_at_once(live: Live) -> None:
+    # httpx computes Content-Length itself; a raw request can state a huge one.
+    host, port = live.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000000000\r\n\r\n{}"
+        )
+        answer = conn.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413")
+
+
+def test_the_inbound_api_needs_the_bearer_scheme(engine, db_url, clock) -> None:
+    token = "an-inbound-token-of-32-characters"
+    with running_app(engine, db_url, clock, PIPEBOT_INBOUND_TOKEN=token) as app:
+        url = app.url + "/api/leads"
+        for header in (token, f"Basic {token}", f"Bearer{token}", "Bearer", f"bearer {token}x"):
+            reply = httpx.post(url, json={"company": "Acme"}, headers={"authorization": header})
+            assert reply.status_code == 401, header
+        assert _lead_count(app) == 0
+        assert httpx.post(
+            url, json={"company": "Acme"}, headers={"authorization": f"Bearer {token}"}
+        ).status_code in (201, 409)
+
+
+def test_the_inbound_api_answers_503_when_the_database_is_down(
+    engine, db_url, clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = "an-inbound-token-of-32-characters"
+    with running_app(engine, db_url, clock, PIPEBOT_INBOUND_TOKEN=token) as app:
+        broken = make_engine("sqlite:////nonexistent-dir/pipebot.db")
+        down = replace(app.deps, engine=broken, session_factory=make_session_factory(broken))
+        status, payload = accept_inbound(
+            down, InboundLead(company="Acme", email="ann@acme.example")
+        )
+    assert status == 503 and "database is unavailable" in str(payload["error"])
+    assert "ann@acme.example" not in caplog.text and "Traceback" not in caplog.text
+
+
+BROKEN_BODIES = [
+    ("application/json", "[]"),
+    ("application/json", '{"type": "event_callback", "event": '),
+    ("application/json", '"just a string"'),
+    ("application/json", '{"type": "event_callback", "event": []}'),
+    (FORM, "payload=%7Bbroken"),
+    (FORM, "payload=%5B1%2C2%5D"),
+    (FORM, "payload=%7B%22type%22%3A%22block_actions%22%2C%22actions%22%3A%5B%5D%7D"),
+    (FORM, "command=%2Flead&text=%00%01"),
+    (FORM, "\x00\x01\x02"),
+]
+
+
+@pytest.mark.parametrize(("content_type", "body"), BROKEN_BODIES)
+def test_a_body_that_does_not_parse_is_refused_unsigned_and_answered_signed(
+    live: Live, content_type: str, body: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    live.slack.clear()
+    unsigned = live.sender.post(body, content_type, forgery=Forgery.UNSIGNED)
+    signed = live.sender.post(body, content_type)
+    live.settle()
+    assert unsigned.status == 401
+    assert signed.status in (200, 400)
+    assert "Traceback" not in caplog.text
+    assert live.slack.calls() == [] and _lead_count(live) == 0

@@ -74,7 +74,7 @@ def test_only_owner_or_manager_may_touch_a_lead(live: Live) -> None:
     live.command("/lead", "Initech $3k")
     live.command("/touch", "#1 call sneaky", user_id=OTHER_REP)
     assert count(live, Touchpoint) == 0
-    assert "only the owner or a manager" in live.slack.responses()[-1].args["text"]
+    assert f"Only <@{REP}> (the owner) or a manager" in live.slack.responses()[-1].args["text"]
     live.command("/touch", "#1 call manager checking in", user_id=MANAGER)
     assert count(live, Touchpoint) == 1
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import load_pipeline
@@ -165,27 +165,6 @@ def outbox(session: Session, *, kind: str | None = None) -> list[Sent]:
     if kind is not None:
         query = query.where(Notification.kind == kind)
     return [Sent(*row) for row in session.execute(query)]
-
-
-class StatementCounter:
-    """Counts the SQL statements an engine runs while active, by their first word."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.statements: list[str] = []
-
-    def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.statements.append(statement.strip().split(None, 1)[0].upper())
-
-    def __enter__(self) -> StatementCounter:
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-    def count(self, word: str) -> int:
-        return self.statements.count(word)
 
 
 def days(n: int) -> timedelta:

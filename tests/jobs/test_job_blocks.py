@@ -11,17 +11,14 @@ from bot.domain.cadence import find_past_cadence
 from bot.domain.plan import PlanRecord, build_morning_plan, find_overdue_followups
 from bot.domain.speed import SpeedCheck
 from bot.domain.staleness import find_stale_leads
-from bot.slack.job_blocks import (
-    MAX_BLOCKS,
-    JobMessage,
-    build_cleanup_blocks,
-    build_morning_plan_blocks,
-    build_overdue_blocks,
+from bot.slack.kit import MESSAGE_BLOCKS_MAX, SlackMessage
+from bot.slack.messages.cleanup import build_cleanup_blocks
+from bot.slack.messages.nudges import (
     build_speed_managers_blocks,
     build_speed_owner_blocks,
     build_stale_nudge_blocks,
-    plan_lead_ids,
 )
+from bot.slack.messages.plan import build_morning_plan_blocks, build_overdue_blocks, plan_lead_ids
 from tests.fakeslack.blockkit import message_problem
 from tests.jobs.factories import STAGES, facts, utc
 
@@ -41,7 +38,7 @@ def many(count: int, **overrides):
     ]
 
 
-def messages(count: int) -> dict[str, JobMessage]:
+def messages(count: int) -> dict[str, SlackMessage]:
     overdue = many(
         count,
         next_follow_up=TODAY - timedelta(days=2),
@@ -90,14 +87,14 @@ def test_slack_accepts_every_job_message(count):
     for name, message in messages(count).items():
         problem = message_problem({"text": message.text, "blocks": message.blocks})
         assert problem is None, (name, count, problem)
-        assert len(message.blocks) <= MAX_BLOCKS
+        assert len(message.blocks) <= MESSAGE_BLOCKS_MAX
 
 
 @pytest.mark.parametrize("name", ["plan", "overdue", "stale", "cleanup"])
 def test_long_lists_end_with_and_n_more(name):
     message = messages(200)[name]
     more = [block for block in message.blocks if block.get("block_id") == "more"]
-    assert len(message.blocks) == MAX_BLOCKS and len(more) == 1
+    assert len(message.blocks) == MESSAGE_BLOCKS_MAX and len(more) == 1
     shown = sum(1 for block in message.blocks if str(block.get("block_id", "")).count("_lead_"))
     assert more[0]["elements"][0]["text"].startswith(f"…and {200 - shown} more")
     assert "…and " in message.text  # the fallback lists the first leads and counts the rest

@@ -7,7 +7,7 @@ from datetime import date
 from bot.config import default_pipeline_text
 from bot.services.rhythm import KEPT_EVENT
 from bot.slack.ids import Action
-from bot.slack.job_blocks import render_last_chance_email
+from bot.slack.messages.cleanup import render_last_chance_email
 from jobs import pipeline_cleanup
 from tests.jobs.factories import add_event, add_lead, days, facts, utc
 

@@ -9,7 +9,10 @@ import pytest
 from apscheduler.jobstores.memory import MemoryJobStore
 
 from bot.scheduler import JOB_DEFAULTS, build_scheduler, next_fire_times
+from bot.services.outbox import enqueue, wake_after_commit
+from bot.slack.kit import SlackMessage
 from jobs import JOBS, JobSpec
+from jobs.spec import Every
 from tests.jobs.factories import utc
 
 NY = ZoneInfo("America/New_York")
@@ -84,12 +87,24 @@ def test_a_tick_runs_the_job_with_the_clock_and_wakes_the_sender(deps, clock, mo
 
     def fake_run(job_deps, now):
         calls.append(now)
-        return 2
+        with job_deps.session_factory.begin() as session:
+            enqueue(
+                session,
+                key="k",
+                kind="test",
+                recipient="UREP00001",
+                message=SlackMessage("hi"),
+                now=now,
+            )
+        return 1
 
-    monkeypatch.setattr("bot.scheduler.JOBS", (JobSpec("morning-plan", "", "", fake_run),))
+    monkeypatch.setattr(
+        "bot.scheduler.JOBS", (JobSpec("morning-plan", Every(15, second=0), "", fake_run),)
+    )
 
     monkeypatch.setattr("bot.scheduler.MAINTENANCE", ())
-    scheduler = build_scheduler(deps, on_enqueued=lambda: woken.append(True))
+    wake_after_commit(deps.session_factory, lambda: woken.append(True))
+    scheduler = build_scheduler(deps)
     [job] = scheduler.get_jobs()
     clock.set(utc("2026-11-30T13:30:00"))
     job.func()
@@ -100,7 +115,9 @@ def test_a_failing_tick_is_logged_and_does_not_raise(deps, monkeypatch, caplog):
     def broken(job_deps, now):
         raise RuntimeError("boom with Secret Co")
 
-    monkeypatch.setattr("bot.scheduler.JOBS", (JobSpec("stale-nudges", "", "", broken),))
+    monkeypatch.setattr(
+        "bot.scheduler.JOBS", (JobSpec("stale-nudges", Every(15, second=0), "", broken),)
+    )
 
     monkeypatch.setattr("bot.scheduler.MAINTENANCE", ())
     [job] = build_scheduler(deps).get_jobs()

@@ -107,6 +107,7 @@ def test_closed_and_old_leads_are_not_new(deps, db, rep):
 def test_a_touch_withdraws_an_alert_still_waiting_to_be_sent(deps, db, rep):
     from sqlalchemy import select
 
+    from bot.domain.access import Actor
     from bot.models import Notification
     from bot.services.touches import log_touch
 
@@ -114,8 +115,8 @@ def test_a_touch_withdraws_an_alert_still_waiting_to_be_sent(deps, db, rep):
         lead_id = add_lead(session, owner=rep, company="Inbound Co", created_at=MON_0900)
     assert speed_to_lead.run(deps, MON_0900 + HOUR * 2) == 1
     with deps.session_factory.begin() as session:
-        log_touch(session, lead_id=lead_id, author_id=rep, author_is_manager=False, kind="call",
-                  note="", now=MON_0900 + HOUR * 2)  # fmt: skip
+        log_touch(session, lead_id=lead_id, author=Actor(rep), kind="call", note="",
+                  now=MON_0900 + HOUR * 2)  # fmt: skip
     with deps.session_factory() as session:
         assert session.scalars(select(Notification.status)).all() == ["cancelled"]
     assert speed_to_lead.run(deps, MON_0900 + HOUR * 5) == 0

@@ -9,7 +9,8 @@ from datetime import date, datetime
 import pytest
 
 from jobs import morning_plan, overdue_followups, pipeline_cleanup, speed_to_lead, stale_nudges
-from tests.jobs.factories import StatementCounter, add_lead, add_rep, days, utc
+from tests.jobs.factories import add_lead, add_rep, days, utc
+from tests.seeding import StatementCounter
 
 MON_0830 = utc("2026-11-30T13:30:00")
 MON_0900 = utc("2026-11-30T14:00:00")

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from bot.deps import Deps
+from bot.domain.access import Actor
 from bot.domain.leads import WON
 from bot.domain.rhythm import Money
 from bot.models import Lead
-from bot.services import board, events, lead_changes, leads, reps
+from bot.services import board, events, lead_changes
+from tests.seeding import StatementCounter, seed_lead
 
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 30)
@@ -21,30 +21,9 @@ DANA, KENJI = "UREP00001", "UREP00002"
 
 
 def add(
-    deps: Deps,
-    company: str,
-    *,
-    owner: str = DANA,
-    stage: str = "prospecting",
-    value: str | None = "1000",
-    currency: str = "USD",
-    next_follow_up: date | None = None,
+    deps: Deps, company: str, *, owner: str = DANA, value: str | None = "1000", **options
 ) -> int:
-    with deps.session_factory.begin() as session:
-        reps.ensure_rep(session, user_id=owner, now=NOW)
-        return leads.create_lead(
-            session,
-            new=leads.NewLead(
-                company=company,
-                owner_id=owner,
-                stage=stage,
-                value=Decimal(value) if value else None,
-                currency=currency,
-                next_follow_up=next_follow_up,
-            ),
-            created_by=owner,
-            now=NOW,
-        ).id
+    return seed_lead(deps, company, owner=owner, value=value, now=NOW, **options)
 
 
 def load(deps: Deps, owner_ids: list[str] | None = None, **kwargs) -> board.Board:
@@ -52,21 +31,6 @@ def load(deps: Deps, owner_ids: list[str] | None = None, **kwargs) -> board.Boar
         return board.load_board(
             session, pipeline=deps.pipeline, owner_ids=owner_ids, today=TODAY, **kwargs
         )
-
-
-@contextmanager
-def counted_statements(deps: Deps) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(deps.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(deps.engine, "before_cursor_execute", record)
 
 
 def test_open_leads_by_stage_with_totals_in_pipeline_order(deps: Deps) -> None:
@@ -80,7 +44,7 @@ def test_open_leads_by_stage_with_totals_in_pipeline_order(deps: Deps) -> None:
             session,
             lead_id=closed,
             outcome=WON,
-            actor=lead_changes.Actor(DANA, False),
+            actor=Actor(DANA, False),
             now=NOW,
         )
 
@@ -150,9 +114,9 @@ def test_two_statements_however_many_leads_and_reps(deps: Deps) -> None:
             owner=(DANA, KENJI)[n % 2],
             stage=("prospecting", "proposal")[n % 3 == 0],
         )
-    with counted_statements(deps) as statements:
+    with StatementCounter(deps.engine) as counter:
         team = load(deps, None, with_reps=True)
-    assert team.count == 40 and len(statements) == 2
+    assert team.count == 40 and len(counter.selects) == 2
 
 
 def test_an_event_id_is_claimed_once_and_forgotten_after_two_days(deps: Deps) -> None:

@@ -3,27 +3,25 @@
 import pytest
 
 from bot.deps import Deps
+from bot.domain.access import Actor
 from bot.domain.errors import NotFound
-from bot.services import lead_changes, lead_reads, leads, reps
+from bot.services import lead_changes, lead_reads, reps
+from tests.seeding import seed_lead
 
 REP, OTHER, MANAGER = "UREP00001", "UREP00002", "UMANAGER1"
 
 
 def seed(deps: Deps, *rows: tuple[str, str]) -> None:
-    now = deps.clock.now()
     with deps.session_factory.begin() as session:
         for user_id in (REP, OTHER):
-            reps.ensure_rep(session, user_id=user_id, now=now)
-        for company, owner in rows:
-            new = leads.NewLead(company=company, owner_id=owner, stage="prospecting")
-            leads.create_lead(session, new=new, created_by=owner, now=now)
+            reps.ensure_rep(session, user_id=user_id, now=deps.clock.now())
+    for company, owner in rows:
+        seed_lead(deps, company, owner=owner)
 
 
 def search(deps: Deps, text: str, viewer: str = REP, manager: bool = False) -> list[str]:
     with deps.session_factory() as session:
-        found = lead_reads.search_open_leads(
-            session, text=text, viewer_id=viewer, viewer_is_manager=manager
-        )
+        found = lead_reads.search_open_leads(session, text=text, viewer=Actor(viewer, manager))
     return [lead.company for lead in found]
 
 
@@ -45,15 +43,15 @@ def test_search_treats_like_wildcards_as_text(deps: Deps) -> None:
 def test_reps_see_their_open_leads_and_managers_everyones(deps: Deps) -> None:
     seed(deps, ("Acme", REP), ("Acme West", OTHER), ("Acme Lost", REP))
     with deps.session_factory.begin() as session:
-        actor = lead_changes.Actor(user_id=REP, is_manager=False)
+        actor = Actor(user_id=REP, is_manager=False)
         lead_changes.close_lead(
             session, lead_id=3, outcome="lost", actor=actor, now=deps.clock.now()
         )
     assert search(deps, "acme") == ["Acme"]
     assert search(deps, "acme", viewer=MANAGER, manager=True) == ["Acme", "Acme West"]
     with deps.session_factory() as session:
-        names = lead_reads.open_lead_names(session, viewer_id=REP, viewer_is_manager=False)
-        everyone = lead_reads.open_lead_names(session, viewer_id=MANAGER, viewer_is_manager=True)
+        names = lead_reads.open_lead_names(session, viewer=Actor(REP, False))
+        everyone = lead_reads.open_lead_names(session, viewer=Actor(MANAGER, True))
     assert names == [(1, "Acme")] and everyone == [(2, "Acme West"), (1, "Acme")]
 
 
@@ -61,7 +59,7 @@ def test_qualification_answers(deps: Deps) -> None:
     seed(deps, ("Acme", REP))
     with deps.session_factory.begin() as session:
         assert lead_reads.get_qualification(session, lead_id=1) == {}
-        actor = lead_changes.Actor(user_id=REP, is_manager=False)
+        actor = Actor(user_id=REP, is_manager=False)
         lead_changes.record_qualification(
             session, lead_id=1, answers={"need": "yes"}, score=14, actor=actor, now=deps.clock.now()
         )

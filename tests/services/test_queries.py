@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.orm import Session
+from sqlalchemy import text
 
 from bot.deps import Deps
+from bot.domain.access import Actor
 from bot.domain.errors import NotFound, PermissionDenied
-from bot.domain.parsing import SCOPE_ALL, SCOPE_MINE, AssignCmd, LeadRef, LostCmd, MoveCmd
+from bot.domain.parsing import SCOPE_ALL, SCOPE_MINE
 from bot.domain.rhythm import Money
-from bot.services import lead_changes, lead_commands, leads, pipeline_queries, queries, reps
-from bot.services.lead_changes import Actor
+from bot.services import lead_changes, leads, pipeline_queries, queries, reps
+from tests.seeding import StatementCounter, seed_lead
 
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 30)
 DANA, KENJI, MAX = "UREP00001", "UREP00002", "UMANAGER1"
-REP_VIEW = queries.Viewer(DANA, is_manager=False)
-BOSS = queries.Viewer(MAX, is_manager=True)
+REP_VIEW = Actor(DANA, is_manager=False)
+BOSS = Actor(MAX, is_manager=True)
 
 
 def new(company: str, owner: str = DANA, **fields: object) -> leads.NewLead:
@@ -33,26 +29,7 @@ def new(company: str, owner: str = DANA, **fields: object) -> leads.NewLead:
 
 
 def add(deps: Deps, company: str, *, owner: str = DANA, **fields: object) -> int:
-    with deps.session_factory.begin() as session:
-        reps.ensure_rep(session, user_id=owner, now=NOW)
-        return leads.create_lead(
-            session, new=new(company, owner, **fields), created_by=owner, now=NOW
-        ).id
-
-
-@contextmanager
-def counted_statements(deps: Deps) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(deps.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(deps.engine, "before_cursor_execute", count)
+    return seed_lead(deps, company, owner=owner, now=NOW, **fields)
 
 
 def test_list_scope_lets_reps_see_only_their_own() -> None:
@@ -119,7 +96,7 @@ def test_lead_detail_has_touches_and_history_newest_first_and_checks_visibility(
     with deps.session_factory() as session:
         detail = queries.lead_detail(session, lead_id=lead_id, viewer=REP_VIEW)
         with pytest.raises(PermissionDenied, match="only they or a manager"):
-            queries.lead_detail(session, lead_id=lead_id, viewer=queries.Viewer(KENJI, False))
+            queries.lead_detail(session, lead_id=lead_id, viewer=Actor(KENJI, False))
         assert queries.lead_detail(session, lead_id=lead_id, viewer=BOSS).lead.id == lead_id
         with pytest.raises(NotFound):
             queries.lead_detail(session, lead_id=999, viewer=BOSS)
@@ -149,58 +126,6 @@ def test_visible_export_is_the_reps_own_leads_and_everything_for_a_manager(deps:
     assert len(everyone.getvalue().splitlines()) == 3
 
 
-def test_create_unless_duplicate_then_once_when_confirmed(deps: Deps) -> None:
-    first = add(deps, "Acme Corp")
-    with deps.session_factory.begin() as session:
-        asked = lead_commands.create_unless_duplicate(
-            session, new=new("ACME corp!"), created_by=DANA, now=NOW, owner_is_manager=False
-        )
-    assert asked.lead is None and [lead.id for lead in asked.duplicates] == [first]
-    for expected_created in (True, False):
-        with deps.session_factory.begin() as session:
-            done = lead_commands.create_despite_duplicate(
-                session, new=new("ACME corp!"), created_by=DANA, after_id=first, now=NOW,
-                owner_is_manager=False,
-            )  # fmt: skip
-        assert done.created is expected_created and done.lead is not None
-        assert done.lead.id == first + 1
-    with deps.session_factory.begin() as session:
-        fresh = lead_commands.create_unless_duplicate(
-            session, new=new("Globex", KENJI), created_by=DANA, now=NOW, owner_is_manager=False
-        )
-    assert fresh.created and fresh.lead is not None and fresh.lead.owner_id == KENJI
-
-
-def test_apply_change_runs_the_subcommand_with_permission_checks(deps: Deps) -> None:
-    lead_id = add(deps, "Acme")
-    ref = LeadRef(lead_id=lead_id)
-    with deps.session_factory.begin() as session, pytest.raises(PermissionDenied):
-        lead_commands.apply_change(
-            session,
-            lead_id=lead_id,
-            cmd=MoveCmd(ref, "proposal"),
-            actor=Actor(KENJI, False),
-            now=NOW,
-        )
-    with deps.session_factory.begin() as session:
-        moved = lead_commands.apply_change(
-            session,
-            lead_id=lead_id,
-            cmd=MoveCmd(ref, "proposal"),
-            actor=Actor(DANA, False),
-            now=NOW,
-        )
-        assigned = lead_commands.apply_change(
-            session, lead_id=lead_id, cmd=AssignCmd(ref, KENJI), actor=Actor(MAX, True), now=NOW
-        )
-        lost = lead_commands.apply_change(
-            session, lead_id=lead_id, cmd=LostCmd(ref, "budget"), actor=Actor(KENJI, False), now=NOW
-        )
-    assert moved.changed and moved.lead.stage == "proposal"
-    assert assigned.previous_owner == DANA and assigned.lead.owner_id == KENJI
-    assert lost.lead.status == "lost" and lost.lead.lost_reason == "budget"
-
-
 def test_pipeline_summary_for_a_rep_and_a_manager_in_a_fixed_number_of_reads(deps: Deps) -> None:
     add(deps, "Acme", value=Decimal(1000), next_follow_up=TODAY - timedelta(days=3))
     add(deps, "Globex", value=Decimal(500), currency="EUR", next_follow_up=TODAY)
@@ -216,7 +141,7 @@ def test_pipeline_summary_for_a_rep_and_a_manager_in_a_fixed_number_of_reads(dep
         mine = pipeline_queries.pipeline_summary(
             session, viewer=REP_VIEW, stages=stages, today=TODAY
         )
-        with counted_statements(deps) as reads:
+        with StatementCounter(deps.engine) as counter:
             team = pipeline_queries.pipeline_summary(
                 session, viewer=BOSS, stages=stages, today=TODAY
             )
@@ -236,29 +161,7 @@ def test_pipeline_summary_for_a_rep_and_a_manager_in_a_fixed_number_of_reads(dep
     )
     assert by_rep["UIDLE0001"].snapshot.count == 0
     assert team.reps[0].rep_id == DANA
-    assert len(reads) <= 6
-
-
-def test_two_confirmations_at_once_create_one_lead(deps: Deps) -> None:
-    first = add(deps, "Acme Corp")
-
-    def confirm(session: Session) -> lead_commands.Intake:
-        return lead_commands.create_despite_duplicate(
-            session, new=new("Acme Corp"), created_by=DANA, after_id=first, now=NOW,
-            owner_is_manager=False,
-        )  # fmt: skip
-
-    def second_click() -> lead_commands.Intake:
-        with deps.session_factory.begin() as session:
-            return confirm(session)
-
-    with ThreadPoolExecutor(1) as pool:
-        with deps.session_factory.begin() as session:
-            assert confirm(session).created
-            later = pool.submit(second_click)
-            time.sleep(0.3)
-            assert not later.done()  # waits for the first click's transaction
-        assert later.result(timeout=10).created is False
+    assert len(counter.selects) <= 6
 
 
 def test_a_leads_history_lists_the_notes_left_on_it(deps: Deps) -> None:

@@ -13,9 +13,7 @@ from hypothesis import strategies as st
 from bot.config import Stage, load_pipeline
 from bot.domain.rhythm import Money
 from bot.services.board import Board, BoardLead, RepSummary, StageColumn
-from bot.slack import outcomes
 from bot.slack.home import (
-    MAX_VIEW_BLOCKS,
     Scope,
     allocate_rows,
     build_home_view,
@@ -23,7 +21,10 @@ from bot.slack.home import (
     lead_text,
 )
 from bot.slack.ids import Action
+from bot.slack.kit import VIEW_BLOCKS_MAX
+from bot.slack.messages import outcomes
 from tests.fakeslack.blockkit import message_problem, view_problem
+from tests.hostile import tricky_text
 
 STAGES = load_pipeline(None).stages
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
@@ -155,7 +156,7 @@ def test_a_single_stage_pipeline_has_no_move_select() -> None:
 def test_three_hundred_leads_are_summarised_within_a_hundred_blocks() -> None:
     leads = [board_lead(n) for n in range(1, 301)]
     view = view_of(Board(columns=(column(STAGES[0], leads[:100], count=300),)))
-    assert len(view["blocks"]) == MAX_VIEW_BLOCKS
+    assert len(view["blocks"]) == VIEW_BLOCKS_MAX
     shown = len(ids(view, "home_lead_"))
     more = next(b for b in view["blocks"] if b.get("block_id") == "home_more_prospecting")
     assert more["elements"][0]["text"] == (
@@ -171,7 +172,7 @@ def test_small_stages_are_shown_whole_and_big_ones_share_the_rest() -> None:
         scope=Scope.TEAM,
         manager=True,
     )
-    assert len(view["blocks"]) <= MAX_VIEW_BLOCKS
+    assert len(view["blocks"]) <= VIEW_BLOCKS_MAX
     rows = ids(view, "home_lead_")
     assert {"home_lead_101", "home_lead_102", "home_lead_103"} <= set(rows)
     assert ids(view, "home_more_") == ["home_more_prospecting"]
@@ -191,7 +192,7 @@ def test_many_stages_still_fit_in_blocks_and_bytes() -> None:
         for n, stage in enumerate(stages)
     )
     view = view_of(Board(columns=columns), stages=stages)
-    assert len(view["blocks"]) <= MAX_VIEW_BLOCKS
+    assert len(view["blocks"]) <= VIEW_BLOCKS_MAX
     assert len(json.dumps(view).encode()) < 250_000
     assert ids(view, "home_more_stages")
 
@@ -248,31 +249,7 @@ def test_scope_is_team_only_for_managers() -> None:
     assert Scope.parse("anything", is_manager=True) is Scope.MINE
 
 
-# Markup pieces make hypothesis try the attacks directly, not just random characters.
-tricky_company = st.lists(
-    st.one_of(
-        st.text(max_size=30),
-        st.sampled_from(
-            [
-                "<!channel>",
-                "<!here>",
-                "<!everyone>",
-                "<!subteam^S123|@sales>",
-                "<@U123ABC>",
-                "<#C123|general>",
-                "<https://evil.test|https://intranet>",
-                "<mailto:a@b.co|x>",
-                "&lt;!channel&gt;",
-                "*",
-                "&",
-                "<",
-                ">",
-            ]
-        ),
-    ),
-    min_size=1,
-    max_size=10,
-).map("".join)
+tricky_company = tricky_text(piece_size=30, min_size=1, max_size=10)
 
 
 @settings(max_examples=150, deadline=None)

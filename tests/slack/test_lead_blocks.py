@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
+from bot.domain.access import Actor
+from bot.domain.leads import LEAD_ID_MAX
 from bot.domain.parsing import (
     ArchiveCmd,
     AssignCmd,
@@ -27,25 +28,27 @@ from bot.domain.parsing import (
 from bot.domain.rhythm import Money, Snapshot, StageTotals
 from bot.services.leads import NewLead
 from bot.services.pipeline_queries import Attention, PipelineSummary, RepRow
-from bot.services.queries import HistoryEntry, LeadDetail, LeadPage, Viewer
+from bot.services.queries import HistoryEntry, LeadDetail, LeadPage
 from bot.services.records import LeadView, TouchView
-from bot.slack.ids import Action
-from bot.slack.lead_blocks import (
-    build_assigned_message,
-    build_change_reply,
-    build_duplicate_blocks,
-    build_help_blocks,
-    build_lead_detail_blocks,
-    build_lead_list_blocks,
-    build_pick_lead_blocks,
-)
-from bot.slack.lead_values import (
+from bot.slack.controls import (
+    StaleControl,
     pending_lead_value,
     pick_value,
     read_pending_lead_value,
     read_pick_value,
 )
-from bot.slack.pipeline_blocks import build_pipeline_blocks
+from bot.slack.ids import Action
+from bot.slack.messages.lead import (
+    build_change_reply,
+    build_duplicate_blocks,
+    build_help_blocks,
+    build_lead_detail_blocks,
+    build_lead_list_blocks,
+    build_new_owner_message,
+    build_pick_lead_blocks,
+)
+from bot.slack.messages.pipeline import build_pipeline_blocks
+from tests.hostile import tricky_text
 
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 30)
@@ -53,32 +56,9 @@ ZONE = ZoneInfo("America/New_York")
 OWNER, ACTOR = "UOWNER001", "UACTOR001"
 BUILT_MENTIONS = re.compile(rf"<@({OWNER}|{ACTOR}|UREP\d{{5}})>")
 STAGES = {"prospecting": "Prospecting", "proposal": "Proposal"}
-MANAGER = Viewer("UBOSS0001", is_manager=True)
+MANAGER = Actor("UBOSS0001", is_manager=True)
 
-tricky = st.lists(
-    st.one_of(
-        st.text(max_size=12),
-        st.sampled_from(
-            [
-                "<!channel>",
-                "<!here>",
-                "<!subteam^S123|@sales>",
-                "<@U123ABC>",
-                "<#C123|general>",
-                "<https://evil.test|https://intranet>",
-                "<mailto:a@b.co|x>",
-                "&lt;!channel&gt;",
-                "&",
-                "<",
-                ">",
-                "|",
-                "*",
-                "`",
-            ]
-        ),
-    ),
-    max_size=8,
-).map("".join)
+tricky = tricky_text(piece_size=12)
 
 
 def lead_view(lead_id: int = 1, **fields: Any) -> LeadView:
@@ -181,7 +161,7 @@ def all_messages(text: str) -> list[Any]:
             text, [lead, closed], pending=pending_lead_value(new, after_id=2), viewer=MANAGER,
             stage_names=STAGES,
         ),
-        build_assigned_message(
+        build_new_owner_message(
             lead, actor_id=ACTOR, actor_name=text, stage_name=text, now=NOW, today=TODAY
         ),
         build_pipeline_blocks(summary((lead, closed)), today=TODAY),
@@ -247,10 +227,11 @@ def test_a_pick_value_reruns_the_same_command_on_the_picked_lead(cmd: Any) -> No
 
 @pytest.mark.parametrize(
     "value",
-    ["", "x|move|proposal", "1|move|nowhere", "1|delete|", "1|assign|<!channel>", "1|snooze|soon"],
-)
+    ["", "x:move:proposal", "1:move:nowhere", "1:delete:", "1:assign:<!channel>", "1:snooze:soon",
+     "1|move|proposal", "²:move:proposal", "99999999999999999999:show:"],
+)  # fmt: skip
 def test_a_bad_pick_value_is_refused(value: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(StaleControl):
         read_pick_value(value, stage_keys=STAGES)
 
 
@@ -267,9 +248,9 @@ def test_the_longest_pending_lead_fits_a_button_and_round_trips() -> None:
         source='"' * 100,
         next_follow_up=date(2026, 12, 4),
     )
-    value = pending_lead_value(new, after_id=2**40)
+    value = pending_lead_value(new, after_id=LEAD_ID_MAX)
     assert value is not None and len(value) <= 2000
-    assert read_pending_lead_value(value, stage_keys=STAGES) == (new, 2**40)
+    assert read_pending_lead_value(value, stage_keys=STAGES) == (new, LEAD_ID_MAX)
 
 
 @pytest.mark.parametrize(
@@ -286,7 +267,7 @@ def test_the_longest_pending_lead_fits_a_button_and_round_trips() -> None:
     ],
 )
 def test_a_bad_pending_lead_is_refused(value: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(StaleControl):
         read_pending_lead_value(value, stage_keys=STAGES)
 
 
@@ -294,12 +275,12 @@ def test_duplicates_offer_open_only_for_leads_the_viewer_may_see() -> None:
     new = NewLead(company="Acme", owner_id=ACTOR, stage="proposal")
     theirs = build_duplicate_blocks(
         "Acme", [lead_view()], pending=pending_lead_value(new, after_id=1),
-        viewer=Viewer(ACTOR, is_manager=False), stage_names=STAGES,
+        viewer=Actor(ACTOR, is_manager=False), stage_names=STAGES,
     )  # fmt: skip
     ids = [e["action_id"] for b in theirs.blocks if b["type"] == "actions" for e in b["elements"]]
     assert ids == [Action.CREATE_ANYWAY]
     mine = build_duplicate_blocks(
-        "Acme", [lead_view()], pending=None, viewer=Viewer(OWNER, is_manager=False),
+        "Acme", [lead_view()], pending=None, viewer=Actor(OWNER, is_manager=False),
         stage_names=STAGES,
     )  # fmt: skip
     ids = [e["action_id"] for b in mine.blocks if b["type"] == "actions" for e in b["elements"]]
@@ -322,7 +303,7 @@ def test_a_closed_lead_has_no_buttons_and_shows_why() -> None:
 
 
 def test_the_assignment_dm_says_who_what_worth_and_stage() -> None:
-    message = build_assigned_message(
+    message = build_new_owner_message(
         lead_view(),
         actor_id=ACTOR,
         actor_name="Max",
@@ -333,7 +314,7 @@ def test_the_assignment_dm_says_who_what_worth_and_stage() -> None:
     assert message.text == "Max assigned you *Acme Corp* — $12,500, Qualification"
     actions = [e["action_id"] for e in message.blocks[-1]["elements"]]
     assert actions == [Action.LOG_TOUCH, Action.OPEN_LEAD]
-    unnamed = build_assigned_message(
+    unnamed = build_new_owner_message(
         lead_view(value=None), actor_id=ACTOR, actor_name=None, stage_name="Proposal", now=NOW,
         today=TODAY,
     )  # fmt: skip
@@ -341,7 +322,7 @@ def test_the_assignment_dm_says_who_what_worth_and_stage() -> None:
 
 
 def test_the_assignment_dm_quotes_the_note_left_with_the_lead() -> None:
-    message = build_assigned_message(
+    message = build_new_owner_message(
         lead_view(), actor_id=ACTOR, stage_name="Proposal", now=NOW, today=TODAY,
         note="Hot lead <!channel>\nCall before Friday",
     )  # fmt: skip
@@ -353,7 +334,7 @@ def test_the_assignment_dm_quotes_the_note_left_with_the_lead() -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tricky)
 def test_a_note_in_the_assignment_dm_is_only_ever_quoted_text(note: str) -> None:
-    message = build_assigned_message(
+    message = build_new_owner_message(
         lead_view(), actor_id=ACTOR, stage_name="Proposal", now=NOW, today=TODAY, note=note
     )
     quoted = message.blocks[0]["text"]["text"].partition("\n\n")[2]

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from bot.domain.capture import guess_new_lead, message_note
 from bot.domain.parsing import StageRef
@@ -32,37 +31,13 @@ from bot.slack.modals import (
     lead_option,
 )
 from tests.fakeslack.blockkit import view_problem
+from tests.hostile import INJECTED, tricky_text
 
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 STAGES = [StageRef("prospecting", "Prospecting"), StageRef("qualification", "Qualification")]
 PERMALINK = "https://pipebot-test.slack.com/archives/C0001/p1796047200000100"
-FORBIDDEN = ("<!channel>", "<!here>", "<!everyone>", "<!subteam^", "<@U0", "<#C", "<http://evil")
 
-tricky_text = st.lists(
-    st.one_of(
-        st.text(max_size=40),
-        st.sampled_from(
-            [
-                "<!channel>",
-                "<!here|here>",
-                "<!subteam^S123|@sales>",
-                "<@U0BOSS>",
-                "<#C0GEN|general>",
-                "<http://evil.test|https://intranet>",
-                "<mailto:ann@acme.test|ann@acme.test>",
-                "&amp;",
-                "&lt;!channel&gt;",
-                "Acme Corp",
-                "$12,500",
-                "+1 555 0100",
-                "\n",
-                "\u202e",
-                "x" * 700,
-            ]
-        ),
-    ),
-    max_size=12,
-).map("".join)
+tricky = tricky_text(piece_size=40, long=True)
 
 
 def lead(company: str = "Acme Corp", **fields: Any) -> LeadView:
@@ -201,9 +176,10 @@ def test_last_chance_modal_is_read_only_and_copyable() -> None:
 
 
 def test_qualified_reply_escapes_the_company() -> None:
-    text, blocks = build_qualified_blocks(lead("<!here>"), score=71, answered=5, closed=False)
+    reply = build_qualified_blocks(lead("<!here>"), score=71, answered=5, closed=False)
+    text = reply.text
     assert "71/100*, strong fit (5 of 7" in text and "<!here>" not in text
-    text, _ = build_qualified_blocks(lead(touch_count=1), score=0, answered=1, closed=True)
+    text = build_qualified_blocks(lead(touch_count=1), score=0, answered=1, closed=True).text
     assert "unqualified" in text and "The 1 touch spent" in text
 
 
@@ -253,7 +229,7 @@ def test_metadata_survives_a_round_trip_and_garbage_means_none() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(tricky_text)
+@given(tricky)
 def test_any_message_prefills_new_lead_within_limits_and_without_mentions(text: str) -> None:
     prefill = guess_new_lead(text).as_prefill()
     view = build_new_lead_modal(
@@ -263,12 +239,12 @@ def test_any_message_prefills_new_lead_within_limits_and_without_mentions(text: 
     assert_valid(view)
     assert len(prefill.get("note", "")) <= 3000 and len(prefill.get("company", "")) <= 200
     for mrkdwn in mrkdwn_texts(view):
-        assert not any(bad in mrkdwn for bad in FORBIDDEN), mrkdwn
+        assert not any(bad in mrkdwn for bad in INJECTED), mrkdwn
         assert not re.search(r"<(?!@UREP00001>)[@#!]", mrkdwn), mrkdwn
 
 
 @settings(max_examples=150, deadline=None)
-@given(tricky_text)
+@given(tricky)
 def test_any_message_prefills_log_touch_within_limits_and_without_mentions(text: str) -> None:
     note = message_note(text)
     view = build_log_touch_modal(
@@ -280,5 +256,5 @@ def test_any_message_prefills_log_touch_within_limits_and_without_mentions(text:
     assert_valid(view)
     assert len(note) <= 3000
     for mrkdwn in mrkdwn_texts(view):
-        assert not any(bad in mrkdwn for bad in FORBIDDEN), mrkdwn
+        assert not any(bad in mrkdwn for bad in INJECTED), mrkdwn
         assert mrkdwn.count("<") == 1  # only the permalink we built

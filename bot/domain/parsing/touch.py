@@ -6,22 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.errors import ParseError
+from bot.domain.leads import TouchKind
 from bot.domain.parsing.dates import parse_when
 from bot.domain.parsing.refs import LeadRef, ref_from_tokens
 from bot.domain.parsing.text import clean_block, key_value, tokenize
 from bot.domain.parsing.usage import usage_hint
 
-TOUCH_KINDS: tuple[str, ...] = (
-    "call",
-    "email",
-    "meeting",
-    "demo",
-    "message",
-    "linkedin",
-    "note",
-    "other",
-)
-DEFAULT_KIND = "note"
+TOUCH_KINDS: tuple[str, ...] = tuple(TouchKind)
+DEFAULT_KIND = TouchKind.NOTE
 MAX_NOTE_LENGTH = 4000
 
 _KIND_WORDS = {kind: kind for kind in TOUCH_KINDS} | {

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: Sequence[str] | None = None
@@ -29,14 +27,14 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("not_before", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),
         sa.Column("lease_owner", sa.String(length=64), nullable=True),
-        sa.Column("lease_until", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=500), nullable=True),
         sa.Column("slack_channel", sa.String(length=32), nullable=True),
         sa.Column("slack_ts", sa.String(length=32), nullable=True),
-        sa.Column("created_at", bot.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_notifications_idempotency_key")),
     )
@@ -46,7 +44,7 @@ def upgrade() -> None:
     op.create_table(
         "processed_events",
         sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("received_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_processed_events")),
     )
     with op.batch_alter_table("processed_events", schema=None) as batch_op:
@@ -65,8 +63,8 @@ def upgrade() -> None:
         sa.Column("working_days", sa.String(length=32), nullable=True),
         sa.Column("quota", sa.Numeric(precision=14, scale=2), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("profile_refreshed_at", bot.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("profile_refreshed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reps")),
     )
     op.create_table(
@@ -84,11 +82,11 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=32), nullable=True),
         sa.Column("stage", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", bot.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bot.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("stage_changed_at", bot.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_touch_at", bot.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("first_touch_at", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("stage_changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_touch_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("first_touch_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("next_follow_up", sa.Date(), nullable=True),
         sa.Column("snoozed_until", sa.Date(), nullable=True),
         sa.Column("touch_count", sa.Integer(), nullable=False),
@@ -97,7 +95,7 @@ def upgrade() -> None:
         sa.Column("lost_reason", sa.String(length=500), nullable=True),
         sa.Column("expected_close", sa.Date(), nullable=True),
         sa.Column("close_pushes", sa.Integer(), nullable=False),
-        sa.Column("closed_at", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["owner_id"], ["reps.id"], name=op.f("fk_leads_owner_id_reps")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
     )
@@ -116,7 +114,7 @@ def upgrade() -> None:
         sa.Column("lead_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("actor_id", sa.String(length=32), nullable=True),
-        sa.Column("at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("detail", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["lead_id"], ["leads.id"], name=op.f("fk_lead_events_lead_id_leads"), ondelete="CASCADE"
@@ -132,7 +130,7 @@ def upgrade() -> None:
         sa.Column("lead_id", sa.Integer(), nullable=False),
         sa.Column("from_stage", sa.String(length=32), nullable=True),
         sa.Column("to_stage", sa.String(length=32), nullable=False),
-        sa.Column("changed_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("changed_by", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(
             ["lead_id"],
@@ -151,10 +149,10 @@ def upgrade() -> None:
         sa.Column("lead_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.Column("occurred_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("author_id", sa.String(length=32), nullable=False),
         sa.Column("permalink", sa.String(length=1000), nullable=True),
-        sa.Column("created_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["lead_id"], ["leads.id"], name=op.f("fk_touchpoints_lead_id_leads"), ondelete="CASCADE"
         ),

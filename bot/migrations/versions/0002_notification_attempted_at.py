@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
-
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: Sequence[str] | None = None
@@ -20,9 +18,7 @@ depends_on: Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("attempted_at", bot.models.UTCDateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

@@ -8,17 +8,19 @@ from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.domain.rhythm import Snapshot
 from bot.services.pipeline_queries import PipelineSummary, RepRow
-from bot.slack.blocks import SECTION_TEXT_MAX
-from bot.slack.job_blocks.common import money_label, snapshot_fields, totals_fields
-from bot.slack.lead_blocks import (
-    MAX_BLOCKS,
-    TEXT_BUDGET,
-    Reply,
+from bot.slack.kit import (
+    MESSAGE_BLOCKS_MAX,
+    SECTION_TEXT_MAX,
+    SlackMessage,
     context,
+    money_label,
     section,
+    snapshot_fields,
     to_dicts,
+    totals_fields,
     who,
 )
+from bot.slack.messages.lead import TEXT_BUDGET
 from bot.slack.render import render
 
 REPORT_COMING = (
@@ -64,7 +66,7 @@ def rep_sections(rows: tuple[RepRow, ...], *, budget: int, chars: int) -> list[B
     return blocks
 
 
-def build_pipeline_blocks(summary: PipelineSummary, *, today: date) -> Reply:
+def build_pipeline_blocks(summary: PipelineSummary, *, today: date) -> SlackMessage:
     """The caller's pipeline and today's follow-ups; the team and a row per rep when there is a team view."""
     mine = snapshot_text(summary.mine, title="Your pipeline")
     attention = summary.attention
@@ -83,7 +85,7 @@ def build_pipeline_blocks(summary: PipelineSummary, *, today: date) -> Reply:
         if summary.reps:
             blocks += rep_sections(
                 summary.reps,
-                budget=MAX_BLOCKS - len(blocks) - 1,
+                budget=MESSAGE_BLOCKS_MAX - len(blocks) - 1,
                 chars=TEXT_BUDGET - len(mine) - len(needs) - len(team),
             )
     blocks.append(
@@ -95,4 +97,4 @@ def build_pipeline_blocks(summary: PipelineSummary, *, today: date) -> Reply:
     )
     if summary.team is not None:
         text += f"\nTeam: {summary.team.count} open · {money_label(summary.team.value)}"
-    return Reply(text=text, blocks=to_dicts(blocks))
+    return SlackMessage(text=text, blocks=to_dicts(blocks))

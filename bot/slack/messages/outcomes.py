@@ -7,10 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from bot.slack.kit import MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX
 from bot.slack.mrkdwn import escape, mention, truncate
 
-SECTION_MAX = 3000
-MESSAGE_BLOCKS_MAX = 50
 # How a logged touch reads after "Logged"; other kinds take "a": a call, a demo, a note.
 TOUCH_WORDS = {"email": "an email", "linkedin": "a LinkedIn message", "other": "a touch"}
 
@@ -112,7 +111,7 @@ def _without_accessory(block: dict[str, Any], line: str) -> dict[str, Any]:
     if isinstance(text, dict):
         # Text Slack echoes back is already entity-encoded, so it is safe to keep as mrkdwn.
         joined = f"{text.get('text', '')}\n{line}"
-        section["text"] = {"type": "mrkdwn", "text": truncate(joined, SECTION_MAX)}
+        section["text"] = {"type": "mrkdwn", "text": truncate(joined, SECTION_TEXT_MAX)}
     else:
         section["fields"] = [*section.get("fields", [])[:9], {"type": "mrkdwn", "text": line}]
     return section

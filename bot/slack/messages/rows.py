@@ -1,11 +1,11 @@
-"""Shared pieces of the job DMs: lead rows with their buttons, money totals, the 50-block cap."""
+"""Lead rows with their buttons, and laying them out within the 50-block cap: what the job DMs share."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from datetime import date, datetime
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -18,23 +18,24 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.domain.rhythm import LeadFacts, Money, Snapshot, StageRules, whole_days
+from bot.domain.rhythm import LeadFacts, Snapshot, StageRules, whole_days
 from bot.slack import format as fmt
-from bot.slack.blocks import section, to_dicts
+from bot.slack.controls import LeadControl
 from bot.slack.ids import Action
+from bot.slack.kit import (
+    MESSAGE_BLOCKS_MAX,
+    OPTION_TEXT_MAX,
+    SlackMessage,
+    days_label,
+    section,
+    snapshot_fields,
+    to_dicts,
+    touched_label,
+)
 from bot.slack.render import render
 
-MAX_BLOCKS = 50
 TEXT_ITEMS = 15
 SNOOZE_CHOICES = (("1d", "1 day"), ("3d", "3 days"), ("1w", "1 week"))
-
-
-@dataclass(frozen=True)
-class JobMessage:
-    """A job's message before it has a recipient: mrkdwn fallback text and blocks."""
-
-    text: str
-    blocks: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -44,60 +45,6 @@ class LeadRow:
     lead_id: int
     blocks: tuple[Block, ...]
     text: str
-
-
-def days_label(days: int) -> str:
-    return "1 day" if days == 1 else f"{days} days"
-
-
-def duration_label(value: timedelta) -> str:
-    """`45m`, `3h 20m`, `12h`: working time as people say it."""
-    minutes = int(value.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    if not hours:
-        return f"{minutes}m"
-    return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-
-
-def money_label(money: Money) -> str:
-    """`$12.5k`, or `$12.5k + €3k` for a team selling in several currencies."""
-    if not money.amounts:
-        return fmt.money(None)
-    return " + ".join(fmt.short_money(amount, currency) for currency, amount in money.amounts)
-
-
-class Totals(Protocol):
-    """Anything with a lead count and money totals: a snapshot or one of its stages, a board, a rep."""
-
-    @property
-    def count(self) -> int: ...
-    @property
-    def value(self) -> Money: ...
-    @property
-    def weighted(self) -> Money: ...
-
-
-def totals_fields(totals: Totals) -> dict[str, Any]:
-    """Count, value and weighted value as template values, the money as people say it."""
-    return {
-        "count": totals.count,
-        "value": money_label(totals.value),
-        "weighted": money_label(totals.weighted),
-    }
-
-
-def snapshot_fields(snapshot: Snapshot) -> dict[str, Any]:
-    """A snapshot's totals and one row per stage, as template values."""
-    rows = [{"name": row.name, **totals_fields(row)} for row in snapshot.rows]
-    return {**totals_fields(snapshot), "rows": rows}
-
-
-def touched_label(last_touch_at: datetime | None, now: datetime) -> str:
-    """`never`, `today` or `3 days ago`: when a lead was last touched."""
-    if last_touch_at is None:
-        return "never"
-    age = fmt.age(last_touch_at, now)
-    return age if age == "today" else f"{age} ago"
 
 
 def render_lead_line(
@@ -136,7 +83,10 @@ def snooze_select(lead_id: int) -> StaticSelectElement:
     return StaticSelectElement(
         placeholder="Snooze",
         action_id=Action.SNOOZE,
-        options=[Option(text=label, value=f"{lead_id}:{code}") for code, label in SNOOZE_CHOICES],
+        options=[
+            Option(text=label, value=LeadControl(lead_id, (code,)).encode())
+            for code, label in SNOOZE_CHOICES
+        ],
     )
 
 
@@ -144,7 +94,7 @@ def move_select(
     lead_id: int, current: str, stages: Sequence[StageRules]
 ) -> StaticSelectElement | None:
     options = [
-        Option(text=stage.name[:75], value=f"{lead_id}:{stage.key}")
+        Option(text=stage.name[:OPTION_TEXT_MAX], value=LeadControl(lead_id, (stage.key,)).encode())
         for stage in stages
         if stage.key != current
     ]
@@ -157,7 +107,7 @@ def move_select(
 
 def work_buttons(lead_id: int, current_stage: str, stages: Sequence[StageRules]) -> list[Any]:
     """Log touch, snooze (1d/3d/1w), move stage and open: the moves that clear a lead from a list."""
-    value = str(lead_id)
+    value = LeadControl(lead_id).encode()
     elements: list[Any] = [
         ButtonElement(text="Log touch", action_id=Action.LOG_TOUCH, value=value, style="primary"),
         snooze_select(lead_id),
@@ -256,11 +206,11 @@ def fit_with_more(
     return body + ([more_context(hidden)] if hidden else [])
 
 
-def list_message(intro: str, rows: Sequence[LeadRow]) -> JobMessage:
+def list_message(intro: str, rows: Sequence[LeadRow]) -> SlackMessage:
     """A DM that is an intro and one list of lead rows, within the block cap."""
     fixed: list[Block] = [section(intro, block_id="intro")]
-    blocks = fixed + fit_with_more([(None, rows)], budget=MAX_BLOCKS - len(fixed))
-    return JobMessage(text=fallback_text(intro, rows, hidden=0), blocks=to_dicts(blocks))
+    blocks = fixed + fit_with_more([(None, rows)], budget=MESSAGE_BLOCKS_MAX - len(fixed))
+    return SlackMessage(text=fallback_text(intro, rows, hidden=0), blocks=to_dicts(blocks))
 
 
 def fallback_text(

@@ -1,14 +1,23 @@
-"""What `/lead` buttons carry in their `value`: a subcommand to re-run on a picked lead, or a lead to create."""
+"""What a button or menu option carries in its `value`, written and read in one place.
+
+Every control about a lead carries `LeadControl`: the lead number, then `:`-separated parts (a
+snooze span, a stage key, a menu verb and its argument, a subcommand to re-run on a picked lead).
+"Create anyway" carries the whole lead to create as compact JSON. A value that does not read back
+— an old message, a hand-made payload — is one stale-control line for the user, never a crash.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
+from bot.domain.errors import UserFacingError
+from bot.domain.leads import parse_lead_id
 from bot.domain.parsing import (
     ArchiveCmd,
     AssignCmd,
@@ -21,9 +30,53 @@ from bot.domain.parsing import (
     WonCmd,
 )
 from bot.services.leads import NewLead
+from bot.slack.kit import BUTTON_VALUE_MAX
 
-BUTTON_VALUE_MAX = 2000
+STALE_CONTROL = (
+    "That button no longer points at a lead; find it again with `/lead list` or `/lead show`."
+)
 _USER_ID_RE = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+class StaleControl(UserFacingError):
+    """A control whose value no longer reads: an old message or a payload Slack never sent."""
+
+    def __init__(self) -> None:
+        super().__init__(STALE_CONTROL)
+
+
+@dataclass(frozen=True)
+class LeadControl:
+    """A control about one lead: its number and what else the control says, `42[:part…]` on the wire."""
+
+    lead_id: int
+    parts: tuple[str, ...] = ()
+
+    def encode(self) -> str:
+        return ":".join((str(self.lead_id), *self.parts))
+
+    @classmethod
+    def decode(cls, value: str, *, parts: int = 0) -> LeadControl:
+        """Read `value` with at most `parts` parts after the lead (the last keeps any `:`); StaleControl when it is not one."""
+        head, *rest = value.split(":", parts) if parts else (value,)
+        lead_id = parse_lead_id(head)
+        if lead_id is None or len(value) > BUTTON_VALUE_MAX:
+            raise StaleControl()
+        return cls(lead_id, tuple(rest))
+
+    @classmethod
+    def of_action(cls, action: Mapping[str, Any], *, parts: int = 0) -> LeadControl:
+        """The control a clicked button or a picked option (select, overflow) stands for."""
+        value = action.get("value")
+        if value is None:
+            value = (action.get("selected_option") or {}).get("value")
+        if not isinstance(value, str) or not value:
+            raise StaleControl()
+        return cls.decode(value, parts=parts)
+
+    def part(self, index: int) -> str:
+        return self.parts[index] if index < len(self.parts) else ""
+
 
 RefCommand: TypeAlias = (
     ShowCmd | MoveCmd | WonCmd | LostCmd | AssignCmd | QualifyCmd | SnoozeCmd | ArchiveCmd
@@ -60,26 +113,30 @@ def _argument(cmd: RefCommand) -> str:
 
 
 def pick_value(lead_id: int, cmd: RefCommand) -> str:
-    """`<lead_id>|<subcommand>|<argument>`: the command to run on the lead a picker button names."""
-    return f"{lead_id}|{subcommand_of(cmd)}|{_argument(cmd)}"
+    """`<lead_id>:<subcommand>:<argument>`: the command to run on the lead a picker button names."""
+    return LeadControl(lead_id, (subcommand_of(cmd), _argument(cmd))).encode()
 
 
 def read_pick_value(value: str, *, stage_keys: Collection[str]) -> RefCommand:
-    """The command a picker button stands for, aimed at its lead; ValueError when it is not one."""
-    lead_id, name, argument = value.split("|", 2)
-    ref = LeadRef(lead_id=int(lead_id))
+    """The command a picker button stands for, aimed at its lead; StaleControl when it is not one."""
+    control = LeadControl.decode(value, parts=2)
+    name, argument = control.part(0), control.part(1)
+    ref = LeadRef(lead_id=control.lead_id)
     kind = _BY_NAME.get(name)
     if kind is MoveCmd and argument in stage_keys:
         return MoveCmd(ref=ref, stage_key=argument)
     if kind is SnoozeCmd:
-        return SnoozeCmd(ref=ref, until=date.fromisoformat(argument))
+        try:
+            return SnoozeCmd(ref=ref, until=date.fromisoformat(argument))
+        except ValueError:
+            raise StaleControl() from None
     if kind is AssignCmd and _USER_ID_RE.fullmatch(argument):
         return AssignCmd(ref=ref, owner_id=argument)
     if kind is LostCmd:
         return LostCmd(ref=ref, reason=argument or None)
     if kind in (ShowCmd, WonCmd, QualifyCmd, ArchiveCmd):
         return kind(ref=ref)
-    raise ValueError(f"not a picker value: {name}")
+    raise StaleControl()
 
 
 def pending_lead_value(new: NewLead, *, after_id: int) -> str | None:
@@ -106,7 +163,7 @@ def pending_lead_value(new: NewLead, *, after_id: int) -> str | None:
 
 
 def read_pending_lead_value(value: str, *, stage_keys: Collection[str]) -> tuple[NewLead, int]:
-    """The lead and the duplicate watermark a "Create anyway" button carries; ValueError when it is not one."""
+    """The lead and the duplicate watermark a "Create anyway" button carries; StaleControl when it is not one."""
     try:
         data = json.loads(value)
         new = NewLead(
@@ -121,11 +178,12 @@ def read_pending_lead_value(value: str, *, stage_keys: Collection[str]) -> tuple
             source=data.get("r"),
             next_follow_up=date.fromisoformat(data["f"]) if "f" in data else None,
         )
-        after_id = int(data["a"])
-    except (KeyError, TypeError, ArithmeticError, json.JSONDecodeError) as error:
-        raise ValueError("not a pending lead") from error
+        after_id = parse_lead_id(str(data["a"]))
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as error:
+        raise StaleControl() from error
     valid = (
-        new.stage in stage_keys
+        after_id is not None
+        and new.stage in stage_keys
         and new.company.strip()
         and _USER_ID_RE.fullmatch(new.owner_id)
         and all(
@@ -133,5 +191,5 @@ def read_pending_lead_value(value: str, *, stage_keys: Collection[str]) -> tuple
         )
     )
     if not valid:
-        raise ValueError("not a pending lead")
+        raise StaleControl()
     return new, after_id

@@ -10,17 +10,14 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.domain.plan import MorningPlan, OverdueItem, Section
 from bot.domain.rhythm import StageRules
-from bot.slack.job_blocks.common import (
-    MAX_BLOCKS,
-    JobMessage,
+from bot.slack.kit import MESSAGE_BLOCKS_MAX, SlackMessage, section, to_dicts
+from bot.slack.messages.rows import (
     LeadRow,
     fallback_text,
     fit_with_more,
     lead_ids_in,
     list_message,
-    section,
     snapshot_text,
-    to_dicts,
     work_row,
 )
 from bot.slack.render import render
@@ -43,7 +40,7 @@ def _plan_title(plan: MorningPlan) -> str:
 
 def build_morning_plan_blocks(
     plan: MorningPlan, *, stages: Sequence[StageRules], now: datetime
-) -> JobMessage:
+) -> SlackMessage:
     """The morning DM: what to work today, section by section, and the pipeline snapshot, in ≤ 50 blocks."""
     counts = plan.counts()
     parts = [f"*{counts[part]}* {SECTION_TITLES[part][1]}" for part in Section if counts[part]]
@@ -75,10 +72,12 @@ def build_morning_plan_blocks(
         section(intro, block_id="intro"),
     ]
     tail: list[Block] = [DividerBlock(), section(snapshot, block_id="snapshot")]
-    blocks = fixed + fit_with_more(groups, budget=MAX_BLOCKS - len(fixed) - len(tail)) + tail
+    blocks = (
+        fixed + fit_with_more(groups, budget=MESSAGE_BLOCKS_MAX - len(fixed) - len(tail)) + tail
+    )
     all_rows = [row for _title, rows in groups for row in rows]
     text = fallback_text(f"*{_plan_title(plan)}*\n{intro}", all_rows, hidden=0, footer=snapshot)
-    return JobMessage(text=text, blocks=to_dicts(blocks))
+    return SlackMessage(text=text, blocks=to_dicts(blocks))
 
 
 def plan_lead_ids(payload: dict[str, Any]) -> frozenset[int]:
@@ -88,7 +87,7 @@ def plan_lead_ids(payload: dict[str, Any]) -> frozenset[int]:
 
 def build_overdue_blocks(
     items: Sequence[OverdueItem], *, stages: Sequence[StageRules], now: datetime, today: date
-) -> JobMessage:
+) -> SlackMessage:
     """The 14:00 DM: overdue follow-ups the plan did not show or nobody acted on since."""
     in_plan = sum(1 for item in items if item.in_plan)
     intro = render(

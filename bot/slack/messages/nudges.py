@@ -10,15 +10,10 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from bot.domain.rhythm import StageRules
 from bot.domain.speed import SpeedCheck
 from bot.domain.staleness import StaleFinding
+from bot.slack.controls import LeadControl
 from bot.slack.ids import Action
-from bot.slack.job_blocks.common import (
-    JobMessage,
-    duration_label,
-    list_message,
-    section,
-    to_dicts,
-    work_row,
-)
+from bot.slack.kit import SlackMessage, duration_label, section, to_dicts
+from bot.slack.messages.rows import list_message, work_row
 from bot.slack.render import render
 
 STALE_PREFIX = "stale"
@@ -26,7 +21,7 @@ STALE_PREFIX = "stale"
 
 def build_stale_nudge_blocks(
     findings: Sequence[StaleFinding], *, stages: Sequence[StageRules], now: datetime, today: date
-) -> JobMessage:
+) -> SlackMessage:
     """The 10:00 DM: deals past their stale or stuck clock, each with the moves that clear it."""
     intro = render(
         "job_stale_intro.md.j2",
@@ -51,7 +46,7 @@ def build_stale_nudge_blocks(
     return list_message(intro, rows)
 
 
-def build_speed_owner_blocks(check: SpeedCheck) -> JobMessage:
+def build_speed_owner_blocks(check: SpeedCheck) -> SlackMessage:
     """The owner's DM at half the window: this new lead needs its first touch."""
     lead = check.lead
     text = render(
@@ -62,7 +57,7 @@ def build_speed_owner_blocks(check: SpeedCheck) -> JobMessage:
         window=duration_label(check.window),
         breached=check.breached,
     )
-    value = str(lead.id)
+    value = LeadControl(lead.id).encode()
     buttons = ActionsBlock(
         block_id=f"speed_actions_{lead.id}",
         elements=[
@@ -72,12 +67,12 @@ def build_speed_owner_blocks(check: SpeedCheck) -> JobMessage:
             ButtonElement(text="Open", action_id=Action.OPEN_LEAD, value=value),
         ],
     )
-    return JobMessage(
+    return SlackMessage(
         text=text, blocks=to_dicts([section(text, block_id=f"speed_lead_{lead.id}"), buttons])
     )
 
 
-def build_speed_managers_blocks(check: SpeedCheck, *, now: datetime) -> JobMessage:
+def build_speed_managers_blocks(check: SpeedCheck, *, now: datetime) -> SlackMessage:
     """The managers' channel post once the window has passed: lead, owner and how long it waited."""
     lead = check.lead
     text = render(
@@ -89,9 +84,13 @@ def build_speed_managers_blocks(check: SpeedCheck, *, now: datetime) -> JobMessa
     )
     buttons = ActionsBlock(
         block_id=f"speed_breach_actions_{lead.id}",
-        elements=[ButtonElement(text="Open lead", action_id=Action.OPEN_LEAD, value=str(lead.id))],
+        elements=[
+            ButtonElement(
+                text="Open lead", action_id=Action.OPEN_LEAD, value=LeadControl(lead.id).encode()
+            )
+        ],
     )
-    return JobMessage(
+    return SlackMessage(
         text=text,
         blocks=to_dicts([section(text, block_id=f"speed_breach_{lead.id}"), buttons]),
     )

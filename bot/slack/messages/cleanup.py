@@ -12,8 +12,10 @@ from slack_sdk.models.blocks import ButtonElement, ConfirmObject
 
 from bot.domain.cadence import CadenceFinding
 from bot.domain.rhythm import whole_days
+from bot.slack.controls import LeadControl
 from bot.slack.ids import Action
-from bot.slack.job_blocks.common import JobMessage, lead_row, list_message, render_lead_line
+from bot.slack.kit import SlackMessage
+from bot.slack.messages.rows import lead_row, list_message, render_lead_line
 from bot.slack.render import render, render_string
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ class EmailLead(Protocol):
 
 
 def _cleanup_buttons(lead_id: int) -> list[ButtonElement]:
-    value = str(lead_id)
+    value = LeadControl(lead_id).encode()
     return [
         ButtonElement(
             text="Draft last-chance email",
@@ -64,7 +66,7 @@ def _cleanup_buttons(lead_id: int) -> list[ButtonElement]:
 
 def build_cleanup_blocks(
     findings: Sequence[CadenceFinding], *, touches: int, days: int, now: datetime, today: date
-) -> JobMessage:
+) -> SlackMessage:
     """Friday's DM: leads past the cadence with last-chance, keep and archive buttons."""
     intro = render("job_cleanup_intro.md.j2", count=len(findings), touches=touches, days=days)
     rows = [

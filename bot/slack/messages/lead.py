@@ -3,31 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
+from bot.domain.access import Actor
 from bot.domain.parsing import HELP_EXAMPLES, USAGE
-from bot.services.queries import HistoryEntry, LeadDetail, LeadPage, Viewer, may_see
+from bot.services.queries import HistoryEntry, LeadDetail, LeadPage
 from bot.services.records import LeadView, TouchView
 from bot.slack import format as fmt
-from bot.slack.blocks import (
-    build_lead_card_blocks,
+from bot.slack.controls import LeadControl, RefCommand, pick_value, subcommand_of
+from bot.slack.ids import Action
+from bot.slack.kit import (
+    MESSAGE_BLOCKS_MAX,
+    SlackMessage,
+    clip,
     context,
-    lead_actions,
-    open_button,
+    money_label,
     section,
     to_dicts,
+    touched_label,
+    who,
 )
-from bot.slack.ids import Action
-from bot.slack.job_blocks.common import money_label
-from bot.slack.lead_values import RefCommand, pick_value, subcommand_of
-from bot.slack.mrkdwn import escape, link, mention, truncate
+from bot.slack.messages.cards import build_lead_card_blocks, lead_actions, open_button
+from bot.slack.mrkdwn import escape, link, truncate
 from bot.slack.render import render
 
-MAX_BLOCKS = 50
 LIST_LIMIT = 40
 PICK_LIMIT = 10
 NOTE_CLIP = 200
@@ -38,39 +40,9 @@ LIST_COMPANY = 80
 TEXT_BUDGET = 11_000
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A message before it is sent: the mrkdwn `text` fallback and its blocks."""
-
-    text: str
-    blocks: list[dict[str, Any]]
-
-
-def who(user_id: str | None) -> str:
-    """A mention for a Slack user id we stored; anything that is not an id is shown escaped."""
-    if not user_id:
-        return "someone"
-    try:
-        return mention(user_id)
-    except ValueError:
-        return escape(user_id)
-
-
-def clip(text: str, limit: int) -> str:
-    """Shorten plain user text before it is escaped."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def lead_name(lead: LeadView) -> str:
     """`#42 Acme Corp` as mrkdwn, short enough for a fallback line."""
     return f"#{lead.id} {escape(clip(lead.company, FALLBACK_COMPANY))}"
-
-
-def touched_label(last_touch_at: datetime | None, now: datetime) -> str:
-    if last_touch_at is None:
-        return "never"
-    age = fmt.age(last_touch_at, now)
-    return age if age == "today" else f"{age} ago"
 
 
 def follow_up_label(lead: LeadView, today: date) -> str:
@@ -95,7 +67,7 @@ def build_lead_list_blocks(
     today: date,
     show_owner: bool,
     narrowed: bool = False,
-) -> Reply:
+) -> SlackMessage:
     """`/lead list`: a line per lead by next follow-up with an Open button, totals first, the rest counted."""
     head = render(
         "lead_list_head.md.j2",
@@ -111,7 +83,7 @@ def build_lead_list_blocks(
     if not page.leads:
         blocks.append(context("Nothing open here. Add a lead with `/lead Acme Corp $12,500`."))
     used = len(head)
-    for lead in page.leads[: MAX_BLOCKS - 3]:
+    for lead in page.leads[: MESSAGE_BLOCKS_MAX - 3]:
         in_stage = fmt.age(lead.stage_changed_at, now)
         row = render(
             "lead_list_row.md.j2",
@@ -139,7 +111,7 @@ def build_lead_list_blocks(
     lines += [f"• {lead_name(lead)}" for lead in page.leads[:FALLBACK_ITEMS]]
     if page.total > FALLBACK_ITEMS:
         lines.append(f"…and {page.total - min(len(page.leads), FALLBACK_ITEMS)} more")
-    return Reply(text="\n".join(lines), blocks=to_dicts(blocks))
+    return SlackMessage(text="\n".join(lines), blocks=to_dicts(blocks))
 
 
 def _touch_item(touch: TouchView, *, zone: tzinfo, today: date) -> dict[str, Any]:
@@ -185,7 +157,7 @@ def build_lead_detail_blocks(
     today: date,
     zone: tzinfo,
     headline: str | None = None,
-) -> Reply:
+) -> SlackMessage:
     """`/lead show`: the card with its buttons, then the last touches and the latest changes."""
     lead = detail.lead
     card = build_lead_card_blocks(
@@ -194,7 +166,7 @@ def build_lead_detail_blocks(
         now=now,
         today=today,
         headline=headline,
-    )
+    ).blocks
     touches = render(
         "lead_touches.md.j2",
         touches=[_touch_item(touch, zone=zone, today=today) for touch in detail.touches],
@@ -210,7 +182,9 @@ def build_lead_detail_blocks(
     )
     if card[-1]["type"] == "actions":
         # Shown in full, the lead is already open: the second button qualifies it instead.
-        qualify = ButtonElement(text="Qualify", action_id=Action.QUALIFY, value=str(lead.id))
+        qualify = ButtonElement(
+            text="Qualify", action_id=Action.QUALIFY, value=LeadControl(lead.id).encode()
+        )
         card[-1] = lead_actions(lead, then=qualify).to_dict()
     blocks = card + to_dicts(
         [
@@ -218,7 +192,7 @@ def build_lead_detail_blocks(
             section(changes, block_id=f"history_{lead.id}"),
         ]
     )
-    return Reply(text=f"Lead {lead_name(lead)}", blocks=blocks)
+    return SlackMessage(text=f"Lead {lead_name(lead)}", blocks=blocks)
 
 
 def build_change_reply(
@@ -230,7 +204,7 @@ def build_change_reply(
     now: datetime,
     today: date,
     other: str | None = None,
-) -> Reply:
+) -> SlackMessage:
     """The card of a lead just created or changed, under a headline that says what happened."""
     words = {
         "kind": kind,
@@ -241,11 +215,11 @@ def build_change_reply(
         "until": fmt.day(lead.snoozed_until, today=today),
     }
     headline = render("lead_change.md.j2", plain=False, **words)
-    blocks = build_lead_card_blocks(
+    card = build_lead_card_blocks(
         lead, stage_name=stage_name, now=now, today=today, headline=headline
     )
-    return Reply(
-        text=truncate(render("lead_change.md.j2", plain=True, **words), 1000), blocks=blocks
+    return SlackMessage(
+        text=truncate(render("lead_change.md.j2", plain=True, **words), 1000), blocks=card.blocks
     )
 
 
@@ -256,7 +230,7 @@ def build_pick_lead_blocks(
     cmd: RefCommand,
     stage_names: Mapping[str, str],
     more: bool,
-) -> Reply:
+) -> SlackMessage:
     """Several leads match a reference: one button per lead re-runs the subcommand on it."""
     shown = list(matches[:PICK_LIMIT])
     intro = (
@@ -278,7 +252,7 @@ def build_pick_lead_blocks(
             context("More leads match: type more of the name, or use the number like `#42`.")
         )
     lines = [intro] + [f"• {lead_name(lead)}" for lead in shown]
-    return Reply(text="\n".join(lines), blocks=to_dicts(blocks))
+    return SlackMessage(text="\n".join(lines), blocks=to_dicts(blocks))
 
 
 def build_duplicate_blocks(
@@ -286,9 +260,9 @@ def build_duplicate_blocks(
     duplicates: Sequence[LeadView],
     *,
     pending: str | None,
-    viewer: Viewer,
+    viewer: Actor,
     stage_names: Mapping[str, str],
-) -> Reply:
+) -> SlackMessage:
     """A likely duplicate: the open leads it matches, then "Create anyway" and "Open existing"."""
     rows = [
         {
@@ -304,7 +278,7 @@ def build_duplicate_blocks(
         buttons.append(
             ButtonElement(text="Create anyway", action_id=Action.CREATE_ANYWAY, value=pending)
         )
-    visible = [lead for lead in duplicates if may_see(lead, viewer=viewer)]
+    visible = [lead for lead in duplicates if viewer.may_see(lead.owner_id)]
     if visible:
         buttons.append(open_button(visible[0].id, "Open existing"))
     blocks: list[Block] = [section(text, block_id="duplicate")]
@@ -315,10 +289,12 @@ def build_duplicate_blocks(
             context("This lead is too long to offer “Create anyway”; shorten its details.")
         )
     first = text.splitlines()[0].rstrip(":")
-    return Reply(text=truncate(f"{first}. Nothing was created yet.", 1000), blocks=to_dicts(blocks))
+    return SlackMessage(
+        text=truncate(f"{first}. Nothing was created yet.", 1000), blocks=to_dicts(blocks)
+    )
 
 
-def build_help_blocks(topic: str | None = None) -> Reply:
+def build_help_blocks(topic: str | None = None) -> SlackMessage:
     """`/lead help [subcommand]`: the grammar with examples, straight from USAGE and HELP_EXAMPLES."""
     if topic and topic in USAGE:
         usages = [USAGE[topic]]
@@ -336,12 +312,12 @@ def build_help_blocks(topic: str | None = None) -> Reply:
             "`/lead help &lt;subcommand&gt;` shows one."
         ),
     ]
-    return Reply(
+    return SlackMessage(
         text=text.splitlines()[0] if topic else "How to use /lead", blocks=to_dicts(blocks)
     )
 
 
-def build_assigned_message(
+def build_new_owner_message(
     lead: LeadView,
     *,
     actor_id: str,
@@ -350,14 +326,20 @@ def build_assigned_message(
     now: datetime,
     today: date,
     note: str | None = None,
-) -> Reply:
-    """The DM a rep gets when given a lead: who (a name, else a mention), what, worth, stage, any note."""
+    inbound: bool = False,
+) -> SlackMessage:
+    """The DM a rep gets when a lead becomes theirs: who gave it (or the web form), what, worth, stage, any note."""
     actor = escape(clip(actor_name, 80)) if actor_name else who(actor_id)
-    words: dict[str, Any] = {"actor": actor, "lead": lead, "stage_name": stage_name}
+    words: dict[str, Any] = {
+        "actor": actor,
+        "lead": lead,
+        "stage_name": stage_name,
+        "inbound": inbound,
+    }
     headline = render("lead_assigned.md.j2", note=note, **words)
-    blocks = build_lead_card_blocks(
+    card = build_lead_card_blocks(
         lead, stage_name=stage_name, now=now, today=today, headline=headline
     )
     # The notification line says who gave what; the note is there when the message is opened.
     line = render("lead_assigned.md.j2", note=None, **words)
-    return Reply(text=truncate(line, 1000), blocks=blocks)
+    return SlackMessage(text=truncate(line, 1000), blocks=card.blocks)

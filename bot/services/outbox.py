@@ -1,14 +1,18 @@
-"""The notification outbox: a message is recorded under its idempotency key before it is sent."""
+"""The notification outbox: a message is recorded under its idempotency key before it is sent.
+
+Recording marks the session; when that transaction commits, the hook installed by
+`wake_after_commit` wakes the sender at once, so no caller has to remember to.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, CursorResult, and_, event, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utc
 from bot.db import insert_if_missing
@@ -19,19 +23,13 @@ PRIORITY_DIRECT = 3
 PRIORITY_DIGEST = 5
 
 
-@dataclass(frozen=True)
-class Message:
-    """What to post: mrkdwn fallback text, blocks, and where."""
+_QUEUED = "pipebot.outbox.queued"
 
-    recipient: str
-    text: str
-    blocks: list[dict[str, Any]] | None = None
 
-    def payload(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"text": self.text}
-        if self.blocks:
-            data["blocks"] = self.blocks
-        return data
+class Postable(Protocol):
+    """A message as the outbox stores it: the payload `chat.postMessage` gets besides the channel."""
+
+    def payload(self) -> dict[str, Any]: ...
 
 
 def enqueue(
@@ -39,16 +37,17 @@ def enqueue(
     *,
     key: str,
     kind: str,
-    message: Message,
+    recipient: str,
+    message: Postable,
     now: datetime,
     priority: int = PRIORITY_DIGEST,
     not_before: datetime | None = None,
 ) -> bool:
-    """Record a message once per `key`; False when that key was already recorded (nothing changes)."""
+    """Record a message to `recipient` once per `key`; False when that key was already recorded."""
     values = {
         "idempotency_key": key[:255],
         "kind": kind,
-        "recipient": message.recipient,
+        "recipient": recipient,
         "priority": priority,
         "payload": message.payload(),
         "status": "pending",
@@ -56,7 +55,23 @@ def enqueue(
         "not_before": not_before or now,
         "created_at": now,
     }
-    return insert_if_missing(session, Notification, conflict_on=["idempotency_key"], values=values)
+    added = insert_if_missing(session, Notification, conflict_on=["idempotency_key"], values=values)
+    if added:
+        session.info[_QUEUED] = True
+    return added
+
+
+def wake_after_commit(factory: sessionmaker[Session], wake: Callable[[], None]) -> None:
+    """Call `wake` after every committed transaction of `factory` that queued a message."""
+
+    @event.listens_for(factory, "after_commit")
+    def _after_commit(session: Session) -> None:
+        if session.info.pop(_QUEUED, False):
+            wake()
+
+    @event.listens_for(factory, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(_QUEUED, None)
 
 
 # Delivery states of a notification row.

@@ -1,4 +1,4 @@
-"""Keep what a user sees in step after they change something."""
+"""The Home publisher, and keeping what a user sees in step after they change something."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.domain.access import local_today
+from bot.domain.schedule import zone_for
 from bot.services import reps
 from bot.services.board import load_board
 from bot.slack.home import Scope, build_home_view
-from bot.slack.outcomes import build_acted_message
-from handlers.context import zone_or_default
+from bot.slack.messages.outcomes import build_acted_message
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def home_view_for(deps: Deps, *, user_id: str, scope: str | None = Scope.MINE) -
     team = chosen is Scope.TEAM
     with deps.session_factory() as session:
         rep = reps.get_rep(session, user_id=user_id)
-        today = now.astimezone(zone_or_default(rep.tz if rep else None, deps.team_zone)).date()
+        today = local_today(now, zone_for(rep.tz if rep else None, fallback=deps.team_zone))
         board = load_board(
             session,
             pipeline=deps.pipeline,
@@ -45,7 +46,7 @@ def home_view_for(deps: Deps, *, user_id: str, scope: str | None = Scope.MINE) -
     )
 
 
-def refresh_home(
+def publish_home(
     deps: Deps, client: WebClient, *, user_id: str, scope: str | None = Scope.MINE
 ) -> None:
     """Republish the user's App Home; a Slack refusal is logged by its error code and otherwise ignored."""
@@ -85,6 +86,6 @@ def refresh_homes(
     """Republish the Home of everyone a change touched, once each, Mine unless `scopes` says; never fails."""
     for user_id in dict.fromkeys(uid for uid in user_ids if uid):
         try:
-            refresh_home(deps, client, user_id=user_id, scope=(scopes or {}).get(user_id))
+            publish_home(deps, client, user_id=user_id, scope=(scopes or {}).get(user_id))
         except Exception:  # the change is saved and answered; the Home catches up on next open
             logger.exception("refreshing the App Home of %s failed", user_id)

@@ -1,0 +1,44 @@
+"""One function per user intent: create a lead, change it, log a touch, import, receive from a form.
+
+Each flow takes the deps, who is acting (`by`), what they asked and `now`; it owns the transaction,
+applies the access rule, records the notifications its change causes in the outbox, and returns
+what happened and whose App Home now shows something stale. Slack listeners, `POST /api/leads`,
+the importer and jobs are adapters around these functions.
+"""
+
+from bot.flows.leads import (
+    Assign,
+    Changed,
+    Close,
+    Created,
+    Duplicates,
+    Keep,
+    LeadChange,
+    Move,
+    Qualify,
+    Snooze,
+    change_lead,
+    create_lead,
+    receive_inbound_lead,
+    workable_lead,
+)
+from bot.flows.touches import Logged, log_touch
+
+__all__ = [
+    "Assign",
+    "Changed",
+    "Close",
+    "Created",
+    "Duplicates",
+    "Keep",
+    "LeadChange",
+    "Logged",
+    "Move",
+    "Qualify",
+    "Snooze",
+    "change_lead",
+    "create_lead",
+    "log_touch",
+    "receive_inbound_lead",
+    "workable_lead",
+]

@@ -1,0 +1,284 @@
+"""Creating and changing leads, each in one transaction with its access rule and the DMs it causes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TypeAlias
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.deps import Deps
+from bot.domain.access import Actor, refusal
+from bot.domain.errors import PermissionDenied
+from bot.domain.leads import Status, company_key
+from bot.domain.qualification import UNQUALIFIED_REASON
+from bot.models import Lead, Rep
+from bot.services import lead_changes, leads, reps, rhythm
+from bot.services.inbound import InboundLead, pick_owner
+from bot.services.leads import NewLead
+from bot.services.outbox import PRIORITY_DIRECT, enqueue
+from bot.services.records import LeadView
+from bot.slack.messages.lead import build_new_owner_message
+
+
+class Duplicates(StrEnum):
+    """What creating does when an open lead for the same company exists."""
+
+    ASK = "ask"  # create nothing; return the open ones so the user can choose
+    ALLOW = "allow"  # the user saw them and confirmed
+
+
+@dataclass(frozen=True)
+class Created:
+    """A new lead (or the one an earlier click made), or the open duplicates to choose from."""
+
+    lead: LeadView | None
+    created: bool
+    duplicates: tuple[LeadView, ...] = ()
+    homes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Move:
+    stage: str
+
+
+@dataclass(frozen=True)
+class Close:
+    outcome: Status
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Snooze:
+    until: date
+
+
+@dataclass(frozen=True)
+class Keep:
+    """Keep a lead the Friday clean-up offered to drop: snoozed until `until`, its cadence restarted."""
+
+    until: date
+
+
+@dataclass(frozen=True)
+class Assign:
+    owner_id: str
+
+
+@dataclass(frozen=True)
+class Qualify:
+    answers: dict[str, Any]
+    score: int
+    unqualified: bool = False
+
+
+LeadChange: TypeAlias = Move | Close | Snooze | Keep | Assign | Qualify
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The lead after a change, whether anything changed (a second click changes nothing), and whose Home to refresh."""
+
+    lead: LeadView
+    changed: bool
+    previous_owner: str | None = None
+    homes: tuple[str, ...] = ()
+
+
+def _homes(*user_ids: str | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(uid for uid in user_ids if uid))
+
+
+def _tell_new_owner(
+    session: Session,
+    deps: Deps,
+    *,
+    by: Actor,
+    lead: LeadView,
+    key: str,
+    now: datetime,
+    note: str | None = None,
+    inbound: bool = False,
+) -> bool:
+    """Record the DM telling a lead's new owner it is theirs, once per `key`."""
+    actor = reps.get_rep(session, user_id=by.user_id)
+    message = build_new_owner_message(
+        lead,
+        actor_id=by.user_id,
+        actor_name=actor.name if actor else None,
+        stage_name=deps.pipeline.stage(lead.stage).name,
+        now=now,
+        today=by.today(now),
+        note=note,
+        inbound=inbound,
+    )
+    return enqueue(
+        session,
+        key=f"assigned:{lead.id}:{lead.owner_id}:{key}",
+        kind="assigned",
+        recipient=lead.owner_id,
+        message=message,
+        now=now,
+        priority=PRIORITY_DIRECT,
+    )
+
+
+def _insert(
+    session: Session,
+    deps: Deps,
+    *,
+    by: Actor,
+    new: NewLead,
+    now: datetime,
+    note: str | None = None,
+    inbound: bool = False,
+) -> Created:
+    """Create the lead with its owner's record, keep its note, and tell the owner when it is not theirs by their own hand."""
+    reps.ensure_rep(
+        session, user_id=new.owner_id, now=now, is_manager=deps.is_manager(new.owner_id)
+    )
+    lead = leads.create_lead(session, new=new, created_by=by.user_id, now=now)
+    if note:
+        # A note is context, not a contact: it must not stop the speed-to-lead clock.
+        leads.record_note(session, lead_id=lead.id, text=note, by=by.user_id, now=now)
+    if inbound or lead.owner_id != by.user_id:
+        _tell_new_owner(
+            session, deps, by=by, lead=lead, key="created", now=now, note=note, inbound=inbound
+        )
+    return Created(lead=lead, created=True, homes=_homes(by.user_id, lead.owner_id))
+
+
+def create_lead(
+    deps: Deps,
+    *,
+    by: Actor,
+    new: NewLead,
+    now: datetime,
+    duplicates: Duplicates = Duplicates.ASK,
+    confirmed_after: int | None = None,
+    note: str | None = None,
+) -> Created:
+    """Create a lead for `new.owner_id`, its owner told at once when someone else made it theirs.
+
+    With `confirmed_after` (a "Create anyway" click over the duplicates up to that id) it is created
+    once: a second click returns the lead the first one made.
+    """
+    with deps.session_factory.begin() as session:
+        if confirmed_after is not None:
+            # The creator's row serialises their clicks on PostgreSQL; SQLite's immediate writes already do.
+            session.get(Rep, by.user_id, with_for_update=True)
+            earlier = session.scalars(
+                select(Lead)
+                .where(
+                    Lead.company_key == company_key(new.company),
+                    Lead.created_by == by.user_id,
+                    Lead.id > confirmed_after,
+                )
+                .order_by(Lead.id)
+                .limit(1)
+            ).first()
+            if earlier is not None:
+                return Created(lead=LeadView.of(earlier), created=False)
+        elif duplicates is Duplicates.ASK:
+            found = leads.find_open_duplicates(session, company=new.company)
+            if found:
+                return Created(lead=None, created=False, duplicates=tuple(found))
+        return _insert(session, deps, by=by, new=new, now=now, note=note)
+
+
+def receive_inbound_lead(deps: Deps, *, inbound: InboundLead, now: datetime) -> Created:
+    """A lead from a web form: the open lead for that company if there is one, else a new one for the least busy rep, who is told at once."""
+    with deps.session_factory.begin() as session:
+        existing = leads.find_open_duplicates(session, company=inbound.company)
+        if existing:
+            return Created(lead=existing[0], created=False)
+        owner = inbound.owner or pick_owner(session, managers=deps.config.managers)
+        if owner is None:
+            raise LookupError(
+                "no rep to own it: add reps by having them use /lead once, or pass owner"
+            )
+        new = NewLead(
+            company=inbound.company, owner_id=owner, stage=deps.pipeline.stages[0].key,
+            value=inbound.value, currency=inbound.currency, contact=inbound.contact,
+            email=inbound.email, phone=inbound.phone, source=inbound.source,
+        )  # fmt: skip
+        return _insert(session, deps, by=Actor(owner), new=new, now=now, inbound=True)
+
+
+def change_lead(
+    deps: Deps, *, by: Actor, lead_id: int, change: LeadChange, now: datetime
+) -> Changed:
+    """Make one change to a lead the actor may change; history is written, the new owner told."""
+    with deps.session_factory.begin() as session:
+        done, previous = _apply(session, deps, by=by, lead_id=lead_id, change=change, now=now)
+    homes = _homes(by.user_id, done.lead.owner_id, previous) if done.changed else _homes(by.user_id)
+    return Changed(done.lead, done.changed, previous, homes)
+
+
+def _apply(
+    session: Session, deps: Deps, *, by: Actor, lead_id: int, change: LeadChange, now: datetime
+) -> tuple[lead_changes.Change, str | None]:
+    match change:
+        case Move(stage=stage):
+            return lead_changes.move_stage(
+                session, lead_id=lead_id, stage=stage, actor=by, now=now
+            ), None
+        case Close(outcome=outcome, reason=reason):
+            return lead_changes.close_lead(
+                session, lead_id=lead_id, outcome=outcome, actor=by, now=now, reason=reason
+            ), None
+        case Snooze(until=until):
+            return lead_changes.snooze(
+                session, lead_id=lead_id, until=until, actor=by, now=now
+            ), None
+        case Keep(until=until):
+            done = lead_changes.snooze(session, lead_id=lead_id, until=until, actor=by, now=now)
+            if done.changed:
+                rhythm.record_lead_events(
+                    session,
+                    lead_ids=[lead_id],
+                    kind=rhythm.KEPT_EVENT,
+                    now=now,
+                    detail={"by": by.user_id, "until": until.isoformat()},
+                )
+            return done, None
+        case Assign(owner_id=owner_id):
+            reps.ensure_rep(
+                session, user_id=owner_id, now=now, is_manager=deps.is_manager(owner_id)
+            )
+            done = lead_changes.reassign(
+                session, lead_id=lead_id, owner_id=owner_id, actor=by, now=now
+            )
+            if done.changed and done.lead.owner_id != by.user_id:
+                _tell_new_owner(session, deps, by=by, lead=done.lead, key=now.isoformat(), now=now)
+            return done, done.previous_owner
+        case Qualify(answers=answers, score=score, unqualified=unqualified):
+            done = lead_changes.record_qualification(
+                session, lead_id=lead_id, answers=answers, score=score, actor=by, now=now
+            )
+            if unqualified:
+                done = lead_changes.close_lead(
+                    session,
+                    lead_id=lead_id,
+                    outcome=Status.LOST,
+                    actor=by,
+                    now=now,
+                    reason=UNQUALIFIED_REASON,
+                )
+            return done, None
+
+
+def workable_lead(
+    deps: Deps, *, by: Actor, lead_id: int, doing: str, mrkdwn: bool = True
+) -> LeadView:
+    """The open lead `by` may work on (to open a form for it), or one line saying why not."""
+    with deps.session_factory() as session:
+        lead = leads.get_lead(session, lead_id=lead_id)
+    refused = refusal(lead, by, doing=doing, mrkdwn=mrkdwn)
+    if refused:
+        raise PermissionDenied(refused, is_mrkdwn=mrkdwn)
+    return lead

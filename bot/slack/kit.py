@@ -1,0 +1,134 @@
+"""The shared kit of every Slack surface: one shape for a message, Slack's limits, small builders.
+
+Every builder in `bot.slack.messages`, the Home and the modals take their limits and helpers from
+here, so a limit is named once and a mention, a clip or a money label reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.domain.rhythm import Money, Snapshot
+from bot.slack import format as fmt
+from bot.slack.mrkdwn import escape, mention, truncate
+
+# Slack's limits (https://api.slack.com/reference/block-kit): blocks in a message and in a view,
+# characters of a section's text, a header, an option's text, a modal's title, a button's value
+# and a view's private_metadata.
+MESSAGE_BLOCKS_MAX = 50
+VIEW_BLOCKS_MAX = 100
+SECTION_TEXT_MAX = 3000
+HEADER_TEXT_MAX = 150
+OPTION_TEXT_MAX = 75
+MODAL_TITLE_MAX = 24
+BUTTON_VALUE_MAX = 2000
+METADATA_MAX = 3000
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """A message before it is sent: the mrkdwn `text` fallback (notifications, screen readers) and its blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def payload(self) -> dict[str, Any]:
+        """What `chat.postMessage` gets besides the channel (and what the outbox stores)."""
+        data: dict[str, Any] = {"text": self.text}
+        if self.blocks:
+            data["blocks"] = self.blocks
+        return data
+
+
+def to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]
+
+
+def section(text: str, *, block_id: str | None = None, accessory: Any = None) -> SectionBlock:
+    """A mrkdwn section, cut to Slack's limit."""
+    return SectionBlock(
+        block_id=block_id,
+        text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)),
+        accessory=accessory,
+    )
+
+
+def context(text: str, *, block_id: str | None = None) -> ContextBlock:
+    """A small grey mrkdwn line, cut to Slack's limit."""
+    return ContextBlock(
+        block_id=block_id, elements=[MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX))]
+    )
+
+
+def who(user_id: str | None) -> str:
+    """A mention for a Slack user id we stored; anything that is not an id is shown escaped."""
+    if not user_id:
+        return "someone"
+    try:
+        return mention(user_id)
+    except ValueError:
+        return escape(user_id)
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten plain user text before it is escaped."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def days_label(days: int) -> str:
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def duration_label(value: timedelta) -> str:
+    """`45m`, `3h 20m`, `12h`: working time as people say it."""
+    minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes}m"
+    return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+
+
+def touched_label(last_touch_at: datetime | None, now: datetime) -> str:
+    """`never`, `today` or `3 days ago`: when a lead was last touched."""
+    if last_touch_at is None:
+        return "never"
+    age = fmt.age(last_touch_at, now)
+    return age if age == "today" else f"{age} ago"
+
+
+def money_label(money: Money) -> str:
+    """`$12.5k`, or `$12.5k + €3k` for a team selling in several currencies."""
+    if not money.amounts:
+        return fmt.money(None)
+    return " + ".join(fmt.short_money(amount, currency) for currency, amount in money.amounts)
+
+
+class Totals(Protocol):
+    """Anything with a lead count and money totals: a snapshot or one of its stages, a board, a rep."""
+
+    @property
+    def count(self) -> int: ...
+    @property
+    def value(self) -> Money: ...
+    @property
+    def weighted(self) -> Money: ...
+
+
+def totals_fields(totals: Totals) -> dict[str, Any]:
+    """Count, value and weighted value as template values, the money as people say it."""
+    return {
+        "count": totals.count,
+        "value": money_label(totals.value),
+        "weighted": money_label(totals.weighted),
+    }
+
+
+def snapshot_fields(snapshot: Snapshot) -> dict[str, Any]:
+    """A snapshot's totals and one row per stage, as template values."""
+    rows = [{"name": row.name, **totals_fields(row)} for row in snapshot.rows]
+    return {**totals_fields(snapshot), "rows": rows}

@@ -1,0 +1,1 @@
+"""Block Kit builders for every message pipebot posts: pure, facts in, a `SlackMessage` out."""
