@@ -83,7 +83,8 @@ class Settings(BaseSettings):
     @classmethod
     def _split_managers(cls, value: object) -> object:
         if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
+            # Blank is unset (as compose's ${PIPEBOT_MANAGERS:-} gives), so pipeline.toml applies.
+            return tuple(part.strip() for part in value.split(",") if part.strip()) or None
         return value
 
     @field_validator("pipebot_managers")

@@ -55,6 +55,10 @@ def test_environment_overrides_managers_and_channel(tmp_path: Path) -> None:
         }
     )
     assert config.managers == {"UBBB222", "UCCC333"} and config.managers_channel == "CBBB222"
+    blank = load_config(
+        {"PIPEBOT_CONFIG": str(file), "PIPEBOT_MANAGERS": " ", "PIPEBOT_MANAGERS_CHANNEL": ""}
+    )
+    assert blank.managers == {"UAAA111"} and blank.managers_channel == "CAAA111"
 
 
 @pytest.mark.parametrize(
