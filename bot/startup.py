@@ -149,6 +149,8 @@ def check_managers_channel(client: WebClient, channel: str | None) -> bool:
         logger.warning("cannot check the managers' channel %s: %s", channel, exc)
         return False
     details = info.get("channel") or {}
+    if details.get("is_im"):  # a DM with the bot has no members to check
+        return True
     if details.get("is_archived"):
         logger.warning(
             "the managers' channel %s is archived; choose another and invite pipebot", channel

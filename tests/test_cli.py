@@ -298,6 +298,8 @@ def test_start_up_check_finds_the_bot_in_the_managers_channel(
     client = WebClient(token="xoxb-test-token", base_url=slack.base_url)
     assert startup.check_managers_channel(client, "CMANAGERS") is True
     assert slack.last("conversations.info").args["channel"] == "CMANAGERS"
+    slack.add_user("UBOSS0001")
+    assert startup.check_managers_channel(client, "DUBOSS0001") is True  # a DM has no members
     assert "managers' channel" not in caplog.text
 
 
