@@ -7,11 +7,19 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 from bot.config import ConfigError, load_config
 
 logger = logging.getLogger("pipebot")
+
+
+def version() -> str:
+    try:
+        return metadata.version("pipebot")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _parse_at(value: str) -> datetime:
@@ -26,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipebot", description="A Slack bot that keeps a sales pipeline honest."
     )
+    parser.add_argument("--version", action="version", version=f"pipebot {version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the bot (migrates the database first)")
@@ -47,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     job_run.add_argument("name")
     job_run.add_argument("--at", type=_parse_at, help="pretend the clock reads this ISO-8601 time")
 
+    config = commands.add_parser("config", help="the effective configuration")
+    config.add_subparsers(dest="config_command", required=True).add_parser(
+        "check",
+        help="print the effective settings, secrets masked; non-zero when something is wrong",
+    ).add_argument("file", nargs="?", type=Path, help="a pipeline file (default: PIPEBOT_CONFIG)")
+
     demo = commands.add_parser("demo", help="a sample team and pipeline, no Slack needed")
     demo.add_argument("--out", type=Path, default=Path("demo-out"), help="where to write the chart")
 
@@ -67,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.demo import run_demo
 
         return run_demo(out=args.out)
+    if args.command == "config":
+        from bot.config_report import check_config
+
+        return check_config(args.file)
     try:
         config = load_config()
     except ConfigError as exc:
@@ -78,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     secrets = [s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_app_token,
                settings.slack_signing_secret, settings.pipebot_inbound_token) if s]  # fmt: skip
     configure_logging(settings.log_level, settings.log_format, secrets)
+    if _opens_database(args):
+        from bot.startup import describe_storage
+
+        describe_storage(config)
     from bot import commands
 
     handler = {
@@ -88,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": commands.export,
     }[args.command]
     return handler(config, args)
+
+
+def _opens_database(args: argparse.Namespace) -> bool:
+    return args.command != "jobs" or args.jobs_command == "run"
 
 
 if __name__ == "__main__":

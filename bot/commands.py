@@ -35,12 +35,21 @@ def db_upgrade(config: Config, _args: argparse.Namespace) -> int:
 
 def run(config: Config, args: argparse.Namespace) -> int:
     """Migrate, start the sender (and the scheduler), then serve Slack until SIGTERM/SIGINT."""
+    from bot import startup
+
     settings = config.settings
-    mode = args.mode or ("socket" if settings.slack_app_token else "http")
-    problem = _missing_for(mode, config)
+    problem = startup.missing_for(args.mode, config)
     if problem:
         print(f"pipebot: {problem}", file=sys.stderr)
-        return 2
+        return startup.EXIT_FIX_CONFIG
+    mode = args.mode or ("socket" if settings.slack_app_token else "http")
+    # Slack first: an unreachable Slack or a refused token must not leave a new database behind.
+    client = startup.slack_client(settings)
+    trouble = startup.check_slack(client, settings)
+    if trouble is not None:
+        print(f"pipebot: {trouble.message}", file=sys.stderr)
+        return trouble.exit_code
+    startup.check_managers_channel(client, config.managers_channel)
     from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError
 
@@ -95,17 +104,6 @@ def _slack_reason(exc: Exception) -> str:
     if response is not None:
         return str(response.get("error"))
     return str(exc).splitlines()[0][:200]
-
-
-def _missing_for(mode: str, config: Config) -> str | None:
-    settings = config.settings
-    if settings.slack_bot_token is None:
-        return "SLACK_BOT_TOKEN is not set; create the app from manifest.yml and set it"
-    if mode == "socket" and settings.slack_app_token is None:
-        return "socket mode needs SLACK_APP_TOKEN (an xapp- token with connections:write)"
-    if mode == "http" and settings.slack_signing_secret is None:
-        return "HTTP mode needs SLACK_SIGNING_SECRET to verify Slack's requests"
-    return None
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

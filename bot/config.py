@@ -7,8 +7,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.pipeline_config import (
     WEEKDAYS,
@@ -31,18 +39,28 @@ __all__ = [
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 MIN_TOKEN_LENGTH = 24
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+DEFAULT_DATABASE_FILE = "pipebot.db"
+PIPELINE_FILE = "pipeline.toml"
 
 
 class Settings(BaseSettings):
-    """Everything pipebot reads from the environment (SPEC §6)."""
+    """Everything pipebot reads from the environment (SPEC §6), and `.env` in the working directory.
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    The real environment wins over `.env`. The default SQLite file and `pipeline.toml` are looked
+    for in PIPEBOT_HOME (default: the working directory); an explicit DATABASE_URL or
+    PIPEBOT_CONFIG keeps its own meaning.
+    """
+
+    model_config = SettingsConfigDict(
+        extra="ignore", frozen=True, env_file=".env", env_file_encoding="utf-8"
+    )
 
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
-    database_url: str = "sqlite:///pipebot.db"
+    database_url: str = f"sqlite:///{DEFAULT_DATABASE_FILE}"
+    pipebot_home: Path | None = None
     pipebot_config: Path | None = None
     pipebot_managers_channel: str | None = None
     pipebot_managers: Annotated[tuple[str, ...] | None, NoDecode] = None
@@ -56,7 +74,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "slack_bot_token", "slack_app_token", "slack_signing_secret", "pipebot_inbound_token",
-        "pipebot_config", "pipebot_managers_channel", mode="before",
+        "pipebot_config", "pipebot_home", "pipebot_managers_channel", mode="before",
     )  # fmt: skip
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -75,7 +93,8 @@ class Settings(BaseSettings):
     @classmethod
     def _split_managers(cls, value: object) -> object:
         if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
+            # Blank is unset (as compose's ${PIPEBOT_MANAGERS:-} gives), so pipeline.toml applies.
+            return tuple(part.strip() for part in value.split(",") if part.strip()) or None
         return value
 
     @field_validator("pipebot_managers")
@@ -126,24 +145,69 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         return value
 
+    @field_validator("pipebot_home")
+    @classmethod
+    def _home(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        home = value.expanduser().absolute()
+        if not home.is_dir():
+            raise ValueError(f"{str(value)!r} is not a directory")
+        return home
+
+    @model_validator(mode="after")
+    def _resolve_home(self) -> Settings:
+        # Resolved once, here, so every later use (and the start-up log) sees the same paths.
+        home = self.pipebot_home or Path.cwd()
+        object.__setattr__(self, "pipebot_home", home)
+        if self.database_is_default:
+            object.__setattr__(self, "database_url", f"sqlite:///{home / DEFAULT_DATABASE_FILE}")
+        return self
+
+    @property
+    def database_is_default(self) -> bool:
+        """True when DATABASE_URL was not given, so the database is pipebot.db in PIPEBOT_HOME."""
+        return "database_url" not in self.model_fields_set
+
+    @property
+    def home(self) -> Path:
+        """PIPEBOT_HOME as an absolute path (the working directory when unset)."""
+        assert self.pipebot_home is not None  # set by _resolve_home
+        return self.pipebot_home
+
     @property
     def team_zone(self) -> ZoneInfo:
         return ZoneInfo(self.pipebot_timezone)
 
     def config_path(self) -> Path | None:
-        """The pipeline file in use: PIPEBOT_CONFIG, else ./pipeline.toml when present."""
+        """The pipeline file in use: PIPEBOT_CONFIG, else pipeline.toml in PIPEBOT_HOME when present."""
         if self.pipebot_config:
             return self.pipebot_config
-        local = Path("pipeline.toml")
+        local = self.home / PIPELINE_FILE
         return local if local.is_file() else None
 
 
+class _GivenSettings(Settings):
+    """Settings from a mapping alone: neither the real environment nor `.env` leaks in."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Read the environment (or `env`), naming the variable in any error."""
+    """Read the environment and `.env` (or only `env`), naming the variable in any error."""
     try:
         if env is None:
             return Settings()
-        return Settings.model_validate({key.lower(): value for key, value in env.items()})
+        return _GivenSettings(**{key.lower(): value for key, value in env.items()})
     except ValidationError as exc:
         first = exc.errors()[0]
         key = str(first["loc"][0]).upper() if first["loc"] else "environment"
@@ -157,6 +221,8 @@ class Config(BaseModel):
 
     settings: Settings
     pipeline: PipelineConfig
+    # The pipeline file that was read; None means the built-in defaults.
+    pipeline_path: Path | None = None
 
     @property
     def managers(self) -> frozenset[str]:
@@ -169,7 +235,8 @@ class Config(BaseModel):
         return self.settings.pipebot_managers_channel or self.pipeline.team.managers_channel or None
 
 
-def load_config(env: dict[str, str] | None = None) -> Config:
-    """Load and validate everything pipebot needs to start."""
+def load_config(env: dict[str, str] | None = None, *, pipeline_file: Path | None = None) -> Config:
+    """Load and validate everything pipebot needs to start; `pipeline_file` overrides PIPEBOT_CONFIG."""
     settings = load_settings(env)
-    return Config(settings=settings, pipeline=load_pipeline(settings.config_path()))
+    path = pipeline_file or settings.config_path()
+    return Config(settings=settings, pipeline=load_pipeline(path), pipeline_path=path)

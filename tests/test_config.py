@@ -10,7 +10,9 @@ from bot.config import ConfigError, load_config, load_pipeline, load_settings
 
 def test_defaults_match_the_contract() -> None:
     settings = load_settings({})
-    assert settings.database_url == "sqlite:///pipebot.db"
+    # sqlite:///pipebot.db, resolved once against PIPEBOT_HOME, which defaults to the working directory
+    assert settings.database_url == f"sqlite:///{Path.cwd() / 'pipebot.db'}"
+    assert settings.database_is_default and settings.home == Path.cwd()
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.pipebot_timezone == "UTC"
     assert settings.pipebot_scheduler == "on"
@@ -53,6 +55,10 @@ def test_environment_overrides_managers_and_channel(tmp_path: Path) -> None:
         }
     )
     assert config.managers == {"UBBB222", "UCCC333"} and config.managers_channel == "CBBB222"
+    blank = load_config(
+        {"PIPEBOT_CONFIG": str(file), "PIPEBOT_MANAGERS": " ", "PIPEBOT_MANAGERS_CHANNEL": ""}
+    )
+    assert blank.managers == {"UAAA111"} and blank.managers_channel == "CAAA111"
 
 
 @pytest.mark.parametrize(
@@ -118,3 +124,92 @@ def test_a_short_inbound_token_is_refused_naming_the_variable() -> None:
     with pytest.raises(ConfigError, match="PIPEBOT_INBOUND_TOKEN: must be at least 24 characters"):
         load_settings({"PIPEBOT_INBOUND_TOKEN": "abc"})
     assert load_settings({"PIPEBOT_INBOUND_TOKEN": "x" * 24}).pipebot_inbound_token is not None
+
+
+def test_pipebot_home_holds_the_default_database_and_pipeline(tmp_path: Path) -> None:
+    (tmp_path / "pipeline.toml").write_text("[cadence]\ntouches = 3\n")
+    config = load_config({"PIPEBOT_HOME": str(tmp_path)})
+    assert config.settings.database_url == f"sqlite:///{tmp_path / 'pipebot.db'}"
+    assert config.pipeline_path == tmp_path / "pipeline.toml"
+    assert config.pipeline.cadence.touches == 3
+
+
+def test_pipebot_home_without_a_pipeline_file_uses_the_defaults(tmp_path: Path) -> None:
+    config = load_config({"PIPEBOT_HOME": str(tmp_path)})
+    assert config.pipeline_path is None and config.pipeline.cadence.touches == 6
+
+
+def test_explicit_database_url_and_pipebot_config_win_over_pipebot_home(tmp_path: Path) -> None:
+    (tmp_path / "pipeline.toml").write_text("[cadence]\ntouches = 3\n")
+    other = tmp_path / "other.toml"
+    other.write_text("[cadence]\ntouches = 9\n")
+    config = load_config(
+        {"PIPEBOT_HOME": str(tmp_path), "DATABASE_URL": "sqlite:///elsewhere.db",
+         "PIPEBOT_CONFIG": str(other)}
+    )  # fmt: skip
+    assert config.settings.database_url == "sqlite:///elsewhere.db"
+    assert not config.settings.database_is_default
+    assert config.pipeline_path == other and config.pipeline.cadence.touches == 9
+
+
+def test_relative_pipebot_home_is_made_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "data").mkdir()
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({"PIPEBOT_HOME": "data"})
+    assert settings.home == tmp_path / "data"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'pipebot.db'}"
+
+
+def test_pipebot_home_must_be_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="^PIPEBOT_HOME: .* is not a directory"):
+        load_settings({"PIPEBOT_HOME": str(tmp_path / "missing")})
+
+
+SETTINGS_VARIABLES = (
+    "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL",
+    "PIPEBOT_HOME", "PIPEBOT_CONFIG", "PIPEBOT_MANAGERS_CHANNEL", "PIPEBOT_MANAGERS",
+    "PIPEBOT_TIMEZONE", "PIPEBOT_SCHEDULER", "PIPEBOT_INBOUND_TOKEN",
+    "PIPEBOT_SEND_BUDGET_PER_MINUTE", "LOG_LEVEL", "LOG_FORMAT", "PORT",
+)  # fmt: skip
+
+
+@pytest.fixture
+def bare_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No pipebot variable in the environment, and an empty working directory."""
+    for name in SETTINGS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_dot_env_in_the_working_directory_is_read_and_the_environment_wins(
+    bare_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (bare_environment / ".env").write_text(
+        "# tokens and team\nPIPEBOT_TIMEZONE=Europe/Berlin\nPIPEBOT_MANAGERS=UFILE0001\n"
+        "SLACK_BOT_TOKEN=xoxb-from-file\n"
+    )
+    monkeypatch.setenv("PIPEBOT_MANAGERS", "UENV00001")
+    settings = load_settings()
+    assert settings.pipebot_timezone == "Europe/Berlin"
+    assert settings.pipebot_managers == ("UENV00001",)
+    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-from-file"
+
+
+def test_a_bad_value_in_dot_env_names_the_variable(bare_environment: Path) -> None:
+    (bare_environment / ".env").write_text("PIPEBOT_SCHEDULER=sometimes\n")
+    with pytest.raises(ConfigError, match="^PIPEBOT_SCHEDULER:"):
+        load_settings()
+
+
+def test_given_settings_ignore_the_environment_and_dot_env(
+    bare_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (bare_environment / ".env").write_text("PIPEBOT_TIMEZONE=Europe/Berlin\n")
+    monkeypatch.setenv("PIPEBOT_SCHEDULER", "off")
+    settings = load_settings({"PORT": "4000"})
+    assert settings.pipebot_timezone == "UTC" and settings.pipebot_scheduler == "on"
+    assert settings.port == 4000

@@ -403,6 +403,24 @@ def test_conversations_history_with_metadata(fake: FakeSlack, client: WebClient)
     assert [m["ts"] for m in newer] == posted[:0:-1]
 
 
+def test_a_channel_the_bot_left_refuses_posts_and_history(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    assert client.conversations_info(channel="C0SALES")["channel"]["is_member"] is True
+    fake.remove_bot("C0SALES")
+    info = client.conversations_info(channel="C0SALES")["channel"]
+    assert (info["id"], info["is_private"], info["is_member"]) == ("C0SALES", False, False)
+    assert (
+        error_of(lambda: client.chat_postMessage(channel="C0SALES", text="hi")).response["error"]
+        == "not_in_channel"
+    )
+    assert (
+        error_of(lambda: client.conversations_history(channel="C0SALES")).response["error"]
+        == "not_in_channel"
+    )
+    assert client.conversations_info(channel="G0PRIVATE")["channel"]["is_private"] is True
+
+
 def test_wait_for_blocks_until_the_call_arrives(fake: FakeSlack, client: WebClient) -> None:
     worker = threading.Thread(
         target=lambda: client.chat_postMessage(channel="U0DANA", text="later")

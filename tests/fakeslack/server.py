@@ -199,6 +199,12 @@ class FakeSlack(Observations):
                 email=email,
             )
 
+    def remove_bot(self, channel_id: str) -> None:
+        """Take the bot out of a channel: conversations.info says is_member false, and posting
+        or reading history there fails with not_in_channel (the app has no chat:write.public)."""
+        with self._lock:
+            self.workspace.outside.add(channel_id)
+
     def issue_trigger_id(self) -> str:
         """A trigger_id views.open/push accept once (within the trigger TTL)."""
         with self._lock:

@@ -108,9 +108,34 @@ def conversations_open(ws: Workspace, args: Args) -> Result:
     return {"no_op": already_open, "already_open": already_open, "channel": {"id": channel_id}}
 
 
+def conversations_info(ws: Workspace, args: Args) -> Result:
+    """conversations.info: the bot's membership of a channel, or a DM with a known user."""
+    channel = ws.resolve_channel(args.get("channel"), allow_user=False)
+    if channel[0] == "D":
+        return {"channel": {"id": channel, "is_im": True, "user": channel[1:], "is_open": True}}
+    private = channel[0] == "G"
+    return {
+        "channel": {
+            "id": channel,
+            "name": channel.lower(),
+            "is_channel": not private,
+            "is_group": private,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": private,
+            "is_archived": False,
+            "is_general": False,
+            "is_member": channel not in ws.outside,
+            "created": 1700000000,
+            "creator": ws.bot_user_id,
+        }
+    }
+
+
 def chat_post_message(ws: Workspace, args: Args) -> Result:
     """chat.postMessage; a user id as channel posts into that user's DM."""
     channel = ws.resolve_channel(args.get("channel"))
+    ws.require_member(channel)
     _check_message(args)
     message = ws.post(channel, args)
     return {"channel": channel, "ts": message["ts"], "message": message}
@@ -156,6 +181,7 @@ def chat_get_permalink(ws: Workspace, args: Args) -> Result:
 def conversations_history(ws: Workspace, args: Args) -> Result:
     """conversations.history: top-level messages newest first; metadata only on request."""
     channel = ws.resolve_channel(args.get("channel"), allow_user=False)
+    ws.require_member(channel)
     inclusive = _flag(args, "inclusive")
     oldest = _float(args, "oldest", 0.0)
     latest = _float(args, "latest", float("inf"))
@@ -287,6 +313,7 @@ METHODS: dict[str, Handler] = {
     "users.info": users_info,
     "conversations.open": conversations_open,
     "conversations.history": conversations_history,
+    "conversations.info": conversations_info,
     "chat.postMessage": chat_post_message,
     "chat.postEphemeral": chat_post_ephemeral,
     "chat.update": chat_update,

@@ -94,6 +94,8 @@ class Workspace:
         self.uploads: dict[str, Upload] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
         self.group_dms: dict[frozenset[str], str] = {}
+        # Channels (C…/G…) the bot is not a member of; it is in every other one.
+        self.outside: set[str] = set()
         self._serial = itertools.count(1)
         self._last_ts_us = 0
 
@@ -128,6 +130,11 @@ class Workspace:
         if channel[0] in "CG" and channel[1:].isalnum():
             return channel
         raise ApiError("channel_not_found")
+
+    def require_member(self, channel: str) -> None:
+        """Refuse to post in or read a channel the bot was taken out of, as Slack does."""
+        if channel in self.outside:
+            raise ApiError("not_in_channel")
 
     def find_message(self, channel: str, ts: Any) -> dict[str, Any]:
         """The stored message at channel+ts; raises message_not_found."""
