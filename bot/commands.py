@@ -9,6 +9,8 @@ import signal
 import sys
 import threading
 
+from sqlalchemy.exc import OperationalError
+
 from bot.config import Config
 from bot.deps import Deps, build_deps
 from bot.migrate import upgrade
@@ -26,9 +28,27 @@ def prepare_database(deps: Deps) -> None:
             apply_rep_settings(session, settings=deps.pipeline.reps, now=deps.clock.now())
 
 
+def database_problem(deps: Deps, *, prepare: bool = True) -> str | None:
+    """Migrate (and apply rep settings); one line naming DATABASE_URL when the database can't be reached."""
+    try:
+        if prepare:
+            prepare_database(deps)
+        else:
+            upgrade(deps.engine)
+    except OperationalError as exc:
+        url = deps.engine.url.render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0][:200] if exc.orig else type(exc).__name__
+        return f"cannot open the database at DATABASE_URL={url} ({reason})"
+    return None
+
+
 def db_upgrade(config: Config, _args: argparse.Namespace) -> int:
-    deps = build_deps(config)
-    upgrade(deps.engine)
+    from bot import startup
+
+    problem = database_problem(build_deps(config), prepare=False)
+    if problem:
+        print(f"pipebot: {problem}", file=sys.stderr)
+        return startup.EXIT_TRY_AGAIN
     print("database is up to date")
     return 0
 
@@ -61,7 +81,10 @@ def run(config: Config, args: argparse.Namespace) -> int:
     from bot.slack.sender import SenderThread
 
     base = build_deps(config)
-    prepare_database(base)
+    problem = database_problem(base)
+    if problem:
+        print(f"pipebot: {problem}", file=sys.stderr)
+        return startup.EXIT_TRY_AGAIN
     stop = threading.Event()
     metrics = Metrics()
     sender = SenderThread(base, stop, metrics=metrics)

@@ -23,6 +23,8 @@ class Deps:
     session_factory: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
     slack: WebClient | None = None
+    # Slack's clock: real time even when `clock` is simulated (`jobs run --at`); message `ts` use it.
+    slack_clock: Clock = field(default_factory=SystemClock)
 
     @property
     def pipeline(self) -> PipelineConfig:
@@ -36,7 +38,9 @@ class Deps:
         return user_id in self.config.managers
 
     def with_clock(self, clock: Clock) -> Deps:
-        return Deps(self.config, self.engine, self.session_factory, clock, self.slack)
+        return Deps(
+            self.config, self.engine, self.session_factory, clock, self.slack, self.slack_clock
+        )
 
 
 def make_web_client(config: Config) -> WebClient | None:

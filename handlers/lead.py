@@ -13,7 +13,8 @@ from bot.domain.parsing import parse_lead_subcommand
 from bot.slack.controls import LeadControl, read_pending_lead_value, read_pick_value
 from bot.slack.ids import Action, Command
 from bot.slack.kit import SlackMessage
-from handlers.context import actor_of, deps_of, open_modal_for, stage_refs, user_of
+from bot.slack.replies import tell
+from handlers.context import actor_of, channel_of, deps_of, open_modal_for, stage_refs, user_of
 from handlers.errors import reports_errors
 from handlers.lead_form import open_new_lead_modal
 from handlers.lead_subcommands import LeadRequest, answer_created, answer_detail, run_lead_command
@@ -118,20 +119,21 @@ def handle_open_lead_action(
     client: WebClient,
     context: BoltContext,
 ) -> None:
-    """Show a lead in full: privately where the button was, in its DM thread, or in a DM from App Home."""
+    """Show a lead in full, to the clicker only: ephemeral where the button was, in its DM thread, or in a DM."""
     ack()
     container = body.get("container") or {}
-    channel, ts = container.get("channel_id"), container.get("message_ts")
+    channel, ts = channel_of(body), container.get("message_ts")
     user_id = user_of(body)
     privately = responder(respond, replace_original=False)
 
     def reply(message: SlackMessage) -> None:
+        # A lead's card holds its contact details: only ever the clicker sees it.
         if context.response_url:
             privately(message)
-        elif channel and ts:
+        elif channel and channel.startswith("D") and ts:  # their DM with the bot: in its thread
             client.chat_postMessage(channel=channel, thread_ts=ts, **message.payload())
-        else:
-            client.chat_postMessage(channel=user_id, **message.payload())
+        else:  # a channel (the managers', say): ephemeral, else their DM
+            tell(client, user_id=user_id, channel_id=channel, message=message)
 
     req = request_for(context, client, body, reply)
     answer_detail(req, LeadControl.of_action(action).lead_id)

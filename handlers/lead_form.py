@@ -11,13 +11,14 @@ from slack_sdk import WebClient
 from bot import flows
 from bot.deps import Deps
 from bot.domain.access import Actor
-from bot.domain.forms import validate_new_lead
+from bot.domain.forms import FormInvalid, validate_new_lead
 from bot.services import leads
 from bot.slack.ids import View
 from bot.slack.messages.cards import build_lead_card_blocks
-from bot.slack.modal_forms import ModalMeta, read_new_lead_form
+from bot.slack.modal_forms import Block, ModalMeta, read_new_lead_form
 from bot.slack.modals import DEFAULT_CURRENCY, build_new_lead_modal
 from bot.slack.mrkdwn import escape
+from bot.slack.profiles import assignee_refusal
 from bot.slack.publisher import refresh_homes
 from bot.slack.render import render
 from bot.slack.replies import tell
@@ -60,6 +61,10 @@ def handle_new_lead_submission(
         stage_keys=[stage.key for stage in deps.pipeline.stages],
         currency=DEFAULT_CURRENCY,
     )
+    if valid.owner_id != user_id:
+        refused = assignee_refusal(client, user_id=valid.owner_id, mrkdwn=False)
+        if refused:
+            raise FormInvalid({Block.OWNER: refused})
     with deps.session_factory() as session:
         duplicates = leads.find_open_duplicates(session, company=valid.company)
     if any(lead.id not in meta.duplicates for lead in duplicates):

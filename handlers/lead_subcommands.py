@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot import flows
 from bot.deps import Deps
 from bot.domain.access import Actor, refusal
-from bot.domain.errors import PermissionDenied
+from bot.domain.errors import PermissionDenied, UserFacingError
 from bot.domain.leads import Status
 from bot.domain.parsing import (
     ArchiveCmd,
@@ -42,6 +42,7 @@ from bot.slack.messages.lead import (
     build_lead_list_blocks,
     build_pick_lead_blocks,
 )
+from bot.slack.profiles import assignee_refusal
 from bot.slack.publisher import refresh_homes
 from handlers.qualify_form import open_qualify_modal
 
@@ -134,9 +135,20 @@ def answer_created(req: LeadRequest, created: flows.Created) -> None:
     refresh_homes(req.deps, req.client, *created.homes)
 
 
+def check_assignee(req: LeadRequest, owner_id: str) -> None:
+    """Refuse to give a lead to someone who can't work it: unknown, deactivated or a bot."""
+    if owner_id == req.actor.user_id:
+        return
+    refused = assignee_refusal(req.client, user_id=owner_id)
+    if refused:
+        raise UserFacingError(refused, is_mrkdwn=True)
+
+
 def create(req: LeadRequest, cmd: CreateCmd) -> None:
     """Create a lead unless it looks like a duplicate; a lead for someone else gets them a DM."""
     given = cmd.lead
+    if given.owner_id:
+        check_assignee(req, given.owner_id)
     new = leads.NewLead.described(
         given,
         owner_id=given.owner_id or req.actor.user_id,
@@ -165,6 +177,8 @@ def change(req: LeadRequest, cmd: ChangeCommand) -> None:
     if isinstance(target, SlackMessage):
         req.reply(target)
         return
+    if isinstance(cmd, AssignCmd):
+        check_assignee(req, cmd.owner_id)
     done = flows.change_lead(
         req.deps, by=req.actor, lead_id=target.id, change=change_of(cmd), now=req.now
     )

@@ -63,8 +63,13 @@ def make_config(database_url: str, **overrides: str) -> Config:
 
 
 def make_deps(engine: Engine, config: Config, clock: TestClock) -> Deps:
+    """Deps on the test clock; the fake Slack stamps messages with the same clock."""
     return Deps(
-        config=config, engine=engine, session_factory=make_session_factory(engine), clock=clock
+        config=config,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        clock=clock,
+        slack_clock=clock,
     )
 
 

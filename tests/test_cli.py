@@ -176,12 +176,12 @@ def test_config_check_prints_the_effective_settings_with_secrets_masked(
         "stuck_days = 9\nwip_limit = 5\n"
     )
     for name, value in {"SLACK_BOT_TOKEN": BOT_SECRET, "SLACK_SIGNING_SECRET": SIGNING,
-                        "PIPEBOT_INBOUND_TOKEN": "inbound-secret-42", "PIPEBOT_MANAGERS": "UBOSS0001,UBOSS0002",
+                        "PIPEBOT_INBOUND_TOKEN": "inbound-secret-42-of-enough-length", "PIPEBOT_MANAGERS": "UBOSS0001,UBOSS0002",
                         "PIPEBOT_TIMEZONE": "Europe/Berlin"}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     assert main(["config", "check"]) == 0
     out = capsys.readouterr().out
-    for secret in (BOT_SECRET, "topsecretvalue", SIGNING, "inbound-secret-42"):
+    for secret in (BOT_SECRET, "topsecretvalue", SIGNING, "inbound-secret-42-of-enough-length"):
         assert secret not in out
     assert "xoxb-**** (set)" in out and "HTTP on POST /slack/events" in out
     assert "UBOSS0001, UBOSS0002 (from PIPEBOT_MANAGERS)" in out
@@ -362,3 +362,12 @@ def test_run_outside_the_managers_channel_logs_how_to_fix_it_and_keeps_serving(
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
     assert "not a member of the managers' channel" in output and "/invite @pipebot" in output
+
+
+def test_a_database_that_cannot_be_reached_is_named_in_one_line(tmp_path: Path) -> None:
+    url = "postgresql://pipebot:secret-pw@127.0.0.1:" + str(closed_port()) + "/pipebot"
+    result = bare_pipebot(tmp_path, "db", "upgrade", DATABASE_URL=url)
+    assert result.returncode == 75, result.stderr
+    assert "Traceback" not in result.stderr and "secret-pw" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("pipebot: ")]
+    assert line.startswith("pipebot: cannot open the database at DATABASE_URL=postgresql")

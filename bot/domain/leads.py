@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -66,3 +67,23 @@ def company_key(company: str) -> str:
 def weighted(value: Decimal | None, probability: Decimal) -> Decimal:
     """Value times stage probability, to the cent."""
     return ((value or Decimal(0)) * probability).quantize(Decimal("0.01"))
+
+
+# Dates a lead can carry (follow-ups, expected closes, imported history): anything else is a typo.
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+MAX_VALUE = Decimal(10) ** 12
+
+
+def sane_date(value: date) -> bool:
+    """True for a date between 1970 and 2100."""
+    return EARLIEST_DATE <= value <= LATEST_DATE
+
+
+def sane_value(value: Decimal) -> bool:
+    """True for a finite amount from 0 up to a trillion, in cents at most."""
+    return (
+        value.is_finite()
+        and Decimal(0) <= value < MAX_VALUE
+        and value == value.quantize(Decimal("0.01"))
+    )

@@ -168,6 +168,7 @@ def create_lead(
     once: a second click returns the lead the first one made.
     """
     with deps.session_factory.begin() as session:
+        leads.lock_company(session, company=new.company)
         if confirmed_after is not None:
             # The creator's row serialises their clicks on PostgreSQL; SQLite's immediate writes already do.
             session.get(Rep, by.user_id, with_for_update=True)
@@ -193,6 +194,7 @@ def create_lead(
 def receive_inbound_lead(deps: Deps, *, inbound: InboundLead, now: datetime) -> Created:
     """A lead from a web form: the open lead for that company if there is one, else a new one for the least busy rep, who is told at once."""
     with deps.session_factory.begin() as session:
+        leads.lock_company(session, company=inbound.company)
         existing = leads.find_open_duplicates(session, company=inbound.company)
         if existing:
             return Created(lead=existing[0], created=False)

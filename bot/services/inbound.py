@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.leads import OPEN
+from bot.domain.parsing.text import tidy_line
 from bot.models import Lead, Rep
 
 
@@ -25,6 +27,16 @@ class InboundLead(BaseModel):
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     source: str = Field(default="inbound", max_length=100)
     owner: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,}$")
+
+    @field_validator("company", "contact", "email", "phone", "source", mode="before")
+    @classmethod
+    def _one_clean_line(cls, value: object) -> object:
+        """Control characters are refused; direction overrides and line breaks go, as in Slack."""
+        if not isinstance(value, str):
+            return value
+        if any(unicodedata.category(char) == "Cc" and char not in "\t\n\r" for char in value):
+            raise ValueError("contains a control character")
+        return tidy_line(value)
 
     @field_validator("currency", mode="before")
     @classmethod

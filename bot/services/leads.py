@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.orm import Session
 
 from bot.domain.access import Actor, owner_refusal
@@ -52,6 +52,20 @@ class NewLead:
             phone=given.phone,
             source=given.source,
             next_follow_up=given.next_follow_up,
+        )
+
+
+def lock_company(session: Session, *, company: str) -> None:
+    """Serialise creating leads for one company until this transaction ends.
+
+    Two "create unless it's a duplicate" requests at once would both find no open lead and both
+    insert; on PostgreSQL a transaction-scoped advisory lock on the company key makes the second
+    wait and then see the first. SQLite's write transactions are serial already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"lead-company:{company_key(company)}"},
         )
 
 

@@ -179,11 +179,16 @@ def _failed_attempt(status: str, error: str, channel: str | None, **values: Any)
 
 
 def start_attempt(
-    session: Session, *, notification_id: int, owner: str, now: datetime, lease_until: datetime
+    session: Session,
+    *,
+    notification_id: int,
+    owner: str,
+    attempted_at: datetime,
+    lease_until: datetime,
 ) -> bool:
-    """Note that a post is about to start and renew the lease; False when the lease went to another sender."""
+    """Note when a post is about to start (real time) and renew the lease; False when the lease went to another sender."""
     return _change(
-        session, _owned(notification_id, owner), attempted_at=now, lease_until=lease_until
+        session, _owned(notification_id, owner), attempted_at=attempted_at, lease_until=lease_until
     )
 
 

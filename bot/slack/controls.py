@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Any, TypeAlias
 
 from bot.domain.errors import UserFacingError
-from bot.domain.leads import parse_lead_id
+from bot.domain.leads import parse_lead_id, sane_date, sane_value
 from bot.domain.parsing import (
+    CURRENCIES,
     ArchiveCmd,
     AssignCmd,
     LeadRef,
@@ -28,7 +29,11 @@ from bot.domain.parsing import (
     ShowCmd,
     SnoozeCmd,
     WonCmd,
+    read_email,
+    read_phone,
 )
+from bot.domain.parsing.lead import MAX_COMPANY_LENGTH, MAX_CONTACT_LENGTH, MAX_SOURCE_LENGTH
+from bot.domain.parsing.text import tidy_line
 from bot.services.leads import NewLead
 from bot.slack.kit import BUTTON_VALUE_MAX
 
@@ -184,12 +189,35 @@ def read_pending_lead_value(value: str, *, stage_keys: Collection[str]) -> tuple
     valid = (
         after_id is not None
         and new.stage in stage_keys
-        and new.company.strip()
         and _USER_ID_RE.fullmatch(new.owner_id)
         and all(
             isinstance(item, str | None) for item in (new.contact, new.email, new.phone, new.source)
         )
+        and _retyped_ok(new)
     )
     if not valid:
         raise StaleControl()
     return new, after_id
+
+
+def _retyped_ok(new: NewLead) -> bool:
+    """A lead carried in a button passes the checks typed input passes: a button can be forged."""
+    texts = ((new.company, MAX_COMPANY_LENGTH), (new.contact, MAX_CONTACT_LENGTH),
+             (new.source, MAX_SOURCE_LENGTH), (new.email, 254), (new.phone, 64))  # fmt: skip
+    if any(
+        text is not None and (tidy_line(text) != text or len(text) > limit) for text, limit in texts
+    ):
+        return False
+    try:
+        email_ok = new.email is None or read_email(new.email) == new.email
+        phone_ok = new.phone is None or read_phone(new.phone) == new.phone
+    except UserFacingError:
+        return False
+    return (
+        bool(new.company)
+        and new.currency in CURRENCIES
+        and (new.value is None or sane_value(new.value))
+        and (new.next_follow_up is None or sane_date(new.next_follow_up))
+        and email_ok
+        and phone_ok
+    )

@@ -295,7 +295,8 @@ class SendLoop:
                 session,
                 notification_id=row.id,
                 owner=self.owner,
-                now=now,
+                # Slack's clock, not a simulated one: the history lookup compares it with `ts`.
+                attempted_at=self.deps.slack_clock.now(),
                 lease_until=self._lease_end(now),
             )
 

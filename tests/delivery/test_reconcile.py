@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from bot.slack.sender import deliver
 from tests.delivery.conftest import USERS, FakeSleep
 from tests.delivery.helpers import add, posted_keys, rows
 from tests.fakeslack import FakeSlack
-from tests.support import BOT_TOKEN
+from tests.support import BOT_TOKEN, TestClock
 
 MINUTE = timedelta(minutes=1)
 
@@ -119,3 +120,20 @@ def test_a_429_on_the_lookup_pauses_and_keeps_the_row_marked_for_lookup(
     assert len(fake.calls("chat.postMessage")) == 1
     history = fake.calls("conversations.history")
     assert history[1].at - history[0].at >= 9
+
+
+def test_a_run_on_a_simulated_clock_still_finds_what_it_posted(
+    sdeps: Deps, fake: FakeSlack, sleep: FakeSleep
+) -> None:
+    """`jobs run --at` days ahead: Slack stamps messages with real time, so the lookup must too."""
+    business = TestClock()
+    business.set(sleep.clock.now() + timedelta(days=3))
+    simulated = dataclasses.replace(sdeps, clock=business, slack_clock=sleep.clock)
+    add(simulated, "plan", USERS[0])
+    fake.fail_after_accept("chat.postMessage")  # Slack takes the post; the answer is lost
+    deliver(simulated, owner="a", sleep=sleep)
+    business.advance(timedelta(minutes=20))
+    sleep(60)
+    deliver(simulated, owner="a", sleep=sleep)
+    assert posted_keys(fake) == {"plan": 1}
+    assert rows(simulated)["plan"].status == "sent"

@@ -104,7 +104,11 @@ def test_a_sender_that_lost_its_lease_does_not_post(
     now = sdeps.clock.now()
     with sdeps.session_factory.begin() as session:
         resumed = outbox.start_attempt(
-            session, notification_id=stale.id, owner="slow", now=now, lease_until=now + PAST_LEASE
+            session,
+            notification_id=stale.id,
+            owner="slow",
+            attempted_at=now,
+            lease_until=now + PAST_LEASE,
         )
 
     assert resumed is False

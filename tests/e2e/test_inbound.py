@@ -52,6 +52,11 @@ def test_a_web_form_lead_goes_to_the_least_busy_rep_and_they_hear_at_once(inboun
         ({"company": "X", "value": "-5"}, TOKEN, 422),
         ({"company": "X", "surprise": 1}, TOKEN, 422),
         ([1, 2], TOKEN, 422),
+        ({"company": "Acme\u0000Corp"}, TOKEN, 422),
+        ({"company": "Acme", "contact": "Ann\u0007"}, TOKEN, 422),
+        ({"company": "Acme", "value": "NaN"}, TOKEN, 422),
+        ({"company": "Acme", "value": "1e30"}, TOKEN, 422),
+        ({"company": "\u202e\n "}, TOKEN, 422),
     ],
 )
 def test_bad_requests_change_nothing(inbound: Live, body: object, token: str, status: int) -> None:
@@ -62,3 +67,11 @@ def test_bad_requests_change_nothing(inbound: Live, body: object, token: str, st
 
 def test_disabled_without_a_token(live: Live) -> None:
     assert post(live, {"company": "X"}).status_code == 404
+
+
+def test_direction_overrides_and_line_breaks_are_stripped_like_in_slack(inbound: Live) -> None:
+    reply = post(inbound, {"company": "Acme\u202e\nCorp", "contact": " Ann\r\nLee ", "owner": REP})
+    assert reply.status_code == 201
+    with inbound.deps.session_factory() as session:
+        lead = session.scalars(select(Lead)).one()
+    assert (lead.company, lead.contact) == ("Acme Corp", "Ann Lee")

@@ -14,8 +14,10 @@ from bot.db import make_engine, make_session_factory
 from bot.models import Lead
 from bot.server import accept_inbound
 from bot.services.inbound import InboundLead
-from tests.e2e.live import REP, Live, running_app
-from tests.slackkit import FORM, Forgery, command_body, sign
+from bot.slack.ids import Action
+from tests.e2e.live import MANAGER, REP, Live, running_app
+from tests.seeding import seed_lead
+from tests.slackkit import FORM, Forgery, block_actions_payload, command_body, sign
 
 
 def _lead_count(live: Live) -> int:
@@ -163,3 +165,45 @@ def test_a_body_that_does_not_parse_is_refused_unsigned_and_answered_signed(
     assert signed.status in (200, 400)
     assert "Traceback" not in caplog.text
     assert live.slack.calls() == [] and _lead_count(live) == 0
+
+
+def test_open_lead_in_a_channel_without_a_response_url_shows_the_card_only_to_the_clicker(
+    live: Live,
+) -> None:
+    seed_lead(live.deps, "Acme Corp", owner=REP, email="ann@acme.example")
+    live.slack.clear()
+    payload = block_actions_payload(
+        user_id=MANAGER,
+        action_id=Action.OPEN_LEAD,
+        value="1",
+        channel_id="CMANAGERS",
+        message_ts="1700000000.000100",
+    )
+    del payload["response_url"]
+    live.interact(payload)
+    assert live.slack.calls("chat.postMessage") == []
+    [ephemeral] = live.slack.calls("chat.postEphemeral")
+    assert ephemeral.args["user"] == MANAGER and "ann@acme.example" in str(ephemeral.args)
+
+
+@pytest.mark.parametrize(
+    ("assignee", "says"),
+    [
+        ("U0NOBODY9", "is not someone in this workspace"),
+        ("UGONE0001", "has been deactivated"),
+        ("UROBOT001", "is a bot"),
+    ],
+)
+def test_a_lead_is_never_given_to_someone_who_cannot_work_it(
+    live: Live, assignee: str, says: str
+) -> None:
+    live.slack.add_user("UGONE0001", name="gone", deleted=True)
+    live.slack.add_user("UROBOT001", name="robot", is_bot=True)
+    seed_lead(live.deps, "Acme Corp", owner=REP)
+    live.command("/lead", f"assign 1 <@{assignee}>")
+    live.command("/lead", f"Globex <@{assignee}>")
+    with live.deps.session_factory() as session:
+        owners = list(session.scalars(select(Lead.owner_id)))
+    assert owners == [REP]
+    texts = live.ephemeral_texts()
+    assert sum(says in text for text in texts) >= 2, texts

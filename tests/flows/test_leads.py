@@ -14,7 +14,7 @@ from bot.deps import Deps
 from bot.domain.access import Actor
 from bot.domain.errors import PermissionDenied
 from bot.domain.leads import Status
-from bot.models import Notification, Rep
+from bot.models import Lead, Notification, Rep
 from bot.services import leads, reps
 from bot.services.inbound import InboundLead
 
@@ -114,3 +114,24 @@ def test_an_inbound_lead_goes_to_the_least_busy_rep_who_is_told_once(deps: Deps)
     assert (
         told.recipient == KENJI and "New inbound lead *Fresh Inc* is yours" in told.payload["text"]
     )
+
+
+def test_ten_creations_of_one_company_at_once_make_one_lead(deps: Deps) -> None:
+    def create(n: int) -> bool:
+        by = Actor(DANA if n % 2 else KENJI)
+        return flows.create_lead(deps, by=by, new=new("Simul Corp", by.user_id), now=NOW).created
+
+    def receive(_n: int) -> bool:
+        inbound = InboundLead(company="Simul Web", owner=DANA)
+        return flows.receive_inbound_lead(deps, inbound=inbound, now=NOW).created
+
+    with deps.session_factory.begin() as session:
+        for user in (DANA, KENJI):
+            reps.ensure_rep(session, user_id=user, now=NOW)
+    with ThreadPoolExecutor(10) as pool:
+        made = list(pool.map(create, range(10)))
+        received = list(pool.map(receive, range(20)))
+    assert made.count(True) == 1 and received.count(True) == 1
+    with deps.session_factory() as session:
+        companies = sorted(session.scalars(select(Lead.company)))
+    assert companies == ["Simul Corp", "Simul Web"]

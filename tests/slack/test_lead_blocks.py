@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -244,7 +245,7 @@ def test_the_longest_pending_lead_fits_a_button_and_round_trips() -> None:
         currency="EUR",
         contact="\\" * 200,
         email="a" * 240 + "@example.test",
-        phone="+1 555 0100 0100 0100 0100 0100 01",
+        phone="+44 (20) 7946-0958-0100 x1234",
         source='"' * 100,
         next_follow_up=date(2026, 12, 4),
     )
@@ -349,3 +350,25 @@ def test_a_note_in_the_history_shows_its_text_on_one_line_and_who_left_it() -> N
     )  # fmt: skip
     history = next(block for block in reply.blocks if block.get("block_id") == "history_1")
     assert f"note: Met at the expo by <@{ACTOR}>" in history["text"]["text"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"v": "NaN"},
+        {"v": "-5"},
+        {"v": "1e30"},
+        {"v": "12.345"},
+        {"c": "x" * 5000},
+        {"c": "Acme\u202eevil"},
+        {"u": "<!channel>"},
+        {"f": "0001-01-01"},
+        {"f": "9999-12-31"},
+        {"e": "not an email"},
+        {"n": "Ann\nLee"},
+    ],
+)
+def test_a_forged_create_anyway_value_is_refused_like_typed_input(fields: dict) -> None:
+    value = json.dumps({"c": "Acme", "o": "UREP00002", "s": "proposal", "a": 1, **fields})
+    with pytest.raises(StaleControl):
+        read_pending_lead_value(value, stage_keys=STAGES)

@@ -10,7 +10,14 @@ from typing import TypeVar
 
 from bot.domain.errors import ParseError
 from bot.domain.parsing.dates import parse_when
-from bot.domain.parsing.money import Money, is_currency_code, is_currency_marker, parse_value
+from bot.domain.parsing.money import (
+    SYMBOLS,
+    VALUE_EXAMPLES,
+    Money,
+    is_currency_code,
+    is_currency_marker,
+    parse_value,
+)
 from bot.domain.parsing.refs import StageRef, parse_mention, resolve_stage
 from bot.domain.parsing.text import Token, clean_line, key_value, shown, tokenize, unescape
 
@@ -145,6 +152,8 @@ def _bare_field(tokens: list[Token], i: int) -> _Field | None:
     money, used = _value_at(tokens, i)
     if money is not None:
         return "value", money, " ".join(t.text for t in tokens[i : i + used]), used
+    if len(word) > 1 and word[0] in SYMBOLS:  # `$abc`, `$NaN`: a value that does not read
+        raise ParseError(f"Can't read the value {shown(word)}. {VALUE_EXAMPLES}")
     if _BARE_AT_RE.fullmatch(word):
         raise ParseError(
             f"{shown(word)} is not a Slack user I can see; pick them from the @ menu so Slack sends a mention."

@@ -56,7 +56,7 @@ _CODE_AFTER_RE = re.compile(r"(?<=[\d.kKmM])\s?([A-Za-z]{3})$")
 _NUMBER_RE = re.compile(
     r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<frac>\d+))?(?P<suffix>[kKmM]?)"
 )
-_EXAMPLES = "Write it like $12,500, $12.5k, €5,000 or 5000 EUR."
+VALUE_EXAMPLES = "Write it like $12,500, $12.5k, €5,000 or 5000 EUR."
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +99,9 @@ def parse_value(token: str) -> Money | None:
     if body and not any(char.isdigit() for char in body):
         return None  # `A$AP` or `$abc`: a name that happens to hold a sign, not an amount.
     if not body:
-        raise ParseError(f"{shown(text)} needs an amount. {_EXAMPLES}")
+        raise ParseError(f"{shown(text)} needs an amount. {VALUE_EXAMPLES}")
     if negative:
-        raise ParseError(f"A value can't be negative ({shown(text)}). {_EXAMPLES}")
+        raise ParseError(f"A value can't be negative ({shown(text)}). {VALUE_EXAMPLES}")
     currency = _one_currency(found, text)
     amount = _read_amount(body, text)
     return Money(amount=amount, currency=currency)
@@ -149,22 +149,24 @@ def _one_currency(found: list[str], text: str) -> str:
     first, second = found[0], found[-1]
     if len(found) == 2 and (first == second or (first == "USD" and second in _DOLLAR_CODES)):
         return second
-    raise ParseError(f"{shown(text)} names two currencies; use one. {_EXAMPLES}")
+    raise ParseError(f"{shown(text)} names two currencies; use one. {VALUE_EXAMPLES}")
 
 
 def _read_amount(body: str, text: str) -> Decimal:
     match = _NUMBER_RE.fullmatch(body)
     if match is None or (match["whole"] is None and match["frac"] is None):
-        raise ParseError(f"Can't read the value {shown(text)}. {_EXAMPLES}")
+        raise ParseError(f"Can't read the value {shown(text)}. {VALUE_EXAMPLES}")
     whole = (match["whole"] or "0").replace(",", "")
     frac = match["frac"] or ""
     suffix = match["suffix"].lower()
     if len(frac) > 2 and not suffix:
         # `12.500` is a thousand separator in much of Europe; don't guess.
         raise ParseError(
-            f"Can't read the value {shown(text)}: use at most two decimals. {_EXAMPLES}"
+            f"Can't read the value {shown(text)}: use at most two decimals. {VALUE_EXAMPLES}"
         )
     amount = Decimal(f"{whole}.{frac or '0'}") * _MULTIPLIERS[suffix]
     if amount > MAX_AMOUNT:
-        raise ParseError(f"{shown(text)} is more than a trillion; check the amount. {_EXAMPLES}")
+        raise ParseError(
+            f"{shown(text)} is more than a trillion; check the amount. {VALUE_EXAMPLES}"
+        )
     return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
