@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -33,6 +36,16 @@ class Deps:
     @property
     def team_zone(self) -> ZoneInfo:
         return self.config.settings.team_zone
+
+    @cached_property
+    def metadata_key(self) -> bytes:
+        """The key that signs modal metadata, derived from the signing secret (or the bot token)."""
+        settings = self.config.settings
+        source = (
+            settings.slack_signing_secret or settings.slack_bot_token or settings.slack_app_token
+        )
+        secret = source.get_secret_value().encode() if source else b"pipebot"
+        return hmac.new(secret, b"pipebot modal metadata", hashlib.sha256).digest()
 
     def is_manager(self, user_id: str) -> bool:
         return user_id in self.config.managers

@@ -13,6 +13,7 @@ from bot.domain.access import Actor
 from bot.domain.parsing import StageRef
 from bot.domain.schedule import zone_for
 from bot.services import reps
+from bot.slack.modal_forms import ModalMeta, seal, unseal
 from bot.slack.profiles import fetch_profile
 
 
@@ -105,3 +106,13 @@ def open_modal_for(
         deps=deps,
         **where,
     )
+
+
+def sealed(deps: Deps, view: dict[str, Any]) -> dict[str, Any]:
+    """A modal ready to open: its private_metadata signed with the app's key."""
+    return seal(view, deps.metadata_key)
+
+
+def meta_of(deps: Deps, view: Mapping[str, Any]) -> ModalMeta:
+    """The metadata a submitted modal carried back; a forged or unsigned one means none."""
+    return ModalMeta.decode(unseal(view.get("private_metadata"), deps.metadata_key))

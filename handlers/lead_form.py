@@ -22,7 +22,7 @@ from bot.slack.profiles import assignee_refusal
 from bot.slack.publisher import refresh_homes
 from bot.slack.render import render
 from bot.slack.replies import tell
-from handlers.context import actor_of, deps_of, stage_refs, stored_actor
+from handlers.context import actor_of, deps_of, meta_of, sealed, stage_refs, stored_actor
 from handlers.errors import acks_form_errors, reports_errors
 
 
@@ -42,7 +42,7 @@ def open_new_lead_modal(
         prefill=prefill,
         meta=ModalMeta(channel_id=channel_id),
     )
-    return client.views_open(trigger_id=trigger_id, view=view)["view"]
+    return client.views_open(trigger_id=trigger_id, view=sealed(deps, view))["view"]
 
 
 @reports_errors
@@ -52,7 +52,7 @@ def handle_new_lead_submission(
 ) -> None:
     """Check the form (inline errors), confirm a likely duplicate, then create after the ack."""
     deps, user_id = deps_of(context), body["user"]["id"]
-    meta = ModalMeta.decode(view.get("private_metadata"))
+    meta = meta_of(deps, view)
     form = read_new_lead_form(view)
     valid = validate_new_lead(
         form,
@@ -75,7 +75,7 @@ def handle_new_lead_submission(
             meta=replace(meta, duplicates=tuple(lead.id for lead in duplicates)),
             duplicates=duplicates,
         )
-        ack(response_action="update", view=confirm)
+        ack(response_action="update", view=sealed(deps, confirm))
         return
     ack()
     actor = actor_of(deps, client, body)

@@ -23,7 +23,9 @@ from handlers.context import (
     actor_of,
     channel_of,
     deps_of,
+    meta_of,
     open_modal_for,
+    sealed,
     stored_actor,
 )
 from handlers.errors import acks_form_errors, reports_errors
@@ -46,7 +48,7 @@ def open_qualify_modal(
     view = build_qualify_modal(
         lead, answers=answers, meta=ModalMeta(channel_id=channel_id, lead_id=lead.id)
     )
-    return client.views_open(trigger_id=trigger_id, view=view)["view"]
+    return client.views_open(trigger_id=trigger_id, view=sealed(deps, view))["view"]
 
 
 @reports_errors
@@ -73,7 +75,7 @@ def handle_qualify_submission(
 ) -> None:
     """Store the answers and score; "mark unqualified" also closes the lead as lost."""
     deps = deps_of(context)
-    meta = ModalMeta.decode(view.get("private_metadata"))
+    meta = meta_of(deps, view)
     answers, unqualified = read_qualify_form(view)
     if meta.lead_id is None:
         raise FormInvalid({Block.OUTCOME: "This form lost track of its lead; open it again."})

@@ -23,7 +23,7 @@ from bot.slack.ids import Shortcut
 from bot.slack.modal_forms import ModalMeta
 from bot.slack.modals import build_log_touch_modal
 from bot.slack.replies import permalink_of
-from handlers.context import actor_of, deps_of, open_modal_for
+from handlers.context import actor_of, deps_of, open_modal_for, sealed
 from handlers.errors import reports_errors
 from handlers.lead_form import open_new_lead_modal
 from handlers.touch_form import open_log_touch_modal
@@ -61,7 +61,7 @@ def handle_log_touch_shortcut(
     meta = ModalMeta(channel_id=channel_id, permalink=permalink, source_ts=message_ts)
     view = build_log_touch_modal(now=deps.clock.now(), lead=lead, note=note, meta=meta)
     try:
-        client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=view)
+        client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=sealed(deps, view))
     except SlackApiError as exc:  # closed or changed meanwhile: the submission looks the link up
         logger.info("views.update after log_touch shortcut failed: %s", exc.response.get("error"))
 

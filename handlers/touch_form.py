@@ -25,8 +25,10 @@ from handlers.context import (
     actor_of,
     channel_of,
     deps_of,
+    meta_of,
     open_modal_for,
     quick_actor,
+    sealed,
     stored_actor,
     user_of,
 )
@@ -66,7 +68,7 @@ def open_log_touch_modal(
         button_block=button_block,
     )
     view = build_log_touch_modal(now=deps.clock.now(), lead=lead, note=note, meta=meta)
-    return client.views_open(trigger_id=trigger_id, view=view)["view"]
+    return client.views_open(trigger_id=trigger_id, view=sealed(deps, view))["view"]
 
 
 def button_of(body: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:
@@ -112,7 +114,7 @@ def handle_log_touch_submission(
 ) -> None:
     """Check the form and the lead (inline errors), then log the touch after the ack."""
     deps = deps_of(context)
-    meta = ModalMeta.decode(view.get("private_metadata"))
+    meta = meta_of(deps, view)
     actor, now = stored_actor(deps, body["user"]["id"]), deps.clock.now()
     valid = validate_touch(read_touch_form(view), now=now, today=actor.today(now))
     check_lead(deps, actor, valid.lead_id, doing="log touches on", field=Block.LEAD)

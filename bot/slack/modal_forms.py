@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,7 +69,7 @@ class ModalMeta:
             "b": self.button_block,
         }
         text = json.dumps({key: value for key, value in data.items() if value})
-        if len(text) > METADATA_MAX:
+        if len(text) > METADATA_MAX - SEAL_LENGTH:
             raise ValueError("private_metadata would exceed Slack's limit")
         return text
 
@@ -91,6 +93,23 @@ class ModalMeta:
             button_ts=_str(data.get("m")),
             button_block=_str(data.get("b")),
         )
+
+
+SEAL_LENGTH = 33  # 32 hex characters of HMAC and a dot
+
+
+def seal(view: dict[str, Any], key: bytes) -> dict[str, Any]:
+    """The view with its private_metadata signed, so a submission can't carry metadata we never sent."""
+    text = str(view.get("private_metadata") or "")
+    mac = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[: SEAL_LENGTH - 1]
+    return {**view, "private_metadata": f"{mac}.{text}"}
+
+
+def unseal(text: str | None, key: bytes) -> str | None:
+    """The metadata a submitted view carried, or None when its signature does not hold."""
+    mac, dot, body = (text or "").partition(".")
+    expected = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()[: SEAL_LENGTH - 1]
+    return body if dot and hmac.compare_digest(mac, expected) else None
 
 
 def _is_permalink(value: object) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_sdk import WebClient
@@ -128,3 +129,10 @@ def post_message(live: Live, channel: str, text: str) -> str:
     """Put a message in a channel of the fake workspace and return its ts."""
     client = WebClient(token=support.BOT_TOKEN, base_url=live.slack.base_url)
     return client.chat_postMessage(channel=channel, text=text)["ts"]
+
+
+def metadata(view: dict) -> dict:
+    """The JSON a modal carries in its private_metadata, behind the app's signature."""
+    mac, dot, body = view["private_metadata"].partition(".")
+    assert dot and len(mac) == 32, "private_metadata is not signed"
+    return json.loads(body)

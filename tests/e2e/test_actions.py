@@ -18,7 +18,7 @@ from bot.slack.ids import Action, View
 from bot.slack.messages.rows import work_buttons
 from tests import support
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live
-from tests.e2e.modalkit import last_opened, submit
+from tests.e2e.modalkit import last_opened, metadata, submit
 from tests.e2e.test_home import lead_sections, open_home, seed_lead, texts
 from tests.slackkit import block_actions_payload
 
@@ -468,7 +468,7 @@ def test_a_touch_logged_from_a_button_in_a_dm_marks_that_leads_row_done(live: Li
     channel, message = post_nudge(live, [acme, globex])
     press(live, channel, message, Action.LOG_TOUCH, str(acme))
     view = last_opened(live)
-    assert json.loads(view["private_metadata"]) == {
+    assert metadata(view) == {
         "c": channel, "l": acme, "m": message["ts"], "b": f"nudge_actions_{acme}",
     }  # fmt: skip
     assert submit(live, view, user_id=REP, kind="call", note="Spoke with the CFO").body == ""
@@ -493,4 +493,21 @@ def test_a_touch_logged_on_another_lead_leaves_the_buttons_message_alone(live: L
     submit(live, last_opened(live), user_id=REP, lead=str(globex), note="meant Globex")
     assert (lead_row(live, acme).touch_count, lead_row(live, globex).touch_count) == (0, 1)
     assert live.slack.message(channel, message["ts"]) == message
+    assert live.slack.calls("chat.update") == []
+
+
+def test_a_submission_with_forged_metadata_cannot_edit_another_message(live: Live) -> None:
+    """The metadata names a managers' channel post; unsigned, it is ignored and nothing is edited."""
+    acme = seed_lead(live, "Acme")
+    client = WebClient(token=support.BOT_TOKEN, base_url=live.slack.base_url)
+    sent = client.chat_postMessage(channel="CMANAGERS", text="Speed to lead missed: #1 Acme")
+    post = live.slack.message(sent["channel"], sent["ts"])
+    channel, message = post_nudge(live, [acme])
+    press(live, channel, message, Action.LOG_TOUCH, str(acme))
+    view = last_opened(live)
+    forged = {"c": "CMANAGERS", "l": acme, "m": post["ts"], "b": "alert"}
+    for metadata_text in (json.dumps(forged), "0" * 32 + "." + json.dumps(forged)):
+        submit(live, {**view, "private_metadata": metadata_text}, user_id=REP, note="hi")
+    assert lead_row(live, acme).touch_count == 2  # the touches themselves are fine
+    assert live.slack.message(sent["channel"], sent["ts"]) == post
     assert live.slack.calls("chat.update") == []

@@ -13,7 +13,15 @@ from bot.models import Lead, LeadEvent, Notification, Touchpoint
 from bot.slack.ids import Action, Shortcut, View
 from tests.e2e.leadkit import lead
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live
-from tests.e2e.modalkit import count, inputs, last_opened, opened_ok, submit, suggestion_payload
+from tests.e2e.modalkit import (
+    count,
+    inputs,
+    last_opened,
+    metadata,
+    opened_ok,
+    submit,
+    suggestion_payload,
+)
 from tests.seeding import seed_lead
 from tests.slackkit import block_actions_payload, global_shortcut_payload
 
@@ -190,7 +198,7 @@ def test_log_touch_from_app_home_answers_in_the_dm(live: Live) -> None:
     )  # fmt: skip
     assert live.interact(payload).status == 200
     view = opened_ok(live)
-    assert json.loads(view["private_metadata"]) == {}
+    assert metadata(view) == {}
     submit(live, last_opened(live), user_id=REP, note="from home")
     assert "Logged a note" in live.slack.dms_to(REP)[-1]["text"]
     assert live.slack.ephemerals(REP) == []
@@ -227,7 +235,7 @@ def test_touch_alone_opens_log_touch_with_an_empty_picker(live: Live) -> None:
     view = opened_ok(live)
     assert view["callback_id"] == View.LOG_TOUCH
     assert "initial_option" not in inputs(view)["lead"]["element"]
-    assert json.loads(view["private_metadata"]) == {"c": "C0001"}
+    assert metadata(view) == {"c": "C0001"}
 
 
 @pytest.mark.parametrize(

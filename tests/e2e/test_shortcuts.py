@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import select
 
 from bot.models import Lead, Touchpoint
 from bot.slack.ids import Action, Shortcut, View
 from tests.e2e.live import OTHER_REP, REP, Live
-from tests.e2e.modalkit import count, inputs, last_opened, opened_ok, post_message, submit
+from tests.e2e.modalkit import count, inputs, last_opened, metadata, opened_ok, post_message, submit
 from tests.e2e.test_modals import make_lead
 from tests.slackkit import global_shortcut_payload, message_shortcut_payload
 
@@ -44,7 +42,7 @@ def test_log_as_touchpoint_opens_with_the_message_then_adds_its_lead_and_link(li
     assert picker["initial_option"]["value"] == "2"
     permalink = f"https://pipebot-test.slack.com/archives/C0001/p{ts.replace('.', '')}"
     assert permalink in view["blocks"][0]["elements"][0]["text"]
-    assert json.loads(view["private_metadata"])["p"] == permalink
+    assert metadata(view)["p"] == permalink
     assert submit(live, view, user_id=REP, kind="call").body == ""
     with live.deps.session_factory() as session:
         touch = session.scalars(select(Touchpoint)).one()
@@ -61,7 +59,7 @@ def test_the_link_is_looked_up_on_submit_when_the_update_did_not_land(live: Live
     live.slack.fail_next("views.update", error="hash_conflict")
     shortcut_on(live, Shortcut.LOG_TOUCH, "Initech wants a call", ts=ts)
     first = opened_ok(live)
-    assert json.loads(first["private_metadata"]) == {"c": "C0001", "t": ts}
+    assert metadata(first) == {"c": "C0001", "t": ts}
     submit(live, {**last_opened(live), "private_metadata": first["private_metadata"]},
            user_id=REP, lead="1")  # fmt: skip
     with live.deps.session_factory() as session:
@@ -119,7 +117,7 @@ def test_global_new_lead_shortcut_opens_an_empty_form_and_answers_by_dm(live: Li
         )
     )
     view = opened_ok(live)
-    assert view["callback_id"] == View.NEW_LEAD and view["private_metadata"] == "{}"
+    assert view["callback_id"] == View.NEW_LEAD and metadata(view) == {}
     assert inputs(view)["owner_id"]["element"]["initial_user"] == OTHER_REP
     assert "initial_value" not in inputs(view)["company"]["element"]
     submit(live, last_opened(live), user_id=OTHER_REP, company="Hooli")
