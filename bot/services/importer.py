@@ -147,7 +147,7 @@ def _value(text: str) -> Decimal:
     if not _PLAIN_DECIMAL.fullmatch(text):
         raise ValueError(
             f"{shown(text)} is not a plain decimal like 12500.00 "
-            "(digits and a point; no sign, exponent, currency or thousands separator)"
+            "(digits and a point, without sign, exponent, currency or thousands separator)"
         )
     value = Decimal(text).quantize(_CENT, rounding=ROUND_HALF_UP)
     if value >= MAX_VALUE:
@@ -169,7 +169,7 @@ def _owner(text: str) -> str:
 
 def _status(text: str) -> str:
     if text not in STATUSES:
-        raise ValueError(f"{shown(text)} is not a status; use one of {', '.join(STATUSES)}")
+        raise ValueError(f"{shown(text)} is not a status (use one of {', '.join(STATUSES)})")
     return text
 
 
@@ -214,7 +214,7 @@ def _readers(pipeline: PipelineConfig) -> dict[str, tuple[str, Callable[[str], A
 
     def stage(text: str) -> str:
         if text not in stages:
-            raise ValueError(f"{shown(text)} is not a stage here; use one of {', '.join(stages)}")
+            raise ValueError(f"{shown(text)} is not a stage here (use one of {', '.join(stages)})")
         return text
 
     return {
