@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.deps import Deps
-from bot.services import importer
-from bot.services.importer import NewRow, Row, RowError, UpdateRow
+from bot.services import import_rows, importer
+from bot.services.import_rows import NewRow, Row, RowError, UpdateRow
 
 logger = logging.getLogger("pipebot.import")
 
@@ -105,7 +105,7 @@ def import_leads(
     the speed-to-lead clock. Raises ImportAborted when writing fails part way; what was written
     is then taken back.
     """
-    rows, errors = importer.read_lead_rows(
+    rows, errors = import_rows.read_lead_rows(
         source, pipeline=deps.pipeline, default_owner=default_owner, now=now, update=update
     )
     if errors:
@@ -164,7 +164,7 @@ def _check_updates(
                                                  "the id cell to add it as a new lead"))  # fmt: skip
                 continue
             try:
-                if not importer.planned_changes(row.fields, state, now=now):
+                if not import_rows.planned_changes(row.fields, state, now=now):
                     noops.add(row.line)
             except ValueError as exc:
                 errors.append(RowError(row.line, str(exc)))
@@ -183,10 +183,10 @@ def _keeping_ids(
             kept.append(row)
             continue
         try:
-            values = importer.new_lead_values(
+            values = import_rows.new_lead_values(
                 row.fields, pipeline=deps.pipeline, default_owner=default_owner, now=now
             )
-            kept.append(NewRow(row.line, {"id": importer.keepable_id(row.lead_id), **values}))
+            kept.append(NewRow(row.line, {"id": import_rows.keepable_id(row.lead_id), **values}))
         except ValueError as exc:
             errors.append(RowError(row.line, str(exc)))
     return kept, 0, errors

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.config import load_config
-from bot.services.importer import (
+from bot.services.import_rows import (
     NewRow,
     RowError,
     UpdateRow,
