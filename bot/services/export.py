@@ -36,7 +36,8 @@ def unshield_formula(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
-def _cell(value: object) -> str:
+def cell(value: object) -> str:
+    """A value as it is written in a CSV cell."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -60,7 +61,7 @@ def lead_rows(session: Session, *, owner_id: str | None = None) -> Iterator[list
     if owner_id is not None:
         query = query.where(Lead.owner_id == owner_id)
     for row in session.execute(query.execution_options(yield_per=BATCH)):
-        yield [_cell(value) for value in row]
+        yield [cell(value) for value in row]
 
 
 def touch_rows(session: Session) -> Iterator[list[str]]:
@@ -74,7 +75,7 @@ def touch_rows(session: Session) -> Iterator[list[str]]:
         Touchpoint.author_id,
     ).order_by(Touchpoint.id)
     for row in session.execute(query.execution_options(yield_per=BATCH)):
-        yield [_cell(value) for value in row]
+        yield [cell(value) for value in row]
 
 
 def write_csv(session: Session, *, what: str, out: IO[str], owner_id: str | None = None) -> int:

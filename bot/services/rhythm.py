@@ -8,16 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import ColumnElement, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.leads import OPEN
 from bot.domain.rhythm import LeadFacts
 from bot.models import Lead, LeadEvent, Notification, Rep
 
-# Lead events the rhythm writes and reads; the Keep button's handler records KEPT_EVENT.
+# Lead events the rhythm writes and reads; the Keep button's handler records KEPT_EVENT, the
+# importer IMPORTED_EVENT.
 NUDGE_EVENT = "stale_nudged"
 KEPT_EVENT = "kept"
+IMPORTED_EVENT = "imported"
 
 # Far below PostgreSQL's 65,535 and SQLite's 32,766 bind parameters, so one chunk covers any team.
 _IN_CHUNK = 10_000
@@ -158,6 +160,8 @@ def untouched_open_leads(session: Session, *, created_since: datetime) -> list[O
             Lead.first_touch_at.is_(None),
             Lead.touch_count == 0,
             Lead.created_at >= created_since,
+            # An imported lead is history from elsewhere, not a new lead waiting for a first call.
+            ~exists().where(LeadEvent.lead_id == Lead.id, LeadEvent.kind == IMPORTED_EVENT),
         )
         .order_by(Lead.id)
     )
