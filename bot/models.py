@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -108,6 +109,8 @@ class Lead(Base):
     qualification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     qualification_score: Mapped[int | None] = mapped_column(Integer)
     lost_reason: Mapped[str | None] = mapped_column(String(500))
+    # One of bot.domain.lost.LOST_CATEGORIES beside the free-text reason, for win rate and time sink.
+    lost_category: Mapped[str | None] = mapped_column(String(16))
     expected_close: Mapped[date | None] = mapped_column(Date)
     close_pushes: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -179,6 +182,21 @@ class Notification(Base):
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertCondition(Base):
+    """A managers'-channel condition's state, so it is posted when it opens, worsens, recurs weekly or clears."""
+
+    __tablename__ = "alert_conditions"
+    __table_args__ = (UniqueConstraint("kind", "scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(200))
+    opened_on: Mapped[date] = mapped_column(Date)
+    last_posted_on: Mapped[date] = mapped_column(Date)
+    last_value: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    cleared_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ProcessedEvent(Base):
