@@ -83,6 +83,8 @@ class Lead(Base):
     __table_args__ = (
         Index("ix_leads_owner_status_stage", "owner_id", "status", "stage"),
         Index("ix_leads_status_next_follow_up", "status", "next_follow_up"),
+        Index("ix_leads_created_at", "created_at"),
+        Index("ix_leads_owner_created", "owner_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -120,9 +122,15 @@ class Touchpoint(Base):
     """A dated contact with a lead."""
 
     __tablename__ = "touchpoints"
+    __table_args__ = (
+        # A lead's touches in order; the kind is there so a first contact is found in the index.
+        Index("ix_touchpoints_lead_time", "lead_id", "occurred_at", "kind"),
+        # Touches by date across all leads, covering what the managers' figures count.
+        Index("ix_touchpoints_occurred_at", "occurred_at", "lead_id", "author_id", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -135,9 +143,15 @@ class StageChange(Base):
     """Every move of a lead, including the outcome: time-in-stage comes from here."""
 
     __tablename__ = "stage_changes"
+    __table_args__ = (
+        # A lead's history in order, covering the columns the weekly report walks.
+        Index("ix_stage_changes_lead_history", "lead_id", "changed_at", "id", "from_stage", "to_stage"),
+        # Moves and closes by date across all leads, covering what the weekly report reads.
+        Index("ix_stage_changes_changed_at", "changed_at", "to_stage", "lead_id", "from_stage"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     from_stage: Mapped[str | None] = mapped_column(String(32))
     to_stage: Mapped[str] = mapped_column(String(32))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -148,6 +162,7 @@ class LeadEvent(Base):
     """Other history of a lead: assignments, outcomes, snoozes, qualification."""
 
     __tablename__ = "lead_events"
+    __table_args__ = (Index("ix_lead_events_kind_at", "kind", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)

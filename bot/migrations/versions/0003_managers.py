@@ -1,4 +1,4 @@
-"""leads.lost_category and alert_conditions, for the managers' channel
+"""leads.lost_category, alert_conditions and date indexes, for the managers' channel
 
 Revision ID: 0003
 Revises: 0002
@@ -52,7 +52,51 @@ def upgrade() -> None:
     )
 
 
+    # The managers' figures read moves, touches, new leads and snoozes by date across all leads;
+    # the indexes on a lead's moves and touches now also order them (same leading column).
+    with op.batch_alter_table("stage_changes", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_stage_changes_changed_at",
+            ["changed_at", "to_stage", "lead_id", "from_stage"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_stage_changes_lead_history",
+            ["lead_id", "changed_at", "id", "from_stage", "to_stage"],
+            unique=False,
+        )
+        batch_op.drop_index("ix_stage_changes_lead_id")
+    with op.batch_alter_table("touchpoints", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_touchpoints_occurred_at",
+            ["occurred_at", "lead_id", "author_id", "kind"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_touchpoints_lead_time", ["lead_id", "occurred_at", "kind"], unique=False
+        )
+        batch_op.drop_index("ix_touchpoints_lead_id")
+    with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.create_index("ix_leads_created_at", ["created_at"], unique=False)
+        batch_op.create_index("ix_leads_owner_created", ["owner_id", "created_at"], unique=False)
+    with op.batch_alter_table("lead_events", schema=None) as batch_op:
+        batch_op.create_index("ix_lead_events_kind_at", ["kind", "at"], unique=False)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("lead_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_lead_events_kind_at")
+    with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.drop_index("ix_leads_owner_created")
+        batch_op.drop_index("ix_leads_created_at")
+    with op.batch_alter_table("touchpoints", schema=None) as batch_op:
+        batch_op.create_index("ix_touchpoints_lead_id", ["lead_id"], unique=False)
+        batch_op.drop_index("ix_touchpoints_lead_time")
+        batch_op.drop_index("ix_touchpoints_occurred_at")
+    with op.batch_alter_table("stage_changes", schema=None) as batch_op:
+        batch_op.create_index("ix_stage_changes_lead_id", ["lead_id"], unique=False)
+        batch_op.drop_index("ix_stage_changes_lead_history")
+        batch_op.drop_index("ix_stage_changes_changed_at")
     op.drop_table("alert_conditions")
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.drop_column("lost_category")
