@@ -145,7 +145,9 @@ class StageChange(Base):
     __tablename__ = "stage_changes"
     __table_args__ = (
         # A lead's history in order, covering the columns the weekly report walks.
-        Index("ix_stage_changes_lead_history", "lead_id", "changed_at", "id", "from_stage", "to_stage"),
+        Index(
+            "ix_stage_changes_lead_history", "lead_id", "changed_at", "id", "from_stage", "to_stage"
+        ),
         # Moves and closes by date across all leads, covering what the weekly report reads.
         Index("ix_stage_changes_changed_at", "changed_at", "to_stage", "lead_id", "from_stage"),
     )

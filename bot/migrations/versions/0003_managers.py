@@ -51,7 +51,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("kind", "scope", name=op.f("uq_alert_conditions_kind")),
     )
 
-
     # The managers' figures read moves, touches, new leads and snoozes by date across all leads;
     # the indexes on a lead's moves and touches now also order them (same leading column).
     with op.batch_alter_table("stage_changes", schema=None) as batch_op:
