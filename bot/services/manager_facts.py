@@ -277,13 +277,14 @@ def _touch_counts(session: Session, *, window: ManagerWindow) -> tuple[TouchCoun
 
 def _snoozes(session: Session, *, window: ManagerWindow) -> tuple[WeekCount, ...]:
     week = _week(LeadEvent.at, window).label("week")
+    person = func.coalesce(LeadEvent.actor_id, "").label("person")
     rows = session.execute(
-        select(func.coalesce(LeadEvent.actor_id, ""), week, func.count())
+        select(person, week, func.count())
         .where(LeadEvent.kind == SNOOZED_EVENT, LeadEvent.at >= window.mondays[TREND_WEEKS + 1],
                LeadEvent.at < window.mondays[0])
-        .group_by(func.coalesce(LeadEvent.actor_id, ""), week)
+        .group_by(person, week)
     )  # fmt: skip
-    return tuple(WeekCount(person, int(w), int(n)) for person, w, n in rows)
+    return tuple(WeekCount(who, int(w), int(n)) for who, w, n in rows)
 
 
 def _stuck_all_along(window: ManagerWindow, rules: TeamRules) -> ColumnElement[bool]:

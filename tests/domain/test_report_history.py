@@ -117,4 +117,6 @@ def test_a_stage_no_longer_configured_gets_its_own_row_outside_the_chain() -> No
     rows = {row.key: row for row in build_funnel(removed, walked, rules=RULES)}
     assert (rows[REMOVED_STAGE].count, rows[REMOVED_STAGE].entered) == (1, 1)
     assert rows[P].entered == 0
-    assert all(c.advanced + c.dropped + c.pending == 0 for c in cohort_conversions(walked, rules=RULES))
+    assert all(
+        c.advanced + c.dropped + c.pending == 0 for c in cohort_conversions(walked, rules=RULES)
+    )

@@ -8,7 +8,15 @@ from decimal import Decimal
 from bot.domain.money import Fx
 from bot.domain.open_book import OpenBook
 from bot.domain.outcomes import forecast, rep_activity, speed_to_lead, win_rates
-from bot.domain.team_facts import Close, NewLead, ReportFacts, Standing, TouchCount, WeekCount, WonAmount
+from bot.domain.team_facts import (
+    Close,
+    NewLead,
+    ReportFacts,
+    Standing,
+    TouchCount,
+    WeekCount,
+    WonAmount,
+)
 from tests.domain.managers_kit import DANA, KENJI, NOW, NY, RULES, TODAY, days_ago, lead, window
 
 FX = Fx("USD", {"EUR": Decimal("1.1")})
@@ -50,11 +58,15 @@ def test_enough_closes_in_28_days_give_the_rate_and_the_value_rate() -> None:
     assert (rates.won.total, rates.lost.total) == (12_000, 4000)
 
 
-def test_the_forecast_weighs_value_by_stage_keeps_currencies_apart_and_looks_at_the_period() -> None:
+def test_the_forecast_weighs_value_by_stage_keeps_currencies_apart_and_looks_at_the_period() -> (
+    None
+):
     # Q4 2026 ends on 1 January. Proposal is 50%, closing 80%, prospecting 10%.
     open_leads = (
         lead(stage="proposal", value=Decimal(10_000), expected_close=date(2026, 12, 20)),
-        lead(stage="closing", value=Decimal(1000), currency="EUR", expected_close=date(2026, 11, 30)),
+        lead(
+            stage="closing", value=Decimal(1000), currency="EUR", expected_close=date(2026, 11, 30)
+        ),
         lead(stage="closing", value=Decimal(3_000_000), currency="KRW"),
         lead(stage="prospecting", value=Decimal(5000), expected_close=date(2027, 1, 15)),
         lead(stage="prospecting", value=None),
@@ -121,7 +133,9 @@ def test_each_reps_week_credits_touches_to_their_author_and_outcomes_to_the_owne
         ),
         closes=(
             Close(3, KENJI, "won", days_ago(2), "closing", None, Decimal(1), "USD", days_ago(40)),
-            Close(4, KENJI, "lost", days_ago(3), "proposal", "unqualified", None, "USD", days_ago(9)),
+            Close(
+                4, KENJI, "lost", days_ago(3), "proposal", "unqualified", None, "USD", days_ago(9)
+            ),
             Close(5, DANA, "won", days_ago(10), "closing", None, None, "USD", days_ago(40)),
         ),
         new_leads=(
@@ -129,8 +143,10 @@ def test_each_reps_week_credits_touches_to_their_author_and_outcomes_to_the_owne
             NewLead(2, KENJI, days_ago(20), False, None),
         ),
         touches=(
-            TouchCount(DANA, "call", 0, 4), TouchCount(DANA, "note", 0, 2),
-            TouchCount(KENJI, "email", 0, 3), TouchCount(DANA, "call", 1, 9),
+            TouchCount(DANA, "call", 0, 4),
+            TouchCount(DANA, "note", 0, 2),
+            TouchCount(KENJI, "email", 0, 3),
+            TouchCount(DANA, "call", 1, 9),
         ),  # fmt: skip
         snoozes=(WeekCount(KENJI, 0, 2), WeekCount(DANA, 1, 5)),
     )

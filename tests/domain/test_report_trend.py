@@ -10,7 +10,7 @@ from bot.domain.money import Fx
 from bot.domain.open_book import OpenBook
 from bot.domain.recommendation import Action, Reason, decide, recommend
 from bot.domain.report import build_weekly_report
-from bot.domain.team_facts import Close, Move, NewLead, ReportFacts, Standing, TouchCount, WonAmount
+from bot.domain.team_facts import Close, Move, NewLead, ReportFacts, Standing, TouchCount
 from bot.domain.trend import TrendMetric, build_trend
 from tests.domain.managers_kit import DANA, KENJI, NOW, RULES, TODAY, days_ago, lead, rep, window
 
@@ -89,10 +89,15 @@ def test_open_weighted_and_at_risk_value_as_of_each_monday() -> None:
 
 
 def book_of(*leads_, todays=None) -> OpenBook:
-    return OpenBook(tuple(leads_), rules=RULES, fx=USD, now=NOW, todays=todays or {}, team_today=TODAY)
+    return OpenBook(
+        tuple(leads_), rules=RULES, fx=USD, now=NOW, todays=todays or {}, team_today=TODAY
+    )
 
 
-def advise(book: OpenBook, reps=(rep(DANA), rep(KENJI)), won=(), new=(), start=None):
+PAIR = (rep(DANA), rep(KENJI))
+
+
+def advise(book: OpenBook, reps=PAIR, won=(), new=(), start=None):
     standings = {r.id: r.standing(now=NOW, today=TODAY) for r in reps}
     return recommend(book, reps=reps, standings=standings, won_this_period=won, new_leads=new,
                      history_start=start, rules=RULES, now=NOW)  # fmt: skip
@@ -137,7 +142,9 @@ def test_inflow_below_seventy_percent_of_usual_needs_four_weeks_of_history() -> 
     advice = advise(book, new=new, start=days_ago(100))
     f2 = next(r for r in advice.reasons if r.code == "F2")
     assert f2.holds and (f2.figures[0].value, f2.figures[0].bar) == (3, Decimal("7.0"))
-    assert not next(r for r in advise(book, new=new, start=days_ago(30)).reasons if r.code == "F2").holds
+    assert not next(
+        r for r in advise(book, new=new, start=days_ago(30)).reasons if r.code == "F2"
+    ).holds
 
 
 def test_a_rep_over_a_late_stage_wip_limit_is_a_push_reason() -> None:
