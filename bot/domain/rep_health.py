@@ -29,6 +29,8 @@ class ThinReason(StrEnum):
     FEW_EARLY = "few-early-leads"
     LOW_COVERAGE = "coverage-below-target"
     LOW_WEIGHTED = "weighted-below-remaining"
+    # With a quota, under 70% of the rep's open leads have a convertible value: coverage unknown.
+    VALUES_MISSING = "values-missing"
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,10 @@ def thin_conditions(
         if quota is not None:
             won_sum = money_sum(won.get(rep_id, {}), book.fx)
             remaining = quota - won_sum.total
-            if remaining > 0 and value.reliable:
+            if remaining > 0 and not value.reliable:
+                reasons.append(ThinReason.VALUES_MISSING)
+                severity.append(1 - value.convertible_share)
+            elif remaining > 0:
                 needed = rules.coverage_target * remaining
                 if value.total < needed:
                     reasons.append(ThinReason.LOW_COVERAGE)

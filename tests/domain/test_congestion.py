@@ -285,6 +285,16 @@ def test_weighted_value_below_what_is_left_is_thin_even_with_coverage() -> None:
     assert thin.value == 1 - Decimal(20_000) / Decimal(60_000)
 
 
+def test_coverage_with_too_few_values_says_they_are_missing() -> None:
+    # 2 of Dana's 4 open leads have no value: 50% convertible, under 70%.
+    reps = (rep(DANA, quota=Decimal(60_000)), rep(KENJI), rep(PRIYA))
+    pipeline = leads(2, value=Decimal(50_000)) + leads(2, value=None) + leads(3, owner_id=KENJI)
+    thin = of_kind(evaluate(pipeline, reps=reps), ConditionKind.THIN)[DANA]
+    assert thin.detail.reasons == (ThinReason.VALUES_MISSING,)
+    assert thin.detail.open_value.missing_note == "value missing on 2 of 4"
+    assert thin.value == Decimal("0.5")
+
+
 def test_a_quota_already_met_is_never_thin_by_coverage() -> None:
     reps = (rep(DANA, quota=Decimal(10_000)), rep(KENJI), rep(PRIYA))
     won = (WonAmount(DANA, "USD", Decimal(12_000), 1),)
