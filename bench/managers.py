@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
+from bot.charts import weekly_report_charts
 from bot.config import load_pipeline
 from bot.db import make_engine, make_session_factory
 from bot.domain.conditions import plan_posts
@@ -158,68 +159,88 @@ def _seed(engine) -> None:  # type: ignore[no-untyped-def]
         raw.close()
 
 
-def _timed(label: str, action):  # type: ignore[no-untyped-def]
+class _Clock:
+    """Wall and CPU seconds per step, summed per job."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, list[float]] = {}
+
+    def run(self, job: str, step: str, action):  # type: ignore[no-untyped-def]
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = action()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"  {job + ': ' + step:<34}{wall:>8.2f}{cpu:>8.2f}")
+        total = self.totals.setdefault(job, [0.0, 0.0])
+        total[0] += wall
+        total[1] += cpu
+        return result
+
+
+def _measure(engine, rules) -> None:  # type: ignore[no-untyped-def]
+    statements = 0
+
+    def count(*_args) -> None:  # type: ignore[no-untyped-def]
+        nonlocal statements
+        statements += 1
+
+    clock = _Clock()
+    window = ManagerWindow.at(NOW, zone=ZONE, rules=rules)
+    print(f"  {'step':<34}{'wall s':>8}{'cpu s':>8}")
+    event.listen(engine, "before_cursor_execute", count)
+    with make_session_factory(engine)() as session:
+        alerts = "daily alerts"
+        facts = clock.run(alerts, "read", lambda: read_congestion_facts(session, window=window))
+        alert_reads, statements = statements, 0
+        fx = reporting_fx(facts.open_leads, currency=None, rates={"EUR": Decimal("1.08")})
+        found = clock.run(
+            alerts,
+            "compute",
+            lambda: plan_posts(
+                {}, evaluate_conditions(facts, rules=rules, fx=fx).conditions, today=window.today
+            ),
+        )
+        weekly = "weekly report"
+        report_facts = clock.run(
+            weekly, "read", lambda: read_report_facts(session, window=window, rules=rules)
+        )
+        report_reads = statements
+        report = clock.run(
+            weekly, "compute", lambda: build_weekly_report(report_facts, rules=rules, fx=fx)
+        )
+    event.remove(engine, "before_cursor_execute", count)
+    for job, (wall, cpu) in clock.totals.items():
+        print(f"  {job + ': total':<34}{wall:>8.2f}{cpu:>8.2f}")
+    both = [sum(pair) for pair in zip(*clock.totals.values(), strict=True)]
+    print(f"  {'both jobs':<34}{both[0]:>8.2f}{both[1]:>8.2f}")
     started = time.perf_counter()
-    result = action()
-    elapsed = time.perf_counter() - started
-    print(f"  {label:<34}{elapsed:>8.2f} s")
-    return result, elapsed
+    charts = weekly_report_charts(report)
+    print(
+        f"  charts: {len(charts)} PNG in {time.perf_counter() - started:.2f} s (not in the totals)"
+    )
+    print(
+        f"  {len(report_facts.moves):,} moves of leads that moved in the windows and"
+        f" {len(report_facts.open_leads):,} open leads read; {alert_reads} statements for the"
+        f" alerts, {report_reads} for the report; {len(found.posts)} conditions to post;"
+        f" recommendation: {report.recommendation.action}"
+    )
 
 
 def main() -> None:
-    pipeline = load_pipeline(None)
-    rules = pipeline.team_rules
+    rules = load_pipeline(None).team_rules
     with tempfile.TemporaryDirectory() as scratch:
         engine = make_engine(f"sqlite:///{Path(scratch) / 'managers.db'}")
-        upgrade(engine)
-        started = time.perf_counter()
-        _seed(engine)
-        print(
-            f"seeded {OPEN_LEADS:,} open and {CLOSED_LEADS:,} closed leads, {STAGE_CHANGES:,} stage"
-            f" changes, {TOUCHES:,} touches in {time.perf_counter() - started:.1f} s (SQLite)"
-        )
-        statements = 0
-
-        def count(*_args) -> None:  # type: ignore[no-untyped-def]
-            nonlocal statements
-            statements += 1
-
-        event.listen(engine, "before_cursor_execute", count)
-        factory = make_session_factory(engine)
-        window = ManagerWindow.at(NOW, zone=ZONE, rules=rules)
-        total = 0.0
-        with factory() as session:
-            facts, took = _timed(
-                "congestion alerts: read", lambda: read_congestion_facts(session, window=window)
+        try:
+            upgrade(engine)
+            started = time.perf_counter()
+            _seed(engine)
+            print(
+                f"seeded {OPEN_LEADS:,} open and {CLOSED_LEADS:,} closed leads, {STAGE_CHANGES:,}"
+                f" stage changes, {TOUCHES:,} touches in {time.perf_counter() - started:.1f} s"
+                " (SQLite)"
             )
-            total += took
-            reads = statements
-            fx = reporting_fx(facts.open_leads, currency=None, rates={"EUR": Decimal("1.08")})
-            found, took = _timed(
-                "congestion alerts: compute",
-                lambda: plan_posts({}, evaluate_conditions(facts, rules=rules, fx=fx).conditions,
-                                   today=window.today),
-            )  # fmt: skip
-            total += took
-            statements = 0
-            report_facts, took = _timed(
-                "weekly report: read", lambda: read_report_facts(session, window=window)
-            )
-            total += took
-            report_reads = statements
-            report, took = _timed(
-                "weekly report: compute",
-                lambda: build_weekly_report(report_facts, rules=rules, fx=fx),
-            )
-            total += took
-        print(f"  {'total':<34}{total:>8.2f} s")
-        print(
-            f"  {len(report_facts.moves):,} moves and {len(report_facts.open_leads):,} open leads"
-            f" read; {reads} statements for the alerts, {report_reads} for the report;"
-            f" {len(found.posts)} conditions to post; recommendation: {report.recommendation.action}"
-        )
-        event.remove(engine, "before_cursor_execute", count)
-        engine.dispose()
+            _measure(engine, rules)
+        finally:
+            engine.dispose()
 
 
 if __name__ == "__main__":

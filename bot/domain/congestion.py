@@ -14,7 +14,7 @@ from decimal import Decimal
 from bot.domain.conditions import Condition, ConditionKind, Key
 from bot.domain.figures import LeadRef, Median, share
 from bot.domain.money import Fx, MoneySum
-from bot.domain.open_book import OpenBook
+from bot.domain.open_book import Cell, CellKey, OpenBook
 from bot.domain.rep_health import orphaned_conditions, thin_conditions, time_sink_conditions
 from bot.domain.team_facts import CongestionFacts, Standing, owner_todays
 from bot.domain.team_rules import TeamRules
@@ -71,7 +71,7 @@ def wip_conditions(
 ) -> list[Condition]:
     """A rep × stage with a WIP limit holding more open leads than the limit."""
     limits = {stage.key: stage.wip_limit for stage in rules.stages if stage.wip_limit}
-    over: dict[tuple[str, str], list] = {}  # type: ignore[type-arg]
+    over: dict[tuple[str, str], list[tuple[CellKey, Cell]]] = {}
     for rep_id in sorted(eligible):
         for stage, limit in limits.items():
             cells = [item for item in book.by_owner.get(rep_id, ()) if item[0][0] == stage]

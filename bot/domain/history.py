@@ -12,6 +12,7 @@ Rules, from METRICS §2:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -71,7 +72,9 @@ def walk_histories(
     cohort_since = window.now - timedelta(days=rules.cohort_days)
     exits_since = window.now - timedelta(days=TIME_IN_STAGE_DAYS)
     mondays = window.mondays
-    weeks = [(mondays[week + 1], week) for week in range(TREND_WEEKS + 1)]
+    # Week w runs from mondays[w + 1] to mondays[w]: the number of week starts at or before a
+    # move, counted from the oldest, gives its week.
+    starts = sorted(mondays[1 : TREND_WEEKS + 2])
     oldest, newest, trend_start = mondays[TREND_WEEKS + 1], mondays[0], mondays[TREND_WEEKS]
     ascending = sorted(mondays[: TREND_WEEKS + 1])
     flow, cohort, completed, advances = (
@@ -94,7 +97,7 @@ def walk_histories(
             target_index = reach.get(target)
             source_index = index.get(source) if source is not None else None
             if oldest <= at < newest:
-                week = next(w for bound, w in weeks if at >= bound)
+                week = TREND_WEEKS + 1 - bisect_right(starts, at)
                 forward = (
                     source_index is not None
                     and target_index is not None

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from heapq import heappush, heapreplace, nsmallest
+from typing import Any
 
 from bot.domain.figures import LeadRef, Median, tenth
 from bot.domain.money import Fx, MoneySum
@@ -30,7 +31,8 @@ _ZERO = Decimal(0)
 
 # (stage, owner, currency, state) -> [leads, leads with a value, sum of values in that currency]
 CellKey = tuple[str, str, str, int]
-Cells = Iterable[tuple[CellKey, list]]  # type: ignore[type-arg]
+Cell = list[Any]
+Cells = Iterable[tuple[CellKey, Cell]]
 
 
 class OpenBook:
@@ -49,16 +51,16 @@ class OpenBook:
     ) -> None:
         self.leads, self.rules, self.fx, self.now = leads, rules, fx, now
         self.states: list[int] = []
-        self.cells: dict[CellKey, list] = {}  # type: ignore[type-arg]
+        self.cells: dict[CellKey, Cell] = {}
         self.entered: dict[str, list[datetime]] = defaultdict(list)
         self.overdue: dict[str, int] = defaultdict(int)
         # (stage, currency) -> cell, for leads expected to close within `period`.
-        self.expected: dict[tuple[str, str], list] = {}  # type: ignore[type-arg]
+        self.expected: dict[tuple[str, str], Cell] = {}
         self.with_expected_close = self.past_expected_close = self.long_parked = 0
         self._judge(todays, team_today, period)
-        self.by_owner: dict[str, list[tuple[CellKey, list]]] = defaultdict(list)  # type: ignore[type-arg]
+        self.by_owner: dict[str, list[tuple[CellKey, Cell]]] = defaultdict(list)
         # The same cells with the owners added up, for team-wide and per-stage figures.
-        team: dict[CellKey, list] = {}  # type: ignore[type-arg]
+        team: dict[CellKey, Cell] = {}
         for key, cell in self.cells.items():
             self.by_owner[key[1]].append((key, cell))
             rolled = (key[0], "", key[2], key[3])
@@ -69,7 +71,7 @@ class OpenBook:
             total[1] += cell[1]
             total[2] += cell[2]
         self.team_cells = list(team.items())
-        self.by_stage: dict[str, list[tuple[CellKey, list]]] = defaultdict(list)  # type: ignore[type-arg]
+        self.by_stage: dict[str, list[tuple[CellKey, Cell]]] = defaultdict(list)
         for key, cell in self.team_cells:
             self.by_stage[key[0]].append((key, cell))
 
@@ -129,7 +131,7 @@ class OpenBook:
 
     def money(self, cells: Cells, *, weighted: bool = False) -> MoneySum:
         """The value (or weighted value) of the leads in these cells, never adding two currencies."""
-        per_currency: dict[str, list] = {}  # type: ignore[type-arg]
+        per_currency: dict[str, Cell] = {}
         for (stage, _, currency, _), (count, valued, value) in cells:
             spot = per_currency.get(currency)
             if spot is None:
@@ -183,7 +185,7 @@ class OpenBook:
         """
         # Within one currency the ranking is by the raw value, so a small heap per (group, currency)
         # holds every candidate; only those are converted.
-        heaps: dict[tuple[object, str], list] = defaultdict(list)  # type: ignore[type-arg]
+        heaps: dict[tuple[object, str], list[tuple[Decimal, int, int]]] = defaultdict(list)
         bare: dict[object, list[OpenLead]] = defaultdict(list)
         for position, (lead, state) in enumerate(zip(self.leads, self.states, strict=True)):
             names = groups(lead, state)
@@ -221,7 +223,7 @@ class OpenBook:
         return LeadRef(lead.id, lead.company, lead.owner_id, lead.value, lead.currency, days)
 
 
-def money_sum(per_currency: Mapping[str, list], fx: Fx) -> MoneySum:  # type: ignore[type-arg]
+def money_sum(per_currency: Mapping[str, Cell], fx: Fx) -> MoneySum:
     """A MoneySum from `currency -> [leads, leads with a value, sum]`, converting where a rate allows."""
     total = _ZERO
     apart: list[tuple[str, Decimal]] = []
@@ -238,8 +240,3 @@ def money_sum(per_currency: Mapping[str, list], fx: Fx) -> MoneySum:  # type: ig
             total += value * rate
     apart.sort(key=lambda item: (-item[1], item[0]))
     return MoneySum(fx.currency, total, tuple(apart), count, missing, unconvertible)
-
-
-def in_states(states: frozenset[int] | set[int]) -> Callable[[tuple[CellKey, list]], bool]:  # type: ignore[type-arg]
-    """A filter for cells whose clock state is one of `states`."""
-    return lambda item: item[0][3] in states

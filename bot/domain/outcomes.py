@@ -13,7 +13,7 @@ from bot.domain.figures import Median, Rate, median_of
 from bot.domain.leads import TOUCH_KINDS
 from bot.domain.lost import UNQUALIFIED
 from bot.domain.money import Fx, MoneySum, MoneyTally
-from bot.domain.open_book import OpenBook, money_sum
+from bot.domain.open_book import Cell, OpenBook, money_sum
 from bot.domain.schedule import working_hours_between
 from bot.domain.team_facts import (
     FALLBACK_RATE_DAYS,
@@ -95,7 +95,11 @@ class RepActivity:
     speed: SpeedToLead
 
 
-def _rates_over(closes: Iterable[Close], start: datetime, end: datetime, days: int, rules: TeamRules, fx: Fx) -> WinRates:  # fmt: skip
+def _rates_over(
+    closes: Iterable[Close], *, days: int, end: datetime, rules: TeamRules, fx: Fx
+) -> WinRates:
+    """Rates over the leads closed in the `days` before `end`."""
+    start = end - timedelta(days=days)
     won, lost = MoneyTally(fx), MoneyTally(fx)
     unqualified = archived = 0
     for close in closes:
@@ -123,11 +127,10 @@ def win_rates(
     closes: tuple[Close, ...], *, end: datetime, rules: TeamRules, fx: Fx, fallback: bool = True
 ) -> WinRates:
     """The trailing-28-day rates before `end`; the trailing-90-day ones when 28 days fall short of the sample."""
-    recent = _rates_over(closes, end - timedelta(days=RATE_DAYS), end, RATE_DAYS, rules, fx)
+    recent = _rates_over(closes, days=RATE_DAYS, end=end, rules=rules, fx=fx)
     if recent.win.enough or not fallback:
         return recent
-    start = end - timedelta(days=FALLBACK_RATE_DAYS)
-    return _rates_over(closes, start, end, FALLBACK_RATE_DAYS, rules, fx)
+    return _rates_over(closes, days=FALLBACK_RATE_DAYS, end=end, rules=rules, fx=fx)
 
 
 def won_in_period(amounts: Iterable[WonAmount], fx: Fx) -> MoneySum:
@@ -143,8 +146,8 @@ def forecast(
 ) -> Forecast:
     """Weighted open value (each currency without a rate apart), its late-stage part, and this period's expected closes."""
     late = [item for item in book.team_cells if item[0][0] in rules.late_keys]
-    weighted_expected: dict[str, list] = {}  # type: ignore[type-arg]
-    value_expected: dict[str, list] = {}  # type: ignore[type-arg]
+    weighted_expected: dict[str, Cell] = {}
+    value_expected: dict[str, Cell] = {}
     for (stage, currency), (count, valued, value) in book.expected.items():
         for target, amount in (
             (value_expected, value),

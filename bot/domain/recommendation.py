@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from bot.domain.figures import share, tenth
 from bot.domain.money import MoneySum
-from bot.domain.open_book import STALE_AND_STUCK, STUCK, OpenBook, money_sum
+from bot.domain.open_book import STALE_AND_STUCK, STUCK, Cell, OpenBook, money_sum
 from bot.domain.team_facts import NEW_LEAD_DAYS, NewLead, RepFacts, Standing, WonAmount
 from bot.domain.team_rules import TeamRules
 
@@ -101,7 +101,7 @@ def recommend(
     """Check the six reasons on today's pipeline and decide."""
     team = [rep for rep in reps if standings.get(rep.id) not in (Standing.LEFT, Standing.MANAGER)]
     quotas = {rep.id: rep.quota for rep in team if rep.quota is not None}
-    won: dict[str, dict[str, list]] = {rep_id: {} for rep_id in quotas}  # type: ignore[type-arg]
+    won: dict[str, dict[str, Cell]] = {rep_id: {} for rep_id in quotas}
     for amount in won_this_period:
         if amount.owner_id in won:
             won[amount.owner_id][amount.currency] = [amount.count, amount.count, amount.value]

@@ -11,7 +11,7 @@ from enum import StrEnum
 from bot.domain.conditions import Condition, ConditionKind
 from bot.domain.figures import LeadRef, Median, median_of, share, tenth
 from bot.domain.money import MoneySum
-from bot.domain.open_book import OpenBook, money_sum
+from bot.domain.open_book import Cell, OpenBook, money_sum
 from bot.domain.team_facts import CongestionFacts, Standing
 from bot.domain.team_rules import TeamRules
 
@@ -82,7 +82,7 @@ def thin_conditions(
 ) -> list[Condition]:
     """Active reps with no open leads, too few early leads and none new, or too little cover for their quota."""
     early = rules.early_keys
-    won: dict[str, dict[str, list]] = defaultdict(dict)  # type: ignore[type-arg]
+    won: dict[str, dict[str, Cell]] = defaultdict(dict)
     for amount in facts.won_this_period:
         won[amount.owner_id][amount.currency] = [amount.count, amount.count, amount.value]
     quotas = {rep.id: rep.quota for rep in facts.reps}

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from bot.domain.figures import Rate
 from bot.domain.history import Histories, StageAt
 from bot.domain.money import MIN_CONVERTIBLE_SHARE, Fx
 from bot.domain.outcomes import speed_to_lead, win_rates
-from bot.domain.team_facts import TREND_WEEKS, ReportFacts
+from bot.domain.team_facts import TREND_WEEKS, OpenLead, ReportFacts
 from bot.domain.team_rules import TeamRules
 
 ARROW_AT = Decimal("0.1")
@@ -57,10 +58,10 @@ class TrendRow:
     @property
     def mean(self) -> Decimal | None:
         """The mean of the four weeks before; None when one of them has no figure."""
-        previous = self.points[1:]
-        if any(point is None for point in previous):
+        previous = [point for point in self.points[1:] if point is not None]
+        if len(previous) < TREND_WEEKS:
             return None
-        return sum(previous, Decimal(0)) / len(previous)  # type: ignore[arg-type]
+        return sum(previous, Decimal(0)) / TREND_WEEKS
 
     @property
     def change(self) -> Decimal | None:
@@ -93,100 +94,114 @@ def _counts(weeks: list[int], min_sample: int, metric: TrendMetric) -> TrendRow:
     return TrendRow(metric, tuple(Decimal(p) for p in points), sum(points) >= min_sample)
 
 
-def _stock_points(
-    facts: ReportFacts, histories: Histories, *, rules: TeamRules, fx: Fx
-) -> tuple[TrendRow, TrendRow, TrendRow]:
-    """Open value, weighted value and at-risk share as of mondays[0..4]."""
-    window = facts.window
-    ascending = sorted(window.mondays[:_POINTS])
-    clocks = {
-        stage.key: (stage.stale_days * _DAY, stage.stuck_days * _DAY) for stage in rules.stages
-    }
-    fallback = clocks[rules.stages[0].key]
-    stage_at, last_touches, touches_since = (
-        histories.stage_at_mondays,
-        facts.last_touches,
-        window.touches_since,
-    )
-    # A lead's Mondays, oldest first: (stage, at risk) or None when not open, and its currency.
-    patterns: dict[tuple[tuple[tuple[str, bool] | None, ...], str], list] = {}  # type: ignore[type-arg]
+# A lead's Mondays, oldest first: (stage, at risk) when it was open, else None.
+Pattern = tuple[tuple[str, bool] | None, ...]
+# (pattern, currency) -> [leads, leads with a value, sum of values]
+Patterns = dict[tuple[Pattern, str], list[Any]]
 
-    def count(
-        pattern: tuple[tuple[str, bool] | None, ...], currency: str, value: Decimal | None
-    ) -> None:
-        key = (pattern, currency)
-        total = patterns.get(key)
-        if total is None:
-            total = patterns[key] = [0, 0, Decimal(0)]
-        total[0] += 1
+
+class _Mondays:
+    """Where each lead stood on each of the five Mondays, added up by pattern."""
+
+    def __init__(self, facts: ReportFacts, histories: Histories, rules: TeamRules) -> None:
+        window = facts.window
+        self.ascending = sorted(window.mondays[:_POINTS])
+        self.clocks = {
+            stage.key: (stage.stale_days * _DAY, stage.stuck_days * _DAY) for stage in rules.stages
+        }
+        self.fallback = self.clocks[rules.stages[0].key]
+        self.touches_since = window.touches_since
+        self.patterns: Patterns = {}
+
+    def add(self, pattern: Pattern, currency: str, value: Decimal | None, leads: int = 1) -> None:
+        total = self.patterns.setdefault((pattern, currency), [0, 0, Decimal(0)])
+        total[0] += leads
         if value is not None:
-            total[1] += 1
+            total[1] += leads
             total[2] += value
 
-    def quiet_since(created_at: datetime, last_touch_at: datetime | None) -> datetime:
+    def quiet_since(self, created_at: datetime, last_touch_at: datetime | None) -> datetime:
         """The no-touch clock's start on a Monday with no touch since `touches_since` before it."""
-        if last_touch_at is not None and last_touch_at < touches_since:
+        if last_touch_at is not None and last_touch_at < self.touches_since:
             return last_touch_at
         # Untouched from `touches_since` to that Monday: past any stale clock either way.
-        return created_at if created_at >= touches_since else touches_since
+        return created_at if created_at >= self.touches_since else self.touches_since
 
-    def mondays(
-        states, touched, now_at, created_at, last_touch_at
-    ) -> tuple[tuple[str, bool] | None, ...]:  # type: ignore[no-untyped-def]
+    def steady(self, lead: OpenLead) -> tuple[int, int]:
+        """For a lead unmoved and untouched since before the first Monday: the first Monday it was
+        open, and the first it was at risk (positions, oldest first)."""
+        stale, stuck = self.clocks.get(lead.stage, self.fallback)
+        quiet = self.quiet_since(lead.created_at, lead.last_touch_at)
+        risky = min(lead.stage_changed_at + stuck, quiet + stale)
+        return bisect_left(self.ascending, lead.created_at), bisect_left(self.ascending, risky)
+
+    def pattern(
+        self,
+        states: tuple[StageAt | None, ...] | None,
+        touched: tuple[datetime | None, ...] | None,
+        now_at: StageAt | None,
+        created_at: datetime,
+        last_touch_at: datetime | None,
+    ) -> Pattern:
+        """Monday by Monday for a lead that moved or was touched during the trend."""
         pattern: list[tuple[str, bool] | None] = []
-        for position, monday in enumerate(ascending):
+        for position, monday in enumerate(self.ascending):
             k = _POINTS - 1 - position
             state = states[k] if states is not None else (now_at if created_at <= monday else None)
             if state is None:
                 pattern.append(None)
                 continue
-            stale, stuck = clocks.get(state.stage, fallback)
+            stale, stuck = self.clocks.get(state.stage, self.fallback)
             last = touched[k] if touched is not None else None
-            quiet = last if last is not None else quiet_since(created_at, last_touch_at)
+            quiet = last if last is not None else self.quiet_since(created_at, last_touch_at)
             pattern.append((state.stage, monday >= state.since + stuck or monday >= quiet + stale))
         return tuple(pattern)
 
-    steady: dict[tuple[int, int, str, str], list] = {}  # type: ignore[type-arg]
+
+def _stock_points(
+    facts: ReportFacts, histories: Histories, *, rules: TeamRules, fx: Fx
+) -> tuple[TrendRow, TrendRow, TrendRow]:
+    """Open value, weighted value and at-risk share as of mondays[0..4]."""
+    mondays = _Mondays(facts, histories, rules)
+    stage_at, last_touches = histories.stage_at_mondays, facts.last_touches
+    # Most leads neither moved nor were touched lately: add them up by (first open, first at
+    # risk, stage, currency) and expand those few groups into patterns at the end.
+    steady: dict[tuple[int, int, str, str], list[Any]] = {}
     for lead in facts.open_leads:
         states, touched = stage_at.get(lead.id), last_touches.get(lead.id)
         if states is None and touched is None:
-            # Unmoved and untouched since before the first Monday: one stage and one clock throughout.
-            first = bisect_left(ascending, lead.created_at)
+            first, risky = mondays.steady(lead)
             if first < _POINTS:
-                stale, stuck = clocks.get(lead.stage, fallback)
-                quiet = quiet_since(lead.created_at, lead.last_touch_at)
-                risky = bisect_left(ascending, min(lead.stage_changed_at + stuck, quiet + stale))
-                key = (first, risky, lead.stage, lead.currency)
-                total = steady.get(key)
-                if total is None:
-                    total = steady[key] = [0, 0, Decimal(0)]
+                total = steady.setdefault(
+                    (first, risky, lead.stage, lead.currency), [0, 0, Decimal(0)]
+                )
                 total[0] += 1
                 if lead.value is not None:
                     total[1] += 1
                     total[2] += lead.value
             continue
         now_at = StageAt(lead.stage, lead.stage_changed_at)
-        count(
-            mondays(states, touched, now_at, lead.created_at, lead.last_touch_at),
-            lead.currency,
-            lead.value,
-        )
+        pattern = mondays.pattern(states, touched, now_at, lead.created_at, lead.last_touch_at)
+        mondays.add(pattern, lead.currency, lead.value)
     for close in facts.closes:
         states = stage_at.get(close.lead_id)
         if states is not None:
-            pattern = mondays(states, last_touches.get(close.lead_id), None, close.created_at, None)
-            count(pattern, close.currency, close.value)
-    for (first, risky, stage, currency), total in steady.items():
+            pattern = mondays.pattern(
+                states, last_touches.get(close.lead_id), None, close.created_at, None
+            )
+            mondays.add(pattern, close.currency, close.value)
+    for (first, risky, stage, currency), (leads, valued, value) in steady.items():
         pattern = tuple(None if p < first else (stage, p >= risky) for p in range(_POINTS))
-        key = (pattern, currency)
-        if key in patterns:
-            patterns[key] = [a + b for a, b in zip(patterns[key], total, strict=True)]
-        else:
-            patterns[key] = total
-    return _stock_rows(patterns, rules=rules, fx=fx)
+        total = mondays.patterns.setdefault((pattern, currency), [0, 0, Decimal(0)])
+        total[0] += leads
+        total[1] += valued
+        total[2] += value
+    return _stock_rows(mondays.patterns, rules=rules, fx=fx)
 
 
-def _stock_rows(patterns: dict, *, rules: TeamRules, fx: Fx) -> tuple[TrendRow, TrendRow, TrendRow]:  # type: ignore[type-arg]
+def _stock_rows(
+    patterns: Patterns, *, rules: TeamRules, fx: Fx
+) -> tuple[TrendRow, TrendRow, TrendRow]:
     """Add the leads of each pattern of Mondays into per-Monday totals in the reporting currency."""
     counts, valued_counts = [0] * _POINTS, [0] * _POINTS
     opened = [Decimal(0)] * _POINTS

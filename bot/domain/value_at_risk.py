@@ -9,7 +9,16 @@ from decimal import Decimal
 from bot.domain.conditions import Condition, ConditionKind, Key
 from bot.domain.figures import LeadRef
 from bot.domain.money import MoneySum
-from bot.domain.open_book import AT_RISK, PARKED, STALE, STALE_AND_STUCK, STUCK, OpenBook
+from bot.domain.open_book import (
+    AT_RISK,
+    PARKED,
+    STALE,
+    STALE_AND_STUCK,
+    STUCK,
+    Cell,
+    CellKey,
+    OpenBook,
+)
 from bot.domain.team_facts import OpenLead
 from bot.domain.team_rules import TeamRules
 
@@ -64,7 +73,7 @@ class ValuesMissingDetail:
 
 
 def _risk_detail(
-    book: OpenBook, cells: list, scope: str, share: Decimal, stages: tuple[StageRisk, ...],  # type: ignore[type-arg]
+    book: OpenBook, cells: list[tuple[CellKey, Cell]], scope: str, share: Decimal, stages: tuple[StageRisk, ...],
     parked: ParkedLeads, largest: tuple[LeadRef, ...],
 ) -> ValueAtRiskDetail:  # fmt: skip
     def part(states: frozenset[int]) -> MoneySum:

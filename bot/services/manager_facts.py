@@ -60,7 +60,7 @@ def _time_sink_lead() -> ColumnElement[bool]:
     )
 
 
-def _week(column: ColumnElement, window: ManagerWindow) -> ColumnElement[int]:  # type: ignore[type-arg]
+def _week(column: ColumnElement[datetime], window: ManagerWindow) -> ColumnElement[int]:
     """0 for the report week, 1–4 for the weeks before, as a SQL expression over an instant column."""
     return case(
         *((column >= window.mondays[week + 1], week) for week in range(TREND_WEEKS)),
@@ -303,19 +303,24 @@ def _stuck_all_along(window: ManagerWindow, rules: TeamRules) -> ColumnElement[b
     return and_(Lead.status == OPEN, Lead.stage_changed_at <= type_coerce(deadline, UTCDateTime()))
 
 
-def _last_touches(session: Session, *, window: ManagerWindow, rules: TeamRules) -> dict[int, tuple]:  # type: ignore[type-arg]
+def _last_touches(
+    session: Session, *, window: ManagerWindow, rules: TeamRules
+) -> dict[int, tuple[datetime | None, ...]]:
     """Per lead touched since `touches_since` (and not stuck all along), its last touch before each of mondays[0..4]."""
     fast = FastColumns(session)
     columns = [
         func.max(case((Touchpoint.occurred_at < monday, fast.instant(Touchpoint.occurred_at))))
         for monday in window.mondays[: TREND_WEEKS + 1]
     ]
+    wanted = select(Lead.id).where(
+        ~_stuck_all_along(window, rules),
+        or_(Lead.status == OPEN, Lead.closed_at >= window.touches_since),
+    )
     rows = raw_rows(
         session,
         select(Touchpoint.lead_id, *columns)
-        .join(Lead, Lead.id == Touchpoint.lead_id)
         .where(Touchpoint.occurred_at >= window.touches_since,
-               Touchpoint.occurred_at < window.mondays[0], ~_stuck_all_along(window, rules))
+               Touchpoint.occurred_at < window.mondays[0], Touchpoint.lead_id.in_(wanted))
         .group_by(Touchpoint.lead_id),
     )  # fmt: skip
     instant = fast.to_instant
