@@ -40,8 +40,8 @@ KINDS = ("call", "email", "meeting", "demo", "message", "linkedin", "note", "oth
 
 
 def _text(moment: datetime) -> str:
-    """An instant as SQLAlchemy stores a UTC timestamp in SQLite."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    """A UTC instant as SQLAlchemy stores it in SQLite: `2026-12-07 14:00:00.000000`."""
+    return moment.isoformat(sep=" ", timespec="microseconds")[:26]
 
 
 def _history(rng: random.Random, created: datetime, stages: list[str], closed: bool):  # type: ignore[no-untyped-def]

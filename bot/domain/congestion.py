@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain.conditions import Condition, ConditionKind, Key
-from bot.domain.figures import LeadRef, Median, share
+from bot.domain.figures import LeadRef, Median, paused_gc, share
 from bot.domain.money import Fx, MoneySum
 from bot.domain.open_book import Cell, CellKey, OpenBook
 from bot.domain.rep_health import orphaned_conditions, thin_conditions, time_sink_conditions
@@ -150,6 +150,13 @@ def evaluate_conditions(
     facts: CongestionFacts, *, rules: TeamRules, fx: Fx, open_keys: Collection[Key] = ()
 ) -> CongestionReport:
     """Every condition of METRICS §1 that holds at the facts' moment; `open_keys` apply the clear thresholds."""
+    with paused_gc():
+        return _evaluate(facts, rules=rules, fx=fx, open_keys=open_keys)
+
+
+def _evaluate(
+    facts: CongestionFacts, *, rules: TeamRules, fx: Fx, open_keys: Collection[Key]
+) -> CongestionReport:
     window = facts.window
     todays = owner_todays(facts.reps, now=window.now, zone=window.zone)
     book = OpenBook(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.figures import paused_gc
 from bot.domain.funnel import (
     Conversion,
     CurrencyFunnel,
@@ -47,6 +48,11 @@ class WeeklyReport:
 
 def build_weekly_report(facts: ReportFacts, *, rules: TeamRules, fx: Fx) -> WeeklyReport:
     """The whole report for the week that ended at `facts.window.week_end`, with the pipeline as of `now`."""
+    with paused_gc():
+        return _build(facts, rules=rules, fx=fx)
+
+
+def _build(facts: ReportFacts, *, rules: TeamRules, fx: Fx) -> WeeklyReport:
     window = facts.window
     todays = owner_todays(facts.reps, now=window.now, zone=window.zone)
     book = OpenBook(

@@ -110,6 +110,11 @@ class _Mondays:
             stage.key: (stage.stale_days * _DAY, stage.stuck_days * _DAY) for stage in rules.stages
         }
         self.fallback = self.clocks[rules.stages[0].key]
+        # Unmoved since before this: stuck on every Monday of the trend.
+        self.stuck_before = {
+            stage.key: self.ascending[0] - stage.stuck_days * _DAY for stage in rules.stages
+        }
+        self.stuck_fallback = self.stuck_before[rules.stages[0].key]
         self.touches_since = window.touches_since
         self.patterns: Patterns = {}
 
@@ -130,10 +135,16 @@ class _Mondays:
     def steady(self, lead: OpenLead) -> tuple[int, int]:
         """For a lead unmoved and untouched since before the first Monday: the first Monday it was
         open, and the first it was at risk (positions, oldest first)."""
+        oldest = self.ascending[0]
+        created = lead.created_at
+        first = 0 if created <= oldest else bisect_left(self.ascending, created)
+        moved = lead.stage_changed_at
+        # Most such leads were already stuck on the first Monday: no more arithmetic for them.
+        if moved <= self.stuck_before.get(lead.stage, self.stuck_fallback):
+            return first, 0
         stale, stuck = self.clocks.get(lead.stage, self.fallback)
-        quiet = self.quiet_since(lead.created_at, lead.last_touch_at)
-        risky = min(lead.stage_changed_at + stuck, quiet + stale)
-        return bisect_left(self.ascending, lead.created_at), bisect_left(self.ascending, risky)
+        risky = min(moved + stuck, self.quiet_since(created, lead.last_touch_at) + stale)
+        return first, 0 if risky <= oldest else bisect_left(self.ascending, risky)
 
     def pattern(
         self,

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from bot.domain.figures import paused_gc
 from bot.domain.lost import LOST_CATEGORIES, UNQUALIFIED, lost_category
 from bot.domain.team_facts import (
     INBOUND_SOURCES,
@@ -138,6 +139,11 @@ def read_won_this_period(session: Session, *, window: ManagerWindow) -> tuple[Wo
 
 def read_congestion_facts(session: Session, *, window: ManagerWindow) -> CongestionFacts:
     """The facts behind the daily congestion alerts, in six statements."""
+    with paused_gc():
+        return _congestion_facts(session, window=window)
+
+
+def _congestion_facts(session: Session, *, window: ManagerWindow) -> CongestionFacts:
     since_new = window.now - timedelta(days=NEW_LEAD_DAYS)
     new = session.execute(
         select(Lead.owner_id, func.count())
@@ -186,6 +192,11 @@ def _unqualified(session: Session, *, window: ManagerWindow) -> tuple[Unqualifie
 
 def read_report_facts(session: Session, *, window: ManagerWindow, rules: TeamRules) -> ReportFacts:
     """The facts behind the weekly report, in nine statements."""
+    with paused_gc():
+        return _report_facts(session, window=window, rules=rules)
+
+
+def _report_facts(session: Session, *, window: ManagerWindow, rules: TeamRules) -> ReportFacts:
     reps = read_reps(session)
     starts = [rep.first_owned_at for rep in reps if rep.first_owned_at is not None]
     return ReportFacts(
