@@ -6,7 +6,13 @@ import importlib
 import sys
 
 # Name on the command line -> module in bench/.
-BENCHMARKS = {"ack": "ack", "delivery": "delivery", "jobs": "jobs", "import": "imports"}
+BENCHMARKS = {
+    "ack": "ack",
+    "delivery": "delivery",
+    "jobs": "jobs",
+    "import": "imports",
+    "managers": "managers",
+}
 
 
 def main(names: list[str]) -> int:

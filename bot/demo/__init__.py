@@ -40,14 +40,16 @@ def _bold(text: str) -> str:
     return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else text
 
 
-def _table(title: str, totals: RepTotals) -> str:
-    rows = [f"{_bold(title)}", f"  {'stage':<15}{'leads':>6}{'value':>14}{'weighted':>14}"]
+def _table(title: str, totals: RepTotals, *, several: bool = False) -> str:
+    heading = f"{title} ({totals.currency})" if several else title
+    rows = [f"{_bold(heading)}", f"  {'stage':<15}{'leads':>6}{'value':>14}{'weighted':>14}"]
+    code = totals.currency
     for stage in totals.stages:
         rows.append(
-            f"  {stage.name:<15}{stage.count:>6}{money(stage.value):>14}{money(stage.weighted):>14}"
+            f"  {stage.name:<15}{stage.count:>6}{money(stage.value, code):>14}{money(stage.weighted, code):>14}"
         )
     rows.append(
-        f"  {'total':<15}{totals.count:>6}{money(totals.value):>14}{money(totals.weighted):>14}"
+        f"  {'total':<15}{totals.count:>6}{money(totals.value, code):>14}{money(totals.weighted, code):>14}"
     )
     return "\n".join(rows)
 
@@ -118,11 +120,12 @@ def run_demo(*, out: Path) -> int:
         print("Team: " + ", ".join(f"{rep.name} ({rep.tz})" for rep in (MANAGER, *REPS)) + "\n")
         with deps.session_factory() as session:
             per_rep = totals_by_rep(session, pipeline=deps.pipeline)
-        team = team_totals(per_rep, pipeline=deps.pipeline)
-        print(_table("Team pipeline", team) + "\n")
+        teams = team_totals(per_rep, pipeline=deps.pipeline)
+        for team in teams:
+            print(_table("Team pipeline", team, several=len(teams) > 1) + "\n")
         for rep in REPS:
-            if rep.id in per_rep:
-                print(_table(f"{rep.name}", per_rep[rep.id]) + "\n")
+            for totals in per_rep.get(rep.id, ()):
+                print(_table(f"{rep.name}", totals, several=len(per_rep[rep.id]) > 1) + "\n")
         missing = run_jobs_over_day(deps, SAMPLE_MORNING)
         with deps.session_factory() as session:
             rows = session.execute(
@@ -146,8 +149,11 @@ def run_demo(*, out: Path) -> int:
         if missing:
             print("Jobs not built yet: " + ", ".join(missing))
         out.mkdir(parents=True, exist_ok=True)
-        chart = out / "pipeline-funnel.png"
-        chart.write_bytes(funnel_png(team.stages))
-        print(f"Chart written to {chart}")
+        for index, team in enumerate(teams):
+            chart = out / (
+                "pipeline-funnel.png" if index == 0 else f"pipeline-funnel-{team.currency}.png"
+            )
+            chart.write_bytes(funnel_png(team.stages, currency=team.currency))
+            print(f"Chart written to {chart}")
         deps.engine.dispose()
     return 0
