@@ -18,6 +18,7 @@ from typing import Any, TypeAlias
 
 from bot.domain.errors import UserFacingError
 from bot.domain.leads import parse_lead_id, sane_date, sane_value
+from bot.domain.lost import LOST_CATEGORIES
 from bot.domain.parsing import (
     CURRENCIES,
     ArchiveCmd,
@@ -108,8 +109,8 @@ def _argument(cmd: RefCommand) -> str:
     match cmd:
         case MoveCmd(stage_key=stage_key):
             return stage_key
-        case LostCmd(reason=reason):
-            return reason or ""
+        case LostCmd(reason=reason, category=category):
+            return f"{category or ''}|{reason or ''}"
         case AssignCmd(owner_id=owner_id):
             return owner_id
         case SnoozeCmd(until=until):
@@ -138,7 +139,10 @@ def read_pick_value(value: str, *, stage_keys: Collection[str]) -> RefCommand:
     if kind is AssignCmd and _USER_ID_RE.fullmatch(argument):
         return AssignCmd(ref=ref, owner_id=argument)
     if kind is LostCmd:
-        return LostCmd(ref=ref, reason=argument or None)
+        category, _, reason = argument.partition("|")
+        if category and category not in LOST_CATEGORIES:
+            raise StaleControl()
+        return LostCmd(ref=ref, reason=reason or None, category=category or None)
     if kind in (ShowCmd, WonCmd, QualifyCmd, ArchiveCmd):
         return kind(ref=ref)
     raise StaleControl()

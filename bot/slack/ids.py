@@ -20,6 +20,7 @@ class View(StrEnum):
     LOG_TOUCH = "log_touch_modal"
     QUALIFY = "qualify_modal"
     LAST_CHANCE = "last_chance_modal"
+    MARK_LOST = "mark_lost_modal"
 
 
 class Action(StrEnum):
