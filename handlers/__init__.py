@@ -12,6 +12,7 @@ def register_all(app: App) -> None:
         lead,
         lead_form,
         lost_form,
+        managers,
         pipeline,
         qualify_form,
         shortcuts,
@@ -20,5 +21,5 @@ def register_all(app: App) -> None:
     )
 
     surfaces = (lead, touch, pipeline, lead_form, touch_form, qualify_form, lost_form, last_chance)
-    for surface in (*surfaces, shortcuts, home, actions):
+    for surface in (*surfaces, shortcuts, home, actions, managers):
         surface.register(app)

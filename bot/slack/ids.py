@@ -39,6 +39,9 @@ class Action(StrEnum):
     OVERFLOW = "lead_overflow"
     HOME_SCOPE = "home_scope"
     LEAD_SELECT = "lead_select"
+    MANAGERS_OPEN = "managers_open"
+    MANAGERS_NUDGE = "managers_nudge"
+    MANAGERS_REASSIGN = "managers_reassign"
 
 
 class Event(StrEnum):
