@@ -30,6 +30,7 @@ from bot.migrate import upgrade
 from bot.models import Notification
 from bot.services.pipeline import RepTotals, team_totals, totals_by_rep
 from bot.slack.format import money
+from jobs.spec import JobSpec
 
 TICK = timedelta(minutes=15)
 # From Tokyo's Friday morning to Los Angeles' Friday evening.
@@ -91,10 +92,20 @@ def run_jobs_over_day(deps: Deps, start: datetime) -> list[str]:
                 )
             arrived = True
         for job in JOBS:
-            if job.run is not None:
-                job.run(deps.with_clock(FixedClock(moment)), moment)
+            fire = _fires_within(job, deps, moment)
+            if job.run is not None and fire is not None:
+                job.run(deps.with_clock(FixedClock(fire)), fire)
         moment += TICK
     return missing
+
+
+def _fires_within(job: JobSpec, deps: Deps, moment: datetime) -> datetime | None:
+    """When the job's own schedule fires in the tick starting at `moment`, if it does."""
+    trigger = job.when.trigger(
+        team_zone=deps.team_zone, working_days=deps.pipeline.schedule.working_days
+    )
+    fire = trigger.get_next_fire_time(None, moment)
+    return fire if fire is not None and fire < moment + TICK else None
 
 
 def _local(when: datetime, recipient: str, zones: dict[str, str]) -> datetime:

@@ -22,9 +22,7 @@ LOST_CATEGORIES = tuple(category.value for category in LostCategory)
 CATEGORY_WORDS: dict[str, LostCategory] = {
     "unqualified": LostCategory.UNQUALIFIED,
     "competitor": LostCategory.COMPETITOR,
-    "competition": LostCategory.COMPETITOR,
     "no_budget": LostCategory.NO_BUDGET,
-    "budget": LostCategory.NO_BUDGET,
     "no-budget": LostCategory.NO_BUDGET,
     "no_decision": LostCategory.NO_DECISION,
     "no-decision": LostCategory.NO_DECISION,

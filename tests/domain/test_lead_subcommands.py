@@ -66,7 +66,7 @@ def command(text: str) -> LeadCommand:
             "lost acme competitor went with Initech",
             LostCmd(LeadRef(text="acme"), "went with Initech", "competitor"),
         ),
-        ("lost #42 budget", LostCmd(LeadRef(lead_id=42), None, "no_budget")),
+        ("lost #42 no_budget", LostCmd(LeadRef(lead_id=42), None, "no_budget")),
         ("lost #42 Timing: next year", LostCmd(LeadRef(lead_id=42), "next year", "timing")),
         ("lost #42 unqualified", LostCmd(LeadRef(lead_id=42), None, "unqualified")),
         ("assign #42 <@U123ABC|dana>", AssignCmd(LeadRef(lead_id=42), "U123ABC")),
