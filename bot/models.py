@@ -113,6 +113,9 @@ class Lead(Base):
     lost_reason: Mapped[str | None] = mapped_column(String(500))
     # One of bot.domain.lost.LOST_CATEGORIES beside the free-text reason, for win rate and time sink.
     lost_category: Mapped[str | None] = mapped_column(String(16))
+    # An inbound lead (from the API, an inbound source, or handed to its owner by someone else at
+    # creation) is the only kind the speed-to-lead clock runs for; imports never are.
+    inbound: Mapped[bool] = mapped_column(default=False)
     expected_close: Mapped[date | None] = mapped_column(Date)
     close_pushes: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -69,6 +69,8 @@ class Stage(BaseModel):
     stale_days: int = Field(ge=1, le=365)
     stuck_days: int = Field(ge=1, le=730)
     wip_limit: int | None = Field(default=None, ge=1, le=1000)
+    # Days without a stage move before the cleanup offers a last chance; `cadence.days_without_move` when unset.
+    days_without_move: int | None = Field(default=None, ge=1, le=3650)
 
     @field_validator("key")
     @classmethod
@@ -99,6 +101,16 @@ class TeamConfig(BaseModel):
     early_stages: tuple[str, ...] | None = None
     min_early: int = Field(default=3, ge=0, le=1000)
     late_stage_probability: Decimal = Field(default=Decimal("0.5"), gt=0, le=1)
+    # A new lead from one of these sources is inbound: the speed-to-lead clock runs for it.
+    inbound_sources: tuple[str, ...] = ("website", "inbound", "webinar", "referral")
+
+    @field_validator("inbound_sources")
+    @classmethod
+    def _sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        sources = tuple(source.strip().lower() for source in value)
+        if any(not source for source in sources):
+            raise ValueError("a source cannot be empty")
+        return sources
 
     @field_validator("working_hours")
     @classmethod
@@ -340,6 +352,10 @@ class PipelineConfig(BaseModel):
             cohort_days=report.cohort_days,
             minutes=report.minutes.model_dump(),
         )
+
+    def days_without_move(self, key: str) -> int:
+        """The cleanup's days-without-a-move limit for a stage: its own, else `cadence.days_without_move`."""
+        return self.stage(key).days_without_move or self.cadence.days_without_move
 
     def stage(self, key: str) -> Stage:
         """The stage with this key; unknown keys (a stage removed from config) get the first stage's clocks."""

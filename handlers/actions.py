@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -15,6 +15,7 @@ from bot.deps import Deps
 from bot.domain.access import Actor
 from bot.domain.cadence import KEEP_FOR
 from bot.domain.leads import Status
+from bot.domain.parsing.dates import NEXT_WEEK
 from bot.slack.controls import LeadControl, StaleControl
 from bot.slack.home import LeadMenu
 from bot.slack.ids import Action
@@ -26,7 +27,9 @@ from handlers.lost_form import open_mark_lost_modal
 from handlers.qualify_form import open_qualify_modal
 from handlers.touch_form import open_log_touch_modal
 
-SNOOZE_SPANS = {"1d": timedelta(days=1), "3d": timedelta(days=3), "1w": timedelta(weeks=1)}
+SNOOZE_SPANS = frozenset({"1d", "3d", "1w"})
+# The one-click next steps under a logged touch: tomorrow, in 3 working days, next week, none.
+NEXT_STEPS = frozenset({"1d", "3d", NEXT_WEEK, "none"})
 MODAL_OPENERS = {
     LeadMenu.LOG_TOUCH: open_log_touch_modal,
     LeadMenu.QUALIFY: open_qualify_modal,
@@ -57,22 +60,46 @@ def _change(click: Click, change: flows.LeadChange) -> flows.Changed:
 
 
 def snooze_lead(click: Click) -> Outcome:
-    """Snooze for a day, three days or a week, counted from the clicker's own today."""
-    span = SNOOZE_SPANS.get(click.argument)
-    if span is None:
+    """Snooze for a day, three days or a week, counted on the owner's working days from their today."""
+    if click.argument not in SNOOZE_SPANS:
         raise StaleControl()
+    done = _change(click, flows.Snooze(span=click.argument))
+    until = done.lead.snoozed_until or click.actor.today(click.now)
     today = click.actor.today(click.now)
-    until = today + span
-    done = _change(click, flows.Snooze(until))
     return done, outcomes.snoozed_line(until=until, user_id=click.actor.user_id, today=today)
 
 
 def keep_lead(click: Click) -> Outcome:
-    """Keep two more weeks: snooze that long and restart the cadence clock of the Friday cleanup."""
+    """Keep two more weeks: recorded, so the cleanup leaves the lead alone; nothing else moves."""
     today = click.actor.today(click.now)
-    until = today + KEEP_FOR
-    done = _change(click, flows.Keep(until))
-    return done, outcomes.kept_line(until=until, user_id=click.actor.user_id, today=today)
+    done = _change(click, flows.Keep())
+    return done, outcomes.kept_line(until=today + KEEP_FOR, user_id=click.actor.user_id, today=today)
+
+
+def next_step(click: Click) -> Outcome:
+    """A one-click next step from a touch reply: tomorrow, in 3 working days, next week or none."""
+    if click.argument not in NEXT_STEPS:
+        raise StaleControl()
+    change = (
+        flows.SetFollowUp(on=None) if click.argument == "none" else flows.SetFollowUp(span=click.argument)
+    )
+    done = _change(click, change)
+    today = click.actor.today(click.now)
+    line = outcomes.next_step_line(
+        on=done.lead.next_follow_up, user_id=click.actor.user_id, today=today
+    )
+    return done, line
+
+
+def set_close_date(click: Click) -> Outcome:
+    """A date picked for the expected close; a later date than before counts as a push."""
+    try:
+        on = date.fromisoformat(click.argument) if click.argument else None
+    except ValueError:
+        raise StaleControl() from None
+    done = _change(click, flows.SetCloseDate(on))
+    today = click.actor.today(click.now)
+    return done, outcomes.close_date_line(on=on, user_id=click.actor.user_id, today=today)
 
 
 def move_lead(click: Click) -> Outcome:
@@ -110,6 +137,7 @@ MENU_WORK: dict[str, Work] = {
 CLICK_WORK: dict[str, Work] = {
     Action.SNOOZE: snooze_lead,
     Action.KEEP: keep_lead,
+    Action.NEXT_STEP: next_step,
     Action.MOVE_STAGE: move_lead,
     Action.WON: close_as(Status.WON),
     Action.LOST: close_as(Status.LOST),
@@ -203,7 +231,28 @@ def handle_overflow_action(
     run_click(work, control, control.part(1), body, action, client, respond, context)
 
 
+@reports_errors
+def handle_close_date_action(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """The expected-close date picker on a lead card or the Home: its block id carries the lead."""
+    ack()
+    block_id = str(action.get("block_id") or "")
+    lead_id = block_id.rsplit("_", 1)[-1]
+    if not lead_id.isdigit():
+        raise StaleControl()
+    control = LeadControl(int(lead_id))
+    argument = str(action.get("selected_date") or "")
+    run_click(set_close_date, control, argument, body, action, client, respond, context)
+
+
 def register(app: App) -> None:
     for action_id in CLICK_WORK:
         app.action(action_id)(handle_lead_action)
+    app.action(Action.CLOSE_DATE)(handle_close_date_action)
     app.action(Action.OVERFLOW)(handle_overflow_action)

@@ -72,8 +72,13 @@ def handle_lead_command(
         )
         return
     req = request_for(context, client, command, responder(respond, replace_original=False))
+    # Relative dates land on the caller's working days (a rep's own lead is the common case).
+    calendar = flows.calendar_for(req.deps, req.actor.user_id)
     parsed = parse_lead_subcommand(
-        command.get("text") or "", today=req.today, stages=stage_refs(req.deps)
+        command.get("text") or "",
+        today=req.today,
+        stages=stage_refs(req.deps),
+        working_days=calendar.working_days,
     )
     run_lead_command(req, parsed)
 

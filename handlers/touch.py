@@ -52,6 +52,9 @@ def handle_touch_command(
             f"“{escape(parsed.ref.text or '')}” matches several leads ({names}); use the number, like `/touch #{matches[0].id} …`.",
             is_mrkdwn=True,
         )
+    owner = flows.calendar_for(deps, matches[0].owner_id)
+    # `next:` words land on the owner's working days, counted from the owner's today.
+    parsed = parse_touch(text, today=owner.today(now), working_days=owner.working_days)
     logged = flows.log_touch(
         deps,
         by=actor,
@@ -61,7 +64,12 @@ def handle_touch_command(
         now=now,
         next_follow_up=parsed.next_follow_up,
     )
-    message = build_touch_logged_blocks(logged.touch, logged.lead, today=actor.today(now))
+    message = build_touch_logged_blocks(
+        logged.touch,
+        logged.lead,
+        today=logged.owner_today or actor.today(now),
+        completed=logged.completed,
+    )
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
 

@@ -82,7 +82,10 @@ class RepDigest(Generic[Extra, Found]):
 
     `read` runs once per tick for all due reps; `rule` judges one rep's leads (nothing found —
     None or empty — sends nothing); `message` is what the rep sees; `record`, when given, is
-    written with a newly queued message, in its transaction, and gets the message's key.
+    written with a newly queued message, in its transaction, and gets the message's key and the
+    message itself (so it records only what the rep was shown). `days` picks, per rep, the
+    weekdays the DM goes out (their working days when None); `escalate`, when given, writes
+    what the rule found that goes to the managers instead of a DM, even when no DM is sent.
     """
 
     job_id: str
@@ -92,8 +95,9 @@ class RepDigest(Generic[Extra, Found]):
     read: Callable[[Tick, Session, list[DueRep]], Reads[Extra]]
     rule: Callable[[Tick, DueRep, list[LeadFacts], Extra], Found | None]
     message: Callable[[Tick, DueRep, Found], SlackMessage]
-    record: Callable[[Tick, Session, Found, str], None] | None = None
-    days: frozenset[int] | None = None
+    record: Callable[[Tick, Session, Found, str, SlackMessage], None] | None = None
+    days: Callable[[RepClock], frozenset[int]] | None = None
+    escalate: Callable[[Tick, Session, Found], None] | None = None
 
     def key(self, due: DueRep) -> str:
         """The idempotency key of this DM for one rep and local date."""
@@ -120,7 +124,7 @@ def due_reps(
     now: datetime,
     at: Callable[[RepClock], time],
     until: Callable[[RepClock], time | None],
-    days: frozenset[int] | None = None,
+    days: Callable[[RepClock], frozenset[int]] | None = None,
 ) -> list[DueRep]:
     """The reps whose local window for this job is open at `now` (their working days unless `days`)."""
     due = []
@@ -129,7 +133,7 @@ def due_reps(
             now,
             zone=rep.zone,
             at=at(rep),
-            working_days=rep.working_days if days is None else days,
+            working_days=rep.working_days if days is None else days(rep),
             until=until(rep),
         )
         if day is not None:
@@ -254,19 +258,22 @@ def _queue_digest(
     extra: Extra,
 ) -> bool:
     found = digest.rule(tick, due, leads, extra)
+    if digest.escalate is not None and found is not None:
+        digest.escalate(tick, session, found)
     if not found:
         return False
     key = digest.key(due)
+    message = digest.message(tick, due, found)
     queued = enqueue_message(
         session,
         job_id=digest.job_id,
         key=key,
         recipient=due.rep.id,
-        message=digest.message(tick, due, found),
+        message=message,
         now=tick.now,
         priority=digest.priority,
     )
     if queued and digest.record is not None:
         # In the message's own transaction, so the two exist together or not at all.
-        digest.record(tick, session, found, key)
+        digest.record(tick, session, found, key, message)
     return queued

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from bot.domain.plan import MorningPlan, build_morning_plan
 from bot.domain.rhythm import LeadFacts
+from bot.domain.schedule import first_working_weekday
 from bot.services.outbox import PRIORITY_DIGEST
 from bot.services.rhythm import open_leads_by_owner
 from bot.slack.kit import SlackMessage
-from bot.slack.messages.plan import build_morning_plan_blocks
+from bot.slack.messages.plan import build_empty_pipeline_blocks, build_morning_plan_blocks
 from jobs.common import DueRep, Reads, RepClock, RepDigest, Tick, owner_ids, run_rep_digest
 from jobs.spec import JobSpec, RepLocal
 
@@ -29,16 +31,39 @@ def plan_window_end(rep: RepClock) -> time | None:
     return LATEST if rep.plan_time < LATEST else None
 
 
+@dataclass(frozen=True)
+class EmptyPipeline:
+    """A rep with no open lead at all, on the first working day of their week."""
+
+    day: date
+
+
 def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[None]:
-    return Reads(open_leads_by_owner(session, owner_ids=owner_ids(due)), None)
+    # Every due rep, those with no open lead too: they get the short Monday DM.
+    found = open_leads_by_owner(session, owner_ids=owner_ids(due))
+    return Reads({item.rep.id: found.get(item.rep.id, []) for item in due}, None)
 
 
-def _plan(tick: Tick, due: DueRep, leads: list[LeadFacts], _extra: None) -> MorningPlan | None:
-    return build_morning_plan(due.rep.id, leads, stages=tick.stages, now=tick.now, today=due.day)
+def _plan(
+    tick: Tick, due: DueRep, leads: list[LeadFacts], _extra: None
+) -> MorningPlan | EmptyPipeline | None:
+    if not leads:
+        starts_week = due.day.weekday() == first_working_weekday(due.rep.working_days)
+        return EmptyPipeline(due.day) if starts_week else None
+    return build_morning_plan(
+        due.rep.id,
+        leads,
+        stages=tick.stages,
+        now=tick.now,
+        today=due.day,
+        late_probability=tick.deps.pipeline.team.late_stage_probability,
+    )
 
 
-def _message(tick: Tick, _due: DueRep, plan: MorningPlan) -> SlackMessage:
-    return build_morning_plan_blocks(plan, stages=tick.stages, now=tick.now)
+def _message(tick: Tick, due: DueRep, plan: MorningPlan | EmptyPipeline) -> SlackMessage:
+    if isinstance(plan, EmptyPipeline):
+        return build_empty_pipeline_blocks(day=plan.day)
+    return build_morning_plan_blocks(plan, stages=tick.stages, now=tick.now, zone=due.rep.zone)
 
 
 DIGEST = RepDigest(

@@ -1,4 +1,5 @@
-"""overdue-followups: at 14:00 local, overdue follow-ups the morning plan did not show or nobody acted on."""
+"""overdue-followups: at 14:00 local, what can still be saved today: follow-ups due today and not
+done, and overdue ones nobody acted on since the morning plan."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot.domain.rhythm import LeadFacts
 from bot.services.outbox import PRIORITY_DIRECT
 from bot.services.rhythm import (
     RecordedNotification,
-    overdue_leads_by_owner,
+    due_leads_by_owner,
     recorded_notifications,
 )
 from bot.slack.kit import SlackMessage
@@ -40,8 +41,8 @@ def _plan_record(recorded: RecordedNotification | None) -> PlanRecord | None:
 
 
 def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[Plans]:
-    leads = overdue_leads_by_owner(
-        session, owner_ids=owner_ids(due), before=max(item.day for item in due)
+    leads = due_leads_by_owner(
+        session, owner_ids=owner_ids(due), on_or_before=max(item.day for item in due)
     )
     due = [item for item in due if item.rep.id in leads]
     recorded = recorded_notifications(session, keys=[morning_plan.DIGEST.key(item) for item in due])
@@ -56,7 +57,9 @@ def _overdue(tick: Tick, due: DueRep, leads: list[LeadFacts], plans: Plans) -> l
 
 
 def _message(tick: Tick, due: DueRep, items: list[OverdueItem]) -> SlackMessage:
-    return build_overdue_blocks(items, stages=tick.stages, now=tick.now, today=due.day)
+    return build_overdue_blocks(
+        items, stages=tick.stages, now=tick.now, today=due.day, zone=due.rep.zone
+    )
 
 
 DIGEST = RepDigest(
@@ -71,8 +74,10 @@ DIGEST = RepDigest(
 
 
 def run(deps: Deps, now: datetime) -> int:
-    """Queue one afternoon DM per rep with something overdue and not yet acted on; returns how many."""
+    """Queue one afternoon DM per rep with a follow-up still to save today; returns how many."""
     return run_rep_digest(DIGEST, deps, now)
 
 
-JOB = JobSpec(JOB_ID, RepLocal(AT, UNTIL, second=20), "overdue follow-ups not yet acted on", run)
+JOB = JobSpec(
+    JOB_ID, RepLocal(AT, UNTIL, second=20), "follow-ups due today or overdue, not yet acted on", run
+)

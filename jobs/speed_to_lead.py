@@ -1,4 +1,9 @@
-"""speed-to-lead: every 15 minutes, new leads still waiting for a first touch, on the owner's working clock."""
+"""speed-to-lead: every 15 minutes, new inbound leads still waiting for a first contact, on the team's working clock.
+
+The window runs in the team's working hours (PIPEBOT_TIMEZONE, `team.working_hours`, the
+working days), wherever the owner is. The owner's DM at half the window waits for the owner's
+own working hours; the managers' post when it passes waits for the team's.
+"""
 
 from __future__ import annotations
 
@@ -45,7 +50,19 @@ def lookback(deps: Deps, window: timedelta) -> timedelta:
     return max(timedelta(days=14), timedelta(weeks=weeks))
 
 
-def _hours(owned: OwnedLead, deps: Deps) -> WorkingHours:
+def team_hours(deps: Deps) -> WorkingHours:
+    """The team calendar the window runs on, and the managers' working hours."""
+    team = deps.pipeline.team
+    return WorkingHours(
+        zone=deps.team_zone,
+        working_days=deps.pipeline.schedule.weekday_numbers,
+        start=team.work_start,
+        end=team.work_end,
+    )
+
+
+def owner_hours(owned: OwnedLead, deps: Deps) -> WorkingHours:
+    """When the owner is at their desk: their zone and working days, the team's hours."""
     team = deps.pipeline.team
     return WorkingHours(
         zone=zone_for(owned.owner.tz, fallback=deps.team_zone),
@@ -57,13 +74,24 @@ def _hours(owned: OwnedLead, deps: Deps) -> WorkingHours:
     )
 
 
+def _at_work(now: datetime, hours: WorkingHours) -> bool:
+    return is_working_time(
+        now,
+        zone=hours.zone,
+        working_days=hours.working_days,
+        work_start=hours.start,
+        work_end=hours.end,
+    )
+
+
 def _alerts(
-    checks: list[tuple[SpeedCheck, WorkingHours]],
+    checks: list[tuple[SpeedCheck, WorkingHours | None]],
     *,
     sent: frozenset[str],
     channel: str | None,
     now: datetime,
     reps: Sequence[RepChoice],
+    managers_at_work: bool,
 ) -> tuple[list[Unit], int]:
     """The owner DMs and managers' posts still to queue, and how many posts have no channel to go to."""
     units: list[Unit] = []
@@ -73,14 +101,8 @@ def _alerts(
         owner_key = owner_alert_key(lead_id, owner_id)
         managers_key = managers_alert_key(lead_id, owner_id)
         alert = partial(message_unit, f"lead {lead_id}", now=now, priority=PRIORITY_ALERT)
-        # The owner hears at their desk: a DM crossing the half-window while the bot was down waits for working hours.
-        if owner_key not in sent and is_working_time(
-            now,
-            zone=hours.zone,
-            working_days=hours.working_days,
-            work_start=hours.start,
-            work_end=hours.end,
-        ):
+        # The owner hears at their desk (never once they left: `hours` is None then).
+        if owner_key not in sent and hours is not None and _at_work(now, hours):
             units.append(
                 alert(
                     job_id=JOB_ID,
@@ -89,7 +111,8 @@ def _alerts(
                     build=partial(build_speed_owner_blocks, check),
                 )
             )
-        if check.breached and managers_key not in sent:
+        # Managers read their channel in working hours: a breach at night is posted in the morning.
+        if check.breached and managers_key not in sent and managers_at_work:
             if channel is None:
                 unposted += 1
             else:
@@ -109,14 +132,14 @@ def run(deps: Deps, now: datetime) -> int:
     window = window_of(deps.pipeline.team.speed_to_lead_hours)
     with deps.session_factory.begin() as session:
         waiting = untouched_open_leads(session, created_since=now - lookback(deps, window))
-        checks: list[tuple[SpeedCheck, WorkingHours]] = []
+        team = team_hours(deps)
+        checks: list[tuple[SpeedCheck, WorkingHours | None]] = []
         for owned in waiting:
-            hours = _hours(owned, deps)
             check = check_speed_to_lead(
-                owned.lead, now=now, hours=hours, window=window, since=owned.assigned_at
+                owned.lead, now=now, hours=team, window=window, since=owned.assigned_at
             )
             if check is not None and check.half_due:
-                checks.append((check, hours))
+                checks.append((check, owner_hours(owned, deps) if owned.owner_active else None))
         if not checks:
             return 0
         keys = [
@@ -125,7 +148,12 @@ def run(deps: Deps, now: datetime) -> int:
         sent = existing_keys(session, keys=keys)
         reps = assignable_reps(session) if any(check.breached for check, _ in checks) else []
     units, unposted = _alerts(
-        checks, sent=sent, channel=deps.config.managers_channel, now=now, reps=reps
+        checks,
+        sent=sent,
+        channel=deps.config.managers_channel,
+        now=now,
+        reps=reps,
+        managers_at_work=_at_work(now, team),
     )
     if unposted:
         logger.info(
@@ -136,4 +164,4 @@ def run(deps: Deps, now: datetime) -> int:
     return run_units(deps, units, job_id=JOB_ID)
 
 
-JOB = JobSpec(JOB_ID, Every(15, second=40), "new leads waiting for a first touch", run)
+JOB = JobSpec(JOB_ID, Every(15, second=40), "new inbound leads waiting for a first contact", run)

@@ -1,23 +1,37 @@
-"""stale-nudges: at 10:00 local, deals past their stale or stuck clock; each lead at most once per 3 days."""
+"""stale-nudges: at 10:00 local, leads that crossed their stale or stuck clock since the last nudge.
+
+A lead is nudged when it crosses a clock and again at twice the clock; nudged twice with nothing
+done since, it goes to the managers' value-at-risk section (a recorded escalation) instead of a
+third DM. A lead the day's cleanup lists, or one with a follow-up planned, is left out.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from bot.domain.rhythm import LeadFacts
-from bot.domain.staleness import NUDGE_EVERY_DAYS, StaleFinding, due_for_nudge, find_stale_leads
+from bot.domain.staleness import (
+    NudgeDecision,
+    PastNudge,
+    decide_nudges,
+    find_stale_leads,
+    marks_of,
+)
 from bot.services.outbox import PRIORITY_DIGEST
 from bot.services.rhythm import (
+    ESCALATED_EVENT,
     NUDGE_EVENT,
     idle_leads_by_owner,
-    last_lead_events,
+    lead_event_history,
     record_lead_events,
 )
 from bot.slack.kit import SlackMessage
-from bot.slack.messages.nudges import build_stale_nudge_blocks
+from bot.slack.messages.nudges import build_stale_nudge_blocks, nudged_lead_ids
+from jobs import pipeline_cleanup
 from jobs.common import DueRep, Reads, RepDigest, Tick, owner_ids, run_rep_digest
 from jobs.spec import JobSpec, RepLocal
 
@@ -27,14 +41,24 @@ if TYPE_CHECKING:
 JOB_ID = "stale-nudges"
 AT = time(10, 0)
 UNTIL = time(14, 0)
-# Nudges older than this cannot block one today, whatever the rep's zone.
-_NUDGE_MEMORY = timedelta(days=NUDGE_EVERY_DAYS + 2)
-
-# When each lead was last nudged, by lead id.
-NudgedAt = dict[int, datetime]
 
 
-def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[NudgedAt]:
+@dataclass(frozen=True)
+class NudgeFacts:
+    """Each lead's earlier nudges and escalations, and the cleanup's facts for reps on their cleanup day."""
+
+    history: dict[int, list[PastNudge]]
+    cadence: pipeline_cleanup.CadenceFacts
+
+
+def _marks(detail: dict[str, object]) -> tuple[int, int]:
+    marks = detail.get("marks")
+    if isinstance(marks, list) and len(marks) == 2 and all(isinstance(m, int) for m in marks):
+        return (marks[0], marks[1])
+    return (1, 1)  # a nudge from before marks were recorded: it covered the first crossing
+
+
+def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[NudgeFacts]:
     now, stages = tick.now, tick.stages
     leads = idle_leads_by_owner(
         session,
@@ -42,41 +66,74 @@ def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[NudgedAt]:
         untouched_before=now - timedelta(days=min(stage.stale_days for stage in stages)),
         unmoved_before=now - timedelta(days=min(stage.stuck_days for stage in stages)),
     )
-    due = [item for item in due if item.rep.id in leads]
-    nudged_at = (
-        last_lead_events(session, kind=NUDGE_EVENT, since=now - _NUDGE_MEMORY) if due else {}
-    )
-    return Reads(leads, nudged_at)
-
-
-def _stale(
-    tick: Tick, due: DueRep, leads: list[LeadFacts], nudged_at: NudgedAt
-) -> list[StaleFinding]:
-    # "Once per 3 days" counts the rep's local dates: nudged Monday means next possible Thursday.
-    last_nudged = {
-        lead.id: nudged_at[lead.id].astimezone(due.rep.zone).date()
-        for lead in leads
-        if lead.id in nudged_at
-    }
-    return due_for_nudge(
-        find_stale_leads(leads, stages=tick.stages, now=tick.now, today=due.day),
-        last_nudged=last_nudged,
-        today=due.day,
-    )
-
-
-def _message(tick: Tick, due: DueRep, findings: list[StaleFinding]) -> SlackMessage:
-    return build_stale_nudge_blocks(findings, stages=tick.stages, now=tick.now, today=due.day)
-
-
-def _record_nudges(tick: Tick, session: Session, findings: list[StaleFinding], key: str) -> None:
-    record_lead_events(
+    every = [lead for owned in leads.values() for lead in owned]
+    # Nudges older than twice the longest clock can no longer be the last one before a crossing.
+    memory = timedelta(days=2 * max(max(s.stale_days, s.stuck_days) for s in stages) + 2)
+    events = lead_event_history(
         session,
-        lead_ids=[finding.lead.id for finding in findings],
-        kind=NUDGE_EVENT,
-        now=tick.now,
-        detail={"key": key},
+        lead_ids=[lead.id for lead in every],
+        kinds=[NUDGE_EVENT, ESCALATED_EVENT],
+        since=now - memory,
     )
+    history = {
+        lead_id: [PastNudge(at, _marks(detail)) for at, detail in items]
+        for lead_id, items in events.items()
+    }
+    closing = [
+        lead
+        for item in due
+        if pipeline_cleanup.is_cleanup_day(item.rep, item.day)
+        for lead in leads.get(item.rep.id, [])
+    ]
+    cadence = pipeline_cleanup.read_cadence_facts(session, closing, now)
+    return Reads(leads, NudgeFacts(history, cadence))
+
+
+def _decide(tick: Tick, due: DueRep, leads: list[LeadFacts], facts: NudgeFacts) -> NudgeDecision:
+    cleanup: set[int] = set()
+    if pipeline_cleanup.is_cleanup_day(due.rep, due.day):
+        # The afternoon's cleanup speaks about these; one DM about a lead a day is enough.
+        found = pipeline_cleanup.cleanup_findings(tick, due, leads, facts.cadence)
+        cleanup = {finding.lead.id for finding in found}
+    return decide_nudges(
+        find_stale_leads(leads, stages=tick.stages, now=tick.now, today=due.day),
+        history=facts.history,
+        today=due.day,
+        skip=cleanup,
+    )
+
+
+def _message(tick: Tick, due: DueRep, decision: NudgeDecision) -> SlackMessage:
+    return build_stale_nudge_blocks(
+        decision.nudge, stages=tick.stages, now=tick.now, today=due.day, zone=due.rep.zone
+    )
+
+
+def _record_nudges(
+    tick: Tick, session: Session, decision: NudgeDecision, key: str, message: SlackMessage
+) -> None:
+    # Only the leads the DM showed: those behind "and N more" are nudged next time.
+    shown = nudged_lead_ids(message.payload())
+    for finding in decision.nudge:
+        if finding.lead.id in shown:
+            record_lead_events(
+                session,
+                lead_ids=[finding.lead.id],
+                kind=NUDGE_EVENT,
+                now=tick.now,
+                detail={"key": key, "marks": list(marks_of(finding))},
+            )
+
+
+def _escalate(tick: Tick, session: Session, decision: NudgeDecision) -> None:
+    for finding in decision.escalate:
+        record_lead_events(
+            session,
+            lead_ids=[finding.lead.id],
+            kind=ESCALATED_EVENT,
+            now=tick.now,
+            detail={"marks": list(marks_of(finding)), "owner": finding.lead.owner_id},
+        )
 
 
 DIGEST = RepDigest(
@@ -85,15 +142,18 @@ DIGEST = RepDigest(
     at=lambda _rep: AT,
     until=lambda _rep: UNTIL,
     read=_read,
-    rule=_stale,
+    rule=_decide,
     message=_message,
     record=_record_nudges,
+    escalate=_escalate,
 )
 
 
 def run(deps: Deps, now: datetime) -> int:
-    """Queue one nudge DM per rep with stale or stuck leads not nudged lately; returns how many."""
+    """Queue one nudge DM per rep with leads that crossed a clock since their last nudge; returns how many."""
     return run_rep_digest(DIGEST, deps, now)
 
 
-JOB = JobSpec(JOB_ID, RepLocal(AT, UNTIL, second=10), "leads past their stale or stuck clock", run)
+JOB = JobSpec(
+    JOB_ID, RepLocal(AT, UNTIL, second=10), "leads that crossed their stale or stuck clock", run
+)

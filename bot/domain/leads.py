@@ -31,6 +31,18 @@ class TouchKind(StrEnum):
     OTHER = "other"
 
 
+# A contact touch resets the no-touch clock and completes a follow-up; a note never does.
+CONTACT_KINDS = frozenset(kind.value for kind in TouchKind if kind is not TouchKind.NOTE)
+# What the cleanup counts as an attempt to reach the buyer, and what counts as their answer.
+ATTEMPT_KINDS = frozenset({"call", "email", "message", "linkedin", "other"})
+MEETING_KINDS = frozenset({"meeting", "demo"})
+
+
+def is_contact(kind: str) -> bool:
+    """True for every touch kind but a note."""
+    return kind != TouchKind.NOTE
+
+
 class Role(StrEnum):
     """A person's role on the team."""
 

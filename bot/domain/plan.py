@@ -9,15 +9,17 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain.rhythm import (
+    DEFAULT_LATE_PROBABILITY,
     LeadFacts,
     Snapshot,
     StageRules,
     late_stage_keys,
+    main_currency,
     rules_for,
-    stage_order,
     take_snapshot,
+    value_rank,
 )
-from bot.domain.staleness import StaleFinding, check_clocks
+from bot.domain.staleness import StaleFinding, check_clocks, is_scheduled
 
 # "Going stale" in the morning includes leads that cross their stale clock by tomorrow.
 GOING_STALE_MARGIN_DAYS = 1
@@ -28,14 +30,17 @@ class Section(StrEnum):
 
     OVERDUE = "overdue"
     DUE_TODAY = "due_today"
+    MISSED_CLOSE = "missed_close"
     CLOSING = "closing"
     GOING_STALE = "going_stale"
+    STUCK = "stuck"
     NEW = "new"
+    NO_NEXT_STEP = "no_next_step"
 
 
 @dataclass(frozen=True)
 class PlanItem:
-    """One lead in one section, with its stage and, for stale leads, the finding."""
+    """One lead in one section, with its stage and, for stale or stuck leads, the finding."""
 
     section: Section
     lead: LeadFacts
@@ -54,7 +59,7 @@ class MorningPlan:
 
     @property
     def is_clear(self) -> bool:
-        return not self.items
+        return not any(item.section is not Section.NO_NEXT_STEP for item in self.items)
 
     def in_section(self, section: Section) -> tuple[PlanItem, ...]:
         return tuple(item for item in self.items if item.section is section)
@@ -72,17 +77,19 @@ def _section_for(
     if lead.next_follow_up == today:
         return Section.DUE_TODAY, None
     if lead.stage in late:
+        if lead.expected_close is not None and lead.expected_close < today:
+            return Section.MISSED_CLOSE, None
         return Section.CLOSING, None
     finding = check_clocks(lead, stage, now=now, today=today, margin_days=GOING_STALE_MARGIN_DAYS)
     if finding is not None and finding.stale:
         return Section.GOING_STALE, finding
+    if finding is not None and finding.stuck and not is_scheduled(lead, today=today):
+        return Section.STUCK, finding
     if lead.awaiting_first_touch:
         return Section.NEW, None
+    if lead.next_follow_up is None:
+        return Section.NO_NEXT_STEP, None
     return None
-
-
-def _value(lead: LeadFacts) -> Decimal:
-    return lead.value or Decimal(0)
 
 
 def build_morning_plan(
@@ -92,13 +99,19 @@ def build_morning_plan(
     stages: tuple[StageRules, ...],
     now: datetime,
     today: date,
+    late_probability: Decimal = DEFAULT_LATE_PROBABILITY,
 ) -> MorningPlan | None:
-    """The rep's plan for `today`; None when they have no open leads at all (then nothing is sent)."""
+    """The rep's plan for `today`; None when they have no open leads at all.
+
+    Within a section leads never compete on amounts across currencies: value ranks only within
+    the rep's main currency, and late stages (by probability) come first where it matters.
+    """
     open_leads = list(leads)
     if not open_leads:
         return None
-    late = late_stage_keys(stages)
-    order = stage_order(stages)
+    late = late_stage_keys(stages, probability=late_probability)
+    probability = {stage.key: stage.probability for stage in stages}
+    main = main_currency(open_leads)
     items: list[PlanItem] = []
     for lead in open_leads:
         if lead.is_snoozed(today):
@@ -110,15 +123,18 @@ def build_morning_plan(
 
     def priority(item: PlanItem) -> tuple[object, ...]:
         lead = item.lead
+        worth = value_rank(lead, main)
+        not_late = lead.stage not in late
+        finding = item.finding
         by_section: dict[Section, tuple[object, ...]] = {
-            Section.OVERDUE: (lead.next_follow_up, -_value(lead)),
-            Section.DUE_TODAY: (-_value(lead),),
-            Section.CLOSING: (-order.get(lead.stage, 0), -_value(lead)),
-            Section.GOING_STALE: (
-                -(item.finding.days_without_touch if item.finding else 0),
-                -_value(lead),
-            ),
+            Section.OVERDUE: (not_late, worth, lead.next_follow_up),
+            Section.DUE_TODAY: (not_late, worth),
+            Section.MISSED_CLOSE: (lead.expected_close, worth),
+            Section.CLOSING: (-probability.get(lead.stage, Decimal(0)), worth),
+            Section.GOING_STALE: (-(finding.days_without_touch if finding else 0), worth),
+            Section.STUCK: (-(finding.days_in_stage if finding else 0), worth),
             Section.NEW: (lead.created_at,),
+            Section.NO_NEXT_STEP: (worth,),
         }
         return (list(Section).index(item.section), *by_section[item.section], lead.id)
 
@@ -136,11 +152,12 @@ class PlanRecord:
 
 @dataclass(frozen=True)
 class OverdueItem:
-    """An overdue lead for the afternoon DM, and whether this morning's plan already showed it."""
+    """A lead for the afternoon DM: due today and not done, or overdue and not acted on since the plan."""
 
     lead: LeadFacts
     stage: StageRules
     in_plan: bool
+    due_today: bool = False
 
 
 def find_overdue_followups(
@@ -150,13 +167,16 @@ def find_overdue_followups(
     today: date,
     plan: PlanRecord | None,
 ) -> list[OverdueItem]:
-    """Overdue, unsnoozed leads that the plan did not show, or showed and nobody touched or moved since."""
+    """What can still be saved today: follow-ups due today and not done yet (a contact touch
+    clears them), and overdue ones nobody touched, moved, snoozed or re-dated since the plan."""
     items = []
     for lead in leads:
-        if lead.next_follow_up is None or lead.next_follow_up >= today or lead.is_snoozed(today):
+        due = lead.next_follow_up
+        if due is None or due > today or lead.is_snoozed(today):
             continue
         in_plan = plan is not None and lead.id in plan.lead_ids
-        if in_plan and plan is not None and lead.acted_on_since(plan.sent_at):
+        due_today = due == today
+        if not due_today and plan is not None and lead.acted_on_since(plan.sent_at):
             continue
-        items.append(OverdueItem(lead, rules_for(stages, lead.stage), in_plan))
-    return sorted(items, key=lambda item: (item.lead.next_follow_up, item.lead.id))
+        items.append(OverdueItem(lead, rules_for(stages, lead.stage), in_plan, due_today))
+    return sorted(items, key=lambda item: (item.due_today, item.lead.next_follow_up, item.lead.id))

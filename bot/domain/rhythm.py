@@ -44,10 +44,17 @@ class LeadFacts:
     next_follow_up: date | None
     snoozed_until: date | None
     touch_count: int
+    # The last change a person made (a touch, a move, a snooze, a keep, a date): what "acted on" means.
+    updated_at: datetime | None = None
+    expected_close: date | None = None
+    # The qualification verdict ("strong fit", "weak fit", "not enough answers"), None when never qualified.
+    verdict: str | None = None
+    inbound: bool = False
 
     @property
     def awaiting_first_touch(self) -> bool:
-        return self.first_touch_at is None and self.touch_count == 0
+        """No contact touch yet (a note is context, not a contact)."""
+        return self.first_touch_at is None
 
     def is_snoozed(self, today: date) -> bool:
         """Snoozed until a date means hidden before that date and back on it."""
@@ -58,9 +65,10 @@ class LeadFacts:
         return self.last_touch_at or self.created_at
 
     def acted_on_since(self, moment: datetime) -> bool:
-        """True when the lead was touched or moved after `moment`."""
+        """True when someone touched, moved, snoozed, kept or re-dated the lead after `moment`."""
         touched = self.last_touch_at is not None and self.last_touch_at > moment
-        return touched or self.stage_changed_at > moment
+        changed = self.updated_at is not None and self.updated_at > moment
+        return touched or changed or self.stage_changed_at > moment
 
 
 def whole_days(start: datetime, now: datetime) -> int:
@@ -72,9 +80,31 @@ def stage_order(stages: Iterable[StageRules]) -> dict[str, int]:
     return {stage.key: index for index, stage in enumerate(stages)}
 
 
-def late_stage_keys(stages: tuple[StageRules, ...], *, count: int = 2) -> frozenset[str]:
-    """The last `count` stages: deals there are close to closing."""
-    return frozenset(stage.key for stage in stages[-count:])
+DEFAULT_LATE_PROBABILITY = Decimal("0.5")
+
+
+def late_stage_keys(
+    stages: Iterable[StageRules], *, probability: Decimal = DEFAULT_LATE_PROBABILITY
+) -> frozenset[str]:
+    """Stages with a win probability of at least `team.late_stage_probability`: close to closing."""
+    return frozenset(stage.key for stage in stages if stage.probability >= probability)
+
+
+def main_currency(leads: Iterable[LeadFacts]) -> str | None:
+    """The currency most of these leads are in (ties: the alphabetically first), None without any."""
+    counts: dict[str, int] = {}
+    for lead in leads:
+        counts[lead.currency] = counts.get(lead.currency, 0) + 1
+    if not counts:
+        return None
+    return min(counts, key=lambda code: (-counts[code], code))
+
+
+def value_rank(lead: LeadFacts, currency: str | None) -> tuple[int, Decimal]:
+    """A sort key that ranks by value only within `currency`: other currencies come after, unranked."""
+    if lead.value is None or lead.currency != currency:
+        return (1, Decimal(0))
+    return (0, -lead.value)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -132,3 +133,56 @@ def is_working_time(
     if day.weekday() not in working_days:
         return False
     return local_instant(day, work_start, zone) <= now < local_instant(day, work_end, zone)
+
+
+def is_working_day(day: date, working_days: Collection[int]) -> bool:
+    """True when `day` is one of the working weekdays (Mon=0); with none configured, every day is."""
+    return not working_days or day.weekday() in working_days
+
+
+def next_working_day(day: date, working_days: Collection[int]) -> date:
+    """`day` itself when it is a working day, else the first working day after it."""
+    for offset in range(_SEARCH_DAYS):
+        candidate = day + timedelta(days=offset)
+        if is_working_day(candidate, working_days):
+            return candidate
+    return day
+
+
+def add_working_days(day: date, count: int, working_days: Collection[int]) -> date:
+    """The date `count` working days after `day`: Friday + 1 is Monday for a Mon–Fri rep."""
+    current = day
+    for _ in range(count):
+        current = next_working_day(current + timedelta(days=1), working_days)
+    return current
+
+
+def first_working_day_of_next_week(day: date, working_days: Collection[int]) -> date:
+    """"Next week" as people say it: the first working day of the calendar week after `day`'s."""
+    monday = day + timedelta(days=7 - day.weekday())
+    return next_working_day(monday, working_days)
+
+
+def last_working_weekday(working_days: Collection[int]) -> int:
+    """The weekday a working week ends on: the working day followed by a day off (Fri for Mon–Fri, Thu for Sun–Thu)."""
+    days = set(working_days) or set(range(7))
+    ends = [day for day in sorted(days) if (day + 1) % 7 not in days]
+    return ends[0] if ends else 6
+
+
+def first_working_weekday(working_days: Collection[int]) -> int:
+    """The weekday a working week starts on: the working day after a day off (Mon for Mon–Fri, Sun for Sun–Thu)."""
+    days = set(working_days) or set(range(7))
+    starts = [day for day in sorted(days) if (day - 1) % 7 not in days]
+    return starts[0] if starts else 0
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A person's calendar: their zone and working weekdays, for dates they will see."""
+
+    zone: ZoneInfo
+    working_days: frozenset[int]
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self.zone).date()

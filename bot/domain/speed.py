@@ -1,4 +1,4 @@
-"""Speed to lead: how long a new lead has waited for its first touch, in working hours. Pure."""
+"""Speed to lead: how long a new inbound lead has waited for its first contact, in the team's working hours. Pure."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.domain.schedule import working_hours_between
 
 @dataclass(frozen=True)
 class WorkingHours:
-    """Whose clock the wait runs on: the owner's zone, working days and hours."""
+    """The clock the wait runs on: the team's zone, working days and hours."""
 
     zone: ZoneInfo
     working_days: Collection[int]
@@ -46,12 +46,12 @@ def check_speed_to_lead(
     window: timedelta,
     since: datetime | None = None,
 ) -> SpeedCheck | None:
-    """The wait of a lead still awaiting its first touch; None once it has been touched.
+    """The wait of an inbound lead still awaiting its first contact touch; None otherwise.
 
     The wait runs from `since` (when its current owner got it, if after it came in), else from
     when the lead came in: handing a waiting lead to someone else restarts their window.
     """
-    if not lead.awaiting_first_touch:
+    if not lead.inbound or not lead.awaiting_first_touch:
         return None
     waited = working_hours_between(
         max(since, lead.created_at) if since else lead.created_at,

@@ -12,13 +12,16 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.domain.access import Actor, refusal
+from bot.domain.cadence import KEEP_FOR
 from bot.domain.errors import PermissionDenied
 from bot.domain.leads import Status, company_key
 from bot.domain.lost import LostCategory
+from bot.domain.parsing.dates import span_date
 from bot.domain.qualification import UNQUALIFIED_REASON
+from bot.domain.schedule import Calendar
 from bot.domain.speed import alert_keys
 from bot.models import Lead, Rep
-from bot.services import lead_changes, leads, reps, rhythm
+from bot.services import lead_changes, leads, reps, touches
 from bot.services.inbound import InboundLead, pick_owner
 from bot.services.leads import NewLead
 from bot.services.outbox import PRIORITY_DIRECT, cancel_pending, enqueue
@@ -57,14 +60,30 @@ class Close:
 
 @dataclass(frozen=True)
 class Snooze:
-    until: date
+    """Hide a lead until a date, or for a span (`1d`, `3d`, `1w`) counted on the owner's working days."""
+
+    until: date | None = None
+    span: str | None = None
 
 
 @dataclass(frozen=True)
 class Keep:
-    """Keep a lead the Friday clean-up offered to drop: snoozed until `until`, its cadence restarted."""
+    """Keep a lead the cleanup offered to drop: recorded, so the cleanup leaves it alone for two weeks."""
 
-    until: date
+
+@dataclass(frozen=True)
+class SetCloseDate:
+    """The date the deal should close (None clears it); a later date than before counts as a push."""
+
+    on: date | None
+
+
+@dataclass(frozen=True)
+class SetFollowUp:
+    """The next step: a date, a span on the owner's working days (`1d`, `3d`, `nextweek`), or none."""
+
+    on: date | None = None
+    span: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,9 +96,13 @@ class Qualify:
     answers: dict[str, Any]
     score: int
     unqualified: bool = False
+    # "When do they need it?": becomes the expected close date.
+    needed_by: date | None = None
 
 
-LeadChange: TypeAlias = Move | Close | Snooze | Keep | Assign | Qualify
+LeadChange: TypeAlias = (
+    Move | Close | Snooze | Keep | Assign | Qualify | SetCloseDate | SetFollowUp
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +113,30 @@ class Changed:
     changed: bool
     previous_owner: str | None = None
     homes: tuple[str, ...] = ()
+
+
+def owner_calendar(session: Session, deps: Deps, owner_id: str) -> Calendar:
+    """The owner's zone and working days: the calendar their dates are counted on."""
+    fallback = Calendar(deps.team_zone, deps.pipeline.schedule.weekday_numbers)
+    return reps.calendar_of(session, user_id=owner_id, fallback=fallback)
+
+
+def calendar_for(deps: Deps, user_id: str) -> Calendar:
+    """A person's calendar, read in its own short session (for parsing dates before a change)."""
+    with deps.session_factory() as session:
+        return owner_calendar(session, deps, user_id)
+
+
+def _span_date(session: Session, deps: Deps, lead_id: int, span: str, now: datetime) -> date:
+    lead = leads.get_lead(session, lead_id=lead_id)
+    calendar = owner_calendar(session, deps, lead.owner_id)
+    return span_date(span, today=calendar.today(now), working_days=calendar.working_days)
+
+
+def is_inbound(deps: Deps, *, by: Actor, new: NewLead, from_api: bool) -> bool:
+    """Speed to lead is for leads that came in: the API, an inbound source, or handed over at creation."""
+    source = (new.source or "").strip().lower()
+    return from_api or source in deps.pipeline.team.inbound_sources or new.owner_id != by.user_id
 
 
 def _homes(*user_ids: str | None) -> tuple[str, ...]:
@@ -144,11 +191,17 @@ def _insert(
     reps.ensure_rep(
         session, user_id=new.owner_id, now=now, is_manager=deps.is_manager(new.owner_id)
     )
-    lead = leads.create_lead(session, new=new, created_by=by.user_id, now=now)
+    lead = leads.create_lead(
+        session,
+        new=new,
+        created_by=by.user_id,
+        now=now,
+        inbound=is_inbound(deps, by=by, new=new, from_api=inbound),
+    )
     if note:
         # A note is context, not a contact: it must not stop the speed-to-lead clock.
         leads.record_note(session, lead_id=lead.id, text=note, by=by.user_id, now=now)
-    if inbound or lead.owner_id != by.user_id:
+    if (inbound or lead.owner_id != by.user_id) and reps.is_active(session, user_id=lead.owner_id):
         _tell_new_owner(
             session, deps, by=by, lead=lead, key="created", now=now, note=note, inbound=inbound
         )
@@ -245,21 +298,29 @@ def _apply(
             if done.changed:  # nothing waits for a first touch on a closed lead any more
                 cancel_pending(session, keys=alert_keys(lead_id, done.lead.owner_id))
             return done, None
-        case Snooze(until=until):
+        case Snooze(until=until, span=span):
+            if until is None:
+                until = _span_date(session, deps, lead_id, span or "1d", now)
             return lead_changes.snooze(
                 session, lead_id=lead_id, until=until, actor=by, now=now
             ), None
-        case Keep(until=until):
-            done = lead_changes.snooze(session, lead_id=lead_id, until=until, actor=by, now=now)
-            if done.changed:
-                rhythm.record_lead_events(
-                    session,
-                    lead_ids=[lead_id],
-                    kind=rhythm.KEPT_EVENT,
-                    now=now,
-                    detail={"by": by.user_id, "until": until.isoformat()},
-                )
-            return done, None
+        case Keep():
+            owner = leads.get_lead(session, lead_id=lead_id).owner_id
+            today = owner_calendar(session, deps, owner).today(now)
+            return lead_changes.keep(
+                session, lead_id=lead_id, until=today + KEEP_FOR, actor=by, now=now, kept_on=today
+            ), None
+        case SetCloseDate(on=on):
+            return lead_changes.set_expected_close(
+                session, lead_id=lead_id, on=on, actor=by, now=now
+            ), None
+        case SetFollowUp(on=on, span=span):
+            if span is not None:
+                on = _span_date(session, deps, lead_id, span, now)
+            view, changed = touches.set_follow_up(
+                session, lead_id=lead_id, on=on, actor=by, now=now
+            )
+            return lead_changes.Change(view, changed), None
         case Assign(owner_id=owner_id):
             reps.ensure_rep(
                 session, user_id=owner_id, now=now, is_manager=deps.is_manager(owner_id)
@@ -273,10 +334,14 @@ def _apply(
             if done.changed and done.lead.owner_id != by.user_id:
                 _tell_new_owner(session, deps, by=by, lead=done.lead, key=now.isoformat(), now=now)
             return done, done.previous_owner
-        case Qualify(answers=answers, score=score, unqualified=unqualified):
+        case Qualify(answers=answers, score=score, unqualified=unqualified, needed_by=needed_by):
             done = lead_changes.record_qualification(
                 session, lead_id=lead_id, answers=answers, score=score, actor=by, now=now
             )
+            if needed_by is not None and not unqualified:
+                done = lead_changes.set_expected_close(
+                    session, lead_id=lead_id, on=needed_by, actor=by, now=now
+                )
             if unqualified:
                 done = lead_changes.close_lead(
                     session,

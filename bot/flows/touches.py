@@ -7,17 +7,22 @@ from datetime import date, datetime
 
 from bot.deps import Deps
 from bot.domain.access import Actor
-from bot.services import touches
+from bot.domain.leads import is_contact
+from bot.flows.leads import owner_calendar
+from bot.services import leads, touches
 from bot.services.records import LeadView, TouchView
 
 
 @dataclass(frozen=True)
 class Logged:
-    """The touch, the lead after it, and whose Home to refresh."""
+    """The touch, the lead after it, whose Home to refresh, and the follow-up the touch completed."""
 
     touch: TouchView
     lead: LeadView
     homes: tuple[str, ...]
+    completed: date | None = None
+    # The owner's today and working days, so the reply's dates and next-step buttons read right.
+    owner_today: date | None = None
 
 
 def log_touch(
@@ -32,8 +37,10 @@ def log_touch(
     next_follow_up: date | None = None,
     permalink: str | None = None,
 ) -> Logged:
-    """Record a touch on a lead the actor may change, in one transaction."""
+    """Record a touch on a lead the actor may change, in one transaction; a contact completes a due follow-up."""
     with deps.session_factory.begin() as session:
+        before = leads.get_lead(session, lead_id=lead_id)
+        calendar = owner_calendar(session, deps, before.owner_id)
         touch, lead = touches.log_touch(
             session,
             lead_id=lead_id,
@@ -44,5 +51,16 @@ def log_touch(
             occurred_at=occurred_at,
             next_follow_up=next_follow_up,
             permalink=permalink,
+            owner_zone=calendar.zone,
         )
-    return Logged(touch, lead, tuple(dict.fromkeys((by.user_id, lead.owner_id))))
+    due = before.next_follow_up
+    done = (
+        is_contact(kind) and due is not None and touch.occurred_at.astimezone(calendar.zone).date() >= due
+    )
+    return Logged(
+        touch,
+        lead,
+        tuple(dict.fromkeys((by.user_id, lead.owner_id))),
+        completed=due if done else None,
+        owner_today=calendar.today(now),
+    )

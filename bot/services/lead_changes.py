@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.access import Actor, closed_refusal
@@ -15,6 +16,9 @@ from bot.domain.lost import lost_category
 from bot.models import Lead, LeadEvent, StageChange
 from bot.services.leads import lock_lead_for_change
 from bot.services.records import LeadView
+
+KEPT = "kept"
+CLOSE_DATE = "close_date"
 
 
 @dataclass(frozen=True)
@@ -127,12 +131,58 @@ def reassign(
 
 
 def snooze(session: Session, *, lead_id: int, until: date, actor: Actor, now: datetime) -> Change:
-    """Hide a lead from nudges until a date; its follow-up moves there too."""
+    """Hide a lead from nudges until a date; the follow-up stays exactly as it was."""
     lead = _open_lead(session, lead_id, actor)
-    if lead.snoozed_until == until and lead.next_follow_up == until:
+    if lead.snoozed_until == until:
         return Change(LeadView.of(lead), changed=False)
-    lead.snoozed_until, lead.next_follow_up, lead.updated_at = until, until, now
+    lead.snoozed_until, lead.updated_at = until, now
     _event(session, lead, "snoozed", actor, now, {"until": until.isoformat()})
+    session.flush()
+    return Change(LeadView.of(lead), changed=True)
+
+
+def keep(
+    session: Session, *, lead_id: int, until: date, actor: Actor, now: datetime, kept_on: date
+) -> Change:
+    """Record that the owner keeps a lead the cleanup offered to drop; nothing else moves.
+
+    Keeping twice on one local date (`kept_on`) changes nothing.
+    """
+    lead = _open_lead(session, lead_id, actor)
+    last = session.scalars(
+        select(LeadEvent.detail)
+        .where(LeadEvent.lead_id == lead.id, LeadEvent.kind == KEPT)
+        .order_by(LeadEvent.at.desc(), LeadEvent.id.desc())
+        .limit(1)
+    ).first()
+    if last and last.get("on") == kept_on.isoformat():
+        return Change(LeadView.of(lead), changed=False)
+    lead.updated_at = now
+    detail = {"by": actor.user_id, "on": kept_on.isoformat(), "until": until.isoformat()}
+    _event(session, lead, KEPT, actor, now, detail)
+    session.flush()
+    return Change(LeadView.of(lead), changed=True)
+
+
+def set_expected_close(
+    session: Session, *, lead_id: int, on: date | None, actor: Actor, now: datetime
+) -> Change:
+    """Set the date the deal should close; moving a set date later counts as a push."""
+    lead = _open_lead(session, lead_id, actor)
+    before = lead.expected_close
+    if before == on:
+        return Change(LeadView.of(lead), changed=False)
+    if before is not None and on is not None and on > before:
+        lead.close_pushes = (lead.close_pushes or 0) + 1
+    lead.expected_close, lead.updated_at = on, now
+    _event(
+        session,
+        lead,
+        CLOSE_DATE,
+        actor,
+        now,
+        {"from": before.isoformat() if before else None, "to": on.isoformat() if on else None},
+    )
     session.flush()
     return Change(LeadView.of(lead), changed=True)
 

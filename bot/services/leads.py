@@ -35,6 +35,7 @@ class NewLead:
     phone: str | None = None
     source: str | None = None
     next_follow_up: date | None = None
+    expected_close: date | None = None
 
     @classmethod
     def described(
@@ -52,6 +53,7 @@ class NewLead:
             phone=given.phone,
             source=given.source,
             next_follow_up=given.next_follow_up,
+            expected_close=getattr(given, "expected_close", None),
         )
 
 
@@ -79,7 +81,9 @@ def find_open_duplicates(session: Session, *, company: str) -> list[LeadView]:
     return [LeadView.of(lead) for lead in rows]
 
 
-def create_lead(session: Session, *, new: NewLead, created_by: str, now: datetime) -> LeadView:
+def create_lead(
+    session: Session, *, new: NewLead, created_by: str, now: datetime, inbound: bool = False
+) -> LeadView:
     """Insert a lead with its first stage change and, when assigned, the assignment event."""
     lead = Lead(
         company=new.company,
@@ -98,6 +102,8 @@ def create_lead(session: Session, *, new: NewLead, created_by: str, now: datetim
         updated_at=now,
         stage_changed_at=now,
         next_follow_up=new.next_follow_up,
+        expected_close=new.expected_close,
+        inbound=inbound,
         touch_count=0,
         close_pushes=0,
     )

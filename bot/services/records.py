@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from bot.domain.qualification import stored_verdict
 from bot.models import Lead, Rep, Touchpoint
 
 
@@ -43,6 +44,10 @@ class LeadView:
     touch_count: int
     qualification_score: int | None
     lost_reason: str | None
+    expected_close: date | None = None
+    close_pushes: int = 0
+    verdict: str | None = None
+    inbound: bool = False
 
     @classmethod
     def of(cls, lead: Lead) -> LeadView:
@@ -66,6 +71,10 @@ class LeadView:
             touch_count=lead.touch_count,
             qualification_score=lead.qualification_score,
             lost_reason=lead.lost_reason,
+            expected_close=lead.expected_close,
+            close_pushes=lead.close_pushes or 0,
+            verdict=stored_verdict(lead.qualification),
+            inbound=bool(lead.inbound),
         )
 
 

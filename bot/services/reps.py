@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.config import RepConfig
 from bot.db import insert_if_missing
 from bot.domain.leads import Role, Status
+from bot.domain.schedule import Calendar, parse_working_days, zone_for
 from bot.models import Lead, Rep
 from bot.services.records import RepView
 
@@ -151,3 +152,20 @@ def assignable_reps(session: Session, *, limit: int = 99) -> list[RepChoice]:
         .limit(limit)
     )
     return [RepChoice(*row) for row in rows]
+
+
+def calendar_of(session: Session, *, user_id: str, fallback: Calendar) -> Calendar:
+    """A person's zone and working days as stored, the team's where they have none."""
+    rep = session.get(Rep, user_id)
+    if rep is None:
+        return fallback
+    return Calendar(
+        zone=zone_for(rep.tz, fallback=fallback.zone),
+        working_days=parse_working_days(rep.working_days, fallback=fallback.working_days),
+    )
+
+
+def is_active(session: Session, *, user_id: str) -> bool:
+    """False for someone who left (deactivated in Slack); unknown people count as active."""
+    rep = session.get(Rep, user_id)
+    return rep is None or rep.is_active

@@ -11,13 +11,17 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, exists, func, insert, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from bot.domain.leads import OPEN
+from bot.domain.leads import ATTEMPT_KINDS, MEETING_KINDS, OPEN
+from bot.domain.qualification import stored_verdict
 from bot.domain.rhythm import LeadFacts
-from bot.models import Lead, LeadEvent, Notification, Rep, UTCDateTime
+from bot.models import Lead, LeadEvent, Notification, Rep, Touchpoint, UTCDateTime
 
 # Lead events the rhythm writes and reads; the Keep button's handler records KEPT_EVENT, the
 # importer IMPORTED_EVENT.
 NUDGE_EVENT = "stale_nudged"
+# A lead nudged twice with no action since: the managers' value-at-risk section shows it instead
+# of a third DM. It stands until the lead's `updated_at` (any action on it) is later than the event.
+ESCALATED_EVENT = "nudges_ignored"
 KEPT_EVENT = "kept"
 IMPORTED_EVENT = "imported"
 ASSIGNED_EVENT = "assigned"
@@ -47,6 +51,8 @@ class OwnedLead:
     owner: RepRow
     # When the current owner was handed the lead after it came in (None: theirs from the start).
     assigned_at: datetime | None = None
+    # False once the owner left (deactivated in Slack): they get no DMs.
+    owner_active: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,10 @@ _LEAD_COLUMNS = (
     Lead.next_follow_up,
     Lead.snoozed_until,
     Lead.touch_count,
+    Lead.updated_at,
+    Lead.expected_close,
+    Lead.qualification,
+    Lead.inbound,
 )
 _REP_COLUMNS = (Rep.id, Rep.name, Rep.tz, Rep.plan_time, Rep.working_days)
 
@@ -83,7 +93,8 @@ def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
 
 
 def _lead(row: Any) -> LeadFacts:
-    return LeadFacts(*row[: len(_LEAD_COLUMNS)])
+    *head, qualification, inbound = row[: len(_LEAD_COLUMNS)]
+    return LeadFacts(*head, verdict=stored_verdict(qualification), inbound=bool(inbound))
 
 
 def _rep(row: Any) -> RepRow:
@@ -119,11 +130,11 @@ def open_leads_by_owner(
     return _open_leads_by_owner(session, owner_ids)
 
 
-def overdue_leads_by_owner(
-    session: Session, *, owner_ids: Collection[str], before: date
+def due_leads_by_owner(
+    session: Session, *, owner_ids: Collection[str], on_or_before: date
 ) -> dict[str, list[LeadFacts]]:
-    """Open leads of these owners with a follow-up date before `before`."""
-    return _open_leads_by_owner(session, owner_ids, Lead.next_follow_up < before)
+    """Open leads of these owners with a follow-up date on or before `on_or_before`."""
+    return _open_leads_by_owner(session, owner_ids, Lead.next_follow_up <= on_or_before)
 
 
 def idle_leads_by_owner(
@@ -154,8 +165,8 @@ def cadence_leads_by_owner(
 
 
 def untouched_open_leads(session: Session, *, created_since: datetime) -> list[OwnedLead]:
-    """Open leads created since `created_since` with no touch yet, each with its owner's schedule
-    and when it was last handed over."""
+    """Inbound open leads created since `created_since` with no contact touch yet, each with its
+    owner's schedule, whether the owner is still active, and when it was last handed over."""
     handed_over = type_coerce(
         select(func.max(LeadEvent.at))
         .where(
@@ -167,12 +178,12 @@ def untouched_open_leads(session: Session, *, created_since: datetime) -> list[O
         UTCDateTime(),
     )
     rows = session.execute(
-        select(*_LEAD_COLUMNS, *_REP_COLUMNS, handed_over)
+        select(*_LEAD_COLUMNS, *_REP_COLUMNS, Rep.is_active, handed_over)
         .join(Rep, Rep.id == Lead.owner_id)
         .where(
             Lead.status == OPEN,
+            Lead.inbound.is_(True),
             Lead.first_touch_at.is_(None),
-            Lead.touch_count == 0,
             Lead.created_at >= created_since,
             # An imported lead is history from elsewhere, not a new lead waiting for a first call.
             ~exists().where(LeadEvent.lead_id == Lead.id, LeadEvent.kind == IMPORTED_EVENT),
@@ -180,7 +191,10 @@ def untouched_open_leads(session: Session, *, created_since: datetime) -> list[O
         .order_by(Lead.id)
     )
     width, reps = len(_LEAD_COLUMNS), len(_REP_COLUMNS)
-    return [OwnedLead(_lead(row), _rep(row[width : width + reps]), row[-1]) for row in rows]
+    return [
+        OwnedLead(_lead(row), _rep(row[width : width + reps]), row[-1], bool(row[-2]))
+        for row in rows
+    ]
 
 
 def existing_keys(session: Session, *, keys: Collection[str]) -> frozenset[str]:
@@ -234,3 +248,62 @@ def record_lead_events(
             for lead_id in sorted(lead_ids)
         ],
     )
+
+
+def contact_attempts(session: Session, *, lead_ids: Collection[int]) -> dict[int, int]:
+    """Unanswered contact attempts per lead: calls, emails, messages, LinkedIn and other contacts
+    since the later of its last stage move and its last meeting or demo."""
+    meeting = Touchpoint.__table__.alias("meeting")
+    last_meeting = (
+        select(func.max(meeting.c.occurred_at))
+        .where(meeting.c.lead_id == Touchpoint.lead_id, meeting.c.kind.in_(sorted(MEETING_KINDS)))
+        .scalar_subquery()
+    )
+    found: dict[int, int] = {}
+    for chunk in _chunks(sorted(lead_ids)):
+        rows = session.execute(
+            select(Touchpoint.lead_id, func.count())
+            .join(Lead, Lead.id == Touchpoint.lead_id)
+            .where(
+                Touchpoint.lead_id.in_(chunk),
+                Touchpoint.kind.in_(sorted(ATTEMPT_KINDS)),
+                Touchpoint.occurred_at > Lead.stage_changed_at,
+                or_(last_meeting.is_(None), Touchpoint.occurred_at > last_meeting),
+            )
+            .group_by(Touchpoint.lead_id)
+        )
+        found.update({lead_id: count for lead_id, count in rows})
+    return found
+
+
+def lead_event_history(
+    session: Session, *, lead_ids: Collection[int], kinds: Collection[str], since: datetime
+) -> dict[int, list[tuple[datetime, dict[str, Any]]]]:
+    """Events of these kinds per lead since `since`, oldest first, with their detail."""
+    found: dict[int, list[tuple[datetime, dict[str, Any]]]] = defaultdict(list)
+    for chunk in _chunks(sorted(lead_ids)):
+        rows = session.execute(
+            select(LeadEvent.lead_id, LeadEvent.at, LeadEvent.detail)
+            .where(
+                LeadEvent.lead_id.in_(chunk),
+                LeadEvent.kind.in_(sorted(kinds)),
+                LeadEvent.at >= since,
+            )
+            .order_by(LeadEvent.lead_id, LeadEvent.at, LeadEvent.id)
+        )
+        for lead_id, at, detail in rows:
+            found[lead_id].append((at, detail or {}))
+    return dict(found)
+
+
+def escalated_leads(session: Session) -> dict[int, datetime]:
+    """Open leads nudged twice and left alone since, with when they were escalated: what the
+    managers' value-at-risk section shows as "nudged twice, no action"."""
+    rows = session.execute(
+        select(LeadEvent.lead_id, func.max(LeadEvent.at))
+        .join(Lead, Lead.id == LeadEvent.lead_id)
+        .where(LeadEvent.kind == ESCALATED_EVENT, Lead.status == OPEN)
+        .group_by(LeadEvent.lead_id, Lead.updated_at)
+        .having(func.max(LeadEvent.at) >= Lead.updated_at)
+    )
+    return {lead_id: at for lead_id, at in rows}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 _SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -35,14 +35,27 @@ def days_between(start: datetime, now: datetime) -> int:
     return max(0, (now - start).days)
 
 
-def age(start: datetime | None, now: datetime) -> str:
-    """`today`, `1 day`, `12 days`; `never` when there is no start."""
+def calendar_days(start: datetime, now: datetime, zone: tzinfo | None = None) -> int:
+    """Calendar days from `start` to `now` where the reader is: 23:50 to 00:10 is one day."""
+    where = zone or UTC
+    return max(0, (now.astimezone(where).date() - start.astimezone(where).date()).days)
+
+
+def age(start: datetime | None, now: datetime, zone: tzinfo | None = None) -> str:
+    """`today`, `1 day`, `12 days` in the reader's calendar days (`zone`); `never` when there is no start."""
     if start is None:
         return "never"
-    days = days_between(start, now)
+    days = calendar_days(start, now, zone)
     if days == 0:
         return "today"
     return "1 day" if days == 1 else f"{days} days"
+
+
+def date_label(value: date | None) -> str:
+    """A date said in full, never relative: `Mon 7 Dec`."""
+    if value is None:
+        return "—"
+    return f"{value:%a} {value.day} {value:%b}"
 
 
 def day(value: date | None, *, today: date | None = None) -> str:

@@ -34,6 +34,8 @@ class Action(StrEnum):
     QUALIFY = "lead_qualify"
     KEEP = "lead_keep"
     DRAFT_LAST_CHANCE = "lead_draft_last_chance"
+    NEXT_STEP = "lead_next_step"
+    CLOSE_DATE = "lead_close_date"
     CREATE_ANYWAY = "lead_create_anyway"
     PICK_LEAD = "lead_pick"
     OVERFLOW = "lead_overflow"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
@@ -93,12 +93,14 @@ def duration_label(value: timedelta) -> str:
     return f"{hours}h {minutes}m" if minutes else f"{hours}h"
 
 
-def touched_label(last_touch_at: datetime | None, now: datetime) -> str:
-    """`never`, `today` or `3 days ago`: when a lead was last touched."""
+def touched_label(last_touch_at: datetime | None, now: datetime, zone: tzinfo | None = None) -> str:
+    """`never`, `today`, `yesterday` or `3 days ago`, in the reader's calendar days (`zone`)."""
     if last_touch_at is None:
         return "never"
-    age = fmt.age(last_touch_at, now)
-    return age if age == "today" else f"{age} ago"
+    days = fmt.calendar_days(last_touch_at, now, zone)
+    if days == 0:
+        return "today"
+    return "yesterday" if days == 1 else f"{days} days ago"
 
 
 def money_label(money: Money) -> str:

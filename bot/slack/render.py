@@ -25,6 +25,7 @@ def _with_filters(env: Environment) -> Environment:
     env.filters["money"] = fmt.money
     env.filters["short_money"] = fmt.short_money
     env.filters["day"] = fmt.day
+    env.filters["date"] = fmt.date_label
     env.globals["age"] = fmt.age
     return env
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeAlias, TypeVar
@@ -145,22 +145,29 @@ _REF_ONLY: dict[str, Callable[[LeadRef], LeadCommand]] = {
 }
 
 
-def parse_lead_subcommand(text: str, *, today: date, stages: Sequence[StageRef]) -> LeadCommand:
-    """Read everything `/lead` accepts; `stages` are the configured stages in pipeline order."""
+def parse_lead_subcommand(
+    text: str, *, today: date, stages: Sequence[StageRef], working_days: Collection[int] = ()
+) -> LeadCommand:
+    """Read everything `/lead` accepts; `stages` are the configured stages in pipeline order.
+
+    `today` and `working_days` are the calendar relative dates land on (the owner's, when known).
+    """
     tokens = tokenize(text)
     if not tokens:
         return OpenModal()
     head, args = tokens[0], tokens[1:]
     word = head.text.lower()
     if head.quoted:
-        return CreateCmd(parse_new_lead(text, today=today, stages=stages))
+        return CreateCmd(parse_new_lead(text, today=today, stages=stages, working_days=working_days))
     if word in _HELP_WORDS:
         topic = args[0].text.lower() if args else None
         return HelpCmd(topic=topic if topic in USAGE else None)
     if word == "add":
         if not args:
             raise ParseError(f"Say which company to add. {usage_hint('add')}")
-        return CreateCmd(parse_new_lead(text[args[0].start :], today=today, stages=stages))
+        return CreateCmd(parse_new_lead(
+            text[args[0].start :], today=today, stages=stages, working_days=working_days
+        ))
     if word == "list":
         return _list(args, stages)
     if word == "export":
@@ -176,8 +183,8 @@ def parse_lead_subcommand(text: str, *, today: date, stages: Sequence[StageRef])
     if word == "assign":
         return _assign(args)
     if word == "snooze":
-        return _snooze(args, today)
-    return CreateCmd(parse_new_lead(text, today=today, stages=stages))
+        return _snooze(args, today, working_days)
+    return CreateCmd(parse_new_lead(text, today=today, stages=stages, working_days=working_days))
 
 
 def _ref(tokens: Sequence[Token], name: str) -> LeadRef:
@@ -250,10 +257,10 @@ def _assign(args: Sequence[Token]) -> AssignCmd:
     return AssignCmd(ref=ref, owner_id=owner_id)
 
 
-def _snooze(args: Sequence[Token], today: date) -> SnoozeCmd:
+def _snooze(args: Sequence[Token], today: date, working_days: Collection[int]) -> SnoozeCmd:
     def until_of(target: Token) -> date:
         when = target.value if target.key in ("next", "until") else target.text
-        return parse_when(when, today=today)
+        return parse_when(when, today=today, working_days=working_days)
 
     ref, until = _ref_and_last(args, "snooze", "until when", until_of)
     return SnoozeCmd(ref=ref, until=until)

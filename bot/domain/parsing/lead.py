@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -30,6 +30,7 @@ LEAD_KEYS: tuple[str, ...] = (
     "phone",
     "value",
     "owner",
+    "close",
 )
 MAX_COMPANY_LENGTH = 200
 MAX_CONTACT_LENGTH = 200
@@ -44,9 +45,15 @@ _EXAMPLES = {
     "phone": 'phone:"+1 555 0100"',
     "value": "value:$12,500",
     "owner": "owner:@dana",
+    "close": "close:2027-03-31",
 }
 _TRAILING = ",;."
-_FIELD_NAMES = {"owner": "owner_id", "stage": "stage_key", "next": "next_follow_up"}
+_FIELD_NAMES = {
+    "owner": "owner_id",
+    "stage": "stage_key",
+    "next": "next_follow_up",
+    "close": "expected_close",
+}
 _MAILTO_RE = re.compile(r"<mailto:([^|<>]*)(?:\|[^<>]*)?>", re.IGNORECASE)
 _EMAIL_RE = re.compile(
     r"[^\s@<>\"(),;:]+@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.[^\W\d_]{2,}"
@@ -71,14 +78,17 @@ class NewLeadInput:
     email: str | None = None
     contact: str | None = None
     phone: str | None = None
+    expected_close: date | None = None
 
 
-def parse_new_lead(text: str, *, today: date, stages: Sequence[StageRef]) -> NewLeadInput:
+def parse_new_lead(
+    text: str, *, today: date, stages: Sequence[StageRef], working_days: Collection[int] = ()
+) -> NewLeadInput:
     """Read `/lead` text: whatever is not a value, mention or `key:value` is the company name."""
     tokens = tokenize(text)
     fields: dict[str, object] = {}
     said: dict[str, str] = {}
-    readers = _readers(today, stages)
+    readers = _readers(today, stages, working_days)
     company: list[str] = []
     i = 0
     while i < len(tokens):
@@ -104,10 +114,13 @@ def parse_new_lead(text: str, *, today: date, stages: Sequence[StageRef]) -> New
     return NewLeadInput(company=name, **named)  # type: ignore[arg-type]
 
 
-def _readers(today: date, stages: Sequence[StageRef]) -> dict[str, Callable[[str], object]]:
+def _readers(
+    today: date, stages: Sequence[StageRef], working_days: Collection[int]
+) -> dict[str, Callable[[str], object]]:
     return {
         "stage": lambda value: resolve_stage(value, stages).key,
-        "next": lambda value: parse_when(value, today=today),
+        "next": lambda value: parse_when(value, today=today, working_days=working_days),
+        "close": lambda value: parse_when(value, today=today, working_days=working_days),
         "source": lambda value: _read_text("source", value, MAX_SOURCE_LENGTH),
         "contact": lambda value: _read_text("contact", value, MAX_CONTACT_LENGTH),
         "email": read_email,

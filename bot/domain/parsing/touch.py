@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,7 +14,8 @@ from bot.domain.parsing.text import clean_block, key_value, tokenize
 from bot.domain.parsing.usage import usage_hint
 
 TOUCH_KINDS: tuple[str, ...] = tuple(TouchKind)
-DEFAULT_KIND = TouchKind.NOTE
+# A touch without a kind word is a contact of some kind; a note must be said.
+DEFAULT_KIND = TouchKind.OTHER
 MAX_NOTE_LENGTH = 4000
 
 _KIND_WORDS = {kind: kind for kind in TOUCH_KINDS} | {
@@ -33,7 +35,7 @@ class TouchInput:
     next_follow_up: date | None = None
 
 
-def parse_touch(text: str, *, today: date) -> TouchInput:
+def parse_touch(text: str, *, today: date, working_days: Collection[int] = ()) -> TouchInput:
     """Read `/touch <ref> [kind] [note] [next:<when>]`; the note keeps the user's own wording."""
     tokens = tokenize(text)
     next_follow_up: date | None = None
@@ -49,7 +51,7 @@ def parse_touch(text: str, *, today: date) -> TouchInput:
         if next_follow_up is not None:
             raise ParseError("`next:` is given twice; give it once.")
         value, used = key_value(tokens, i)
-        next_follow_up = parse_when(value, today=today)
+        next_follow_up = parse_when(value, today=today, working_days=working_days)
         cuts.append((token.start, tokens[i + used - 1].end))
         i += used
     if not words:

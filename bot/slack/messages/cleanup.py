@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Protocol
 
 from jinja2 import TemplateError
@@ -65,15 +65,29 @@ def _cleanup_buttons(lead_id: int) -> list[ButtonElement]:
 
 
 def build_cleanup_blocks(
-    findings: Sequence[CadenceFinding], *, touches: int, days: int, now: datetime, today: date
+    findings: Sequence[CadenceFinding],
+    *,
+    touches: int,
+    days: int,
+    now: datetime,
+    today: date,
+    zone: tzinfo | None = None,
 ) -> SlackMessage:
-    """Friday's DM: leads past the cadence with last-chance, keep and archive buttons."""
+    """The end-of-week DM: leads that had their chances, with last-chance, keep and archive buttons."""
     intro = render("job_cleanup_intro.md.j2", count=len(findings), touches=touches, days=days)
     rows = [
         lead_row(
             CLEANUP_PREFIX,
             finding.lead.id,
-            render_lead_line(finding.lead, finding.stage, reason="cadence", now=now, today=today),
+            render_lead_line(
+                finding.lead,
+                finding.stage,
+                reason="cadence",
+                now=now,
+                today=today,
+                zone=zone,
+                attempts=finding.attempts,
+            ),
             _cleanup_buttons(finding.lead.id),
         )
         for finding in findings

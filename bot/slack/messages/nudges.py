@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
@@ -11,20 +12,31 @@ from bot.domain.rhythm import StageRules
 from bot.domain.speed import SpeedCheck
 from bot.domain.staleness import StaleFinding
 from bot.services.reps import RepChoice
+from bot.slack import format as fmt
 from bot.slack.controls import ItemControl, ItemKind, LeadControl
 from bot.slack.ids import Action
 from bot.slack.kit import SlackMessage, duration_label, section, to_dicts
 from bot.slack.messages.managers import reassign_select
-from bot.slack.messages.rows import list_message, work_row
+from bot.slack.messages.rows import lead_ids_in, list_message, work_row
 from bot.slack.render import render
 
 STALE_PREFIX = "stale"
 
 
+def nudged_lead_ids(payload: dict[str, Any]) -> frozenset[int]:
+    """The leads a nudge DM showed (not those summarised as "and N more")."""
+    return lead_ids_in(payload, prefix=STALE_PREFIX)
+
+
 def build_stale_nudge_blocks(
-    findings: Sequence[StaleFinding], *, stages: Sequence[StageRules], now: datetime, today: date
+    findings: Sequence[StaleFinding],
+    *,
+    stages: Sequence[StageRules],
+    now: datetime,
+    today: date,
+    zone: tzinfo | None = None,
 ) -> SlackMessage:
-    """The 10:00 DM: deals past their stale or stuck clock, each with the moves that clear it."""
+    """The 10:00 DM: deals that just crossed a stale or stuck clock, each with what clears it."""
     intro = render(
         "job_stale_intro.md.j2",
         count=len(findings),
@@ -40,6 +52,7 @@ def build_stale_nudge_blocks(
             reason="nudge",
             now=now,
             today=today,
+            zone=zone,
             stale=finding.stale,
             stuck=finding.stuck,
         )
@@ -75,7 +88,11 @@ def build_speed_owner_blocks(check: SpeedCheck) -> SlackMessage:
 
 
 def build_speed_managers_blocks(
-    check: SpeedCheck, *, now: datetime, reps: Sequence[RepChoice] = ()
+    check: SpeedCheck,
+    *,
+    now: datetime,
+    reps: Sequence[RepChoice] = (),
+    zone: tzinfo | None = None,
 ) -> SlackMessage:
     """The managers' channel post once the window has passed: lead, owner, how long it waited, and Reassign."""
     lead = check.lead
@@ -84,7 +101,7 @@ def build_speed_managers_blocks(
         lead=lead,
         waited=duration_label(check.waited),
         window=duration_label(check.window),
-        now=now,
+        came_in=fmt.age(lead.created_at, now, zone),
     )
     elements: list[object] = [
         ButtonElement(

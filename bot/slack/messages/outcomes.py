@@ -26,9 +26,21 @@ def snoozed_line(*, until: date, user_id: str, today: date) -> str:
 
 def kept_line(*, until: date, user_id: str, today: date) -> str:
     return (
-        f":white_check_mark: Kept for two more weeks (snoozed until {on_day(until, today=today)})"
-        f" by {mention(user_id)}"
+        f":white_check_mark: Kept by {mention(user_id)}: the cleanup leaves it alone until"
+        f" {on_day(until, today=today)}; its follow-up and snooze are unchanged"
     )
+
+
+def next_step_line(*, on: date | None, user_id: str, today: date) -> str:
+    if on is None:
+        return f":white_check_mark: No next step planned, by {mention(user_id)}"
+    return f":white_check_mark: Next step {on_day(on, today=today)}, set by {mention(user_id)}"
+
+
+def close_date_line(*, on: date | None, user_id: str, today: date) -> str:
+    if on is None:
+        return f":white_check_mark: Expected close date cleared by {mention(user_id)}"
+    return f":white_check_mark: Expected to close {on_day(on, today=today)}, set by {mention(user_id)}"
 
 
 def moved_line(*, stage_name: str, user_id: str) -> str:

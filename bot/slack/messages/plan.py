@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
@@ -28,9 +28,12 @@ OVERDUE_PREFIX = "overdue"
 SECTION_TITLES = {
     Section.OVERDUE: ("Overdue follow-ups", "overdue"),
     Section.DUE_TODAY: ("Due today", "due today"),
+    Section.MISSED_CLOSE: ("Missed close dates", "missed close date"),
     Section.CLOSING: ("Close to closing", "close to closing"),
     Section.GOING_STALE: ("Going stale", "going stale"),
+    Section.STUCK: ("Stuck in their stage", "stuck"),
     Section.NEW: ("New leads awaiting a first touch", "new"),
+    Section.NO_NEXT_STEP: ("No next step yet", "without a next step"),
 }
 
 
@@ -39,7 +42,7 @@ def _plan_title(plan: MorningPlan) -> str:
 
 
 def build_morning_plan_blocks(
-    plan: MorningPlan, *, stages: Sequence[StageRules], now: datetime
+    plan: MorningPlan, *, stages: Sequence[StageRules], now: datetime, zone: tzinfo | None = None
 ) -> SlackMessage:
     """The morning DM: what to work today, section by section, and the pipeline snapshot, in ≤ 50 blocks."""
     counts = plan.counts()
@@ -56,6 +59,7 @@ def build_morning_plan_blocks(
                 reason=part.value,
                 now=now,
                 today=plan.day,
+                zone=zone,
             )
             for item in plan.in_section(part)
         ]
@@ -85,13 +89,24 @@ def plan_lead_ids(payload: dict[str, Any]) -> frozenset[int]:
     return lead_ids_in(payload, prefix=PLAN_PREFIX)
 
 
+def build_empty_pipeline_blocks(*, day: date) -> SlackMessage:
+    """The short Monday DM of a rep with no open lead: time to fill the pipeline."""
+    text = render("job_empty_pipeline.md.j2", day=day)
+    return SlackMessage(text=text, blocks=to_dicts([section(text, block_id="empty_pipeline")]))
+
+
 def build_overdue_blocks(
-    items: Sequence[OverdueItem], *, stages: Sequence[StageRules], now: datetime, today: date
+    items: Sequence[OverdueItem],
+    *,
+    stages: Sequence[StageRules],
+    now: datetime,
+    today: date,
+    zone: tzinfo | None = None,
 ) -> SlackMessage:
-    """The 14:00 DM: overdue follow-ups the plan did not show or nobody acted on since."""
-    in_plan = sum(1 for item in items if item.in_plan)
+    """The 14:00 DM: follow-ups due today and not done, and overdue ones nobody acted on since the plan."""
+    due_today = sum(1 for item in items if item.due_today)
     intro = render(
-        "job_overdue_intro.md.j2", count=len(items), in_plan=in_plan, fresh=len(items) - in_plan
+        "job_overdue_intro.md.j2", due_today=due_today, overdue=len(items) - due_today
     )
     rows = [
         work_row(
@@ -99,9 +114,10 @@ def build_overdue_blocks(
             item.lead,
             item.stage,
             stages=stages,
-            reason="overdue",
+            reason="due_today" if item.due_today else "overdue",
             now=now,
             today=today,
+            zone=zone,
             in_plan=item.in_plan,
         )
         for item in items

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -57,8 +57,10 @@ def render_lead_line(
     in_plan: bool = False,
     stale: bool = False,
     stuck: bool = False,
+    zone: tzinfo | None = None,
+    attempts: int = 0,
 ) -> str:
-    """The mrkdwn for one lead in a job DM; the company and contact are escaped by the template."""
+    """The mrkdwn for one lead in a job DM, its day labels in the reader's `zone`; user text is escaped by the template."""
     return render(
         "job_lead_line.md.j2",
         lead=lead,
@@ -69,13 +71,14 @@ def render_lead_line(
         in_plan=in_plan,
         stale=stale,
         stuck=stuck,
-        touched=touched_label(lead.last_touch_at, now),
+        touched=touched_label(lead.last_touch_at, now, zone),
+        came_in=fmt.age(lead.created_at, now, zone),
+        attempts=attempts,
         untouched_days=whole_days(lead.no_touch_since(), now),
         in_stage_days=whole_days(lead.stage_changed_at, now),
         stale_after=stage.stale_days,
         stuck_after=stage.stuck_days,
         days_label=days_label,
-        age=fmt.age,
     )
 
 
@@ -140,10 +143,11 @@ def work_row(
     reason: str,
     now: datetime,
     today: date,
+    zone: tzinfo | None = None,
     **flags: bool,
 ) -> LeadRow:
     """A lead's row in a list to work through, with the buttons that clear it (see `work_buttons`)."""
-    line = render_lead_line(lead, stage, reason=reason, now=now, today=today, **flags)
+    line = render_lead_line(lead, stage, reason=reason, now=now, today=today, zone=zone, **flags)
     return lead_row(prefix, lead.id, line, work_buttons(lead.id, lead.stage, stages))
 
 
