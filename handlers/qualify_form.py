@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -11,11 +12,11 @@ from bot import flows
 from bot.deps import Deps
 from bot.domain.access import Actor
 from bot.domain.forms import FormInvalid
-from bot.domain.qualification import answered, normalize_answers, score
+from bot.domain.qualification import answered, knocked_out, normalize_answers, score
 from bot.services import lead_reads
 from bot.slack.controls import LeadControl
 from bot.slack.ids import Action, View
-from bot.slack.modal_forms import Block, ModalMeta, read_qualify_form
+from bot.slack.modal_forms import Block, ModalMeta, read_needed_by, read_qualify_form
 from bot.slack.modals import build_qualified_blocks, build_qualify_modal
 from bot.slack.publisher import refresh_homes
 from bot.slack.replies import tell
@@ -86,15 +87,25 @@ def handle_qualify_submission(
         doing="qualify",
         field=Block.OUTCOME,
     )
+    needed = read_needed_by(view)
+    try:
+        needed_by = date.fromisoformat(needed) if needed else None
+    except ValueError:
+        raise FormInvalid({Block.NEEDED_BY: "Pick a date from the calendar."}) from None
     ack()
     actor = actor_of(deps, client, body)
     value = score(answers)
-    change = flows.Qualify(normalize_answers(answers), value, unqualified)
+    change = flows.Qualify(normalize_answers(answers), value, unqualified, needed_by)
     done = flows.change_lead(
         deps, by=actor, lead_id=meta.lead_id, change=change, now=deps.clock.now()
     )
     message = build_qualified_blocks(
-        done.lead, score=value, answered=answered(answers), closed=unqualified
+        done.lead,
+        score=value,
+        answered=answered(answers),
+        closed=unqualified,
+        answers=answers,
+        knocked_out=knocked_out(answers),
     )
     tell(client, user_id=actor.user_id, channel_id=meta.channel_id, message=message)
     refresh_homes(deps, client, actor.user_id, done.lead.owner_id)

@@ -45,6 +45,7 @@ class NewLeadForm:
     stage: str | None = None
     next_follow_up: str | None = None
     note: str | None = None
+    expected_close: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class ValidLead:
     source: str | None = None
     next_follow_up: date | None = None
     note: str | None = None
+    expected_close: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,9 @@ def validate_new_lead(
             errors, "next_follow_up", lambda: follow_up_date(form.next_follow_up, today=today)
         ),
         note=_field(errors, "note", lambda: _note(form.note)) or None,
+        expected_close=_field(
+            errors, "expected_close", lambda: follow_up_date(form.expected_close, today=today)
+        ),
     )
     if errors:
         raise FormInvalid(errors)

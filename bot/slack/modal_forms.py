@@ -39,6 +39,8 @@ class Block(StrEnum):
     OUTCOME = "outcome"
     LOST_CATEGORY = "lost_category"
     REASON = "reason"
+    NEEDED_BY = "needed_by"
+    EXPECTED_CLOSE = "expected_close"
 
 
 def question_block(key: str) -> str:
@@ -171,6 +173,11 @@ def read_lost_form(view: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return category, _text_or_none(state_value(values, Block.REASON))
 
 
+def read_needed_by(view: Mapping[str, Any]) -> str | None:
+    """The qualification form's "when do they need it" date (ISO), if given."""
+    return _text_or_none(state_value(_values(view), Block.NEEDED_BY))
+
+
 def read_qualify_form(view: Mapping[str, Any]) -> tuple[dict[str, str], bool]:
     """The checklist answers given, and whether "mark unqualified" was ticked."""
     values = _values(view)
@@ -199,4 +206,5 @@ _NEW_LEAD_FIELDS = (
     Block.STAGE,
     Block.NEXT_FOLLOW_UP,
     Block.NOTE,
+    Block.EXPECTED_CLOSE,
 )

@@ -161,6 +161,7 @@ def build_new_lead_modal(
         ),
         _stage_input(stages, given.get("stage")),
         _date_input(Field.NEXT_FOLLOW_UP, "Next follow-up", given.get("next_follow_up")),
+        _date_input(Field.EXPECTED_CLOSE, "Expected close date", given.get("expected_close")),
         _text_input(Field.NOTE, "Note", limit=NOTE_MAX, initial=given.get("note"), multiline=True),
     ]  # fmt: skip
     return _modal(
@@ -269,7 +270,7 @@ def build_qualify_modal(
     header = render(
         "modal_qualify_header.md.j2",
         lead=lead,
-        verdict=verdict(lead.qualification_score or 0),
+        verdict=verdict(answers) if answers else "not qualified yet",
     )
     blocks: list[Block] = [_mrkdwn(header, block_id="lead")]
     for question in QUESTIONS:
@@ -285,6 +286,9 @@ def build_qualify_modal(
                 ),
             )
         )
+    blocks.append(
+        _date_input(Field.NEEDED_BY, "When do they need it? (sets the expected close date)", lead.expected_close)
+    )
     blocks.append(
         InputBlock(
             block_id=Field.OUTCOME,
@@ -363,14 +367,21 @@ def _preformatted(block_id: str, text: str) -> dict[str, Any]:
 
 
 def build_qualified_blocks(
-    lead: LeadView, *, score: int, answered: int, closed: bool
+    lead: LeadView,
+    *,
+    score: int,
+    answered: int,
+    closed: bool,
+    answers: Mapping[str, object] | None = None,
+    knocked_out: bool = False,
 ) -> SlackMessage:
-    """The reply after a checklist is saved: score and verdict, or that the lead was closed."""
+    """The reply after a checklist is saved: score, verdict and confidence, or that the lead was closed."""
     text = render(
         "modal_qualified.md.j2",
         lead=lead,
         score=score,
-        verdict=verdict(score),
+        verdict=verdict(answers),
+        knocked_out=knocked_out,
         answered=answered,
         questions=len(QUESTIONS),
         closed=closed,

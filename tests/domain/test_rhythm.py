@@ -10,7 +10,7 @@ from bot.domain.cadence import find_past_cadence
 from bot.domain.plan import PlanRecord, Section, build_morning_plan, find_overdue_followups
 from bot.domain.rhythm import Money, take_snapshot
 from bot.domain.speed import WorkingHours, check_speed_to_lead, window_of
-from bot.domain.staleness import check_clocks, due_for_nudge, find_stale_leads
+from bot.domain.staleness import PastNudge, check_clocks, decide_nudges, find_stale_leads
 from tests.jobs.factories import STAGES, facts, utc
 
 NOW = utc("2026-11-30T13:30:00")  # Mon 30 Nov, 08:30 in New York
@@ -112,19 +112,17 @@ def test_snoozed_leads_are_not_stale_until_the_snooze_ends():
     assert find_stale_leads([lead], stages=STAGES, now=NOW, today=TODAY + timedelta(days=1)) != []
 
 
-def test_a_lead_is_nudged_at_most_once_per_three_local_days():
+def test_a_lead_is_nudged_once_per_clock_crossed_not_every_few_days():
     [finding] = find_stale_leads(
-        [facts(stage="proposal", created_at=ago(30))], stages=STAGES, now=NOW, today=TODAY
+        [facts(stage="proposal", created_at=ago(6))], stages=STAGES, now=NOW, today=TODAY
     )
     lead_id = finding.lead.id
-    for last, expected in [
-        (None, 1),
-        (TODAY, 0),
-        (TODAY - timedelta(days=2), 0),
-        (TODAY - timedelta(days=3), 1),
-    ]:
-        last_nudged = {} if last is None else {lead_id: last}
-        assert len(due_for_nudge([finding], last_nudged=last_nudged, today=TODAY)) == expected
+    first = decide_nudges([finding], history={}, today=TODAY)
+    assert [f.lead.id for f in first.nudge] == [lead_id]
+    again = decide_nudges(
+        [finding], history={lead_id: [PastNudge(ago(3), (1, 0))]}, today=TODAY
+    )
+    assert not again.nudge and not again.escalate
 
 
 def test_overdue_in_the_afternoon_skips_what_the_plan_showed_and_was_acted_on():

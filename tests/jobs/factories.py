@@ -93,6 +93,10 @@ def add_lead(
     snoozed_until: date | None = None,
     status: str = "open",
     contact: str | None = None,
+    inbound: bool = False,
+    expected_close: date | None = None,
+    currency: str = "USD",
+    updated_at: datetime | None = None,
 ) -> int:
     """Insert a lead; a `last_touch_at` implies one touch unless `touch_count` says otherwise."""
     touches = touch_count if touch_count is not None else (1 if last_touch_at else 0)
@@ -101,12 +105,14 @@ def add_lead(
         company_key=company_key(company),
         contact=contact,
         value=value,
-        currency="USD",
+        currency=currency,
         owner_id=owner,
         stage=stage,
         status=status,
         created_at=created_at,
-        updated_at=created_at,
+        updated_at=updated_at or max(
+            created_at, stage_changed_at or created_at, last_touch_at or created_at
+        ),
         stage_changed_at=stage_changed_at or created_at,
         last_touch_at=last_touch_at,
         first_touch_at=last_touch_at if touches else None,
@@ -114,6 +120,8 @@ def add_lead(
         snoozed_until=snoozed_until,
         touch_count=touches,
         close_pushes=0,
+        inbound=inbound,
+        expected_close=expected_close,
     )
     session.add(lead)
     session.flush()
@@ -127,6 +135,7 @@ def touch(session: Session, lead_id: int, *, at: datetime) -> None:
     lead.last_touch_at = at
     lead.first_touch_at = lead.first_touch_at or at
     lead.touch_count += 1
+    lead.updated_at = max(lead.updated_at, at)
 
 
 def add_event(session: Session, lead_id: int, *, kind: str, at: datetime) -> None:

@@ -1,0 +1,643 @@
+"""The daily rhythm's rules, one scenario per numbered item of the rhythm issue: each says what a
+rep or manager saw that was false, and what they see now. Frozen times; weekends, a DST change,
+a Sun–Thu rep and a Seoul rep where they matter."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot import flows
+from bot.domain.access import Actor, closed_refusal
+from bot.domain.errors import UserFacingError
+from bot.domain.parsing import parse_touch
+from bot.domain.parsing.dates import parse_when
+from bot.domain.parsing.lead import parse_new_lead
+from bot.domain.plan import Section, build_morning_plan
+from bot.domain.qualification import (
+    NOT_ENOUGH,
+    WEAK,
+    answered,
+    knocked_out,
+    score,
+    verdict,
+)
+from bot.models import Lead, LeadEvent, Rep, Touchpoint
+from bot.services.inbound import InboundLead
+from bot.services.leads import NewLead
+from bot.services.records import LeadView
+from bot.services.rhythm import ESCALATED_EVENT, NUDGE_EVENT, escalated_leads
+from bot.slack.kit import touched_label
+from bot.slack.messages.cards import build_touch_logged_blocks
+from jobs import (
+    morning_plan,
+    overdue_followups,
+    pipeline_cleanup,
+    speed_to_lead,
+    stale_nudges,
+)
+from tests.jobs.factories import STAGES, add_lead, add_rep, facts, utc
+
+NY = ZoneInfo("America/New_York")
+SEOUL = ZoneInfo("Asia/Seoul")
+MON_FRI = frozenset(range(5))
+SUN_THU = frozenset({6, 0, 1, 2, 3})
+REP = "UNY000001"
+# 2026-11-30 is a Monday; New York is UTC-5 in December.
+MON = date(2026, 11, 30)
+FRI = date(2026, 12, 4)
+
+
+def ny(text: str) -> datetime:
+    """A New York wall-clock time as a UTC instant."""
+    return datetime.fromisoformat(text).replace(tzinfo=NY).astimezone(UTC)
+
+
+def add_touch(session, lead_id: int, *, kind: str, at: datetime) -> None:
+    """A touch row as the touch service writes it (contact clocks follow a contact)."""
+    session.add(
+        Touchpoint(
+            lead_id=lead_id, kind=kind, note="", occurred_at=at, author_id=REP, created_at=at
+        )
+    )
+    lead = session.get(Lead, lead_id)
+    lead.touch_count += 1
+    if kind != "note":
+        lead.last_touch_at = max(lead.last_touch_at or at, at)
+        lead.first_touch_at = min(lead.first_touch_at or at, at)
+    session.flush()
+
+
+def lead_row(db, lead_id: int) -> Lead:
+    with db() as session:
+        lead = session.get(Lead, lead_id)
+        session.expunge(lead)
+        return lead
+
+
+def events(db, lead_id: int, kind: str) -> list[LeadEvent]:
+    with db() as session:
+        rows = list(
+            session.scalars(
+                select(LeadEvent).where(LeadEvent.lead_id == lead_id, LeadEvent.kind == kind)
+            )
+        )
+        for row in rows:
+            session.expunge(row)
+        return rows
+
+
+# 1 ────────────────────────────────────────────────────────────────────────────
+
+
+def test_item01_a_contact_touch_on_or_after_the_due_date_completes_the_follow_up(
+    deps, db, queued, rep
+):
+    with db() as session:
+        lead_id = add_lead(
+            session,
+            owner=rep,
+            created_at=ny("2026-11-02T10:00"),
+            last_touch_at=ny("2026-11-20T10:00"),
+            next_follow_up=date(2026, 11, 27),
+        )
+    actor = Actor(rep, zone=NY)
+    logged = flows.log_touch(
+        deps, by=actor, lead_id=lead_id, kind="call", note="Spoke", now=ny("2026-11-30T13:34")
+    )
+    assert logged.lead.next_follow_up is None and logged.completed == date(2026, 11, 27)
+    reply = build_touch_logged_blocks(
+        logged.touch, logged.lead, today=MON, completed=logged.completed
+    )
+    assert "Next follow-up" not in reply.blocks[0]["text"]["text"]
+    assert "Follow-up of Fri 27 Nov done" in reply.blocks[0]["text"]["text"]
+    buttons = [e["text"]["text"] for e in reply.blocks[1]["elements"]]
+    assert buttons == ["Tomorrow", "In 3 working days", "Next week", "No next step"]
+
+    assert morning_plan.run(deps, ny("2026-12-01T08:30")) == 1
+    [plan] = queued("morning-plan")
+    assert "Overdue" not in plan.text and "was due" not in plan.text
+    assert "No next step" in plan.text
+
+    # The one-click next step lands on the owner's working days and is shown as a date.
+    done = flows.change_lead(
+        deps, by=actor, lead_id=lead_id, change=flows.SetFollowUp(span="1d"), now=ny("2026-12-04T16:00")
+    )
+    assert done.lead.next_follow_up == date(2026, 12, 7)  # Friday + 1 working day = Monday
+
+
+def test_item01_a_note_or_an_earlier_touch_does_not_complete_it(deps, db, rep):
+    with db() as session:
+        lead_id = add_lead(
+            session, owner=rep, created_at=ny("2026-11-02T10:00"), next_follow_up=date(2026, 12, 3)
+        )
+    actor = Actor(rep, zone=NY)
+    note = flows.log_touch(deps, by=actor, lead_id=lead_id, kind="note", note="x", now=ny("2026-12-03T10:00"))
+    assert note.lead.next_follow_up == date(2026, 12, 3)
+    early = flows.log_touch(deps, by=actor, lead_id=lead_id, kind="email", note="x", now=ny("2026-12-02T10:00"))
+    assert early.lead.next_follow_up == date(2026, 12, 3) and early.completed is None
+
+
+# 2 ────────────────────────────────────────────────────────────────────────────
+
+
+def test_item02_snooze_sets_only_the_snooze_date_and_keep_moves_nothing(deps, db, rep):
+    with db() as session:
+        add_rep(session, "UMANAGER1", tz="Asia/Seoul")
+        lead_id = add_lead(
+            session, owner=rep, created_at=ny("2026-11-02T10:00"), next_follow_up=date(2026, 12, 7)
+        )
+    # A manager in Seoul clicks "1 day" at Friday 16:00 New York (Saturday 06:00 in Seoul):
+    # the span counts the owner's working days from the owner's today.
+    manager = Actor("UMANAGER1", is_manager=True, zone=SEOUL)
+    done = flows.change_lead(
+        deps, by=manager, lead_id=lead_id, change=flows.Snooze(span="1d"), now=ny("2026-12-04T16:00")
+    )
+    assert done.lead.snoozed_until == date(2026, 12, 7)  # Monday, not Saturday
+    assert done.lead.next_follow_up == date(2026, 12, 7)  # the Monday contract follow-up stays
+
+    kept = flows.change_lead(
+        deps, by=Actor(rep, zone=NY), lead_id=lead_id, change=flows.Keep(), now=ny("2026-12-04T16:05")
+    )
+    assert kept.changed
+    lead = lead_row(db, lead_id)
+    assert lead.next_follow_up == date(2026, 12, 7) and lead.snoozed_until == date(2026, 12, 7)
+    [event] = events(db, lead_id, "kept")
+    assert event.detail["on"] == "2026-12-04"
+
+
+# 3 ────────────────────────────────────────────────────────────────────────────
+
+
+def test_item03_relative_dates_land_on_the_owners_next_working_day():
+    assert parse_when("tomorrow", today=FRI, working_days=MON_FRI) == date(2026, 12, 7)
+    assert parse_when("3d", today=FRI, working_days=MON_FRI) == date(2026, 12, 9)
+    assert parse_when("2w", today=date(2026, 12, 5), working_days=MON_FRI) == date(2026, 12, 21)
+    # A Sun–Thu rep: Thursday + 1 is Sunday.
+    assert parse_when("tomorrow", today=date(2026, 12, 3), working_days=SUN_THU) == date(2026, 12, 6)
+    # Across the spring DST change in New York (8 March 2027), dates stay dates.
+    assert parse_when("1d", today=date(2027, 3, 5), working_days=MON_FRI) == date(2027, 3, 8)
+    touch = parse_touch("acme call next:tomorrow", today=FRI, working_days=MON_FRI)
+    assert touch.next_follow_up == date(2026, 12, 7)
+
+
+def test_item03_the_touch_reply_shows_the_date_chosen(deps, db, rep):
+    with db() as session:
+        lead_id = add_lead(session, owner=rep, created_at=ny("2026-11-02T10:00"))
+    logged = flows.log_touch(
+        deps,
+        by=Actor(rep, zone=NY),
+        lead_id=lead_id,
+        kind="call",
+        note="",
+        now=ny("2026-12-04T11:00"),
+        next_follow_up=parse_when("tomorrow", today=FRI, working_days=MON_FRI),
+    )
+    reply = build_touch_logged_blocks(logged.touch, logged.lead, today=FRI)
+    assert "Next follow-up Mon 7 Dec." in reply.blocks[0]["text"]["text"]
+
+
+# 4 ────────────────────────────────────────────────────────────────────────────
+
+
+def test_item04_the_afternoon_dm_covers_what_can_still_be_saved(deps, db, queued, rep):
+    with db() as session:
+        due_today = add_lead(
+            session, owner=rep, company="Due Today", created_at=ny("2026-11-02T10:00"),
+            next_follow_up=MON,
+        )  # fmt: skip
+        overdue = add_lead(
+            session, owner=rep, company="Still Overdue", created_at=ny("2026-11-02T10:00"),
+            next_follow_up=date(2026, 11, 26),
+        )  # fmt: skip
+        snoozed_since = add_lead(
+            session, owner=rep, company="Handled", created_at=ny("2026-11-02T10:00"),
+            next_follow_up=date(2026, 11, 26),
+        )  # fmt: skip
+    assert morning_plan.run(deps, ny("2026-11-30T08:30")) == 1
+    with db() as session:  # the rep re-dated one after the plan: acted on
+        session.get(Lead, snoozed_since).updated_at = ny("2026-11-30T11:00")
+    assert overdue_followups.run(deps, ny("2026-11-30T14:00")) == 1
+    [dm] = queued("overdue-followups")
+    shown = {block["block_id"] for block in dm.blocks}
+    assert f"overdue_lead_{due_today}" in shown and f"overdue_lead_{overdue}" in shown
+    assert f"overdue_lead_{snoozed_since}" not in shown
+    assert "1 follow-up due today and not done yet" in dm.text
+
+
+# 5 ────────────────────────────────────────────────────────────────────────────
+
+
+def test_item05_speed_to_lead_runs_only_for_inbound_leads(deps, db, queued, rep):
+    with db() as session:
+        add_rep(session, "UREP00002")
+    now = ny("2026-11-30T09:00")
+    me = Actor(rep, zone=NY)
+    own = flows.create_lead(deps, by=me, new=NewLead("Own Prospect", rep, "prospecting"), now=now)
+    typed = flows.create_lead(
+        deps, by=me, new=NewLead("Day One Deal", rep, "proposal", source="trade show"), now=now
+    )
+    webinar = flows.create_lead(
+        deps, by=me, new=NewLead("Webinar Co", rep, "prospecting", source="Webinar"), now=now
+    )
+    handed = flows.create_lead(deps, by=me, new=NewLead("For Kim", "UREP00002", "prospecting"), now=now)
+    web = flows.receive_inbound_lead(deps, inbound=InboundLead(company="Form Co", owner=rep), now=now)
+    assert not own.lead.inbound and not typed.lead.inbound
+    assert webinar.lead.inbound and handed.lead.inbound and web.lead.inbound
+    assert speed_to_lead.run(deps, now + timedelta(hours=2)) == 3
+    told = {sent.key.split(":")[2] for sent in queued("speed-to-lead")}
+    assert told == {str(webinar.lead.id), str(handed.lead.id), str(web.lead.id)}
+
+
+# 6 ────────────────────────────────────────────────────────────────────────────
+
+
+def test_item06_only_a_contact_touch_answers_a_lead_and_touch_defaults_to_other(deps, db, queued, rep):
+    assert parse_touch("acme Left a voicemail", today=MON).kind == "other"
+    assert parse_touch("acme note Budget is Q2", today=MON).kind == "note"
+    with db() as session:
+        noted = add_lead(session, owner=rep, created_at=ny("2026-11-30T09:00"), inbound=True)
+        called = add_lead(session, owner=rep, created_at=ny("2026-11-30T09:00"), inbound=True)
+    me = Actor(rep, zone=NY)
+    flows.log_touch(deps, by=me, lead_id=noted, kind="note", note="Looked them up", now=ny("2026-11-30T09:30"))
+    flows.log_touch(deps, by=me, lead_id=called, kind="other", note="Left a voicemail", now=ny("2026-11-30T09:30"))
+    assert speed_to_lead.run(deps, ny("2026-11-30T11:00")) == 1
+    [dm] = queued("speed-to-lead")
+    assert dm.key.endswith(f":{noted}:{rep}")
+
+
+# 7 ────────────────────────────────────────────────────────────────────────────
+
+
+def test_item07_the_window_runs_on_the_team_calendar_for_a_seoul_rep(deps, db, queued):
+    with db() as session:
+        add_rep(session, "USEOUL001", tz="Asia/Seoul")
+        lead_id = add_lead(
+            session, owner="USEOUL001", created_at=ny("2026-12-04T16:00"), inbound=True
+        )  # a New York web lead on Friday 16:00, routed to Seoul
+    # Sunday 23:00 New York (Monday 13:00 Seoul): only 2h of team working time have passed.
+    speed_to_lead.run(deps, ny("2026-12-06T23:00"))
+    assert queued("speed-to-lead-breach") == []
+    # Monday 11:00 New York: 2h Friday + 2h Monday, the window passed in working hours.
+    speed_to_lead.run(deps, ny("2026-12-07T11:00"))
+    [post] = queued("speed-to-lead-breach")
+    assert post.key == f"speed-to-lead:managers:{lead_id}:USEOUL001"
+
+
+def test_item07_a_breach_at_night_waits_for_the_managers_working_hours(make_deps, db, queued):
+    deps = make_deps(
+        '[team]\nspeed_to_lead_hours = 1\nworking_hours = "09:00-18:00"\n'
+    )
+    with deps.session_factory.begin() as session:
+        add_rep(session, REP)
+        add_lead(session, owner=REP, created_at=ny("2026-12-01T17:00"), inbound=True)
+    # Tuesday 17:00 + 1h = breached at 18:00, but managers are off: no post at 23:00.
+    speed_to_lead.run(deps, ny("2026-12-01T23:00"))
+    assert queued("speed-to-lead-breach") == []
+    speed_to_lead.run(deps, ny("2026-12-02T09:00"))
+    assert len(queued("speed-to-lead-breach")) == 1
+
+
+# 8 ────────────────────────────────────────────────────────────────────────────
+
+
+def test_item08_closing_archiving_or_reassigning_withdraws_queued_alerts(deps, db, queued, rep):
+    with db() as session:
+        add_rep(session, "UREP00002")
+        leads = [add_lead(session, owner=rep, created_at=ny("2026-11-30T09:00"), inbound=True) for _ in range(3)]
+    speed_to_lead.run(deps, ny("2026-11-30T11:00"))
+    assert len(queued("speed-to-lead")) == 3
+    me = Actor(rep, zone=NY)
+    now = ny("2026-11-30T11:05")
+    flows.change_lead(deps, by=me, lead_id=leads[0], change=flows.Close("archived"), now=now)
+    flows.change_lead(deps, by=me, lead_id=leads[1], change=flows.Close("won"), now=now)
+    flows.change_lead(deps, by=me, lead_id=leads[2], change=flows.Assign("UREP00002"), now=now)
+    with db() as session:
+        from bot.models import Notification
+
+        statuses = set(
+            session.scalars(select(Notification.status).where(Notification.kind == "speed-to-lead"))
+        )
+    assert "pending" not in statuses
+    # The new owner's window starts at the handover.
+    assert speed_to_lead.run(deps, ny("2026-11-30T12:30")) == 0
+    assert speed_to_lead.run(deps, ny("2026-11-30T13:05")) == 1
+
+
+# 9 ────────────────────────────────────────────────────────────────────────────
+
+
+def test_item09_the_cleanup_counts_unanswered_attempts_and_never_insults_an_active_buyer(
+    deps, db, queued, rep
+):
+    start = ny("2026-10-01T10:00")
+    with db() as session:
+        chased = add_lead(session, owner=rep, company="Chased", created_at=start)
+        for day in range(6):
+            add_touch(session, chased, kind="email", at=ny(f"2026-11-{10 + day}T10:00"))
+        moved_yesterday = add_lead(
+            session, owner=rep, company="Moved", created_at=start, stage="connecting",
+            stage_changed_at=ny("2026-12-03T10:00"),
+        )  # fmt: skip
+        for day in range(8):
+            add_touch(session, moved_yesterday, kind="call", at=ny(f"2026-10-{10 + day}T10:00"))
+        contract = add_lead(
+            session, owner=rep, company="Contract Review", created_at=start, stage="closing",
+            value=Decimal("120000"),
+        )  # fmt: skip
+        for day in range(8):
+            add_touch(session, contract, kind="email", at=ny(f"2026-10-{10 + day}T10:00"))
+        never = add_lead(session, owner=rep, company="Never Contacted", created_at=start)
+        met = add_lead(session, owner=rep, company="Just Met", created_at=start)
+        for day in range(6):
+            add_touch(session, met, kind="call", at=ny(f"2026-11-{10 + day}T10:00"))
+        add_touch(session, met, kind="meeting", at=ny("2026-11-20T10:00"))
+        add_touch(session, met, kind="email", at=ny("2026-11-21T10:00"))
+        scheduled = add_lead(
+            session, owner=rep, company="Scheduled", created_at=start, next_follow_up=date(2026, 12, 10)
+        )
+        for day in range(6):
+            add_touch(session, scheduled, kind="email", at=ny(f"2026-11-{10 + day}T10:00"))
+        noted = add_lead(session, owner=rep, company="Only Notes", created_at=ny("2026-11-20T10:00"))
+        for day in range(6):
+            add_touch(session, noted, kind="note", at=ny(f"2026-11-2{day}T10:00"))
+    assert pipeline_cleanup.run(deps, ny("2026-12-04T15:00")) == 1
+    [dm] = queued("pipeline-cleanup")
+    shown = {b["block_id"] for b in dm.blocks if b["block_id"].startswith("cleanup_lead_")}
+    assert shown == {f"cleanup_lead_{chased}"}
+    assert "6 unanswered attempts since it last moved" in dm.text
+    for absent in (moved_yesterday, contract, never, met, scheduled, noted):
+        assert f"cleanup_lead_{absent}" not in shown
+
+
+def test_item09_days_without_a_move_can_be_set_per_stage(make_deps):
+    deps = make_deps(
+        '[[stages]]\nkey = "a"\nprobability = 0.1\nstale_days = 5\nstuck_days = 9\n'
+        "days_without_move = 12\n"
+        '[[stages]]\nkey = "b"\nprobability = 0.6\nstale_days = 5\nstuck_days = 9\n'
+    )
+    assert deps.pipeline.days_without_move("a") == 12
+    assert deps.pipeline.days_without_move("b") == 30
+
+
+# 10 ───────────────────────────────────────────────────────────────────────────
+
+
+def test_item10_a_sun_thu_rep_gets_the_cleanup_on_thursday_and_keep_is_two_local_weeks(
+    deps, db, queued
+):
+    tlv = ZoneInfo("Asia/Jerusalem")
+
+    def local(text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=tlv).astimezone(UTC)
+
+    with db() as session:
+        add_rep(session, "UTLV00001", tz="Asia/Jerusalem", working_days="sun,mon,tue,wed,thu")
+        lead_id = add_lead(session, owner="UTLV00001", created_at=local("2026-08-01T10:00"))
+        for day in range(6):
+            add_touch(session, lead_id, kind="call", at=local(f"2026-09-0{day + 1}T10:00"))
+    assert pipeline_cleanup.run(deps, local("2026-10-16T15:00")) == 0  # a Friday: their weekend
+    assert pipeline_cleanup.run(deps, local("2026-10-15T15:00")) == 1  # Thursday
+    # Kept on Thursday 15 October at 16:30; Israel leaves summer time on 25 October.
+    flows.change_lead(
+        deps, by=Actor("UTLV00001", zone=tlv), lead_id=lead_id, change=flows.Keep(),
+        now=local("2026-10-15T16:30"),
+    )  # fmt: skip
+    assert pipeline_cleanup.run(deps, local("2026-10-22T15:00")) == 0
+    # Exactly two weeks later, the same weekday, it is back (not three weeks later).
+    assert pipeline_cleanup.run(deps, local("2026-10-29T15:00")) == 1
+
+
+# 11 ───────────────────────────────────────────────────────────────────────────
+
+
+def test_item11_a_lead_is_nudged_when_it_crosses_a_clock_then_goes_to_the_managers(
+    deps, db, queued, rep
+):
+    with db() as session:
+        lead_id = add_lead(
+            session, owner=rep, company="Ignored", stage="proposal",
+            created_at=ny("2026-11-01T10:00"), last_touch_at=ny("2026-11-20T10:00"),
+            stage_changed_at=ny("2026-11-25T10:00"),
+        )  # fmt: skip
+    sent_on = []
+    day = date(2026, 11, 25)
+    while day <= date(2026, 12, 18):
+        if day.weekday() < 5 and stale_nudges.run(deps, ny(f"{day.isoformat()}T10:00")):
+            sent_on.append(day)
+        day += timedelta(days=1)
+    # Stale (5 days) on Wed 25 Nov, twice stale on Mon 30 Nov; then the managers, no third DM.
+    assert sent_on == [date(2026, 11, 25), date(2026, 11, 30)]
+    assert len(events(db, lead_id, NUDGE_EVENT)) == 2
+    assert len(events(db, lead_id, ESCALATED_EVENT)) >= 1
+    with db() as session:
+        assert lead_id in escalated_leads(session)
+    first, _second = queued("stale-nudges")
+    assert "No touch in 5 days — a touch clears it" in first.text
+    assert "going cold" not in first.text
+    # Any action takes it off the managers' list.
+    flows.log_touch(deps, by=Actor(rep, zone=NY), lead_id=lead_id, kind="call", note="", now=ny("2026-12-18T11:00"))
+    with db() as session:
+        assert lead_id not in escalated_leads(session)
+
+
+def test_item11_a_lead_in_the_days_cleanup_is_not_also_nudged(deps, db, queued, rep):
+    with db() as session:
+        lead_id = add_lead(session, owner=rep, created_at=ny("2026-09-01T10:00"))
+        for day in range(6):
+            add_touch(session, lead_id, kind="email", at=ny(f"2026-11-0{day + 1}T10:00"))
+    assert stale_nudges.run(deps, ny("2026-12-04T10:00")) == 0  # Friday: the cleanup's day
+    assert pipeline_cleanup.run(deps, ny("2026-12-04T15:00")) == 1
+
+
+def test_item11_stale_and_stuck_live_in_the_morning_plan_with_what_clears_them(deps, db, queued, rep):
+    with db() as session:
+        add_lead(
+            session, owner=rep, company="Stuck Co", stage="connecting",
+            created_at=ny("2026-10-01T10:00"), last_touch_at=ny("2026-11-29T10:00"),
+        )  # fmt: skip
+    assert morning_plan.run(deps, ny("2026-11-30T08:30")) == 1
+    [plan] = queued("morning-plan")
+    assert "No stage move in 60 days — move it, or set a follow-up" in plan.text
+
+
+# 12 ───────────────────────────────────────────────────────────────────────────
+
+
+def test_item12_only_the_leads_a_nudge_shows_are_recorded_as_nudged(deps, db, queued, rep):
+    with db() as session:
+        ids = [
+            add_lead(
+                session, owner=rep, company=f"Stale {n}", stage="proposal",
+                created_at=ny("2026-11-01T10:00"), last_touch_at=ny("2026-11-24T10:00"),
+                stage_changed_at=ny("2026-11-24T10:00"),
+            )  # fmt: skip
+            for n in range(40)
+        ]
+    assert stale_nudges.run(deps, ny("2026-11-30T10:00")) == 1
+    [dm] = queued("stale-nudges")
+    shown = {int(b["block_id"].rsplit("_", 1)[1]) for b in dm.blocks if b["block_id"].startswith("stale_lead_")}
+    assert 0 < len(shown) < len(ids)
+    with db() as session:
+        nudged = set(session.scalars(select(LeadEvent.lead_id).where(LeadEvent.kind == NUDGE_EVENT)))
+    assert nudged == shown
+    assert stale_nudges.run(deps, ny("2026-12-01T10:00")) == 1  # the rest, next time
+    later = queued("stale-nudges")[1]
+    again = {int(b["block_id"].rsplit("_", 1)[1]) for b in later.blocks if b["block_id"].startswith("stale_lead_")}
+    assert again and not again & shown
+
+
+# 13 ───────────────────────────────────────────────────────────────────────────
+
+
+def test_item13_an_empty_pipeline_gets_a_short_monday_dm_and_a_rep_who_left_gets_nothing(
+    deps, db, queued, rep
+):
+    assert morning_plan.run(deps, ny("2026-11-30T08:30")) == 1
+    [dm] = queued("morning-plan")
+    assert "pipeline is empty" in dm.text
+    assert morning_plan.run(deps, ny("2026-12-01T08:30")) == 0  # only on Mondays
+    with db() as session:
+        add_rep(session, "ULEFT0001", active=False)
+        add_lead(session, owner="ULEFT0001", created_at=ny("2026-12-07T09:00"), inbound=True)
+    assert morning_plan.run(deps, ny("2026-12-07T08:40")) == 1  # only the active rep
+    speed_to_lead.run(deps, ny("2026-12-07T11:00"))
+    assert queued("speed-to-lead") == []
+
+
+# 14 ───────────────────────────────────────────────────────────────────────────
+
+
+def test_item14_labels_are_calendar_days_in_the_readers_timezone():
+    touched = ny("2026-11-29T13:34")
+    assert touched_label(touched, ny("2026-11-30T08:30"), NY) == "yesterday"
+    assert touched_label(touched, ny("2026-11-30T14:00"), NY) == "yesterday"
+    assert touched_label(ny("2026-11-30T00:10"), ny("2026-11-30T08:30"), NY) == "today"
+    # Across the fall DST change (1 November 2026): two calendar days, whatever the hours.
+    assert touched_label(ny("2026-10-31T23:00"), ny("2026-11-02T00:30"), NY) == "2 days ago"
+    # A Seoul reader at 08:30 Monday sees a touch from 23:00 Sunday (Seoul) as yesterday.
+    seoul = datetime(2026, 11, 29, 23, 0, tzinfo=SEOUL)
+    assert touched_label(seoul, datetime(2026, 11, 30, 8, 30, tzinfo=SEOUL), SEOUL) == "yesterday"
+
+
+def test_item14_the_demo_touches_fall_in_each_reps_working_hours():
+    from bot.demo.seed import seed_touch_times
+
+    for zone, when in seed_touch_times():
+        local = when.astimezone(ZoneInfo(zone))
+        assert local.weekday() < 5 and 9 <= local.hour < 18, (zone, local)
+
+
+# 15 ───────────────────────────────────────────────────────────────────────────
+
+
+def test_item15_ordering_never_compares_currencies_and_late_stages_are_by_probability():
+    yesterday = MON - timedelta(days=1)
+    now = ny("2026-11-30T08:30")
+    yen = facts(id=1, value=Decimal(5_000_000), currency="JPY", next_follow_up=yesterday,
+                last_touch_at=now, stage="prospecting")  # fmt: skip
+    dollars = facts(id=2, value=Decimal(40_000), next_follow_up=yesterday, last_touch_at=now,
+                    stage="prospecting")  # fmt: skip
+    small = facts(id=3, value=Decimal(1_000), next_follow_up=yesterday, last_touch_at=now,
+                  stage="proposal")  # fmt: skip
+    plan = build_morning_plan("U1", [yen, dollars, small], stages=STAGES, now=now, today=MON)
+    assert [item.lead.id for item in plan.in_section(Section.OVERDUE)] == [3, 2, 1]
+    # "Close to closing" is probability ≥ team.late_stage_probability, not the last two stages.
+    proposal = facts(id=4, stage="proposal", last_touch_at=now, next_follow_up=MON + timedelta(days=3))
+    connecting = facts(id=5, stage="connecting", last_touch_at=now, next_follow_up=MON + timedelta(days=3))
+    plan = build_morning_plan(
+        "U1", [proposal, connecting], stages=STAGES, now=now, today=MON,
+        late_probability=Decimal("0.35"),
+    )  # fmt: skip
+    assert {item.lead.id for item in plan.in_section(Section.CLOSING)} == {4, 5}
+
+
+# 16 ───────────────────────────────────────────────────────────────────────────
+
+
+def test_item16_knock_outs_dont_know_and_the_two_bant_questions():
+    strong = {"need": "yes", "fit": "yes", "decider": "yes", "timing": "yes", "worth": "yes"}
+    assert verdict(strong) == "strong fit"
+    assert knocked_out({**strong, "need": "no"}) and verdict({**strong, "need": "no"}) == WEAK
+    # "Don't know" lowers the confidence, not the score.
+    unsure = {**strong, "outlook": "unknown", "risks": "unknown"}
+    assert score(unsure) == score(strong) == 100 and answered(unsure) == 5
+    assert verdict({"need": "yes", "fit": "yes", "worth": "yes"}) == NOT_ENOUGH
+
+
+def test_item16_when_they_need_it_sets_the_expected_close_date_and_the_plan_shows_the_verdict(
+    deps, db, queued, rep
+):
+    with db() as session:
+        lead_id = add_lead(
+            session, owner=rep, created_at=ny("2026-11-02T10:00"), last_touch_at=ny("2026-11-27T10:00")
+        )
+    answers = {"need": "no", "fit": "yes", "decider": "yes", "timing": "yes"}
+    done = flows.change_lead(
+        deps, by=Actor(rep, zone=NY), lead_id=lead_id,
+        change=flows.Qualify(answers, score(answers), needed_by=date(2027, 3, 31)),
+        now=ny("2026-11-27T11:00"),
+    )  # fmt: skip
+    assert done.lead.expected_close == date(2027, 3, 31) and done.lead.verdict == WEAK
+    morning_plan.run(deps, ny("2026-11-30T08:30"))
+    [plan] = queued("morning-plan")
+    assert "weak fit" in plan.text
+
+
+# 17 ───────────────────────────────────────────────────────────────────────────
+
+
+def test_item17_expected_close_date_settable_missed_in_the_plan_and_pushes_counted(
+    deps, db, queued, rep
+):
+    parsed = parse_new_lead("Acme close:2027-03-31 $5k", today=MON, stages=STAGES)
+    assert parsed.expected_close == date(2027, 3, 31) and parsed.company == "Acme"
+    with db() as session:
+        lead_id = add_lead(
+            session, owner=rep, stage="closing", created_at=ny("2026-11-02T10:00"),
+            last_touch_at=ny("2026-11-29T10:00"), next_follow_up=date(2026, 12, 9),
+        )  # fmt: skip
+    me = Actor(rep, zone=NY)
+    flows.change_lead(deps, by=me, lead_id=lead_id, change=flows.SetCloseDate(date(2026, 11, 20)), now=ny("2026-11-02T11:00"))
+    flows.change_lead(deps, by=me, lead_id=lead_id, change=flows.SetCloseDate(date(2026, 11, 27)), now=ny("2026-11-10T11:00"))
+    assert lead_row(db, lead_id).close_pushes == 1
+    morning_plan.run(deps, ny("2026-11-30T08:30"))
+    [plan] = queued("morning-plan")
+    assert "Missed close date" in plan.text and f"plan_lead_{lead_id}" in [b["block_id"] for b in plan.blocks]
+
+
+# 18 ───────────────────────────────────────────────────────────────────────────
+
+
+def test_item18_wording(deps, db, rep):
+    with db() as session:
+        lead_id = add_lead(session, owner=rep, created_at=ny("2026-11-30T09:00"), inbound=True)
+    logged = flows.log_touch(
+        deps, by=Actor(rep, zone=NY), lead_id=lead_id, kind="note", note="", now=ny("2026-11-30T09:05")
+    )
+    reply = build_touch_logged_blocks(logged.touch, logged.lead, today=MON)
+    assert "1 touch" in reply.blocks[-1]["elements"][0]["text"]
+    assert "1 touches" not in str(reply.blocks)
+    speed_to_lead.run(deps, ny("2026-11-30T13:00"))
+    with db() as session:
+        from bot.models import Notification
+
+        [post] = session.scalars(
+            select(Notification.payload).where(Notification.kind == "speed-to-lead-breach")
+        )
+    assert "(today since it came in)" not in post["text"] and "it came in today" in post["text"]
+    won = LeadView.of(lead_row(db, lead_id))
+    won = won.__class__(**{**won.__dict__, "status": "won"})
+    refusal = closed_refusal(won)
+    assert refusal == f"Lead #{lead_id} is already won." and "reopen" not in refusal
+    flows.change_lead(deps, by=Actor(rep, zone=NY), lead_id=lead_id, change=flows.Close("won"), now=ny("2026-11-30T14:00"))
+    try:
+        flows.log_touch(deps, by=Actor(rep, zone=NY), lead_id=lead_id, kind="call", note="", now=ny("2026-11-30T14:05"))
+    except UserFacingError as error:
+        assert "already won" in str(error) and "reopen" not in str(error)
+    else:
+        raise AssertionError("a touch on a won lead must be refused")
+    assert Rep  # the roster model is what "left" reads
