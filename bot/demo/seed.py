@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -84,7 +85,11 @@ def seed_pipeline(
     stages = [stage.key for stage in pipeline.stages]
     for index, company in enumerate(COMPANIES):
         owner = REPS[index % len(REPS)]
-        created = now - timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 23))
+        created = in_working_hours(
+            now - timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 23)),
+            ZoneInfo(owner.tz),
+            latest=now,
+        )
         depth = min(len(stages) - 1, int(rng.triangular(0, len(stages), 1)))
         status = OPEN
         roll = rng.random()
@@ -114,8 +119,13 @@ def seed_pipeline(
                 )
             )
             previous, lead.stage_changed_at = stages[step], moment
-            moment = moment + (now - moment) * rng.uniform(0.15, 0.5)
-        _touches(session, rng, lead, owner.id, now=now)
+            moment = max(
+                moment,
+                in_working_hours(
+                    moment + (now - moment) * rng.uniform(0.15, 0.5), ZoneInfo(owner.tz), latest=now
+                ),
+            )
+        _touches(session, rng, lead, owner.id, now=now, zone=ZoneInfo(owner.tz))
         if status != OPEN:
             lead.closed_at = lead.stage_changed_at + (now - lead.stage_changed_at) / 2
             lead.lost_reason = "went with a competitor" if status == LOST else None
@@ -132,18 +142,46 @@ def seed_pipeline(
     return len(COMPANIES)
 
 
+def in_working_hours(moment: datetime, zone: ZoneInfo, *, latest: datetime) -> datetime:
+    """The same instant moved into the rep's own working hours (Mon–Fri 09:00–18:00 local),
+    never after `latest`: a sample touch at 03:00 local would read as a lie."""
+    local = moment.astimezone(zone)
+    day = local.date()
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    hour = 9 + (local.hour * 60 + local.minute) * 9 // (24 * 60)
+    placed = datetime.combine(day, time(hour, local.minute), tzinfo=zone).astimezone(UTC)
+    while placed > latest:
+        day -= timedelta(days=1)
+        while day.weekday() >= 5:
+            day -= timedelta(days=1)
+        placed = datetime.combine(day, time(hour, local.minute), tzinfo=zone).astimezone(UTC)
+    return placed
+
+
 def _touches(
-    session: Session, rng: random.Random, lead: Lead, author: str, *, now: datetime
+    session: Session, rng: random.Random, lead: Lead, author: str, *, now: datetime, zone: ZoneInfo
 ) -> None:
     count = 0 if rng.random() < 0.12 else rng.randint(1, 9)
     span = (now - lead.created_at).total_seconds()
     moments = sorted(
-        lead.created_at + timedelta(seconds=rng.uniform(0.05, 0.97) * span) for _ in range(count)
+        max(
+            lead.created_at,
+            in_working_hours(
+                lead.created_at + timedelta(seconds=rng.uniform(0.05, 0.97) * span), zone, latest=now
+            ),
+        )
+        for _ in range(count)
     )
+    contacts = []
     for moment in moments:
-        session.add(Touchpoint(lead_id=lead.id, kind=rng.choice(KINDS), note=rng.choice(NOTES), occurred_at=moment, author_id=author, created_at=moment))  # fmt: skip
-    if moments:
-        lead.first_touch_at, lead.last_touch_at, lead.touch_count = moments[0], moments[-1], count
+        kind = rng.choice(KINDS)
+        if kind != "note":
+            contacts.append(moment)
+        session.add(Touchpoint(lead_id=lead.id, kind=kind, note=rng.choice(NOTES), occurred_at=moment, author_id=author, created_at=moment))  # fmt: skip
+    lead.touch_count = count
+    if contacts:
+        lead.first_touch_at, lead.last_touch_at = contacts[0], contacts[-1]
 
 
 def demo_today(now: datetime) -> date:
@@ -166,4 +204,4 @@ def add_arrival(
         value=Decimal(30000),
         source="website",
     )
-    create_lead(session, new=new, created_by=owner, now=at)
+    create_lead(session, new=new, created_by=owner, now=at, inbound=True)
