@@ -73,7 +73,9 @@ def keep_lead(click: Click) -> Outcome:
     """Keep two more weeks: recorded, so the cleanup leaves the lead alone; nothing else moves."""
     today = click.actor.today(click.now)
     done = _change(click, flows.Keep())
-    return done, outcomes.kept_line(until=today + KEEP_FOR, user_id=click.actor.user_id, today=today)
+    return done, outcomes.kept_line(
+        until=today + KEEP_FOR, user_id=click.actor.user_id, today=today
+    )
 
 
 def next_step(click: Click) -> Outcome:
@@ -81,7 +83,9 @@ def next_step(click: Click) -> Outcome:
     if click.argument not in NEXT_STEPS:
         raise StaleControl()
     change = (
-        flows.SetFollowUp(on=None) if click.argument == "none" else flows.SetFollowUp(span=click.argument)
+        flows.SetFollowUp(on=None)
+        if click.argument == "none"
+        else flows.SetFollowUp(span=click.argument)
     )
     done = _change(click, change)
     today = click.actor.today(click.now)

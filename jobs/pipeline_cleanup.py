@@ -22,7 +22,7 @@ from bot.services.rhythm import (
 )
 from bot.slack.kit import SlackMessage
 from bot.slack.messages.cleanup import build_cleanup_blocks
-from jobs.common import DueRep, RepClock, Reads, RepDigest, Tick, owner_ids, run_rep_digest
+from jobs.common import DueRep, Reads, RepClock, RepDigest, Tick, owner_ids, run_rep_digest
 from jobs.spec import JobSpec, RepLocal
 
 if TYPE_CHECKING:

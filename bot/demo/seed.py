@@ -168,7 +168,9 @@ def _touches(
         max(
             lead.created_at,
             in_working_hours(
-                lead.created_at + timedelta(seconds=rng.uniform(0.05, 0.97) * span), zone, latest=now
+                lead.created_at + timedelta(seconds=rng.uniform(0.05, 0.97) * span),
+                zone,
+                latest=now,
             ),
         )
         for _ in range(count)

@@ -158,7 +158,7 @@ def add_working_days(day: date, count: int, working_days: Collection[int]) -> da
 
 
 def first_working_day_of_next_week(day: date, working_days: Collection[int]) -> date:
-    """"Next week" as people say it: the first working day of the calendar week after `day`'s."""
+    """ "Next week" as people say it: the first working day of the calendar week after `day`'s."""
     monday = day + timedelta(days=7 - day.weekday())
     return next_working_day(monday, working_days)
 

@@ -9,7 +9,6 @@ from datetime import date, datetime
 from bot.domain.rhythm import LeadFacts, StageRules, rules_for, whole_days
 
 
-
 @dataclass(frozen=True)
 class StaleFinding:
     """Why a lead needs attention: days without a touch and/or days in its stage, past the clock."""
@@ -64,7 +63,11 @@ Marks = tuple[int, int]
 
 def marks_of(finding: StaleFinding) -> Marks:
     """How many times over each clock the lead is (capped at twice): what a nudge is about."""
-    stale = min(MAX_MARK, finding.days_without_touch // finding.stage.stale_days) if finding.stale else 0
+    stale = (
+        min(MAX_MARK, finding.days_without_touch // finding.stage.stale_days)
+        if finding.stale
+        else 0
+    )
     stuck = min(MAX_MARK, finding.days_in_stage // finding.stage.stuck_days) if finding.stuck else 0
     return (stale, stuck)
 

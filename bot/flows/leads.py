@@ -100,9 +100,7 @@ class Qualify:
     needed_by: date | None = None
 
 
-LeadChange: TypeAlias = (
-    Move | Close | Snooze | Keep | Assign | Qualify | SetCloseDate | SetFollowUp
-)
+LeadChange: TypeAlias = Move | Close | Snooze | Keep | Assign | Qualify | SetCloseDate | SetFollowUp
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,9 @@ def log_touch(
         )
     due = before.next_follow_up
     done = (
-        is_contact(kind) and due is not None and touch.occurred_at.astimezone(calendar.zone).date() >= due
+        is_contact(kind)
+        and due is not None
+        and touch.occurred_at.astimezone(calendar.zone).date() >= due
     )
     return Logged(
         touch,

@@ -287,7 +287,11 @@ def build_qualify_modal(
             )
         )
     blocks.append(
-        _date_input(Field.NEEDED_BY, "When do they need it? (sets the expected close date)", lead.expected_close)
+        _date_input(
+            Field.NEEDED_BY,
+            "When do they need it? (sets the expected close date)",
+            lead.expected_close,
+        )
     )
     blocks.append(
         InputBlock(

@@ -119,9 +119,7 @@ def test_a_lead_is_nudged_once_per_clock_crossed_not_every_few_days():
     lead_id = finding.lead.id
     first = decide_nudges([finding], history={}, today=TODAY)
     assert [f.lead.id for f in first.nudge] == [lead_id]
-    again = decide_nudges(
-        [finding], history={lead_id: [PastNudge(ago(3), (1, 0))]}, today=TODAY
-    )
+    again = decide_nudges([finding], history={lead_id: [PastNudge(ago(3), (1, 0))]}, today=TODAY)
     assert not again.nudge and not again.escalate
 
 

@@ -22,10 +22,10 @@ def touch(text: str) -> TouchInput:
                 date(2026, 3, 10),
             ),
         ),
-        ("acme Left a voicemail", TouchInput(LeadRef(text="acme"), "note", "Left a voicemail")),
+        ("acme Left a voicemail", TouchInput(LeadRef(text="acme"), "other", "Left a voicemail")),
         ("#42 demo", TouchInput(LeadRef(lead_id=42), "demo", "")),
         ("42 email: sent the deck", TouchInput(LeadRef(lead_id=42), "email", "sent the deck")),
-        ("acme", TouchInput(LeadRef(text="acme"), "note", "")),
+        ("acme", TouchInput(LeadRef(text="acme"), "other", "")),
         (
             '"Acme Corp" meeting went well &amp; they want a demo',
             TouchInput(LeadRef(text="Acme Corp"), "meeting", "went well & they want a demo"),
@@ -52,8 +52,8 @@ def touch(text: str) -> TouchInput:
                 LeadRef(text="acme"), "call", "with @dana re:pricing deck (https://acme.test/deck)"
             ),
         ),
-        ("acme calling them back", TouchInput(LeadRef(text="acme"), "note", "calling them back")),
-        ('acme "call" is a word', TouchInput(LeadRef(text="acme"), "note", '"call" is a word')),
+        ("acme calling them back", TouchInput(LeadRef(text="acme"), "other", "calling them back")),
+        ('acme "call" is a word', TouchInput(LeadRef(text="acme"), "other", '"call" is a word')),
     ],
 )
 def test_touch(text: str, expected: TouchInput) -> None:

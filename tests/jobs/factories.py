@@ -110,9 +110,8 @@ def add_lead(
         stage=stage,
         status=status,
         created_at=created_at,
-        updated_at=updated_at or max(
-            created_at, stage_changed_at or created_at, last_touch_at or created_at
-        ),
+        updated_at=updated_at
+        or max(created_at, stage_changed_at or created_at, last_touch_at or created_at),
         stage_changed_at=stage_changed_at or created_at,
         last_touch_at=last_touch_at,
         first_touch_at=last_touch_at if touches else None,

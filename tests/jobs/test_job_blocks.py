@@ -65,12 +65,14 @@ def messages(count: int) -> dict[str, SlackMessage]:
         "cleanup": build_cleanup_blocks(
             find_past_cadence(
                 overdue,
+                attempts={lead.id: 6 for lead in overdue},
                 stages=STAGES,
+                late=frozenset(),
                 max_touches=6,
-                max_days_without_move=30,
+                days_without_move=lambda _stage: 30,
                 now=NOW,
                 today=TODAY,
-                kept_at={},
+                kept_on={},
             ),
             touches=6,
             days=30,

@@ -39,7 +39,7 @@ from jobs import (
     speed_to_lead,
     stale_nudges,
 )
-from tests.jobs.factories import STAGES, add_lead, add_rep, facts, utc
+from tests.jobs.factories import STAGES, add_lead, add_rep, facts
 
 NY = ZoneInfo("America/New_York")
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -124,7 +124,11 @@ def test_item01_a_contact_touch_on_or_after_the_due_date_completes_the_follow_up
 
     # The one-click next step lands on the owner's working days and is shown as a date.
     done = flows.change_lead(
-        deps, by=actor, lead_id=lead_id, change=flows.SetFollowUp(span="1d"), now=ny("2026-12-04T16:00")
+        deps,
+        by=actor,
+        lead_id=lead_id,
+        change=flows.SetFollowUp(span="1d"),
+        now=ny("2026-12-04T16:00"),
     )
     assert done.lead.next_follow_up == date(2026, 12, 7)  # Friday + 1 working day = Monday
 
@@ -135,9 +139,13 @@ def test_item01_a_note_or_an_earlier_touch_does_not_complete_it(deps, db, rep):
             session, owner=rep, created_at=ny("2026-11-02T10:00"), next_follow_up=date(2026, 12, 3)
         )
     actor = Actor(rep, zone=NY)
-    note = flows.log_touch(deps, by=actor, lead_id=lead_id, kind="note", note="x", now=ny("2026-12-03T10:00"))
+    note = flows.log_touch(
+        deps, by=actor, lead_id=lead_id, kind="note", note="x", now=ny("2026-12-03T10:00")
+    )
     assert note.lead.next_follow_up == date(2026, 12, 3)
-    early = flows.log_touch(deps, by=actor, lead_id=lead_id, kind="email", note="x", now=ny("2026-12-02T10:00"))
+    early = flows.log_touch(
+        deps, by=actor, lead_id=lead_id, kind="email", note="x", now=ny("2026-12-02T10:00")
+    )
     assert early.lead.next_follow_up == date(2026, 12, 3) and early.completed is None
 
 
@@ -154,13 +162,21 @@ def test_item02_snooze_sets_only_the_snooze_date_and_keep_moves_nothing(deps, db
     # the span counts the owner's working days from the owner's today.
     manager = Actor("UMANAGER1", is_manager=True, zone=SEOUL)
     done = flows.change_lead(
-        deps, by=manager, lead_id=lead_id, change=flows.Snooze(span="1d"), now=ny("2026-12-04T16:00")
+        deps,
+        by=manager,
+        lead_id=lead_id,
+        change=flows.Snooze(span="1d"),
+        now=ny("2026-12-04T16:00"),
     )
     assert done.lead.snoozed_until == date(2026, 12, 7)  # Monday, not Saturday
     assert done.lead.next_follow_up == date(2026, 12, 7)  # the Monday contract follow-up stays
 
     kept = flows.change_lead(
-        deps, by=Actor(rep, zone=NY), lead_id=lead_id, change=flows.Keep(), now=ny("2026-12-04T16:05")
+        deps,
+        by=Actor(rep, zone=NY),
+        lead_id=lead_id,
+        change=flows.Keep(),
+        now=ny("2026-12-04T16:05"),
     )
     assert kept.changed
     lead = lead_row(db, lead_id)
@@ -177,7 +193,9 @@ def test_item03_relative_dates_land_on_the_owners_next_working_day():
     assert parse_when("3d", today=FRI, working_days=MON_FRI) == date(2026, 12, 9)
     assert parse_when("2w", today=date(2026, 12, 5), working_days=MON_FRI) == date(2026, 12, 21)
     # A Sun–Thu rep: Thursday + 1 is Sunday.
-    assert parse_when("tomorrow", today=date(2026, 12, 3), working_days=SUN_THU) == date(2026, 12, 6)
+    assert parse_when("tomorrow", today=date(2026, 12, 3), working_days=SUN_THU) == date(
+        2026, 12, 6
+    )
     # Across the spring DST change in New York (8 March 2027), dates stay dates.
     assert parse_when("1d", today=date(2027, 3, 5), working_days=MON_FRI) == date(2027, 3, 8)
     touch = parse_touch("acme call next:tomorrow", today=FRI, working_days=MON_FRI)
@@ -243,8 +261,12 @@ def test_item05_speed_to_lead_runs_only_for_inbound_leads(deps, db, queued, rep)
     webinar = flows.create_lead(
         deps, by=me, new=NewLead("Webinar Co", rep, "prospecting", source="Webinar"), now=now
     )
-    handed = flows.create_lead(deps, by=me, new=NewLead("For Kim", "UREP00002", "prospecting"), now=now)
-    web = flows.receive_inbound_lead(deps, inbound=InboundLead(company="Form Co", owner=rep), now=now)
+    handed = flows.create_lead(
+        deps, by=me, new=NewLead("For Kim", "UREP00002", "prospecting"), now=now
+    )
+    web = flows.receive_inbound_lead(
+        deps, inbound=InboundLead(company="Form Co", owner=rep), now=now
+    )
     assert not own.lead.inbound and not typed.lead.inbound
     assert webinar.lead.inbound and handed.lead.inbound and web.lead.inbound
     assert speed_to_lead.run(deps, now + timedelta(hours=2)) == 3
@@ -255,15 +277,26 @@ def test_item05_speed_to_lead_runs_only_for_inbound_leads(deps, db, queued, rep)
 # 6 ────────────────────────────────────────────────────────────────────────────
 
 
-def test_item06_only_a_contact_touch_answers_a_lead_and_touch_defaults_to_other(deps, db, queued, rep):
+def test_item06_only_a_contact_touch_answers_a_lead_and_touch_defaults_to_other(
+    deps, db, queued, rep
+):
     assert parse_touch("acme Left a voicemail", today=MON).kind == "other"
     assert parse_touch("acme note Budget is Q2", today=MON).kind == "note"
     with db() as session:
         noted = add_lead(session, owner=rep, created_at=ny("2026-11-30T09:00"), inbound=True)
         called = add_lead(session, owner=rep, created_at=ny("2026-11-30T09:00"), inbound=True)
     me = Actor(rep, zone=NY)
-    flows.log_touch(deps, by=me, lead_id=noted, kind="note", note="Looked them up", now=ny("2026-11-30T09:30"))
-    flows.log_touch(deps, by=me, lead_id=called, kind="other", note="Left a voicemail", now=ny("2026-11-30T09:30"))
+    flows.log_touch(
+        deps, by=me, lead_id=noted, kind="note", note="Looked them up", now=ny("2026-11-30T09:30")
+    )
+    flows.log_touch(
+        deps,
+        by=me,
+        lead_id=called,
+        kind="other",
+        note="Left a voicemail",
+        now=ny("2026-11-30T09:30"),
+    )
     assert speed_to_lead.run(deps, ny("2026-11-30T11:00")) == 1
     [dm] = queued("speed-to-lead")
     assert dm.key.endswith(f":{noted}:{rep}")
@@ -288,9 +321,7 @@ def test_item07_the_window_runs_on_the_team_calendar_for_a_seoul_rep(deps, db, q
 
 
 def test_item07_a_breach_at_night_waits_for_the_managers_working_hours(make_deps, db, queued):
-    deps = make_deps(
-        '[team]\nspeed_to_lead_hours = 1\nworking_hours = "09:00-18:00"\n'
-    )
+    deps = make_deps('[team]\nspeed_to_lead_hours = 1\nworking_hours = "09:00-18:00"\n')
     with deps.session_factory.begin() as session:
         add_rep(session, REP)
         add_lead(session, owner=REP, created_at=ny("2026-12-01T17:00"), inbound=True)
@@ -307,7 +338,10 @@ def test_item07_a_breach_at_night_waits_for_the_managers_working_hours(make_deps
 def test_item08_closing_archiving_or_reassigning_withdraws_queued_alerts(deps, db, queued, rep):
     with db() as session:
         add_rep(session, "UREP00002")
-        leads = [add_lead(session, owner=rep, created_at=ny("2026-11-30T09:00"), inbound=True) for _ in range(3)]
+        leads = [
+            add_lead(session, owner=rep, created_at=ny("2026-11-30T09:00"), inbound=True)
+            for _ in range(3)
+        ]
     speed_to_lead.run(deps, ny("2026-11-30T11:00"))
     assert len(queued("speed-to-lead")) == 3
     me = Actor(rep, zone=NY)
@@ -360,11 +394,17 @@ def test_item09_the_cleanup_counts_unanswered_attempts_and_never_insults_an_acti
         add_touch(session, met, kind="meeting", at=ny("2026-11-20T10:00"))
         add_touch(session, met, kind="email", at=ny("2026-11-21T10:00"))
         scheduled = add_lead(
-            session, owner=rep, company="Scheduled", created_at=start, next_follow_up=date(2026, 12, 10)
+            session,
+            owner=rep,
+            company="Scheduled",
+            created_at=start,
+            next_follow_up=date(2026, 12, 10),
         )
         for day in range(6):
             add_touch(session, scheduled, kind="email", at=ny(f"2026-11-{10 + day}T10:00"))
-        noted = add_lead(session, owner=rep, company="Only Notes", created_at=ny("2026-11-20T10:00"))
+        noted = add_lead(
+            session, owner=rep, company="Only Notes", created_at=ny("2026-11-20T10:00")
+        )
         for day in range(6):
             add_touch(session, noted, kind="note", at=ny(f"2026-11-2{day}T10:00"))
     assert pipeline_cleanup.run(deps, ny("2026-12-04T15:00")) == 1
@@ -442,7 +482,14 @@ def test_item11_a_lead_is_nudged_when_it_crosses_a_clock_then_goes_to_the_manage
     assert "No touch in 5 days — a touch clears it" in first.text
     assert "going cold" not in first.text
     # Any action takes it off the managers' list.
-    flows.log_touch(deps, by=Actor(rep, zone=NY), lead_id=lead_id, kind="call", note="", now=ny("2026-12-18T11:00"))
+    flows.log_touch(
+        deps,
+        by=Actor(rep, zone=NY),
+        lead_id=lead_id,
+        kind="call",
+        note="",
+        now=ny("2026-12-18T11:00"),
+    )
     with db() as session:
         assert lead_id not in escalated_leads(session)
 
@@ -456,7 +503,9 @@ def test_item11_a_lead_in_the_days_cleanup_is_not_also_nudged(deps, db, queued, 
     assert pipeline_cleanup.run(deps, ny("2026-12-04T15:00")) == 1
 
 
-def test_item11_stale_and_stuck_live_in_the_morning_plan_with_what_clears_them(deps, db, queued, rep):
+def test_item11_stale_and_stuck_live_in_the_morning_plan_with_what_clears_them(
+    deps, db, queued, rep
+):
     with db() as session:
         add_lead(
             session, owner=rep, company="Stuck Co", stage="connecting",
@@ -474,22 +523,36 @@ def test_item12_only_the_leads_a_nudge_shows_are_recorded_as_nudged(deps, db, qu
     with db() as session:
         ids = [
             add_lead(
-                session, owner=rep, company=f"Stale {n}", stage="proposal",
-                created_at=ny("2026-11-01T10:00"), last_touch_at=ny("2026-11-24T10:00"),
+                session,
+                owner=rep,
+                company=f"Stale {n}",
+                stage="proposal",
+                created_at=ny("2026-11-01T10:00"),
+                last_touch_at=ny("2026-11-24T10:00"),
                 stage_changed_at=ny("2026-11-24T10:00"),
             )  # fmt: skip
             for n in range(40)
         ]
     assert stale_nudges.run(deps, ny("2026-11-30T10:00")) == 1
     [dm] = queued("stale-nudges")
-    shown = {int(b["block_id"].rsplit("_", 1)[1]) for b in dm.blocks if b["block_id"].startswith("stale_lead_")}
+    shown = {
+        int(b["block_id"].rsplit("_", 1)[1])
+        for b in dm.blocks
+        if b["block_id"].startswith("stale_lead_")
+    }
     assert 0 < len(shown) < len(ids)
     with db() as session:
-        nudged = set(session.scalars(select(LeadEvent.lead_id).where(LeadEvent.kind == NUDGE_EVENT)))
+        nudged = set(
+            session.scalars(select(LeadEvent.lead_id).where(LeadEvent.kind == NUDGE_EVENT))
+        )
     assert nudged == shown
     assert stale_nudges.run(deps, ny("2026-12-01T10:00")) == 1  # the rest, next time
     later = queued("stale-nudges")[1]
-    again = {int(b["block_id"].rsplit("_", 1)[1]) for b in later.blocks if b["block_id"].startswith("stale_lead_")}
+    again = {
+        int(b["block_id"].rsplit("_", 1)[1])
+        for b in later.blocks
+        if b["block_id"].startswith("stale_lead_")
+    }
     assert again and not again & shown
 
 
@@ -560,8 +623,12 @@ def test_item15_ordering_never_compares_currencies_and_late_stages_are_by_probab
     plan = build_morning_plan("U1", [yen, dollars, small], stages=STAGES, now=now, today=MON)
     assert [item.lead.id for item in plan.in_section(Section.OVERDUE)] == [3, 2, 1]
     # "Close to closing" is probability ≥ team.late_stage_probability, not the last two stages.
-    proposal = facts(id=4, stage="proposal", last_touch_at=now, next_follow_up=MON + timedelta(days=3))
-    connecting = facts(id=5, stage="connecting", last_touch_at=now, next_follow_up=MON + timedelta(days=3))
+    proposal = facts(
+        id=4, stage="proposal", last_touch_at=now, next_follow_up=MON + timedelta(days=3)
+    )
+    connecting = facts(
+        id=5, stage="connecting", last_touch_at=now, next_follow_up=MON + timedelta(days=3)
+    )
     plan = build_morning_plan(
         "U1", [proposal, connecting], stages=STAGES, now=now, today=MON,
         late_probability=Decimal("0.35"),
@@ -587,7 +654,10 @@ def test_item16_when_they_need_it_sets_the_expected_close_date_and_the_plan_show
 ):
     with db() as session:
         lead_id = add_lead(
-            session, owner=rep, created_at=ny("2026-11-02T10:00"), last_touch_at=ny("2026-11-27T10:00")
+            session,
+            owner=rep,
+            created_at=ny("2026-11-02T10:00"),
+            last_touch_at=ny("2026-11-27T10:00"),
         )
     answers = {"need": "no", "fit": "yes", "decider": "yes", "timing": "yes"}
     done = flows.change_lead(
@@ -615,12 +685,26 @@ def test_item17_expected_close_date_settable_missed_in_the_plan_and_pushes_count
             last_touch_at=ny("2026-11-29T10:00"), next_follow_up=date(2026, 12, 9),
         )  # fmt: skip
     me = Actor(rep, zone=NY)
-    flows.change_lead(deps, by=me, lead_id=lead_id, change=flows.SetCloseDate(date(2026, 11, 20)), now=ny("2026-11-02T11:00"))
-    flows.change_lead(deps, by=me, lead_id=lead_id, change=flows.SetCloseDate(date(2026, 11, 27)), now=ny("2026-11-10T11:00"))
+    flows.change_lead(
+        deps,
+        by=me,
+        lead_id=lead_id,
+        change=flows.SetCloseDate(date(2026, 11, 20)),
+        now=ny("2026-11-02T11:00"),
+    )
+    flows.change_lead(
+        deps,
+        by=me,
+        lead_id=lead_id,
+        change=flows.SetCloseDate(date(2026, 11, 27)),
+        now=ny("2026-11-10T11:00"),
+    )
     assert lead_row(db, lead_id).close_pushes == 1
     morning_plan.run(deps, ny("2026-11-30T08:30"))
     [plan] = queued("morning-plan")
-    assert "Missed close date" in plan.text and f"plan_lead_{lead_id}" in [b.get("block_id") for b in plan.blocks]
+    assert "Missed close date" in plan.text and f"plan_lead_{lead_id}" in [
+        b.get("block_id") for b in plan.blocks
+    ]
 
 
 # 18 ───────────────────────────────────────────────────────────────────────────
@@ -630,7 +714,12 @@ def test_item18_wording(deps, db, rep):
     with db() as session:
         lead_id = add_lead(session, owner=rep, created_at=ny("2026-11-30T09:00"), inbound=True)
     logged = flows.log_touch(
-        deps, by=Actor(rep, zone=NY), lead_id=lead_id, kind="note", note="", now=ny("2026-11-30T09:05")
+        deps,
+        by=Actor(rep, zone=NY),
+        lead_id=lead_id,
+        kind="note",
+        note="",
+        now=ny("2026-11-30T09:05"),
     )
     reply = build_touch_logged_blocks(logged.touch, logged.lead, today=MON)
     assert "1 touch" in reply.blocks[-1]["elements"][0]["text"]
@@ -647,9 +736,22 @@ def test_item18_wording(deps, db, rep):
     won = won.__class__(**{**won.__dict__, "status": "won"})
     refusal = closed_refusal(won)
     assert refusal == f"Lead #{lead_id} is already won." and "reopen" not in refusal
-    flows.change_lead(deps, by=Actor(rep, zone=NY), lead_id=lead_id, change=flows.Close("won"), now=ny("2026-11-30T14:00"))
+    flows.change_lead(
+        deps,
+        by=Actor(rep, zone=NY),
+        lead_id=lead_id,
+        change=flows.Close("won"),
+        now=ny("2026-11-30T14:00"),
+    )
     try:
-        flows.log_touch(deps, by=Actor(rep, zone=NY), lead_id=lead_id, kind="call", note="", now=ny("2026-11-30T14:05"))
+        flows.log_touch(
+            deps,
+            by=Actor(rep, zone=NY),
+            lead_id=lead_id,
+            kind="call",
+            note="",
+            now=ny("2026-11-30T14:05"),
+        )
     except UserFacingError as error:
         assert "already won" in str(error) and "reopen" not in str(error)
     else:

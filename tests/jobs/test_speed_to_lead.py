@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from jobs import speed_to_lead
-from tests.jobs.factories import add_lead, add_rep, touch, utc
+from tests.jobs.factories import add_lead, touch, utc
 
 MON_0900 = utc("2026-11-30T14:00:00")  # Mon 09:00 New York
 HOUR = timedelta(hours=1)
@@ -18,7 +18,9 @@ def messages(queued):
 
 def test_half_window_dm_then_one_managers_post(deps, db, queued, rep):
     with db() as session:
-        lead_id = add_lead(session, owner=rep, company="Inbound Co", created_at=MON_0900, inbound=True)
+        lead_id = add_lead(
+            session, owner=rep, company="Inbound Co", created_at=MON_0900, inbound=True
+        )
     assert speed_to_lead.run(deps, MON_0900 + HOUR * 1.75) == 0
     assert speed_to_lead.run(deps, MON_0900 + HOUR * 2) == 1
     assert messages(queued) == [
@@ -87,7 +89,9 @@ def test_a_touch_withdraws_an_alert_still_waiting_to_be_sent(deps, db, rep):
     from bot.services.touches import log_touch
 
     with db() as session:
-        lead_id = add_lead(session, owner=rep, company="Inbound Co", created_at=MON_0900, inbound=True)
+        lead_id = add_lead(
+            session, owner=rep, company="Inbound Co", created_at=MON_0900, inbound=True
+        )
     assert speed_to_lead.run(deps, MON_0900 + HOUR * 2) == 1
     with deps.session_factory.begin() as session:
         log_touch(session, lead_id=lead_id, author=Actor(rep), kind="call", note="",

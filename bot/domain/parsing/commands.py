@@ -158,16 +158,20 @@ def parse_lead_subcommand(
     head, args = tokens[0], tokens[1:]
     word = head.text.lower()
     if head.quoted:
-        return CreateCmd(parse_new_lead(text, today=today, stages=stages, working_days=working_days))
+        return CreateCmd(
+            parse_new_lead(text, today=today, stages=stages, working_days=working_days)
+        )
     if word in _HELP_WORDS:
         topic = args[0].text.lower() if args else None
         return HelpCmd(topic=topic if topic in USAGE else None)
     if word == "add":
         if not args:
             raise ParseError(f"Say which company to add. {usage_hint('add')}")
-        return CreateCmd(parse_new_lead(
-            text[args[0].start :], today=today, stages=stages, working_days=working_days
-        ))
+        return CreateCmd(
+            parse_new_lead(
+                text[args[0].start :], today=today, stages=stages, working_days=working_days
+            )
+        )
     if word == "list":
         return _list(args, stages)
     if word == "export":

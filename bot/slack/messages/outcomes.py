@@ -40,7 +40,9 @@ def next_step_line(*, on: date | None, user_id: str, today: date) -> str:
 def close_date_line(*, on: date | None, user_id: str, today: date) -> str:
     if on is None:
         return f":white_check_mark: Expected close date cleared by {mention(user_id)}"
-    return f":white_check_mark: Expected to close {on_day(on, today=today)}, set by {mention(user_id)}"
+    return (
+        f":white_check_mark: Expected to close {on_day(on, today=today)}, set by {mention(user_id)}"
+    )
 
 
 def moved_line(*, stage_name: str, user_id: str) -> str:
