@@ -110,7 +110,7 @@ def test_a_touch_form() -> None:
     assert (valid.lead_id, valid.kind, valid.note) == (7, "call", "hi")
     assert valid.occurred_at == NOW - timedelta(hours=2)
     defaulted = validate_touch(TouchForm(lead_id="7"), now=NOW, today=TODAY)
-    assert (defaulted.kind, defaulted.occurred_at, defaulted.note) == ("note", NOW, "")
+    assert (defaulted.kind, defaulted.occurred_at, defaulted.note) == ("other", NOW, "")
 
 
 def test_touch_mistakes() -> None:

@@ -1,4 +1,5 @@
-"""The qualification checklist: every SPEC question, answer choices and a 0–100 score."""
+"""The qualification checklist: every SPEC question plus who decides and when, answer choices,
+a 0–100 score over the questions answered, and a verdict with knock-outs."""
 
 import pytest
 from hypothesis import given
@@ -6,12 +7,16 @@ from hypothesis import strategies as st
 
 from bot.domain.qualification import (
     CHOICES,
+    NOT_ENOUGH,
     QUESTIONS,
     UNKNOWN,
+    WEAK,
     answered,
+    knocked_out,
     normalize_answers,
     score,
     verdict,
+    verdict_of_score,
 )
 
 ANSWER_KEYS = [choice.key for choice in CHOICES]
@@ -31,9 +36,12 @@ def test_the_checklist_asks_the_spec_questions_with_four_choices() -> None:
         "long-term",
         "risks",
         "worth",
+        "who decides",
+        "when they need",
     ):
         assert topic in texts
-    assert len({question.key for question in QUESTIONS}) == len(QUESTIONS) == 7
+    assert len({question.key for question in QUESTIONS}) == len(QUESTIONS) == 9
+    assert [question.key for question in QUESTIONS if question.knock_out] == ["need", "fit"]
     assert ANSWER_KEYS == ["yes", "partly", "no", "unknown"]
     assert all(len(question.text) <= 150 for question in QUESTIONS)
     assert all(len(choice.label) <= 75 for choice in CHOICES)
@@ -48,9 +56,12 @@ def test_the_checklist_asks_the_spec_questions_with_four_choices() -> None:
         (all_("partly"), 50),
         ({}, 0),
         (None, 0),
-        ({"need": "yes"}, 14),
-        ({"need": "yes", "fit": "partly"}, 21),
-        ({**all_("yes"), "risks": "no"}, 86),
+        # "Don't know" (or no answer) lowers the confidence, not the score: the share of points
+        # is taken over the questions answered.
+        ({"need": "yes"}, 100),
+        ({"need": "yes", "fit": "partly"}, 75),
+        ({**all_("unknown"), "need": "yes", "fit": "no"}, 50),
+        ({**all_("yes"), "risks": "no"}, 89),
     ],
 )
 def test_score(answers, expected: int) -> None:
@@ -82,5 +93,18 @@ def test_score_is_between_0_and_100_and_grows_with_yes(answers: dict[str, str]) 
         (0, "weak fit"),
     ],
 )
-def test_verdict(value: int, word: str) -> None:
-    assert verdict(value) == word
+def test_verdict_of_a_score(value: int, word: str) -> None:
+    assert verdict_of_score(value) == word
+
+
+def test_verdict_needs_four_answers_and_a_no_on_a_knock_out_caps_it() -> None:
+    three = {"need": "yes", "fit": "yes", "decider": "yes"}
+    assert answered(three) == 3 and verdict(three) == NOT_ENOUGH
+    assert verdict({**three, "timing": "yes"}) == "strong fit"
+    assert verdict(all_("unknown")) == NOT_ENOUGH
+    assert verdict(all_("no")) == WEAK
+    for key in ("need", "fit"):
+        no_on_knock_out = {**all_("yes"), key: "no"}
+        assert knocked_out(no_on_knock_out) and score(no_on_knock_out) == 89
+        assert verdict(no_on_knock_out) == WEAK
+    assert not knocked_out({**all_("yes"), "risks": "no"})

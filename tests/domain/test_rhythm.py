@@ -1,4 +1,4 @@
-"""Pure rhythm rules: the plan's sections, stale versus stuck, the 3-day nudge limit, cadence and speed."""
+"""Pure rhythm rules: the plan's sections, stale versus stuck, nudges per clock crossed, cadence and speed."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ def test_plan_sections_each_lead_once_in_working_order():
         (Section.CLOSING, 3),
         (Section.GOING_STALE, 4),  # 6 days without a touch, stale after 7: stale by tomorrow
         (Section.NEW, 5),
+        (Section.NO_NEXT_STEP, 6),  # touched yesterday, nothing planned: gently, last
     ]
     assert plan.snapshot.count == 7  # snoozed and quiet leads still count in the snapshot
 
@@ -141,38 +142,43 @@ def test_overdue_in_the_afternoon_skips_what_the_plan_showed_and_was_acted_on():
     leads = [shown_untouched, shown_touched, shown_moved, not_shown, due_today, snoozed]
     plan = PlanRecord(sent_at=plan_at, lead_ids=frozenset({11, 12, 13}))
     items = find_overdue_followups(leads, stages=STAGES, today=TODAY, plan=plan)
-    assert [(item.lead.id, item.in_plan) for item in items] == [(11, True), (14, False)]
-    # Without a plan today, everything overdue and unsnoozed is news.
+    # What can still be saved: the overdue lead nobody acted on since the plan, and the follow-up
+    # due today and not done yet. An overdue lead touched since the plan was acted on, shown or not.
+    assert [(item.lead.id, item.in_plan, item.due_today) for item in items] == [
+        (11, True, False),
+        (15, False, True),
+    ]
+    # Without a plan today, everything overdue or due today and unsnoozed is news.
     assert [
         item.lead.id
         for item in find_overdue_followups(leads, stages=STAGES, today=TODAY, plan=None)
-    ] == [
-        11,
-        12,
-        13,
-        14,
-    ]
+    ] == [11, 12, 13, 14, 15]
 
 
-def test_cadence_by_touches_or_days_without_a_move_and_keep_hides_for_two_weeks():
-    many_touches = facts(id=21, touch_count=6, last_touch_at=ago(2), created_at=ago(10))
+def test_cadence_by_attempts_or_days_without_a_move_and_keep_hides_for_two_weeks():
+    many_attempts = facts(id=21, touch_count=6, last_touch_at=ago(2), created_at=ago(10))
     long_in_stage = facts(id=22, touch_count=1, last_touch_at=ago(2), created_at=ago(31))
     fine = facts(id=23, touch_count=5, last_touch_at=ago(2), created_at=ago(29))
     kept = facts(id=24, touch_count=9, last_touch_at=ago(2), created_at=ago(60))
     kept_long_ago = facts(id=25, touch_count=9, last_touch_at=ago(2), created_at=ago(60))
+    # Many touches, but a meeting answered all but one: not past the cadence.
+    answered = facts(id=26, touch_count=9, last_touch_at=ago(2), created_at=ago(10))
     findings = find_past_cadence(
-        [many_touches, long_in_stage, fine, kept, kept_long_ago],
+        [many_attempts, long_in_stage, fine, kept, kept_long_ago, answered],
+        attempts={21: 6, 22: 1, 23: 5, 24: 9, 25: 9, 26: 1},
         stages=STAGES,
+        late=frozenset({"proposal", "closing"}),
         max_touches=6,
-        max_days_without_move=30,
+        days_without_move=lambda stage: 30,
         now=NOW,
         today=TODAY,
-        kept_at={24: ago(13), 25: ago(14)},
+        # Kept 13 days ago still hides; kept 14 days ago (the same weekday) is back.
+        kept_on={24: TODAY - timedelta(days=13), 25: TODAY - timedelta(days=14)},
     )
-    assert sorted((f.lead.id, f.by_touches, f.by_age) for f in findings) == [
-        (21, True, False),
-        (22, False, True),
-        (25, True, True),
+    assert sorted((f.lead.id, f.attempts, f.by_touches, f.by_age) for f in findings) == [
+        (21, 6, True, False),
+        (22, 1, False, True),
+        (25, 9, True, True),
     ]
 
 
@@ -180,7 +186,7 @@ def test_speed_to_lead_half_window_then_breach_in_working_hours():
     hours = WorkingHours(ZoneInfo("America/New_York"), frozenset(range(5)), time(9), time(18))
     window = window_of(Decimal(4))
     created = utc("2026-11-30T14:00:00")  # Mon 09:00 New York
-    lead = facts(created_at=created)
+    lead = facts(created_at=created, inbound=True)
     at = {
         h: check_speed_to_lead(lead, now=created + timedelta(hours=h), hours=hours, window=window)
         for h in (1, 2, 4)
@@ -189,9 +195,19 @@ def test_speed_to_lead_half_window_then_breach_in_working_hours():
     assert at[2] is not None and at[2].half_due and not at[2].breached
     assert at[4] is not None and at[4].breached and at[4].waited == timedelta(hours=4)
     touched = facts(
-        created_at=created, first_touch_at=created, last_touch_at=created, touch_count=1
+        created_at=created,
+        first_touch_at=created,
+        last_touch_at=created,
+        touch_count=1,
+        inbound=True,
     )
     assert (
         check_speed_to_lead(touched, now=created + timedelta(hours=5), hours=hours, window=window)
+        is None
+    )
+    # A rep's own prospect has no speed-to-lead clock at all.
+    own = facts(created_at=created, inbound=False)
+    assert (
+        check_speed_to_lead(own, now=created + timedelta(hours=5), hours=hours, window=window)
         is None
     )

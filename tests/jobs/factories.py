@@ -49,6 +49,9 @@ def facts(**overrides: Any) -> LeadFacts:
     values.update(overrides)
     if "stage_changed_at" not in overrides:
         values["stage_changed_at"] = values["created_at"]
+    if "first_touch_at" not in overrides:
+        # Only contact touches set the touch clocks, so a lead last touched was first touched too.
+        values["first_touch_at"] = values["last_touch_at"]
     return LeadFacts(**values)
 
 
