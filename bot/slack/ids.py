@@ -34,7 +34,11 @@ class Action(StrEnum):
     QUALIFY = "lead_qualify"
     KEEP = "lead_keep"
     DRAFT_LAST_CHANCE = "lead_draft_last_chance"
-    NEXT_STEP = "lead_next_step"
+    # The next-step buttons under a logged touch share one block, so each needs its own id.
+    NEXT_STEP_TOMORROW = "lead_next_step_1d"
+    NEXT_STEP_IN_3_DAYS = "lead_next_step_3d"
+    NEXT_STEP_NEXT_WEEK = "lead_next_step_next_week"
+    NEXT_STEP_NONE = "lead_next_step_none"
     CLOSE_DATE = "lead_close_date"
     CREATE_ANYWAY = "lead_create_anyway"
     PICK_LEAD = "lead_pick"

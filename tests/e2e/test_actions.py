@@ -151,7 +151,8 @@ def test_snooze_from_a_dm_updates_that_message_and_the_lead(live: Live) -> None:
         b for b in message["blocks"] if str(b.get("block_id")).endswith(f"_{globex}")
     ]
     lead = lead_row(live, acme)
-    assert lead.snoozed_until == date(2026, 12, 1) == lead.next_follow_up
+    # A snooze hides the lead until a date; the follow-up (none here) is left as it was.
+    assert (lead.snoozed_until, lead.next_follow_up) == (date(2026, 12, 1), None)
     assert history(live, acme)[1] == ["snoozed"]
     assert live.slack.home_view(REP) is not None, "the clicker's Home is refreshed too"
 
@@ -160,7 +161,7 @@ def test_snooze_from_a_dm_updates_that_message_and_the_lead(live: Live) -> None:
     ("owner", "span", "until"),
     [(OTHER_REP, "1w", date(2026, 12, 8)), (REP, "3d", date(2026, 12, 3))],
 )
-def test_snooze_counts_from_the_clickers_own_today(live: Live, owner, span, until) -> None:
+def test_snooze_counts_from_the_owners_own_today(live: Live, owner, span, until) -> None:
     live.deps.clock.set(
         datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
     )  # Tue 01:00 in Tokyo, Mon in New York
@@ -201,15 +202,17 @@ def test_closing_buttons(live: Live, action_id, suffix, status, event, line) -> 
     assert line in done["elements"][0]["text"]
 
 
-def test_keep_snoozes_two_weeks_and_restarts_the_cadence(live: Live) -> None:
-    acme = seed_lead(live, "Acme")
+def test_keep_records_two_weeks_once_and_moves_nothing(live: Live) -> None:
+    acme = seed_lead(live, "Acme", next_follow_up=date(2026, 12, 7))
     channel, message = post_nudge(live, [acme])
     for _ in range(2):
         press(live, channel, message, Action.KEEP, str(acme))
-    assert lead_row(live, acme).snoozed_until == date(2026, 12, 14)
-    assert history(live, acme)[1] == ["snoozed", KEPT_EVENT]
+    lead = lead_row(live, acme)
+    # Keep is recorded once a day and leaves the follow-up and the snooze as they were.
+    assert (lead.snoozed_until, lead.next_follow_up) == (None, date(2026, 12, 7))
+    assert history(live, acme)[1] == [KEPT_EVENT]
     done = block(live.slack.message(channel, message["ts"]), f"close_actions_{acme}")
-    assert "Kept for two more weeks (snoozed until Mon 14 Dec)" in done["elements"][0]["text"]
+    assert "the cleanup leaves it alone until Mon 14 Dec" in done["elements"][0]["text"]
 
 
 @pytest.mark.parametrize(
@@ -321,9 +324,11 @@ def test_overflow_on_home_snoozes_and_republishes(live: Live) -> None:
     acme = seed_lead(live, "Acme", next_follow_up=date(2026, 11, 27))
     open_home(live)
     home_menu(live, acme, "snooze:1d")
-    assert lead_row(live, acme).snoozed_until == date(2026, 12, 1)
+    lead = lead_row(live, acme)
+    # The snooze hides the lead from nudges until tomorrow; the missed follow-up stays what it is.
+    assert (lead.snoozed_until, lead.next_follow_up) == (date(2026, 12, 1), date(2026, 11, 27))
     row = lead_sections(live.slack.home_view(REP))[0]["text"]["text"]
-    assert "overdue" not in row and "next follow-up tomorrow · :zzz: snoozed" in row
+    assert "follow-up overdue since Fri 27 Nov* · :zzz: snoozed until tomorrow" in row
     assert len(live.slack.calls("views.publish")) == 2
     assert live.slack.responses() == []
 
@@ -530,3 +535,27 @@ def test_a_submission_with_forged_metadata_cannot_edit_another_message(live: Liv
     assert lead_row(live, acme).touch_count == 2  # the touches themselves are fine
     assert live.slack.message(sent["channel"], sent["ts"]) == post
     assert live.slack.calls("chat.update") == []
+
+
+def test_a_done_follow_up_offers_the_next_step_in_one_click(live: Live) -> None:
+    acme = seed_lead(live, "Acme", next_follow_up=date(2026, 11, 30))  # due today, Monday
+    live.command("/touch", "acme call Spoke with the CFO")
+    answer = live.slack.responses()[-1]
+    assert answer.status == 200, "Slack accepts the reply with its next-step buttons"
+    assert "Follow-up of Mon 30 Nov done" in answer.args["text"] + str(answer.args["blocks"])
+    assert lead_row(live, acme).next_follow_up is None
+    [row] = [b for b in answer.args["blocks"] if b.get("block_id") == f"next_step_{acme}"]
+    choices = {button["text"]["text"]: button for button in row["elements"]}
+    assert list(choices) == ["Tomorrow", "In 3 working days", "Next week", "No next step"]
+    # The same reply in a DM, clicked there: the date lands on the owner's working days.
+    client = WebClient(token=support.BOT_TOKEN, base_url=live.slack.base_url)
+    posted = client.chat_postMessage(channel=REP, text=answer.args["text"], blocks=[row])
+    message = live.slack.message(posted["channel"], posted["ts"])
+    chosen = choices["In 3 working days"]
+    click(
+        live, posted["channel"], message, action_id=chosen["action_id"], value=chosen["value"],
+        block_id=row["block_id"],
+    )  # fmt: skip
+    assert lead_row(live, acme).next_follow_up == date(2026, 12, 3)
+    done = block(live.slack.message(posted["channel"], posted["ts"]), row["block_id"])
+    assert done["elements"][0]["text"] == f":white_check_mark: Next step Thu 3 Dec, set by <@{REP}>"

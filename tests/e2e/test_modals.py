@@ -65,7 +65,7 @@ def test_new_lead_modal_opens_with_every_field_owned_by_the_caller(live: Live) -
     fields = inputs(view)
     assert list(fields) == [
         "company", "contact", "email", "phone", "value", "currency", "source",
-        "owner_id", "stage", "next_follow_up", "note",
+        "owner_id", "stage", "next_follow_up", "expected_close", "note",
     ]  # fmt: skip
     assert fields["owner_id"]["element"]["initial_user"] == REP
     assert fields["stage"]["element"]["initial_option"]["value"] == "prospecting"
@@ -162,7 +162,8 @@ def test_log_touch_button_opens_the_modal_on_that_lead(live: Live) -> None:
         "text": {"type": "plain_text", "text": "#1 Initech · $3k", "emoji": False},
         "value": "1",
     }
-    assert inputs(view)["kind"]["element"]["initial_option"]["value"] == "note"
+    # A touch is a contact unless said otherwise: a note must be picked.
+    assert inputs(view)["kind"]["element"]["initial_option"]["value"] == "other"
     when = inputs(view)["occurred_at"]["element"]["initial_date_time"]
     assert when == int(live.deps.clock.now().timestamp())
 
@@ -200,7 +201,7 @@ def test_log_touch_from_app_home_answers_in_the_dm(live: Live) -> None:
     view = opened_ok(live)
     assert metadata(view) == {}
     submit(live, last_opened(live), user_id=REP, note="from home")
-    assert "Logged a note" in live.slack.dms_to(REP)[-1]["text"]
+    assert "Logged a touch" in live.slack.dms_to(REP)[-1]["text"]
     assert live.slack.ephemerals(REP) == []
 
 
@@ -280,7 +281,8 @@ def test_qualify_stores_answers_and_score_and_prefills_them_next_time(live: Live
     make_lead(live, "Hooli")
     click(live, Action.QUALIFY, "1")
     view = opened_ok(live)
-    assert view["callback_id"] == View.QUALIFY and len(inputs(view)) == 8
+    # Nine questions, when they need it (the expected close date) and the outcome.
+    assert view["callback_id"] == View.QUALIFY and len(inputs(view)) == 11
     assert not any("initial_option" in block["element"] for block in inputs(view).values())
     reply = submit(
         live, last_opened(live), user_id=REP,
@@ -288,9 +290,10 @@ def test_qualify_stores_answers_and_score_and_prefills_them_next_time(live: Live
     )  # fmt: skip
     assert reply.body == ""
     lead = the_lead(live)
-    assert lead.qualification_score == 36 and lead.status == "open"
+    # 5 points of 8 on the four questions answered: "Don't know" does not lower the score.
+    assert lead.qualification_score == 63 and lead.status == "open"
     assert lead.qualification["need"] == "yes" and lead.qualification["risks"] == "unknown"
-    assert "36/100" in live.ephemeral_texts(REP)[-1]
+    assert "63/100*, possible fit (4 of 9" in live.ephemeral_texts(REP)[-1]
     click(live, Action.QUALIFY, "1")
     again = inputs(opened_ok(live))
     assert again["q_position"]["element"]["initial_option"]["value"] == "partly"

@@ -11,6 +11,7 @@ from bot.services.records import LeadView, TouchView
 from bot.slack.controls import LeadControl
 from bot.slack.ids import Action
 from bot.slack.kit import SlackMessage, context, section, to_dicts, touched_label
+from bot.slack.messages.outcomes import touch_words
 from bot.slack.mrkdwn import escape
 from bot.slack.render import render
 
@@ -45,24 +46,20 @@ def lead_actions(lead: LeadView, *, then: ButtonElement | None = None) -> Action
     )
 
 
-NEXT_STEP_CHOICES = (("1d", "Tomorrow"), ("3d", "In 3 working days"), ("nextweek", "Next week"))
+NEXT_STEP_CHOICES = (
+    ("1d", "Tomorrow", Action.NEXT_STEP_TOMORROW),
+    ("3d", "In 3 working days", Action.NEXT_STEP_IN_3_DAYS),
+    ("nextweek", "Next week", Action.NEXT_STEP_NEXT_WEEK),
+    ("none", "No next step", Action.NEXT_STEP_NONE),
+)
 
 
 def next_step_buttons(lead_id: int) -> ActionsBlock:
     """One click to plan the next step after a touch: tomorrow, in 3 working days, next week, none."""
     buttons = [
-        ButtonElement(
-            text=label, action_id=Action.NEXT_STEP, value=LeadControl(lead_id, (code,)).encode()
-        )
-        for code, label in NEXT_STEP_CHOICES
+        ButtonElement(text=label, action_id=action, value=LeadControl(lead_id, (code,)).encode())
+        for code, label, action in NEXT_STEP_CHOICES
     ]
-    buttons.append(
-        ButtonElement(
-            text="No next step",
-            action_id=Action.NEXT_STEP,
-            value=LeadControl(lead_id, ("none",)).encode(),
-        )
-    )
     return ActionsBlock(block_id=f"next_step_{lead_id}", elements=buttons)
 
 
@@ -99,12 +96,20 @@ def build_touch_logged_blocks(
 ) -> SlackMessage:
     """The reply to a logged touch: what was logged, the follow-up it completed, the next step
     (with one-click choices when there is none), and the touch count."""
-    text = render("touch_logged.md.j2", touch=touch, lead=lead, today=today, completed=completed)
+    logged = touch_words(touch.kind)
+    text = render(
+        "touch_logged.md.j2",
+        touch=touch,
+        logged=logged,
+        lead=lead,
+        today=today,
+        completed=completed,
+    )
     count = lead.touch_count
     blocks: list[Block] = [section(text, block_id=f"touch_{touch.id}")]
     if lead.status == OPEN and lead.next_follow_up is None:
         blocks.append(next_step_buttons(lead.id))
     blocks.append(context(f"Lead #{lead.id} · {count} touch{'' if count == 1 else 'es'}"))
     return SlackMessage(
-        text=f"Logged a {touch.kind} on #{lead.id} {escape(lead.company)}", blocks=to_dicts(blocks)
+        text=f"Logged {logged} on #{lead.id} {escape(lead.company)}", blocks=to_dicts(blocks)
     )

@@ -62,9 +62,13 @@ def archived_line(*, user_id: str) -> str:
     return f":white_check_mark: Archived by {mention(user_id)}"
 
 
+def touch_words(kind: str) -> str:
+    """A touch kind as a phrase: `a call`, `an email`, `a touch` (for `other`)."""
+    return TOUCH_WORDS.get(kind, f"a {escape(kind)}")
+
+
 def logged_line(*, kind: str, user_id: str) -> str:
-    logged = TOUCH_WORDS.get(kind, f"a {escape(kind)}")
-    return f":white_check_mark: Logged {logged} by {mention(user_id)}"
+    return f":white_check_mark: Logged {touch_words(kind)} by {mention(user_id)}"
 
 
 def _context(block_id: str, line: str) -> dict[str, Any]:
