@@ -70,11 +70,17 @@ def snooze_lead(click: Click) -> Outcome:
 
 
 def keep_lead(click: Click) -> Outcome:
-    """Keep two more weeks: recorded, so the cleanup leaves the lead alone; nothing else moves."""
-    today = click.actor.today(click.now)
+    """Keep two more weeks: recorded, so the cleanup leaves the lead alone; nothing else moves.
+
+    The two weeks run on the owner's calendar (as the cleanup reads them); the line names the
+    date for whoever clicked.
+    """
     done = _change(click, flows.Keep())
+    owner_today = flows.calendar_for(click.deps, done.lead.owner_id).today(click.now)
     return done, outcomes.kept_line(
-        until=today + KEEP_FOR, user_id=click.actor.user_id, today=today
+        until=owner_today + KEEP_FOR,
+        user_id=click.actor.user_id,
+        today=click.actor.today(click.now),
     )
 
 
@@ -141,7 +147,10 @@ MENU_WORK: dict[str, Work] = {
 CLICK_WORK: dict[str, Work] = {
     Action.SNOOZE: snooze_lead,
     Action.KEEP: keep_lead,
-    Action.NEXT_STEP: next_step,
+    Action.NEXT_STEP_TOMORROW: next_step,
+    Action.NEXT_STEP_IN_3_DAYS: next_step,
+    Action.NEXT_STEP_NEXT_WEEK: next_step,
+    Action.NEXT_STEP_NONE: next_step,
     Action.MOVE_STAGE: move_lead,
     Action.WON: close_as(Status.WON),
     Action.LOST: close_as(Status.LOST),

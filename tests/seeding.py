@@ -23,10 +23,18 @@ def seed_leads(
     currency: str = "USD",
     next_follow_up: date | None = None,
     now: datetime | None = None,
+    inbound: bool | None = None,
     **fields: Any,
 ) -> list[int]:
-    """Create open leads straight through the services, as if their owner had added them."""
+    """Create open leads straight through the services, as if their owner had added them.
+
+    Like a lead the owner adds, one is inbound (speed to lead runs for it) when its source is one
+    of the team's inbound sources, unless `inbound` says otherwise.
+    """
     now = now or deps.clock.now()
+    if inbound is None:
+        source = str(fields.get("source") or "").strip().lower()
+        inbound = source in deps.pipeline.team.inbound_sources
     with deps.session_factory.begin() as session:
         reps.ensure_rep(session, user_id=owner, now=now, is_manager=deps.is_manager(owner))
         return [
@@ -43,6 +51,7 @@ def seed_leads(
                 ),
                 created_by=owner,
                 now=now,
+                inbound=inbound,
             ).id
             for company in companies
         ]

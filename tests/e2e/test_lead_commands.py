@@ -70,11 +70,11 @@ def test_won_lost_and_archive_close_leads_with_history(live: Live) -> None:
     assert "already won" in reply(live)["text"]
 
 
-def test_snooze_moves_the_follow_up(live: Live) -> None:
-    lead_id = seed(live, "Acme")
+def test_snooze_hides_the_lead_and_leaves_the_follow_up(live: Live) -> None:
+    lead_id = seed(live, "Acme", next_follow_up=date(2026, 12, 2))
     live.command("/lead", "snooze acme 2026-12-08")
     found = lead(live, lead_id)
-    assert found.snoozed_until == found.next_follow_up == date(2026, 12, 8)
+    assert (found.snoozed_until, found.next_follow_up) == (date(2026, 12, 8), date(2026, 12, 2))
     assert "Snoozed #1 Acme until" in reply(live)["text"]
 
 

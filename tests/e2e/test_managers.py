@@ -129,7 +129,7 @@ def test_reassigning_a_missed_lead_restarts_the_window_for_the_new_owner(live: L
           block_id=block_id, user_id=MANAGER, action_type="static_select")  # fmt: skip
     with live.deps.session_factory() as session:
         assert session.get(Lead, lead_id).owner_id == OTHER_REP
-    # Kenji's window runs from the handover: nothing until half of it has passed on his clock.
+    # Kenji's window runs from the handover: nothing until half of it has passed (team hours).
     assert speed_to_lead.run(live.deps, later + timedelta(minutes=30)) == 0
     keys = set()
     for hours in (2, 24, 48, 72):

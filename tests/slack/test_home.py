@@ -94,7 +94,7 @@ def test_a_lead_row_shows_value_age_last_touch_and_follow_up() -> None:
         ({"next_follow_up": None}, "no follow-up set"),
         ({"last_touch_at": None}, "last touch never"),
         ({"stage_changed_at": NOW}, "moved here today"),
-        ({"snoozed_until": TODAY + timedelta(days=3)}, ":zzz: snoozed"),
+        ({"snoozed_until": TODAY + timedelta(days=3)}, ":zzz: snoozed until Thu 3 Dec"),
         ({"qualification_score": 72}, "qualified 72/100"),
         ({"value": None}, "* · —"),
         ({"value": Decimal(5000), "currency": "EUR"}, "€5k"),

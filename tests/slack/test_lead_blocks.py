@@ -314,7 +314,8 @@ def test_the_assignment_dm_says_who_what_worth_and_stage() -> None:
     )
     assert message.text == "Max assigned you *Acme Corp* — $12,500, Qualification"
     actions = [e["action_id"] for e in message.blocks[-1]["elements"]]
-    assert actions == [Action.LOG_TOUCH, Action.OPEN_LEAD]
+    # The expected close date is set in place, from the card the new owner gets.
+    assert actions == [Action.LOG_TOUCH, Action.OPEN_LEAD, Action.CLOSE_DATE]
     unnamed = build_new_owner_message(
         lead_view(value=None), actor_id=ACTOR, actor_name=None, stage_name="Proposal", now=NOW,
         today=TODAY,

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 
 from bot.domain.capture import guess_new_lead, message_note
 from bot.domain.parsing import StageRef
+from bot.domain.qualification import score
 from bot.services.records import LeadView
 from bot.slack.ids import Action, View
 from bot.slack.modal_forms import (
@@ -152,14 +153,17 @@ def test_lead_options_fit_slack_limits() -> None:
 
 
 def test_qualify_modal_prefills_stored_answers_only() -> None:
+    stored = {
+        "need": "yes", "fit": "bogus", "decider": "yes", "timing": "partly",
+        "position": "partly", "effort": "no", "outlook": "no", "worth": "yes",
+    }  # fmt: skip
     view = build_qualify_modal(
-        lead(qualification_score=57),
-        answers={"need": "yes", "fit": "bogus"},
-        meta=ModalMeta(lead_id=42),
+        lead(qualification_score=score(stored)), answers=stored, meta=ModalMeta(lead_id=42)
     )
     assert_valid(view)
     assert initial(view, "q_need")["value"] == "yes"
     assert initial(view, "q_fit") is None and initial(view, "q_risks") is None
+    # 8 points of 14 on the seven questions answered; a bogus answer counts as "Don't know".
     assert "57/100 (possible fit)" in view["blocks"][0]["text"]["text"]
     assert json.loads(view["private_metadata"]) == {"l": 42}
 
@@ -176,9 +180,12 @@ def test_last_chance_modal_is_read_only_and_copyable() -> None:
 
 
 def test_qualified_reply_escapes_the_company() -> None:
-    reply = build_qualified_blocks(lead("<!here>"), score=71, answered=5, closed=False)
+    answers = {"need": "yes", "fit": "yes", "decider": "yes", "timing": "partly", "worth": "no"}
+    reply = build_qualified_blocks(
+        lead("<!here>"), score=score(answers), answered=5, closed=False, answers=answers
+    )
     text = reply.text
-    assert "71/100*, strong fit (5 of 7" in text and "<!here>" not in text
+    assert "70/100*, strong fit (5 of 9" in text and "<!here>" not in text
     text = build_qualified_blocks(lead(touch_count=1), score=0, answered=1, closed=True).text
     assert "unqualified" in text and "The 1 touch spent" in text
 
