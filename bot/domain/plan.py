@@ -168,7 +168,11 @@ def find_overdue_followups(
     plan: PlanRecord | None,
 ) -> list[OverdueItem]:
     """What can still be saved today: follow-ups due today and not done yet (a contact touch
-    clears them), and overdue ones nobody touched, moved, snoozed or re-dated since the plan."""
+    clears them), and overdue ones nobody touched, moved, snoozed or re-dated since the plan.
+
+    A lead the plan did not show (handed to the rep after it went out, say) is news: the change
+    that brought it is no action on its follow-up, so only a touch since counts.
+    """
     items = []
     for lead in leads:
         due = lead.next_follow_up
@@ -176,7 +180,13 @@ def find_overdue_followups(
             continue
         in_plan = plan is not None and lead.id in plan.lead_ids
         due_today = due == today
-        if not due_today and plan is not None and lead.acted_on_since(plan.sent_at):
+        if not due_today and plan is not None and _handled_since(lead, plan, in_plan=in_plan):
             continue
         items.append(OverdueItem(lead, rules_for(stages, lead.stage), in_plan, due_today))
     return sorted(items, key=lambda item: (item.due_today, item.lead.next_follow_up, item.lead.id))
+
+
+def _handled_since(lead: LeadFacts, plan: PlanRecord, *, in_plan: bool) -> bool:
+    if in_plan:
+        return lead.acted_on_since(plan.sent_at)
+    return lead.last_touch_at is not None and lead.last_touch_at > plan.sent_at

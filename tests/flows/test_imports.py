@@ -201,11 +201,13 @@ def test_imported_rows_write_an_imported_event_and_message_no_one(deps: Deps) ->
 
 
 def test_imported_leads_never_start_the_speed_to_lead_clock(deps: Deps) -> None:
-    run(deps, "company,owner\nImported Co,UREP00001\n")
+    # Even from an inbound source, an imported row is history from elsewhere.
+    run(deps, "company,owner,source\nImported Co,UREP00001,website\n")
     assert speed_to_lead.run(deps, NOW + timedelta(hours=5)) == 0
-    # The same lead typed in by a rep would have been chased.
+    # The same web lead typed in by a rep would have been chased.
     flows.create_lead(deps, by=Actor(DANA), now=NOW,
-                      new=NewLead(company="Typed Co", owner_id=DANA, stage="prospecting"))  # fmt: skip
+                      new=NewLead(company="Typed Co", owner_id=DANA, stage="prospecting",
+                                  source="website"))  # fmt: skip
     assert speed_to_lead.run(deps, NOW + timedelta(hours=5)) > 0
 
 

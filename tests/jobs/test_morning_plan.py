@@ -107,7 +107,7 @@ def test_spring_forward_skips_the_plan_time_but_the_plan_still_goes(deps, db):
     assert morning_plan.run(deps, utc("2026-03-08T08:30:00")) == 0
 
 
-def test_no_open_leads_no_plan_and_a_clear_day_gets_the_snapshot(deps, db, queued):
+def test_no_open_leads_a_monday_dm_to_fill_them_and_a_clear_day_gets_the_snapshot(deps, db, queued):
     with db() as session:
         add_rep(session, "UEMPTY001")
         add_lead(session, owner="UEMPTY001", created_at=MON_0830_NY - days(9), status="won")
@@ -120,13 +120,19 @@ def test_no_open_leads_no_plan_and_a_clear_day_gets_the_snapshot(deps, db, queue
             next_follow_up=date(2026, 12, 3),
             stage="qualification",
         )
-    assert morning_plan.run(deps, MON_0830_NY) == 1
-    [sent] = queued()
+    # Monday: the rep with no open lead is told to fill their pipeline, not sent a plan.
+    assert morning_plan.run(deps, MON_0830_NY) == 2
+    sent, empty = sorted(queued(), key=lambda item: item.recipient)
+    assert empty.recipient == "UEMPTY001" and empty.block_ids() == ["empty_pipeline"]
+    assert "Your pipeline is empty" in empty.text
     assert sent.recipient == "UCLEAR001"
     assert "Clear day" in sent.text
     assert "Your pipeline* · 1 open · $1k" in sent.text
     assert sent.block_ids()[-1] == "snapshot"
     assert not any(block_id.startswith("plan_lead_") for block_id in sent.block_ids())
+    # On other days a rep with no open lead gets nothing at all.
+    assert morning_plan.run(deps, MON_0830_NY + days(1)) == 1
+    assert [item.recipient for item in queued()][2:] == ["UCLEAR001"]
 
 
 def test_a_big_plan_is_capped_at_50_blocks_with_and_n_more(deps, db, queued, rep):

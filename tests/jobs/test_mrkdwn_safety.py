@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from bot.models import Touchpoint
 from jobs import morning_plan, overdue_followups, pipeline_cleanup, speed_to_lead, stale_nudges
 from tests.jobs.factories import add_lead, days, utc
 
@@ -19,9 +20,13 @@ def test_every_job_message_escapes_company_and_contact(deps, db, queued, rep):
         add_lead(
             session, **hostile, created_at=MON_0830 - days(40), next_follow_up=date(2026, 11, 25)
         )
-        add_lead(session, **hostile, created_at=MON_0830 - days(40), stage="proposal", touch_count=7,
-                 last_touch_at=MON_0830 - days(9))  # fmt: skip
-        add_lead(session, **hostile, created_at=utc("2026-11-30T14:00:00"))
+        # Stale, and long without a move after a call that went unanswered: the cleanup's too.
+        tried = add_lead(session, **hostile, created_at=MON_0830 - days(40), stage="qualification",
+                         last_touch_at=MON_0830 - days(9))  # fmt: skip
+        session.add(Touchpoint(lead_id=tried, kind="call", note="", occurred_at=MON_0830 - days(9),
+                               author_id=rep, created_at=MON_0830 - days(9)))  # fmt: skip
+        # A web lead nobody answered: speed to lead.
+        add_lead(session, **hostile, created_at=utc("2026-11-30T14:00:00"), inbound=True)
     morning_plan.run(deps, MON_0830)
     stale_nudges.run(deps, utc("2026-11-30T15:00:00"))
     speed_to_lead.run(deps, utc("2026-11-30T16:00:00"))

@@ -1,4 +1,4 @@
-"""overdue-followups: at 14:00 local, only what the plan did not show or nobody acted on since."""
+"""overdue-followups: at 14:00 local, what can still be saved: due today and not done, overdue and not acted on."""
 
 from __future__ import annotations
 
@@ -46,14 +46,25 @@ def test_shown_in_the_plan_and_touched_since_is_not_sent(deps, db, queued, overd
     assert queued(overdue_followups.JOB_ID) == []
 
 
-def test_overdue_but_not_in_the_plan_is_sent_even_when_touched(deps, db, queued, rep, overdue_lead):
+def test_overdue_but_not_in_the_plan_is_sent_unless_touched_since(
+    deps, db, queued, rep, overdue_lead
+):
     morning_plan.run(deps, PLAN_AT)
     with db() as session:
-        # Assigned to this rep after the plan went out, with a follow-up already past.
+        # Assigned to this rep after the plan went out, with a follow-up already past: news,
+        # though the handover itself changed the lead after the plan.
         late = add_lead(
             session,
             owner=rep,
             company="Late Arrival",
+            created_at=PLAN_AT + (AFTERNOON - PLAN_AT) / 3,
+            next_follow_up=FRIDAY,
+        )
+        # Another one the rep already called since: nothing to save there.
+        called = add_lead(
+            session,
+            owner=rep,
+            company="Called Since",
             created_at=PLAN_AT + (AFTERNOON - PLAN_AT) / 3,
             next_follow_up=FRIDAY,
             last_touch_at=PLAN_AT + (AFTERNOON - PLAN_AT) / 2,
@@ -61,7 +72,8 @@ def test_overdue_but_not_in_the_plan_is_sent_even_when_touched(deps, db, queued,
     assert overdue_followups.run(deps, AFTERNOON) == 1
     [sent] = queued(overdue_followups.JOB_ID)
     assert f"overdue_lead_{late}" in sent.block_ids()
-    assert "new since the plan" in sent.text
+    assert f"overdue_lead_{called}" not in sent.block_ids()
+    assert "1 overdue not in this morning's plan" in sent.text
 
 
 def test_without_a_plan_today_everything_overdue_is_sent(deps, db, queued, rep, overdue_lead):
@@ -74,9 +86,9 @@ def test_without_a_plan_today_everything_overdue_is_sent(deps, db, queued, rep, 
         )
     assert overdue_followups.run(deps, AFTERNOON) == 1
     [sent] = queued(overdue_followups.JOB_ID)
-    assert (
-        len([b for b in sent.block_ids() if b.startswith("overdue_lead_")]) == 1
-    )  # due today is not overdue
+    # The overdue one, and the one due today and not done yet: both can still be saved.
+    assert len([b for b in sent.block_ids() if b.startswith("overdue_lead_")]) == 2
+    assert "1 follow-up due today and not done yet" in sent.text
 
 
 def test_snoozed_and_nothing_overdue_send_nothing(deps, db, rep):

@@ -105,7 +105,13 @@ def build_overdue_blocks(
 ) -> SlackMessage:
     """The 14:00 DM: follow-ups due today and not done, and overdue ones nobody acted on since the plan."""
     due_today = sum(1 for item in items if item.due_today)
-    intro = render("job_overdue_intro.md.j2", due_today=due_today, overdue=len(items) - due_today)
+    in_plan = sum(1 for item in items if not item.due_today and item.in_plan)
+    intro = render(
+        "job_overdue_intro.md.j2",
+        due_today=due_today,
+        in_plan=in_plan,
+        fresh=len(items) - due_today - in_plan,
+    )
     rows = [
         work_row(
             OVERDUE_PREFIX,
