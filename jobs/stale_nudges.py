@@ -27,7 +27,7 @@ from bot.services.rhythm import (
     NUDGE_EVENT,
     idle_leads_by_owner,
     lead_event_history,
-    record_lead_events,
+    record_lead_event_details,
 )
 from bot.slack.kit import SlackMessage
 from bot.slack.messages.nudges import build_stale_nudge_blocks, nudged_lead_ids
@@ -114,26 +114,28 @@ def _record_nudges(
 ) -> None:
     # Only the leads the DM showed: those behind "and N more" are nudged next time.
     shown = nudged_lead_ids(message.payload())
-    for finding in decision.nudge:
-        if finding.lead.id in shown:
-            record_lead_events(
-                session,
-                lead_ids=[finding.lead.id],
-                kind=NUDGE_EVENT,
-                now=tick.now,
-                detail={"key": key, "marks": list(marks_of(finding))},
-            )
+    record_lead_event_details(
+        session,
+        kind=NUDGE_EVENT,
+        now=tick.now,
+        details={
+            finding.lead.id: {"key": key, "marks": list(marks_of(finding))}
+            for finding in decision.nudge
+            if finding.lead.id in shown
+        },
+    )
 
 
 def _escalate(tick: Tick, session: Session, decision: NudgeDecision) -> None:
-    for finding in decision.escalate:
-        record_lead_events(
-            session,
-            lead_ids=[finding.lead.id],
-            kind=ESCALATED_EVENT,
-            now=tick.now,
-            detail={"marks": list(marks_of(finding)), "owner": finding.lead.owner_id},
-        )
+    record_lead_event_details(
+        session,
+        kind=ESCALATED_EVENT,
+        now=tick.now,
+        details={
+            finding.lead.id: {"marks": list(marks_of(finding)), "owner": finding.lead.owner_id}
+            for finding in decision.escalate
+        },
+    )
 
 
 DIGEST = RepDigest(

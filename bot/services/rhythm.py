@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -235,17 +235,23 @@ def last_lead_events(session: Session, *, kind: str, since: datetime) -> dict[in
     return {lead_id: at for lead_id, at in rows}
 
 
-def record_lead_events(
-    session: Session, *, lead_ids: Collection[int], kind: str, now: datetime, detail: dict[str, Any]
+def record_lead_event_details(
+    session: Session, *, kind: str, now: datetime, details: Mapping[int, dict[str, Any]]
 ) -> None:
-    """One event of `kind` for each lead, written in a single multi-row statement."""
-    if not lead_ids:
+    """One event of `kind` per lead, each with its own detail, in a single multi-row statement."""
+    if not details:
         return
     session.execute(
         insert(LeadEvent),
         [
-            {"lead_id": lead_id, "kind": kind, "actor_id": None, "at": now, "detail": detail}
-            for lead_id in sorted(lead_ids)
+            {
+                "lead_id": lead_id,
+                "kind": kind,
+                "actor_id": None,
+                "at": now,
+                "detail": details[lead_id],
+            }
+            for lead_id in sorted(details)
         ],
     )
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.config import load_pipeline
 from bot.domain.leads import company_key
 from bot.domain.rhythm import LeadFacts
-from bot.models import Lead, LeadEvent, Notification, Rep
+from bot.models import Lead, LeadEvent, Notification, Rep, Touchpoint
 
 PIPELINE = load_pipeline(None)
 STAGES = tuple(PIPELINE.stages)
@@ -138,6 +138,30 @@ def touch(session: Session, lead_id: int, *, at: datetime) -> None:
     lead.first_touch_at = lead.first_touch_at or at
     lead.touch_count += 1
     lead.updated_at = max(lead.updated_at, at)
+
+
+def add_touches(
+    session: Session, lead_id: int, *, at: list[datetime], kind: str = "call", author: str = ""
+) -> None:
+    """Touch rows as the touch service writes them: a contact moves the lead's touch clocks."""
+    lead = session.get(Lead, lead_id)
+    assert lead is not None
+    for when in at:
+        session.add(
+            Touchpoint(
+                lead_id=lead_id,
+                kind=kind,
+                note="",
+                occurred_at=when,
+                author_id=author or lead.owner_id,
+                created_at=when,
+            )
+        )
+        lead.touch_count += 1
+        if kind != "note":
+            lead.last_touch_at = max(lead.last_touch_at or when, when)
+            lead.first_touch_at = min(lead.first_touch_at or when, when)
+    session.flush()
 
 
 def add_event(session: Session, lead_id: int, *, kind: str, at: datetime) -> None:

@@ -1,4 +1,5 @@
-"""pipeline-cleanup: Fridays 15:00 local, leads past the cadence with last-chance, keep and archive."""
+"""pipeline-cleanup: 15:00 local on the last working day of the week (Friday for Mon–Fri), leads
+that had their chances, with last-chance, keep and archive."""
 
 from __future__ import annotations
 
@@ -9,36 +10,27 @@ from bot.services.rhythm import KEPT_EVENT
 from bot.slack.ids import Action
 from bot.slack.messages.cleanup import render_last_chance_email
 from jobs import pipeline_cleanup
-from tests.jobs.factories import add_event, add_lead, days, facts, utc
+from tests.jobs.factories import add_event, add_lead, add_touches, days, facts, utc
 
 FRI_1500 = utc("2026-12-04T20:00:00")  # Fri 4 Dec, 15:00 New York
 
 
 def test_fridays_at_1500_with_the_three_buttons(deps, db, queued, rep):
     with db() as session:
-        tired = add_lead(
-            session,
-            owner=rep,
-            company="Tired Co",
-            created_at=FRI_1500 - days(20),
-            last_touch_at=FRI_1500 - days(2),
-            touch_count=6,
-        )
+        # Six calls since it last moved, none answered by a meeting.
+        tired = add_lead(session, owner=rep, company="Tired Co", created_at=FRI_1500 - days(20))
+        add_touches(session, tired, at=[FRI_1500 - days(n) for n in (12, 10, 8, 6, 4, 2)])
+        # Tried twice, and 31 days without a stage move.
         parked = add_lead(
             session,
             owner=rep,
             company="Parked Inc",
             created_at=FRI_1500 - days(45),
             stage_changed_at=FRI_1500 - days(31),
-            last_touch_at=FRI_1500 - days(2),
-            touch_count=2,
         )
-        add_lead(
-            session,
-            owner=rep,
-            created_at=FRI_1500 - days(10),
-            last_touch_at=FRI_1500 - days(1),
-        )
+        add_touches(session, parked, at=[FRI_1500 - days(9), FRI_1500 - days(2)])
+        fine = add_lead(session, owner=rep, created_at=FRI_1500 - days(10))
+        add_touches(session, fine, at=[FRI_1500 - days(1)])
     assert pipeline_cleanup.run(deps, FRI_1500 - days(1)) == 0  # Thursday
     assert pipeline_cleanup.run(deps, utc("2026-12-04T19:59:00")) == 0
     assert pipeline_cleanup.run(deps, FRI_1500) == 1
@@ -56,15 +48,18 @@ def test_fridays_at_1500_with_the_three_buttons(deps, db, queued, rep):
         (Action.ARCHIVE, str(tired)),
         (Action.OPEN_LEAD, str(tired)),
     ]
-    assert "Friday cleanup" in sent.text and "6 touches" in sent.text
+    assert "End-of-week cleanup" in sent.text and "6+ unanswered attempts" in sent.text
 
 
 def test_kept_and_snoozed_leads_are_left_alone(deps, db, rep):
-    eight_touches = {"owner": rep, "created_at": FRI_1500 - days(60), "touch_count": 8}
     with db() as session:
-        kept = add_lead(session, **eight_touches)
+        kept = add_lead(session, owner=rep, created_at=FRI_1500 - days(60))
+        add_touches(session, kept, at=[FRI_1500 - days(n) for n in range(20, 60, 5)])
         add_event(session, kept, kind=KEPT_EVENT, at=FRI_1500 - days(7))
-        add_lead(session, **eight_touches, snoozed_until=date(2026, 12, 10))
+        snoozed = add_lead(
+            session, owner=rep, created_at=FRI_1500 - days(60), snoozed_until=date(2026, 12, 10)
+        )
+        add_touches(session, snoozed, at=[FRI_1500 - days(n) for n in range(20, 60, 5)])
     assert pipeline_cleanup.run(deps, FRI_1500) == 0
     # Two weeks after the keep, it is back.
     assert pipeline_cleanup.run(deps, FRI_1500 + days(7)) == 1

@@ -1,4 +1,5 @@
-"""stale-nudges: stale needs no future follow-up, stuck does not care; once per lead per 3 days; snooze skips."""
+"""stale-nudges: a nudge when a lead crosses its stale or stuck clock and at twice it, then the
+managers; a lead with a follow-up planned is waiting; snooze skips."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import LeadEvent
-from bot.services.rhythm import NUDGE_EVENT
+from bot.services.rhythm import ESCALATED_EVENT, NUDGE_EVENT, escalated_leads
 from jobs import stale_nudges
-from tests.jobs.factories import add_lead, days, utc
+from tests.jobs.factories import add_lead, days, touch, utc
 
 MON_1000 = utc("2026-11-30T15:00:00")  # Mon 10:00 New York
 
@@ -30,25 +31,45 @@ def test_window_is_1000_to_1400_on_working_days(deps, stale_lead):
     assert stale_nudges.run(deps, MON_1000) == 0
 
 
-def test_a_lead_is_nudged_at_most_once_per_three_days(deps, db, queued, stale_lead):
-    sent = [stale_nudges.run(deps, MON_1000 + days(offset)) for offset in range(7)]
-    # Mon, Tue, Wed, Thu, Fri, Sat, Sun → Monday and Thursday; the weekend has no nudges.
-    assert sent == [1, 0, 0, 1, 0, 0, 0]
+def test_a_lead_is_nudged_at_a_clock_and_twice_it_then_the_managers_hear(deps, db, queued, rep):
+    with db() as session:
+        # A proposal (stale after 5 days, stuck after 14) nobody touched since Wed 25 Nov.
+        lead_id = add_lead(session, owner=rep, stage="proposal", created_at=MON_1000 - days(5))
+    sent = [stale_nudges.run(deps, MON_1000 + days(offset)) for offset in range(10)]
+    # Mon 30 Nov: stale (5 days). Mon 7 Dec: twice stale (12 days; 10 fell on a Saturday).
+    # Wed 9 Dec: stuck (14 days), but two nudges went unanswered: the managers, not a third DM.
+    assert sent == [1, 0, 0, 0, 0, 0, 0, 1, 0, 0]
     assert [n.key for n in queued(stale_nudges.JOB_ID)] == [
         "stale-nudges:UNY000001:2026-11-30",
-        "stale-nudges:UNY000001:2026-12-03",
+        "stale-nudges:UNY000001:2026-12-07",
     ]
     with db() as session:
         events = session.execute(
-            select(LeadEvent.lead_id, LeadEvent.at).where(LeadEvent.kind == NUDGE_EVENT)
+            select(LeadEvent.kind, LeadEvent.at)
+            .where(LeadEvent.lead_id == lead_id)
+            .order_by(LeadEvent.at)
         ).all()
-    assert [(row.lead_id, row.at) for row in events] == [
-        (stale_lead, MON_1000),
-        (stale_lead, MON_1000 + days(3)),
+        escalated = escalated_leads(session)
+    assert [(row.kind, row.at) for row in events] == [
+        (NUDGE_EVENT, MON_1000),
+        (NUDGE_EVENT, MON_1000 + days(7)),
+        (ESCALATED_EVENT, MON_1000 + days(9)),
     ]
+    assert escalated == {lead_id: MON_1000 + days(9)}
 
 
-def test_stale_versus_stuck(deps, db, queued, rep):
+def test_a_touch_starts_the_nudges_over(deps, db, queued, rep):
+    with db() as session:
+        lead_id = add_lead(session, owner=rep, stage="proposal", created_at=MON_1000 - days(5))
+    assert stale_nudges.run(deps, MON_1000) == 1
+    with db() as session:
+        touch(session, lead_id, at=MON_1000 + days(1))
+    # Five days after the touch the lead is stale again: a first crossing, so a DM.
+    assert [stale_nudges.run(deps, MON_1000 + days(n)) for n in range(1, 7)] == [0] * 6
+    assert stale_nudges.run(deps, MON_1000 + days(7)) == 1  # Mon 7 Dec: 6 days since the touch
+
+
+def test_stale_versus_stuck_and_a_planned_follow_up_waits(deps, db, queued, rep):
     untouched_for_9_days = {
         "owner": rep,
         "stage": "proposal",
@@ -63,12 +84,14 @@ def test_stale_versus_stuck(deps, db, queued, rep):
             stage_changed_at=MON_1000 - days(20),
             next_follow_up=date(2026, 12, 2),
         )
-        scheduled_fresh = add_lead(
+        stuck = add_lead(
             session,
-            **untouched_for_9_days,
-            company="Scheduled and moving",
-            stage_changed_at=MON_1000 - days(3),
-            next_follow_up=date(2026, 12, 2),
+            owner=rep,
+            stage="proposal",
+            created_at=MON_1000 - days(30),
+            last_touch_at=MON_1000 - days(2),
+            company="Stuck",
+            stage_changed_at=MON_1000 - days(20),
         )
         unscheduled = add_lead(
             session,
@@ -79,19 +102,18 @@ def test_stale_versus_stuck(deps, db, queued, rep):
     assert stale_nudges.run(deps, MON_1000) == 1
     [sent] = queued(stale_nudges.JOB_ID)
     ids = sent.block_ids()
-    assert f"stale_lead_{scheduled}" in ids  # stuck: 20 days in proposal (stuck after 14)
+    assert f"stale_lead_{stuck}" in ids  # stuck: 20 days in proposal (stuck after 14)
     assert f"stale_lead_{unscheduled}" in ids  # stale: 9 days without a touch (stale after 5)
-    assert (
-        f"stale_lead_{scheduled_fresh}" not in ids
-    )  # scheduled, so not stale; moved lately, so not stuck
+    # A follow-up is planned: the lead is waiting, neither stale nor worth a stuck nudge.
+    assert f"stale_lead_{scheduled}" not in ids
     by_id = {
         block["block_id"]: block["text"]["text"]
         for block in sent.blocks
         if block.get("block_id", "").startswith("stale_lead_")
     }
-    assert "In Proposal for 20 days (stuck after 14 days)" in by_id[f"stale_lead_{scheduled}"]
-    assert "No touch" not in by_id[f"stale_lead_{scheduled}"]
-    assert "No touch for 9 days (stale after 5 days)" in by_id[f"stale_lead_{unscheduled}"]
+    assert "No stage move in 20 days — move it, or set a follow-up" in by_id[f"stale_lead_{stuck}"]
+    assert "No touch" not in by_id[f"stale_lead_{stuck}"]
+    assert "No touch in 9 days — a touch clears it" in by_id[f"stale_lead_{unscheduled}"]
 
 
 def test_snoozed_leads_wait_until_the_snooze_ends(deps, db, rep):
@@ -108,7 +130,7 @@ def test_snoozed_leads_wait_until_the_snooze_ends(deps, db, rep):
     assert stale_nudges.run(deps, MON_1000 + days(2)) == 1  # Wednesday 2 Dec: the snooze has ended
 
 
-def test_nudge_limit_is_per_lead_not_per_owner(deps, db, queued, rep, stale_lead):
+def test_nudges_are_per_lead_not_per_owner(deps, db, queued, rep, stale_lead):
     first = stale_lead
     assert stale_nudges.run(deps, MON_1000) == 1
     with db() as session:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 
 from jobs import morning_plan, overdue_followups, pipeline_cleanup, speed_to_lead, stale_nudges
-from tests.jobs.factories import add_lead, add_rep, days, utc
+from tests.jobs.factories import add_lead, add_rep, add_touches, days, utc
 from tests.seeding import StatementCounter
 
 MON_0830 = utc("2026-11-30T13:30:00")
@@ -34,10 +34,11 @@ def seed(session, rep_id: str) -> None:
     add_lead(
         session, owner=rep_id, created_at=old, next_follow_up=date(2026, 11, 30), last_touch_at=old
     )
-    add_lead(
-        session, owner=rep_id, created_at=old, stage="proposal", touch_count=7, last_touch_at=old
-    )
-    add_lead(session, owner=rep_id, created_at=MON_0900)
+    # Seven unanswered calls and no move since: stale, and past the cleanup's cadence.
+    tried = add_lead(session, owner=rep_id, created_at=old, stage="qualification")
+    add_touches(session, tried, at=[old + days(n) for n in range(1, 8)])
+    # A web lead waiting for its first contact: speed to lead.
+    add_lead(session, owner=rep_id, created_at=MON_0900, inbound=True)
 
 
 def measure(

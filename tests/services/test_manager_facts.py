@@ -92,7 +92,8 @@ def test_congestion_facts_read_reps_open_leads_quota_wins_and_time_sink(deps: De
     assert sorted(open_by_name) == ["Handed", "Inbound", "Orphan", "Parked", "Weak", "Worked"]
     worked = open_by_name["Worked"]
     assert (worked.stage, worked.value, worked.stage_changed_at) == ("qualification", 1000, ago(10))
-    assert worked.last_touch_at == ago(1) and worked.created_at.tzinfo is not None
+    # The note logged after the call is context, not a contact: the last touch is the call.
+    assert worked.last_touch_at == ago(2) and worked.created_at.tzinfo is not None
     assert open_by_name["Parked"].snoozed_until == date(2026, 12, 20)
     assert facts.new_leads_14d == {KENJI: 3}
     [won] = facts.won_this_period
