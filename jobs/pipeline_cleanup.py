@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cadence import KEEP_FOR, CadenceFinding, find_past_cadence
 from bot.domain.rhythm import LeadFacts, late_stage_keys
-from bot.domain.schedule import last_working_weekday
+from bot.domain.schedule import last_working_weekday, local_instant
 from bot.services.outbox import PRIORITY_DIGEST
 from bot.services.rhythm import (
     KEPT_EVENT,
@@ -50,6 +50,11 @@ def cleanup_day(rep: RepClock) -> frozenset[int]:
 
 def is_cleanup_day(rep: RepClock, day: date) -> bool:
     return day.weekday() in cleanup_day(rep)
+
+
+def cleanup_moment(due: DueRep) -> datetime:
+    """When the rep's cleanup goes out on `due.day`: 15:00 on their own clock."""
+    return local_instant(due.day, AT, due.rep.zone)
 
 
 def read_cadence_facts(session: Session, leads: Iterable[LeadFacts], now: datetime) -> CadenceFacts:

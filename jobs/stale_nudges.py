@@ -7,7 +7,7 @@ third DM. A lead the day's cleanup lists, or one with a follow-up planned, is le
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -92,8 +92,10 @@ def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[NudgeFacts]:
 def _decide(tick: Tick, due: DueRep, leads: list[LeadFacts], facts: NudgeFacts) -> NudgeDecision:
     cleanup: set[int] = set()
     if pipeline_cleanup.is_cleanup_day(due.rep, due.day):
-        # The afternoon's cleanup speaks about these; one DM about a lead a day is enough.
-        found = pipeline_cleanup.cleanup_findings(tick, due, leads, facts.cadence)
+        # The afternoon's cleanup speaks about these; one DM about a lead a day is enough. Judged
+        # as of the cleanup's own hour: a lead reaching 30 days without a move by then is its.
+        at_cleanup = replace(tick, now=max(tick.now, pipeline_cleanup.cleanup_moment(due)))
+        found = pipeline_cleanup.cleanup_findings(at_cleanup, due, leads, facts.cadence)
         cleanup = {finding.lead.id for finding in found}
     return decide_nudges(
         find_stale_leads(leads, stages=tick.stages, now=tick.now, today=due.day),

@@ -3,15 +3,15 @@ managers; a lead with a follow-up planned is waiting; snooze skips."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.models import LeadEvent
 from bot.services.rhythm import ESCALATED_EVENT, NUDGE_EVENT, escalated_leads
-from jobs import stale_nudges
-from tests.jobs.factories import add_lead, days, touch, utc
+from jobs import pipeline_cleanup, stale_nudges
+from tests.jobs.factories import add_lead, add_touches, days, touch, utc
 
 MON_1000 = utc("2026-11-30T15:00:00")  # Mon 10:00 New York
 
@@ -150,3 +150,30 @@ def test_last_nudge_times_come_back_timezone_aware(deps, db, stale_lead):
             session, kind=NUDGE_EVENT, since=MON_1000 - days(1)
         ).items()
     assert at == MON_1000 and at.utcoffset() is not None
+
+
+def test_a_lead_the_afternoon_cleanup_lists_is_left_out_of_the_morning_nudge(deps, db, queued, rep):
+    fri_1000 = utc("2026-12-04T15:00:00")  # Fri 4 Dec, 10:00 New York: the rep's cleanup day
+    with db() as session:
+        # 29 days without a move at 10:00, 30 by the cleanup at 15:00: the cleanup's, not a nudge.
+        tired = add_lead(
+            session,
+            owner=rep,
+            stage="qualification",
+            created_at=fri_1000 - days(30) + timedelta(hours=2),
+        )
+        add_touches(session, tired, at=[fri_1000 - days(3)])
+        # Stuck as long, but never tried: the cleanup leaves it, so the nudge is about it.
+        untried = add_lead(
+            session,
+            owner=rep,
+            stage="qualification",
+            created_at=fri_1000 - days(30) + timedelta(hours=2),
+        )
+    assert stale_nudges.run(deps, fri_1000) == 1
+    [sent] = queued(stale_nudges.JOB_ID)
+    assert f"stale_lead_{untried}" in sent.block_ids()
+    assert f"stale_lead_{tired}" not in sent.block_ids()
+    assert pipeline_cleanup.run(deps, utc("2026-12-04T20:00:00")) == 1
+    [cleanup] = queued(pipeline_cleanup.JOB_ID)
+    assert f"cleanup_lead_{tired}" in cleanup.block_ids()
