@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import PipelineConfig
 from bot.domain.leads import LOST, OPEN, WON, company_key
+from bot.domain.schedule import add_working_days, next_working_day
 from bot.models import Lead, LeadEvent, Rep, StageChange, Touchpoint
 
 
@@ -31,6 +32,8 @@ REPS = (
     SampleRep("ULUCIA001", "Lucía Fernández", "America/Los_Angeles"),
 )
 MANAGERS_CHANNEL = "CSALESMGR"
+# Every sample rep works Monday to Friday, the default.
+WORKING_DAYS = frozenset(range(5))
 
 COMPANIES = (
     "Acme Corp", "Globex", "Initech", "Umbrella Health", "Stark Logistics", "Wayne Foods", "Hooli",
@@ -135,9 +138,7 @@ def seed_pipeline(
                 )
             )
         else:
-            lead.next_follow_up = (
-                (now + timedelta(days=rng.randint(-6, 9))).date() if rng.random() < 0.8 else None
-            )
+            lead.next_follow_up = _follow_up(rng, lead, now=now, zone=ZoneInfo(owner.tz))
     session.flush()
     return len(COMPANIES)
 
@@ -184,6 +185,20 @@ def _touches(
     lead.touch_count = count
     if contacts:
         lead.first_touch_at, lead.last_touch_at = contacts[0], contacts[-1]
+
+
+def _follow_up(rng: random.Random, lead: Lead, *, now: datetime, zone: ZoneInfo) -> date | None:
+    """A follow-up as the rhythm would have left it: on a working day, and never one that a later
+    contact touch already completed (that touch set the next step instead, as `next:` would)."""
+    if rng.random() >= 0.8:
+        return None
+    today = now.astimezone(zone).date()
+    due = next_working_day(today + timedelta(days=rng.randint(-6, 9)), WORKING_DAYS)
+    if lead.last_touch_at is not None:
+        touched = lead.last_touch_at.astimezone(zone).date()
+        if touched >= due:
+            due = add_working_days(touched, rng.randint(1, 5), WORKING_DAYS)
+    return due
 
 
 def demo_today(now: datetime) -> date:
