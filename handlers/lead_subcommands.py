@@ -221,6 +221,7 @@ def list_leads(req: LeadRequest, cmd: ListCmd) -> None:
             today=req.today,
             show_owner=scope.owner_id is None,
             narrowed=scope.narrowed,
+            zone=req.actor.zone,
         )
     )
 

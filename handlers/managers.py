@@ -92,6 +92,7 @@ def handle_managers_open_action(
         now=now,
         today=actor.today(now),
         show_owner=True,
+        zone=actor.zone,
     )
     respond(
         text=message.text,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import PipelineConfig
 from bot.domain.leads import OPEN, weighted
+from bot.domain.qualification import stored_verdict
 from bot.domain.rhythm import Money
 from bot.models import Lead
 
@@ -36,6 +37,8 @@ class BoardLead:
     next_follow_up: date | None
     snoozed_until: date | None
     qualification_score: int | None
+    # The checklist's verdict ("strong fit", "weak fit", "not enough answers"); None when never qualified.
+    verdict: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ _LEAD_COLUMNS = (
     Lead.next_follow_up,
     Lead.snoozed_until,
     Lead.qualification_score,
+    Lead.qualification,
 )
 
 
@@ -162,7 +166,8 @@ def load_board(
     ).all()
     leads: dict[str, list[BoardLead]] = defaultdict(list)
     for row in rows:
-        leads[row.bucket].append(BoardLead(*row[: len(_LEAD_COLUMNS)]))
+        *fields, answers = row[: len(_LEAD_COLUMNS)]
+        leads[row.bucket].append(BoardLead(*fields, verdict=stored_verdict(answers)))
     return _assemble(totals, leads, pipeline=pipeline, with_reps=with_reps)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from functools import partial
 from typing import Any
@@ -108,22 +108,27 @@ def follow_up_state(lead: BoardLead, today: date) -> str:
     return "today" if lead.next_follow_up == today else ""
 
 
-def lead_text(lead: BoardLead, *, now: datetime, today: date, show_owner: bool) -> str:
-    """The mrkdwn of one board row; the template escapes the company."""
+def lead_text(
+    lead: BoardLead, *, now: datetime, today: date, show_owner: bool, zone: tzinfo | None = None
+) -> str:
+    """The mrkdwn of one board row; the template escapes the company. Ages are the viewer's
+    calendar days (`zone`)."""
     return render(
         "home_lead.md.j2",
         lead=lead,
         owner=mention(lead.owner_id) if show_owner else "",
-        in_stage=fmt.age(lead.stage_changed_at, now),
-        touched=touched_label(lead.last_touch_at, now),
+        in_stage=fmt.age(lead.stage_changed_at, now, zone),
+        touched=touched_label(lead.last_touch_at, now, zone),
         follow_up=follow_up_state(lead, today),
         snoozed=lead.snoozed_until is not None and lead.snoozed_until > today,
         today=today,
     )
 
 
-def lead_block(lead: BoardLead, *, now: datetime, today: date, show_owner: bool) -> SectionBlock:
-    text = lead_text(lead, now=now, today=today, show_owner=show_owner)
+def lead_block(
+    lead: BoardLead, *, now: datetime, today: date, show_owner: bool, zone: tzinfo | None = None
+) -> SectionBlock:
+    text = lead_text(lead, now=now, today=today, show_owner=show_owner, zone=zone)
     return SectionBlock(
         block_id=f"home_lead_{lead.id}",
         text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)),
@@ -286,6 +291,7 @@ def build_home_view(
     stages: Sequence[Stage],
     now: datetime,
     today: date,
+    zone: tzinfo | None = None,
 ) -> dict[str, Any]:
     """The Home tab: the board by stage in at most 100 blocks, summarising what does not fit."""
     max_blocks = VIEW_BLOCKS_MAX
@@ -297,6 +303,7 @@ def build_home_view(
             stages=stages,
             now=now,
             today=today,
+            zone=zone,
             max_blocks=max_blocks,
         )
         size = len(json.dumps(view, separators=(",", ":"), ensure_ascii=False).encode())
@@ -314,6 +321,7 @@ def _layout(
     now: datetime,
     today: date,
     max_blocks: int,
+    zone: tzinfo | None = None,
 ) -> dict[str, Any]:
     blocks = top_blocks(board, scope=scope, is_manager=is_manager)
     if not board.columns:
@@ -331,7 +339,8 @@ def _layout(
         if leads:
             blocks.append(stage_actions(column, leads, stages))
         blocks.extend(
-            lead_block(lead, now=now, today=today, show_owner=scope is Scope.TEAM) for lead in leads
+            lead_block(lead, now=now, today=today, show_owner=scope is Scope.TEAM, zone=zone)
+            for lead in leads
         )
         if column.count > rows:
             blocks.append(more_block(column, column.count - rows, scope))

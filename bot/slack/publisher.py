@@ -28,7 +28,8 @@ def home_view_for(deps: Deps, *, user_id: str, scope: str | None = Scope.MINE) -
     team = chosen is Scope.TEAM
     with deps.session_factory() as session:
         rep = reps.get_rep(session, user_id=user_id)
-        today = local_today(now, zone_for(rep.tz if rep else None, fallback=deps.team_zone))
+        zone = zone_for(rep.tz if rep else None, fallback=deps.team_zone)
+        today = local_today(now, zone)
         board = load_board(
             session,
             pipeline=deps.pipeline,
@@ -43,6 +44,7 @@ def home_view_for(deps: Deps, *, user_id: str, scope: str | None = Scope.MINE) -
         stages=deps.pipeline.stages,
         now=now,
         today=today,
+        zone=zone,
     )
 
 

@@ -294,6 +294,7 @@ def test_qualify_stores_answers_and_score_and_prefills_them_next_time(live: Live
     assert lead.qualification_score == 63 and lead.status == "open"
     assert lead.qualification["need"] == "yes" and lead.qualification["risks"] == "unknown"
     assert "63/100*, possible fit (4 of 9" in live.ephemeral_texts(REP)[-1]
+    assert "qualified 63/100 (possible fit)" in str(live.slack.home_view(REP))
     click(live, Action.QUALIFY, "1")
     again = inputs(opened_ok(live))
     assert again["q_position"]["element"]["initial_option"]["value"] == "partly"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -96,12 +97,25 @@ def test_a_lead_row_shows_value_age_last_touch_and_follow_up() -> None:
         ({"stage_changed_at": NOW}, "moved here today"),
         ({"snoozed_until": TODAY + timedelta(days=3)}, ":zzz: snoozed until Thu 3 Dec"),
         ({"qualification_score": 72}, "qualified 72/100"),
+        ({"qualification_score": 72, "verdict": "strong fit"}, "qualified 72/100 (strong fit)"),
         ({"value": None}, "* · —"),
         ({"value": Decimal(5000), "currency": "EUR"}, "€5k"),
     ],
 )
 def test_lead_row_details(changes: dict, expected: str) -> None:
     assert expected in lead_text(board_lead(1, **changes), now=NOW, today=TODAY, show_owner=False)
+
+
+def test_row_ages_are_the_viewers_calendar_days() -> None:
+    new_york = ZoneInfo("America/New_York")
+    # Sunday 23:30 in New York, read on Monday at 09:00 there: yesterday, though under 10 hours.
+    lead = board_lead(
+        1, last_touch_at=datetime(2026, 11, 30, 4, 30, tzinfo=UTC), stage_changed_at=NOW
+    )
+    text = lead_text(lead, now=NOW, today=TODAY, show_owner=False, zone=new_york)
+    assert "last touch yesterday" in text and "moved here today" in text
+    tokyo = lead_text(lead, now=NOW, today=TODAY, show_owner=False, zone=ZoneInfo("Asia/Tokyo"))
+    assert "last touch today" in tokyo
 
 
 def test_team_rows_name_the_owner() -> None:

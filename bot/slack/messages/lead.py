@@ -67,8 +67,11 @@ def build_lead_list_blocks(
     today: date,
     show_owner: bool,
     narrowed: bool = False,
+    zone: tzinfo | None = None,
 ) -> SlackMessage:
-    """`/lead list`: a line per lead by next follow-up with an Open button, totals first, the rest counted."""
+    """`/lead list`: a line per lead by next follow-up with an Open button, totals first, the rest counted.
+
+    "today" and "N days ago" are the reader's calendar days (`zone`)."""
     head = render(
         "lead_list_head.md.j2",
         whose=whose,
@@ -84,7 +87,7 @@ def build_lead_list_blocks(
         blocks.append(context("Nothing open here. Add a lead with `/lead Acme Corp $12,500`."))
     used = len(head)
     for lead in page.leads[: MESSAGE_BLOCKS_MAX - 3]:
-        in_stage = fmt.age(lead.stage_changed_at, now)
+        in_stage = fmt.age(lead.stage_changed_at, now, zone)
         row = render(
             "lead_list_row.md.j2",
             lead=lead,
@@ -93,7 +96,7 @@ def build_lead_list_blocks(
             in_stage="since today" if in_stage == "today" else f"for {in_stage}",
             owner=who(lead.owner_id) if show_owner else None,
             follow_up=follow_up_label(lead, today),
-            touched=touched_label(lead.last_touch_at, now),
+            touched=touched_label(lead.last_touch_at, now, zone),
         )
         used += len(row)
         if used > TEXT_BUDGET:
