@@ -51,6 +51,10 @@ def _bare(axis: Axes) -> None:
     axis.tick_params(left=False)
 
 
+def _leads(count: int) -> str:
+    return "1 lead" if count == 1 else f"{count} leads"
+
+
 def funnel_png(
     stages: Sequence[StageTotal], *, title: str = "Open pipeline by stage", currency: str = "USD"
 ) -> bytes:
@@ -61,7 +65,7 @@ def funnel_png(
         width = max(stage.count / widest, 0.01)
         axis.barh(row, width, left=(1 - width) / 2, color=INK, height=0.72)
         label = (
-            f"{stage.count} leads\n{_amount(stage.value, currency)}"
+            f"{_leads(stage.count)}\n{_amount(stage.value, currency)}"
             f" · weighted {_amount(stage.weighted, currency)}"
         )
         axis.text(1.03, row, label, ha="left", va="center", color=INK, fontsize=9)
@@ -83,7 +87,7 @@ def _funnel_axis(axis: Axes, funnel: CurrencyFunnel, conversions: Sequence[Conve
         row = rows - 1 - position
         width = max(count / widest, 0.01)
         axis.barh(row, width, left=(1 - width) / 2, color=INK, height=0.62)
-        label = f"{count} leads · {_plain(short_money(value, funnel.currency))}"
+        label = f"{_leads(count)} · {_plain(short_money(value, funnel.currency))}"
         axis.text(1.03, row, label, ha="left", va="center", color=INK, fontsize=9)
         conversion = rate_of.get(key)
         if conversion is not None and position < rows - 1:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import matplotlib
 
-from bot.charts import _amount, funnel_png, weekly_report_charts
+from bot.charts import _amount, _leads, funnel_png, weekly_report_charts
 from bot.domain.money import Fx
 from bot.domain.report import build_weekly_report
 from bot.domain.team_facts import Move, ReportFacts
@@ -24,6 +24,10 @@ def test_amount_labels_carry_their_own_currency() -> None:
     assert _amount(Decimal(12500), "USD") == "\\$12,500"
     assert _amount(Decimal(12500), "EUR") == "€12,500"
     assert _amount(Decimal(12500), "CHF") == "12,500 CHF"
+
+
+def test_lead_counts_read_as_words() -> None:
+    assert (_leads(1), _leads(0), _leads(2)) == ("1 lead", "0 leads", "2 leads")
 
 
 def test_a_funnel_in_one_currency() -> None:
