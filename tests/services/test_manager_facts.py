@@ -13,7 +13,7 @@ from bot.models import Rep
 from bot.services import lead_changes, leads, manager_facts, reps, touches
 from bot.services.lead_changes import Actor
 from tests.domain.managers_kit import NY, RULES
-from tests.jobs.factories import StatementCounter
+from tests.seeding import StatementCounter
 
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
 WINDOW = ManagerWindow.at(NOW, zone=NY, rules=RULES)
