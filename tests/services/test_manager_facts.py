@@ -42,8 +42,8 @@ def seed_team(deps: Deps, suffix: str = "") -> dict[str, int]:
             return created.id
 
         def touch(lead_id: int, who: str, kind: str, at: datetime) -> None:
-            touches.log_touch(session, lead_id=lead_id, author_id=who, author_is_manager=False,
-                              kind=kind, note="", now=at)  # fmt: skip
+            touches.log_touch(session, lead_id=lead_id, author=Actor(who, False), kind=kind,
+                              note="", now=at)  # fmt: skip
 
         worked = new("Worked", dana, ago(40), value=Decimal(1000))
         lead_changes.move_stage(
