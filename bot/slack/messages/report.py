@@ -35,8 +35,21 @@ from bot.slack.kit import (
 )
 from bot.slack.messages.lead import TEXT_BUDGET
 from bot.slack.render import render
+from bot.slack.uploads import SlackFile
 
 WON = "won"
+WEEKLY_FOOTER = (
+    "The chart follows. `/pipeline report` shows the latest figures at any time; "
+    "a rep who asks sees their own week."
+)
+REP_FOOTER = (
+    "Only you can see this: your own leads and the touches you logged. "
+    "Managers get the team's report every Monday."
+)
+MANAGER_ELSEWHERE_FOOTER = (
+    "Only you can see this; the chart comes as a DM. "
+    "Ask in the managers' channel to post the report there."
+)
 # Room kept for the blocks and text after the activity table (trend, footer).
 _TAIL_BLOCKS = 4
 ARROWS = {"up": "↑", "down": "↓"}
@@ -424,3 +437,30 @@ def fallback(report: WeeklyReport, title: str) -> str:
     count = sum(stage.count for stage in report.funnel)
     totals = value_and_weighted(_open_value(report), report.forecast.weighted)
     return f"{title}: {headline}. {count} open · {totals}."
+
+
+def on_demand_footer(user_id: str) -> str:
+    """The closing note of a report a manager asked for in the managers' channel."""
+    return f"Asked for by {who(user_id)} with `/pipeline report`."
+
+
+def build_report_queued_reply(*, posted: bool) -> SlackMessage:
+    """What a manager sees after `/pipeline report` in the managers' channel."""
+    if posted:
+        return SlackMessage("Posting the weekly report here, with its chart, in a moment.")
+    return SlackMessage(
+        "You asked for the report here within the hour, so it is already above: "
+        "it is posted once per hour."
+    )
+
+
+def chart_file(report: WeeklyReport, currency: str, png: bytes) -> SlackFile:
+    """One chart of the report as a file: a title with the week and currency, alt text for screen readers."""
+    title = f"{report_title(report, own=False)} · {currency}"
+    converted = currency == report.currency
+    apart = "" if converted else f" (leads in {currency}, which has no rate into {report.currency})"
+    alt = (
+        f"Funnel chart in {currency}{apart}: open leads and value per stage with the conversion "
+        "between stages, and new leads, advances and wins over the last five weeks."
+    )
+    return SlackFile(png, f"pipeline-{currency}.png", title, alt_text=alt, initial_comment=title)
