@@ -354,13 +354,15 @@ class Budget:
         return list(blocks)
 
 
-def packed(lines: Sequence[str], budget: Budget, *, more: str, block_id: str) -> list[Block]:
-    """Whole lines in as few sections as fit; past the budget the rest are counted, never cut."""
+def packed(
+    head: str, rows: Sequence[str], budget: Budget, *, more: str, block_id: str
+) -> list[Block]:
+    """A heading and whole rows in as few sections as fit; past the budget the rest are counted, never cut."""
     chunks: list[list[str]] = []
     size = shown = 0
     room = budget.blocks - 1  # one block kept for the "…and N more" line
     chars = budget.chars - 80
-    for line in lines:
+    for line in [head, *rows]:
         cost = len(line) + 1
         if cost > chars:
             break
@@ -378,8 +380,9 @@ def packed(lines: Sequence[str], budget: Budget, *, more: str, block_id: str) ->
         for index, chunk in enumerate(chunks)
     ]
     text = "\n".join("\n".join(chunk) for chunk in chunks)
-    if shown < len(lines):
-        blocks.append(context(f"…and {len(lines) - shown} more {more}"))
+    hidden = len(rows) - max(0, shown - 1)
+    if hidden:
+        blocks.append(context(f"…and {hidden} more {more}", block_id=f"{block_id}_more"))
     return budget.take(blocks, text)
 
 
@@ -408,17 +411,18 @@ def build_weekly_report_blocks(
     advice = recommendation_blocks(report, own=own)
     blocks += budget.take(advice, _text_of(advice))
     blocks += budget.take([DividerBlock()])
-    blocks += packed(funnel_lines(report), budget, more="stages", block_id="report_funnel")
+    head, *rows = funnel_lines(report)
+    blocks += packed(head, rows, budget, more="stages", block_id="report_funnel")
     outcomes = outcomes_text(report)
     blocks += budget.take([section(outcomes, block_id="report_outcomes")], outcomes)
-    blocks += packed(time_lines(report), budget, more="stages", block_id="report_time")
+    head, *rows = time_lines(report)
+    blocks += packed(head, rows, budget, more="stages", block_id="report_time")
     blocks += budget.take([DividerBlock()])
-    rows = ranked_activity(report, rep_id=rep_id)
-    activity = ["*Your activity this week*" if own else "*Activity this week*"]
-    activity += [activity_line(row) for row in rows]
+    activity = [activity_line(row) for row in ranked_activity(report, rep_id=rep_id)]
     trend = trend_text(report)
     budget.chars -= len(trend) + len(footer or "")
-    blocks += packed(activity, budget, more="reps", block_id="report_activity")
+    head = "*Your activity this week*" if own else "*Activity this week*"
+    blocks += packed(head, activity, budget, more="reps", block_id="report_activity")
     blocks.append(section(trend, block_id="report_trend"))
     if footer:
         blocks.append(context(footer))
