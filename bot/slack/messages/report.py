@@ -133,8 +133,10 @@ def day_label(value: date) -> str:
 
 
 def span_label(start: date, last: date) -> str:
-    """`30 Nov – 6 Dec 2026`."""
-    first = f"{start.day} {start:%b}" + (f" {start.year}" if start.year != last.year else "")
+    """`30 Nov – 6 Dec 2026`, `23 – 29 Nov 2026`, `28 Dec 2026 – 3 Jan 2027`."""
+    first = f"{start.day}"
+    if (start.year, start.month) != (last.year, last.month):
+        first += f" {start:%b}" + (f" {start.year}" if start.year != last.year else "")
     return f"{first} – {last.day} {last:%b} {last.year}"
 
 
