@@ -84,6 +84,7 @@ def test_a_new_team_is_told_to_fill_first_with_the_number_that_decided_it() -> N
     assert "• Open early-stage leads per rep *0.5*, below 5" in advice
     assert "quota coverage (no quotas)" in message["blocks"][3]["elements"][0]["text"]
     assert "new-lead inflow (needs four weeks of history)" in text
+    assert "*Win rate* n/a — no lead was won, lost or archived in the last 90 days." in text
     # The first lead came on Friday 4 December: the four weeks from Monday 7 December are the
     # first complete ones, so the first trend comes on Monday 11 January.
     assert "*Trend from week 5*" in text and "Mon 11 Jan" in text
@@ -177,7 +178,7 @@ def test_every_figure_of_the_week_is_there() -> None:
     )
     team = parts["report_activity_0"].splitlines()[1]
     assert team.startswith("*Team* · 10 contact touches (7 call, 3 email) · 2 notes · 1 new")
-    assert "6 won · 4 lost" in team and "speed to lead 1.0h median, n/a (1 of 1) in target" in team
+    assert "6 won · 4 lost" in team and "speed to lead: 1.0h median (working hours), n/a (1 of 1) in target" in team
 
 
 def test_a_trend_with_history_shows_arrows_only_for_big_enough_changes() -> None:

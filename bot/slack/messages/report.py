@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from bot.domain.figures import Median, Rate
+from bot.domain.figures import Median
 from bot.domain.funnel import Conversion
 from bot.domain.money import MoneySum, short_money
 from bot.domain.outcomes import TEAM, RepActivity, SpeedToLead
@@ -243,6 +243,7 @@ def outcomes_text(report: WeeklyReport) -> str:
         unqualified=rates.unqualified,
         archived=rates.archived,
         fallback=rates.fallback,
+        closed=rates.won.count + rates.lost.count + rates.unqualified + rates.archived,
         weighted=money(forecast.weighted),
         late_weighted=money(forecast.late_weighted),
         late_value=money(forecast.late_value),
@@ -275,16 +276,14 @@ def time_lines(report: WeeklyReport) -> list[str]:
 
 
 def speed_label(speed: SpeedToLead) -> str | None:
-    """`1.5 working h median, 80% in target (2 waiting)`; None without inbound leads."""
+    """`1.5h median (working hours), 80% in target, 2 waiting`; None without inbound leads."""
     if not speed.leads:
         return None
-    median = "no answer yet" if speed.hours.value is None else f"{speed.hours.value:f}h median"
     waiting = f", {speed.waiting} waiting" if speed.waiting else ""
-    return f"{median}, {_in_target(speed.within)} in target{waiting}"
-
-
-def _in_target(rate: Rate) -> str:
-    return rate.label
+    if speed.hours.value is None:
+        return f"{speed.leads} inbound, none answered yet{waiting}"
+    median = f"{speed.hours.value:f}h median (working hours)"
+    return f"{median}, {speed.within.label} in target{waiting}"
 
 
 def activity_line(row: RepActivity) -> str:
