@@ -18,12 +18,11 @@ from bot.domain.team_rules import StageRule, TeamRules
 from bot.slack.kit import MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX
 from bot.slack.messages.lead import TEXT_BUDGET
 from bot.slack.messages.report import (
-    activity_line,
     build_report_queued_reply,
     build_weekly_report_blocks,
     chart_file,
-    ranked_activity,
 )
+from bot.slack.messages.report_parts import activity_line, ranked_activity
 from bot.slack.uploads import SlackFile
 from tests.domain.managers_kit import DANA, GONE, KENJI, RULES, days_ago, lead, rep, window
 from tests.fakeslack import message_problem
