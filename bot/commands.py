@@ -97,6 +97,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
         print(f"pipebot: Slack refused SLACK_BOT_TOKEN ({_slack_reason(exc)})", file=sys.stderr)
         return 2
     sender.start()
+    _answer_owed(deps)
     scheduler = build_scheduler(deps) if settings.pipebot_scheduler == "on" else None
     if scheduler is not None:
         scheduler.start()
@@ -120,6 +121,16 @@ def run(config: Config, args: argparse.Namespace) -> int:
         executor.wait_idle(timeout=10)
         sender.join(timeout=10)
     return code
+
+
+def _answer_owed(deps: Deps) -> None:
+    """Commands an earlier process acknowledged and died on: their users hear about it now."""
+    from jobs import owed_replies
+
+    try:
+        owed_replies.run(deps, deps.clock.now())
+    except Exception:  # the scheduler's tick retries; starting must not fail on it
+        logger.exception("checking for unanswered commands failed")
 
 
 def _slack_reason(exc: Exception) -> str:

@@ -223,3 +223,17 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AcceptedCommand(Base):
+    """A slash command acknowledged but not yet answered: what a restart owes its user."""
+
+    __tablename__ = "accepted_commands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    command: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(500))
+    response_url: Mapped[str | None] = mapped_column(String(500))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

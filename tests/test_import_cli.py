@@ -61,7 +61,7 @@ def test_an_edited_export_updates_and_undo_takes_it_back(
     pipebot(db_url, "export", "leads", "-o", str(original))
     edited = tmp_path / "edited.csv"
     edited.write_text(
-        original.read_text().replace("1500.50", "1750.00") + ",New Co" + "," * 15 + "\n"
+        original.read_text().replace("1500.50", "1750.00") + ",New Co" + "," * 16 + "\n"
     )
     done = pipebot(db_url, "import", "leads", str(edited))
     assert done.returncode == 0, done.stderr

@@ -76,12 +76,12 @@ def _demo_deps(database: Path, now: datetime) -> Deps:
 
 
 def _weekly(job: JobSpec) -> bool:
-    """A job that runs on one weekday only, such as Monday's report: it has no place in a Friday."""
+    """A job that runs on one weekday only, such as Monday's report: the demo's Friday never shows it."""
     return isinstance(job.when, TeamTime) and job.when.weekday is not None
 
 
 def run_jobs_over_day(deps: Deps, start: datetime) -> list[str]:
-    """Tick every built daily job through one day, as the scheduler would; returns the jobs not built yet."""
+    """Tick every built job through one day, as the scheduler would; returns the jobs not built yet."""
     from jobs import JOBS
 
     missing = [job.id for job in JOBS if job.run is None]
@@ -99,8 +99,9 @@ def run_jobs_over_day(deps: Deps, start: datetime) -> list[str]:
                 )
             arrived = True
         for job in JOBS:
-            if job.run is not None and not _weekly(job):
-                job.run(deps.with_clock(FixedClock(moment)), moment)
+            fire = _fires_within(job, deps, moment)
+            if job.run is not None and fire is not None:
+                job.run(deps.with_clock(FixedClock(fire)), fire)
         moment += TICK
     return missing
 
@@ -128,6 +129,15 @@ def _shown_file(payload: dict[str, Any], out: Path) -> dict[str, Any]:
     path = out / file["filename"]
     path.write_bytes(base64.b64decode(file["content_b64"]))
     return {"text": f"[image: {file['title']}] (written to {path})"}
+
+
+def _fires_within(job: JobSpec, deps: Deps, moment: datetime) -> datetime | None:
+    """When the job's own schedule fires in the tick starting at `moment`, if it does."""
+    trigger = job.when.trigger(
+        team_zone=deps.team_zone, working_days=deps.pipeline.schedule.working_days
+    )
+    fire = trigger.get_next_fire_time(None, moment)
+    return fire if fire is not None and fire < moment + TICK else None
 
 
 def _local(when: datetime, recipient: str, zones: dict[str, str]) -> datetime:

@@ -16,6 +16,7 @@ from bot.models import Lead, Touchpoint
 LEAD_COLUMNS = (
     "id", "company", "contact", "email", "phone", "value", "currency", "stage", "status", "owner",
     "source", "created_at", "stage_changed_at", "last_touch_at", "next_follow_up", "touches", "lost_reason",
+    "lost_category",
 )  # fmt: skip
 TOUCH_COLUMNS = ("id", "lead_id", "kind", "note", "occurred_at", "author")
 BATCH = 1000
@@ -57,6 +58,7 @@ def lead_rows(session: Session, *, owner_id: str | None = None) -> Iterator[list
         Lead.id, Lead.company, Lead.contact, Lead.email, Lead.phone, Lead.value, Lead.currency,
         Lead.stage, Lead.status, Lead.owner_id, Lead.source, Lead.created_at, Lead.stage_changed_at,
         Lead.last_touch_at, Lead.next_follow_up, Lead.touch_count, Lead.lost_reason,
+        Lead.lost_category,
     ).order_by(Lead.id)  # fmt: skip
     if owner_id is not None:
         query = query.where(Lead.owner_id == owner_id)

@@ -16,7 +16,8 @@ from typing import Any
 
 from bot.config import PipelineConfig
 from bot.domain.errors import ParseError
-from bot.domain.leads import LEAD_ID_MAX, OPEN, STATUSES, company_key, parse_lead_id
+from bot.domain.leads import LEAD_ID_MAX, LOST, OPEN, STATUSES, company_key, parse_lead_id
+from bot.domain.lost import LOST_CATEGORIES, lost_category
 from bot.domain.parsing import read_email, read_phone
 from bot.domain.parsing.commands import MAX_REASON_LENGTH
 from bot.domain.parsing.lead import MAX_COMPANY_LENGTH, MAX_CONTACT_LENGTH, MAX_SOURCE_LENGTH
@@ -135,6 +136,21 @@ def _status(text: str) -> str:
     return text
 
 
+def _lost_category(text: str) -> str:
+    if text not in LOST_CATEGORIES:
+        raise ValueError(
+            f"{shown(text)} is not a lost category (use one of {', '.join(LOST_CATEGORIES)})"
+        )
+    return text
+
+
+def _category_for(status: str, fields: Mapping[str, Any]) -> str | None:
+    """A lost row's category: the given one, else what its reason implies; none for other rows."""
+    if status != LOST:
+        return None
+    return lost_category(fields.get("lost_category"), fields.get("lost_reason"))
+
+
 def _touches(text: str) -> int:
     if not _WHOLE.fullmatch(text):
         raise ValueError(f"{shown(text)} is not a whole number from 0 to {MAX_TOUCHES}")
@@ -196,6 +212,7 @@ def _readers(pipeline: PipelineConfig) -> dict[str, tuple[str, Callable[[str], A
         "next_follow_up": ("next_follow_up", _date),
         "touches": ("touch_count", _touches),
         "lost_reason": ("lost_reason", _text(MAX_REASON_LENGTH, block=True)),
+        "lost_category": ("lost_category", _lost_category),
         "closed_at": ("closed_at", _time),
     }
 
@@ -239,7 +256,7 @@ def new_lead_values(
         "stage_changed_at": fields.get("stage_changed_at") or created,
         "last_touch_at": fields.get("last_touch_at"), "next_follow_up": fields.get("next_follow_up"),
         "touch_count": fields.get("touch_count") or 0, "lost_reason": fields.get("lost_reason"),
-        "close_pushes": 0, "closed_at": closed_at or (now if status != OPEN else None),
+        "lost_category": _category_for(status, fields), "close_pushes": 0, "closed_at": closed_at or (now if status != OPEN else None),
     }  # fmt: skip
 
 

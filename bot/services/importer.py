@@ -61,7 +61,7 @@ _STATE = (
     Lead.company, Lead.company_key, Lead.contact, Lead.email, Lead.phone, Lead.value,
     Lead.currency, Lead.stage, Lead.status, Lead.owner_id, Lead.source, Lead.created_at,
     Lead.stage_changed_at, Lead.last_touch_at, Lead.next_follow_up, Lead.touch_count,
-    Lead.lost_reason, Lead.closed_at, Lead.updated_at,
+    Lead.lost_reason, Lead.lost_category, Lead.closed_at, Lead.updated_at,
 )  # fmt: skip
 
 

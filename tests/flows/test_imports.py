@@ -220,7 +220,7 @@ def test_a_failure_part_way_leaves_nothing_behind(
     lines = before["export"].splitlines()
     updates = "\n".join([lines[0]] + [line.replace("USD", "GBP") for line in lines[1:]]) + "\n"
     text = updates + "".join(
-        f",Company {i},,,,{i}.00,USD,prospecting,open,UNEW00001,,,,,,0,\n" for i in range(200)
+        f",Company {i},,,,{i}.00,USD,prospecting,open,UNEW00001,,,,,,0,,\n" for i in range(200)
     )
     written = importer.write_batch
     calls = []
@@ -274,8 +274,8 @@ def test_when_taking_back_fails_too_undo_finishes_it_later(
 def test_undo_takes_an_import_back_but_keeps_leads_worked_on_since(deps: Deps, quick: None) -> None:
     acme, *_ = seed_pipeline(deps)
     before = snapshot(deps)
-    text = before["export"].replace("12500.00", "99.00") + ",Fresh Co,,,,,,,,,,,,,,,\n"
-    text += ",Second Co,,,,,,,,,,,,,,,\n"
+    text = before["export"].replace("12500.00", "99.00") + ",Fresh Co,,,,,,,,,,,,,,,,\n"
+    text += ",Second Co,,,,,,,,,,,,,,,,\n"
     result = run(deps, text)
     assert (result.created, result.updated) == (2, 4)
     deps.clock.advance(timedelta(hours=1))
