@@ -317,6 +317,11 @@ class PipelineConfig(BaseModel):
         return {stage.key: stage for stage in self.stages}
 
     @cached_property
+    def stage_names(self) -> dict[str, str]:
+        """Each stage's display name by key."""
+        return {stage.key: stage.name for stage in self.stages}
+
+    @cached_property
     def quotas(self) -> dict[str, Decimal]:
         """Each configured rep's quota per `team.quota_period`, in the reporting currency."""
         return {user_id: rep.quota for user_id, rep in self.reps.items() if rep.quota is not None}

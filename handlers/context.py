@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps
@@ -13,6 +13,7 @@ from bot.domain.access import Actor
 from bot.domain.parsing import StageRef
 from bot.domain.schedule import zone_for
 from bot.services import reps
+from bot.slack.kit import SlackMessage
 from bot.slack.modal_forms import ModalMeta, seal, unseal
 from bot.slack.profiles import fetch_profile
 
@@ -116,3 +117,17 @@ def sealed(deps: Deps, view: dict[str, Any]) -> dict[str, Any]:
 def meta_of(deps: Deps, view: Mapping[str, Any]) -> ModalMeta:
     """The metadata a submitted modal carried back; a forged or unsigned one means none."""
     return ModalMeta.decode(unseal(view.get("private_metadata"), deps.metadata_key))
+
+
+def responder(respond: Respond, *, replace_original: bool) -> Callable[[SlackMessage], None]:
+    """Answer privately through the response_url, in place of the clicked message when asked."""
+
+    def reply(message: SlackMessage) -> None:
+        respond(
+            text=message.text,
+            blocks=message.blocks,
+            response_type="ephemeral",
+            replace_original=replace_original,
+        )
+
+    return reply

@@ -14,24 +14,18 @@ from bot.slack.controls import LeadControl, read_pending_lead_value, read_pick_v
 from bot.slack.ids import Action, Command
 from bot.slack.kit import SlackMessage
 from bot.slack.replies import tell
-from handlers.context import actor_of, channel_of, deps_of, open_modal_for, stage_refs, user_of
+from handlers.context import (
+    actor_of,
+    channel_of,
+    deps_of,
+    open_modal_for,
+    responder,
+    stage_refs,
+    user_of,
+)
 from handlers.errors import reports_errors
 from handlers.lead_form import open_new_lead_modal
 from handlers.lead_subcommands import LeadRequest, answer_created, answer_detail, run_lead_command
-
-
-def responder(respond: Respond, *, replace_original: bool) -> Callable[[SlackMessage], None]:
-    """Answer privately through the response_url, in place of the clicked message when asked."""
-
-    def reply(message: SlackMessage) -> None:
-        respond(
-            text=message.text,
-            blocks=message.blocks,
-            response_type="ephemeral",
-            replace_original=replace_original,
-        )
-
-    return reply
 
 
 def request_for(

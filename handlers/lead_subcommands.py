@@ -75,7 +75,7 @@ class LeadRequest:
 
     @property
     def stage_names(self) -> dict[str, str]:
-        return {stage.key: stage.name for stage in self.deps.pipeline.stages}
+        return self.deps.pipeline.stage_names
 
     def stage_name(self, key: str) -> str:
         return self.stage_names.get(key, key)

@@ -17,6 +17,7 @@ from bot.slack.messages import outcomes
 from bot.slack.messages.lead import build_lead_list_blocks
 from handlers.context import actor_of, deps_of
 from handlers.errors import reports_errors
+from handlers.lead import responder
 
 
 def behind_of(item: ItemControl, deps: Deps, *, reassigning: bool = False) -> Behind:
@@ -88,18 +89,13 @@ def handle_managers_open_action(
         page,
         whose="The leads behind this alert",
         stage_name=None,
-        stage_names={stage.key: stage.name for stage in deps.pipeline.stages},
+        stage_names=deps.pipeline.stage_names,
         now=now,
         today=actor.today(now),
         show_owner=True,
         zone=actor.zone,
     )
-    respond(
-        text=message.text,
-        blocks=message.blocks,
-        response_type="ephemeral",
-        replace_original=False,
-    )
+    responder(respond, replace_original=False)(message)
 
 
 @reports_errors

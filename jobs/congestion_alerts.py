@@ -54,7 +54,7 @@ def run(deps: Deps, now: datetime) -> int:
         message = build_congestion_blocks(
             plan.posts,
             today=window.today,
-            stage_names={stage.key: stage.name for stage in deps.pipeline.stages},
+            stage_names=deps.pipeline.stage_names,
             reps=assignable_reps(session),
             excluded=found.excluded,
             parked=found.parked,

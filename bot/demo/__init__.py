@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import sys
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -30,7 +32,7 @@ from bot.migrate import upgrade
 from bot.models import Notification
 from bot.services.pipeline import RepTotals, team_totals, totals_by_rep
 from bot.slack.format import money
-from jobs.spec import JobSpec
+from jobs.spec import JobSpec, TeamTime
 
 TICK = timedelta(minutes=15)
 # From Tokyo's Friday morning to Los Angeles' Friday evening.
@@ -73,6 +75,11 @@ def _demo_deps(database: Path, now: datetime) -> Deps:
     )
 
 
+def _weekly(job: JobSpec) -> bool:
+    """A job that runs on one weekday only, such as Monday's report: the demo's Friday never shows it."""
+    return isinstance(job.when, TeamTime) and job.when.weekday is not None
+
+
 def run_jobs_over_day(deps: Deps, start: datetime) -> list[str]:
     """Tick every built job through one day, as the scheduler would; returns the jobs not built yet."""
     from jobs import JOBS
@@ -97,6 +104,31 @@ def run_jobs_over_day(deps: Deps, start: datetime) -> list[str]:
                 job.run(deps.with_clock(FixedClock(fire)), fire)
         moment += TICK
     return missing
+
+
+def run_weekly_jobs(deps: Deps, after: datetime) -> datetime:
+    """Run each built weekly job at its next time after `after`; returns when the first of them ran."""
+    from bot.scheduler import next_fire_times
+    from jobs import JOBS
+
+    days = deps.pipeline.schedule.working_days
+    first = after
+    for job in JOBS:
+        if job.run is None or not _weekly(job):
+            continue
+        [moment] = next_fire_times(job.id, after=after, count=1, team_zone=deps.team_zone,
+                                   working_days=tuple(days))  # fmt: skip
+        job.run(deps.with_clock(FixedClock(moment)), moment)
+        first = moment if first == after else min(first, moment)
+    return first
+
+
+def _shown_file(payload: dict[str, Any], out: Path) -> dict[str, Any]:
+    """A shared file as the demo shows it: written to `out`, named in a line of text."""
+    file = payload["file"]
+    path = out / file["filename"]
+    path.write_bytes(base64.b64decode(file["content_b64"]))
+    return {"text": f"[image: {file['title']}] (written to {path})"}
 
 
 def _fires_within(job: JobSpec, deps: Deps, moment: datetime) -> datetime | None:
@@ -157,9 +189,24 @@ def run_demo(*, out: Path) -> int:
             zone = ZoneInfo(zones.get(recipient, MANAGER.tz))
             title = f"{kind} → {where} · {when.astimezone(zone):%a %H:%M} {zone.key}"
             print(render_message(title, payload, names, style=_bold) + "\n")
+        out.mkdir(parents=True, exist_ok=True)
+        seen = len(rows)
+        monday = run_weekly_jobs(deps, SAMPLE_MORNING + DEMO_SPAN)
+        with deps.session_factory() as session:
+            weekly = session.execute(
+                select(Notification.kind, Notification.recipient, Notification.payload)
+                .order_by(Notification.id)
+                .offset(seen)
+            ).all()
+        if weekly:
+            zone = ZoneInfo(MANAGER.tz)
+            print(_bold(f"And on {monday.astimezone(zone):%A %-d %B}, the weekly report") + "\n")
+        for kind, recipient, payload in weekly:
+            title = f"{kind} → {names.get(recipient, recipient)} · {monday.astimezone(zone):%a %H:%M} {zone.key}"
+            shown_payload = _shown_file(payload, out) if "file" in payload else payload
+            print(render_message(title, shown_payload, names, style=_bold) + "\n")
         if missing:
             print("Jobs not built yet: " + ", ".join(missing))
-        out.mkdir(parents=True, exist_ok=True)
         for index, team in enumerate(teams):
             chart = out / (
                 "pipeline-funnel.png" if index == 0 else f"pipeline-funnel-{team.currency}.png"

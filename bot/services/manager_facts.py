@@ -3,6 +3,7 @@
 Whatever the size of the team, the congestion alerts read in 6 statements and the weekly report
 in 9. Aggregates are summed in SQL; only open leads (one row each), the moves of leads that moved
 in the report's windows, and that window's closes and new leads come back row by row, as tuples.
+The weekly report can also be read for one owner (a rep's own week), in the same 9 statements.
 """
 
 from __future__ import annotations
@@ -97,8 +98,13 @@ def read_reps(session: Session) -> tuple[RepFacts, ...]:
     )
 
 
-def read_open_leads(session: Session) -> tuple[OpenLead, ...]:
-    """Every open lead as a tuple, in id order."""
+def _owned_by(owner: str | None) -> tuple[ColumnElement[bool], ...]:
+    """The condition that keeps one owner's leads, or none for the whole team."""
+    return () if owner is None else (Lead.owner_id == owner,)
+
+
+def read_open_leads(session: Session, *, owner: str | None = None) -> tuple[OpenLead, ...]:
+    """Every open lead (of `owner`, when given) as a tuple, in id order."""
     fast = FastColumns(session)
     rows = raw_rows(
         session,
@@ -106,7 +112,7 @@ def read_open_leads(session: Session) -> tuple[OpenLead, ...]:
                Lead.currency, fast.instant(Lead.created_at), fast.instant(Lead.stage_changed_at),
                fast.instant(Lead.last_touch_at), fast.day(Lead.next_follow_up),
                fast.day(Lead.snoozed_until), fast.day(Lead.expected_close))
-        .where(Lead.status == OPEN)
+        .where(Lead.status == OPEN, *_owned_by(owner))
         .order_by(Lead.id),
     )  # fmt: skip
     new = tuple.__new__
@@ -124,14 +130,16 @@ def read_open_leads(session: Session) -> tuple[OpenLead, ...]:
     )  # fmt: skip
 
 
-def read_won_this_period(session: Session, *, window: ManagerWindow) -> tuple[WonAmount, ...]:
-    """What each owner won since the quota period began, per currency, from the win events."""
+def read_won_this_period(
+    session: Session, *, window: ManagerWindow, owner: str | None = None
+) -> tuple[WonAmount, ...]:
+    """What each owner (or `owner`) won since the quota period began, per currency, from the win events."""
     rows = session.execute(
         select(Lead.owner_id, Lead.currency, func.coalesce(func.sum(Lead.value), 0),
                func.count(Lead.value))
         .join(StageChange, StageChange.lead_id == Lead.id)
         .where(StageChange.to_stage == "won", StageChange.changed_at >= window.period_start,
-               StageChange.changed_at < window.now, Lead.status == "won")
+               StageChange.changed_at < window.now, Lead.status == "won", *_owned_by(owner))
         .group_by(Lead.owner_id, Lead.currency)
     )  # fmt: skip
     return tuple(WonAmount(owner, currency, value, count) for owner, currency, value, count in rows)
@@ -190,34 +198,47 @@ def _unqualified(session: Session, *, window: ManagerWindow) -> tuple[Unqualifie
     return tuple(UnqualifiedLead(*row[:4], int(row[4])) for row in rows)
 
 
-def read_report_facts(session: Session, *, window: ManagerWindow, rules: TeamRules) -> ReportFacts:
-    """The facts behind the weekly report, in nine statements."""
+def read_report_facts(
+    session: Session, *, window: ManagerWindow, rules: TeamRules, owner: str | None = None
+) -> ReportFacts:
+    """The facts behind the weekly report, in nine statements: the team's, or one owner's own week.
+
+    For `owner`, the pipeline and outcomes are those of the leads they own now and the activity
+    is their own (touches they wrote, snoozes they made); they are the only rep, so the quota,
+    early-stage leads per rep and the history's start are theirs.
+    """
     with paused_gc():
-        return _report_facts(session, window=window, rules=rules)
+        return _report_facts(session, window=window, rules=rules, owner=owner)
 
 
-def _report_facts(session: Session, *, window: ManagerWindow, rules: TeamRules) -> ReportFacts:
-    reps = read_reps(session)
+def _report_facts(
+    session: Session, *, window: ManagerWindow, rules: TeamRules, owner: str | None
+) -> ReportFacts:
+    reps = tuple(rep for rep in read_reps(session) if owner is None or rep.id == owner)
     starts = [rep.first_owned_at for rep in reps if rep.first_owned_at is not None]
     return ReportFacts(
         window=window,
         reps=reps,
-        open_leads=read_open_leads(session),
-        moves=_moves(session, window=window),
-        closes=_closes(session, window=window),
-        new_leads=_new_leads(session, window=window),
-        touches=_touch_counts(session, window=window),
-        snoozes=_snoozes(session, window=window),
-        last_touches=_last_touches(session, window=window, rules=rules),
-        won_this_period=read_won_this_period(session, window=window),
+        open_leads=read_open_leads(session, owner=owner),
+        moves=_moves(session, window=window, owner=owner),
+        closes=_closes(session, window=window, owner=owner),
+        new_leads=_new_leads(session, window=window, owner=owner),
+        touches=_touch_counts(session, window=window, author=owner),
+        snoozes=_snoozes(session, window=window, actor=owner),
+        last_touches=_last_touches(session, window=window, rules=rules, owner=owner),
+        won_this_period=read_won_this_period(session, window=window, owner=owner),
         history_start=min(starts, default=None),
     )
 
 
-def _moves(session: Session, *, window: ManagerWindow) -> tuple[Move, ...]:
+def _moves(session: Session, *, window: ManagerWindow, owner: str | None) -> tuple[Move, ...]:
     """Every move of each lead that moved since `history_since`, grouped by lead, oldest first."""
     fast = FastColumns(session)
     moved_lately = select(StageChange.lead_id).where(StageChange.changed_at >= window.history_since)
+    if owner is not None:
+        moved_lately = moved_lately.join(Lead, Lead.id == StageChange.lead_id).where(
+            Lead.owner_id == owner
+        )
     rows = raw_rows(
         session,
         select(StageChange.lead_id, StageChange.from_stage, StageChange.to_stage,
@@ -231,7 +252,7 @@ def _moves(session: Session, *, window: ManagerWindow) -> tuple[Move, ...]:
     )
 
 
-def _closes(session: Session, *, window: ManagerWindow) -> tuple[Close, ...]:
+def _closes(session: Session, *, window: ManagerWindow, owner: str | None) -> tuple[Close, ...]:
     fast = FastColumns(session)
     rows = raw_rows(
         session,
@@ -241,7 +262,8 @@ def _closes(session: Session, *, window: ManagerWindow) -> tuple[Close, ...]:
                fast.instant(Lead.created_at))
         .join(Lead, Lead.id == StageChange.lead_id)
         .where(StageChange.to_stage.in_(OUTCOMES), StageChange.changed_at >= window.history_since,
-               StageChange.changed_at <= window.now, Lead.status == StageChange.to_stage),
+               StageChange.changed_at <= window.now, Lead.status == StageChange.to_stage,
+               *_owned_by(owner)),
     )  # fmt: skip
     instant, money = fast.to_instant, fast.to_money
     return tuple(
@@ -252,7 +274,9 @@ def _closes(session: Session, *, window: ManagerWindow) -> tuple[Close, ...]:
     )  # fmt: skip
 
 
-def _new_leads(session: Session, *, window: ManagerWindow) -> tuple[NewLead, ...]:
+def _new_leads(
+    session: Session, *, window: ManagerWindow, owner: str | None
+) -> tuple[NewLead, ...]:
     fast = FastColumns(session)
     first_contact = (
         select(func.min(fast.instant(Touchpoint.occurred_at)))
@@ -269,30 +293,37 @@ def _new_leads(session: Session, *, window: ManagerWindow) -> tuple[NewLead, ...
         session,
         select(Lead.id, Lead.owner_id, fast.instant(Lead.created_at), case((inbound, 1), else_=0),
                first_contact)
-        .where(Lead.created_at >= window.new_since, Lead.created_at < window.now),
+        .where(Lead.created_at >= window.new_since, Lead.created_at < window.now,
+               *_owned_by(owner)),
     )  # fmt: skip
     instant = fast.to_instant
     return tuple(NewLead(i, o, instant(c), bool(b), instant(f)) for i, o, c, b, f in rows)
 
 
-def _touch_counts(session: Session, *, window: ManagerWindow) -> tuple[TouchCount, ...]:
+def _touch_counts(
+    session: Session, *, window: ManagerWindow, author: str | None
+) -> tuple[TouchCount, ...]:
     week = _week(Touchpoint.occurred_at, window).label("week")
+    written_by = () if author is None else (Touchpoint.author_id == author,)
     rows = session.execute(
         select(Touchpoint.author_id, Touchpoint.kind, week, func.count())
         .where(Touchpoint.occurred_at >= window.mondays[TREND_WEEKS + 1],
-               Touchpoint.occurred_at < window.mondays[0])
+               Touchpoint.occurred_at < window.mondays[0], *written_by)
         .group_by(Touchpoint.author_id, Touchpoint.kind, week)
     )  # fmt: skip
     return tuple(TouchCount(a, k, int(w), int(n)) for a, k, w, n in rows)
 
 
-def _snoozes(session: Session, *, window: ManagerWindow) -> tuple[WeekCount, ...]:
+def _snoozes(
+    session: Session, *, window: ManagerWindow, actor: str | None
+) -> tuple[WeekCount, ...]:
     week = _week(LeadEvent.at, window).label("week")
     person = func.coalesce(LeadEvent.actor_id, "").label("person")
+    made_by = () if actor is None else (LeadEvent.actor_id == actor,)
     rows = session.execute(
         select(person, week, func.count())
         .where(LeadEvent.kind == SNOOZED_EVENT, LeadEvent.at >= window.mondays[TREND_WEEKS + 1],
-               LeadEvent.at < window.mondays[0])
+               LeadEvent.at < window.mondays[0], *made_by)
         .group_by(person, week)
     )  # fmt: skip
     return tuple(WeekCount(who, int(w), int(n)) for who, w, n in rows)
@@ -315,7 +346,7 @@ def _stuck_all_along(window: ManagerWindow, rules: TeamRules) -> ColumnElement[b
 
 
 def _last_touches(
-    session: Session, *, window: ManagerWindow, rules: TeamRules
+    session: Session, *, window: ManagerWindow, rules: TeamRules, owner: str | None
 ) -> dict[int, tuple[datetime | None, ...]]:
     """Per lead touched since `touches_since` (and not stuck all along), its last touch before each of mondays[0..4]."""
     fast = FastColumns(session)
@@ -326,6 +357,7 @@ def _last_touches(
     wanted = select(Lead.id).where(
         ~_stuck_all_along(window, rules),
         or_(Lead.status == OPEN, Lead.closed_at >= window.touches_since),
+        *_owned_by(owner),
     )
     rows = raw_rows(
         session,
