@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 from bot.domain.conditions import open_keys, plan_posts
 from bot.domain.congestion import evaluate_conditions
 from bot.domain.team_facts import ManagerWindow, reporting_fx
+from bot.domain.value_at_risk import ignored_nudges_condition
 from bot.services.alert_states import load_condition_states, save_condition_states
 from bot.services.manager_facts import read_congestion_facts
 from bot.services.outbox import PRIORITY_DIGEST, enqueue
 from bot.services.reps import assignable_reps
+from bot.services.rhythm import escalated_leads
 from bot.slack.messages.congestion import build_congestion_blocks
 from jobs.spec import JobSpec, TeamTime
 
@@ -48,7 +50,12 @@ def run(deps: Deps, now: datetime) -> int:
         )
         states = load_condition_states(session)
         found = evaluate_conditions(facts, rules=rules, fx=fx, open_keys=open_keys(states.values()))
-        plan = plan_posts(states, found.conditions, today=window.today)
+        # Leads nudged twice with no action go to the managers instead of a third DM.
+        ignored = ignored_nudges_condition(
+            facts.open_leads, escalated_leads(session), fx=fx, now=now
+        )
+        conditions = (*found.conditions, *([ignored] if ignored else []))
+        plan = plan_posts(states, conditions, today=window.today)
         if not plan.posts:
             return 0
         message = build_congestion_blocks(

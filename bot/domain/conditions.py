@@ -27,6 +27,7 @@ class ConditionKind(StrEnum):
     CONGESTION = "congestion"
     BULGE = "bulge"
     VALUE_AT_RISK = "value-at-risk"
+    IGNORED = "ignored-nudges"
     THIN = "thin"
     TIME_SINK = "time-sink"
     VALUES_MISSING = "values-missing"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from bot.domain.conditions import Condition, ConditionKind, Key
 from bot.domain.figures import LeadRef
-from bot.domain.money import MoneySum
+from bot.domain.money import Fx, MoneySum, MoneyTally
 from bot.domain.open_book import (
     AT_RISK,
     PARKED,
@@ -141,3 +142,42 @@ def value_at_risk_conditions(
                               parked, largest.get(risk.stage, ()))  # fmt: skip
         conditions.append(Condition(ConditionKind.VALUE_AT_RISK, risk.stage, of_stage, detail))
     return conditions, parked
+
+
+@dataclass(frozen=True)
+class IgnoredDetail:
+    """Leads whose owner was nudged twice about them and did nothing: their value and the largest."""
+
+    count: int
+    value: MoneySum
+    largest: tuple[LeadRef, ...]
+
+
+def ignored_nudges_condition(
+    open_leads: Iterable[OpenLead],
+    escalated: Mapping[int, datetime],
+    *,
+    fx: Fx,
+    now: datetime,
+    shown: int = 5,
+) -> Condition | None:
+    """The leads nudged twice with no action since, as one team condition (bigger: more leads)."""
+    ignored = [lead for lead in open_leads if lead.id in escalated]
+    if not ignored:
+        return None
+    tally = MoneyTally(fx)
+    for lead in ignored:
+        tally.add(lead.value, lead.currency)
+
+    def size(lead: OpenLead) -> Decimal:
+        converted = fx.convert(lead.value, lead.currency) if lead.value is not None else None
+        return converted or Decimal(0)
+
+    ordered = sorted(ignored, key=lambda lead: (-size(lead), lead.id))
+    largest = tuple(
+        LeadRef(lead.id, lead.company, lead.owner_id, lead.value, lead.currency,
+                max(0, (now - escalated[lead.id]).days))
+        for lead in ordered[:shown]
+    )  # fmt: skip
+    detail = IgnoredDetail(len(ignored), tally.result(), largest)
+    return Condition(ConditionKind.IGNORED, TEAM, Decimal(len(ignored)), detail)

@@ -306,7 +306,7 @@ def escalated_leads(session: Session) -> dict[int, datetime]:
     """Open leads nudged twice and left alone since, with when they were escalated: what the
     managers' value-at-risk section shows as "nudged twice, no action"."""
     rows = session.execute(
-        select(LeadEvent.lead_id, func.max(LeadEvent.at))
+        select(LeadEvent.lead_id, type_coerce(func.max(LeadEvent.at), UTCDateTime()))
         .join(Lead, Lead.id == LeadEvent.lead_id)
         .where(LeadEvent.kind == ESCALATED_EVENT, Lead.status == OPEN)
         .group_by(LeadEvent.lead_id, Lead.updated_at)

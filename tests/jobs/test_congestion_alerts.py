@@ -84,3 +84,27 @@ def test_no_post_without_a_managers_channel(make_deps, db, queued) -> None:
         crowd_proposal(session, DANA, 10)
     assert congestion_alerts.run(deps, TUE_0900) == 0
     assert queued() == []
+
+
+def test_a_lead_nudged_twice_with_no_action_goes_to_the_managers(deps, db, queued) -> None:
+    from bot.services.rhythm import ESCALATED_EVENT
+    from tests.jobs.factories import add_event
+
+    with db() as session:
+        for rep in (DANA, KENJI):
+            add_rep(session, rep)
+        ignored = add_lead(session, owner=DANA, created_at=TUE_0900 - days(40),
+                           company="Ignored <!here> Co", updated_at=TUE_0900 - days(5))  # fmt: skip
+        add_event(session, ignored, kind=ESCALATED_EVENT, at=TUE_0900 - days(2))
+    assert congestion_alerts.run(deps, TUE_0900) == 1
+    [post] = queued(congestion_alerts.JOB_ID)
+    assert "Value at risk: nudged twice, no action" in json.dumps(post.blocks)
+    assert "were nudged twice and nobody acted" in post.text
+    assert f"#{ignored} Ignored &lt;!here&gt; Co" in post.text and "(2 d," in post.text
+    with db() as session:  # the owner acts on it: the managers hear it cleared
+        session.get(Lead, ignored).updated_at = TUE_0900 + days(1)
+    congestion_alerts.run(deps, TUE_0900 + days(1) + timedelta(hours=1))
+    assert (
+        "Cleared: value at risk: nudged twice, no action"
+        in queued(congestion_alerts.JOB_ID)[-1].text
+    )

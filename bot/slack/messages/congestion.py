@@ -14,7 +14,12 @@ from bot.domain.figures import LeadRef
 from bot.domain.money import MoneySum
 from bot.domain.rep_health import OrphanedDetail, ThinDetail, ThinReason, TimeSinkDetail
 from bot.domain.team_facts import Standing
-from bot.domain.value_at_risk import ParkedLeads, ValueAtRiskDetail, ValuesMissingDetail
+from bot.domain.value_at_risk import (
+    IgnoredDetail,
+    ParkedLeads,
+    ValueAtRiskDetail,
+    ValuesMissingDetail,
+)
 from bot.services.reps import RepChoice
 from bot.slack import format as fmt
 from bot.slack.controls import ItemControl, ItemKind, leads_item
@@ -28,6 +33,7 @@ TITLES = {
     ConditionKind.CONGESTION: "Stage congestion",
     ConditionKind.BULGE: "Bulges",
     ConditionKind.VALUE_AT_RISK: "Value at risk",
+    ConditionKind.IGNORED: "Value at risk: nudged twice, no action",
     ConditionKind.THIN: "Thin pipelines",
     ConditionKind.TIME_SINK: "Time sunk into unqualified leads",
     ConditionKind.VALUES_MISSING: "Values missing",
@@ -106,6 +112,14 @@ def _risk(detail: ValueAtRiskDetail, names: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
+def _ignored(detail: IgnoredDetail) -> str:
+    leads = "1 lead" if detail.count == 1 else f"{detail.count} leads"
+    return (
+        f"*{leads}* ({_money(detail.value)}) were nudged twice and nobody acted; their owners "
+        f"get no third DM. Largest: {_leads(detail.largest)} (days since the second nudge)"
+    )
+
+
 def _thin(detail: ThinDetail) -> str:
     why: list[str] = []
     for reason in detail.reasons:
@@ -171,6 +185,8 @@ def _describe(post: ConditionPost, names: Mapping[str, str]) -> str:
         )
     if isinstance(detail, ValueAtRiskDetail):
         return _risk(detail, names)
+    if isinstance(detail, IgnoredDetail):
+        return _ignored(detail)
     if isinstance(detail, ThinDetail):
         return _thin(detail)
     if isinstance(detail, TimeSinkDetail):
@@ -207,7 +223,7 @@ def _item(post: ConditionPost) -> ItemControl | None:
         return ItemControl(ItemKind.WIP, (detail.rep_id, detail.stage))
     if isinstance(detail, StageLoad):
         return ItemControl(ItemKind.STAGE, (detail.stage,))
-    if isinstance(detail, ValueAtRiskDetail) and detail.largest:
+    if isinstance(detail, ValueAtRiskDetail | IgnoredDetail) and detail.largest:
         return leads_item([ref.id for ref in detail.largest])
     if isinstance(detail, ThinDetail):
         return ItemControl(ItemKind.REP, (detail.rep_id,))
