@@ -111,9 +111,7 @@ def test_a_tick_runs_the_job_with_the_clock_and_wakes_the_sender(deps, clock, mo
     assert calls == [utc("2026-11-30T13:30:00")] and woken == [True]
 
 
-def test_a_failing_tick_logs_its_traceback_at_error_and_does_not_raise(
-    deps, monkeypatch, caplog
-):
+def test_a_failing_tick_logs_its_traceback_at_error_and_does_not_raise(deps, monkeypatch, caplog):
     def broken(job_deps, now):
         raise RuntimeError("boom")
 
