@@ -98,9 +98,8 @@ def run(config: Config, args: argparse.Namespace) -> int:
     deps = base
     executor = ListenerExecutor()
     try:
-        bolt = create_app(
-            deps, executor=executor, watch=watch
-        )  # checks the bot token with auth.test
+        # Building the app checks the bot token with auth.test.
+        bolt = create_app(deps, executor=executor, watch=watch)
     except (BoltError, SlackApiError) as exc:
         print(f"pipebot: Slack refused SLACK_BOT_TOKEN ({_slack_reason(exc)})", file=sys.stderr)
         return 2
