@@ -11,12 +11,19 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Config
 from bot.deps import Deps, build_deps
 from bot.migrate import upgrade
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.metrics import Metrics
+    from bot.watch import Watch
 
 logger = logging.getLogger("pipebot")
 
@@ -138,7 +145,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
     return code
 
 
-def _watch(metrics, deps: Deps, bolt, watch) -> None:  # type: ignore[no-untyped-def]
+def _watch(metrics: Metrics, deps: Deps, bolt: App, watch: Watch) -> None:
     """Point the metrics at what they report: the outbox, the process's parts, every Slack client."""
     metrics.watch_outbox(deps.session_factory, deps.clock.now)
     metrics.watch_process(watch)
@@ -181,9 +188,9 @@ def _serve_socket_mode(bolt, config: Config, stop: threading.Event) -> None:  # 
     handler.close()
 
 
-def _serve_http(  # type: ignore[no-untyped-def]
-    deps, bolt, metrics, watch, stop: threading.Event, *, host: str, port: int,
-    metrics_port: int | None,
+def _serve_http(
+    deps: Deps, bolt: App, metrics: Metrics, watch: Watch, stop: threading.Event, *, host: str,
+    port: int, metrics_port: int | None,
 ) -> None:  # fmt: skip
     from bot.server import create_http_app, make_server
 
@@ -199,7 +206,9 @@ def _serve_http(  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def _health_server(deps, metrics, watch, *, host: str, port: int | None) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def _health_server(
+    deps: Deps, metrics: Metrics, watch: Watch, *, host: str, port: int | None
+) -> Iterator[None]:
     """Serve `/livez`, `/readyz`, `/healthz` and `/metrics` on `port` from a thread, while the block runs.
 
     A port that is taken is logged, and the bot serves Slack without them: Slack's traffic comes first.
