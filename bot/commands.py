@@ -216,7 +216,8 @@ def _health_server(
     if port is None:
         yield
         return
-    from bot.server import create_ops_app, make_server
+    from bot.health import create_ops_app
+    from bot.server import make_server
 
     try:
         listening = _listen(host, port)

@@ -20,9 +20,10 @@ from starlette.applications import Starlette
 
 from bot.db import make_engine, make_session_factory
 from bot.deps import Deps
+from bot.health import create_ops_app
 from bot.metrics import Metrics, SlackErrorCounter, api_method, slack_error
 from bot.scheduler import build_scheduler
-from bot.server import create_ops_app, make_server
+from bot.server import make_server
 from bot.services.outbox import enqueue, mark_sent
 from bot.slack.kit import SlackMessage
 from bot.watch import Heartbeat, Watch
