@@ -15,7 +15,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.deps import Deps
 from bot.executor import ListenerExecutor
 from bot.services.accepted import accept
+from bot.slack.request_log import bind_request_log
 from bot.slack.verify import may_reply_to
+from bot.watch import Watch
 from handlers.errors import report_error
 
 logger = logging.getLogger(__name__)
@@ -37,9 +39,16 @@ def make_listener_client(deps: Deps) -> WebClient:
 
 
 def create_app(
-    deps: Deps, *, executor: ListenerExecutor | None = None, token_verification: bool = True
+    deps: Deps,
+    *,
+    executor: ListenerExecutor | None = None,
+    token_verification: bool = True,
+    watch: Watch | None = None,
 ) -> App:
-    """Build the Bolt app with every surface registered and one error handler."""
+    """Build the Bolt app with every surface registered and one error handler.
+
+    `watch` is the running process's health, which workspace events (an uninstall) change.
+    """
     settings = deps.config.settings
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -88,6 +97,15 @@ def create_app(
     @app.error
     def handle_errors(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
         report_error(error, context, kind=body.get("type") or body.get("command"))
+
+    process_watch = watch or Watch()
+
+    @app.middleware
+    def attach_watch(context: BoltContext, next: Any) -> None:  # noqa: A002 - Bolt's name
+        context["watch"] = process_watch
+        next()
+
+    bind_request_log(app)
 
     from handlers import register_all
 

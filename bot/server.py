@@ -7,24 +7,25 @@ import logging
 import time
 
 import uvicorn
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 from slack_bolt import App, BoltRequest
 from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.db import ping
 from bot.deps import Deps
 from bot.flows import receive_inbound_lead
+from bot.health import RequestLogContext, health_routes
 from bot.metrics import Metrics
 from bot.services.inbound import InboundLead
 from bot.slack.envelope import shape_problem
 from bot.slack.publisher import refresh_homes
 from bot.slack.verify import rejection
+from bot.watch import Watch
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +53,16 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> Starlette:
-    """Routes: `POST /slack/events`, `GET /healthz`, `GET /metrics`."""
+def create_http_app(
+    deps: Deps,
+    bolt: App,
+    metrics: Metrics | None = None,
+    watch: Watch | None = None,
+    *,
+    serve_metrics: bool = True,
+) -> Starlette:
+    """Routes: `POST /slack/events`, `POST /api/leads`, and the health routes (`/metrics` unless
+    `serve_metrics` is off because another port serves it)."""
     metrics = metrics or Metrics()
     signing_secret = deps.config.settings.slack_signing_secret
 
@@ -98,13 +107,6 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
             content=bolt_response.body, status_code=bolt_response.status, headers=headers
         )
 
-    async def healthz(_request: Request) -> Response:
-        healthy = await run_in_threadpool(ping, deps.engine)
-        return JSONResponse(
-            {"status": "ok" if healthy else "database unavailable"},
-            status_code=200 if healthy else 503,
-        )
-
     inbound_token = deps.config.settings.pipebot_inbound_token
 
     async def inbound_lead(request: Request) -> Response:
@@ -127,16 +129,13 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
         status, payload = await run_in_threadpool(accept_inbound, deps, inbound)
         return JSONResponse(payload, status_code=status)
 
-    async def prometheus(_request: Request) -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
     return Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/metrics", prometheus, methods=["GET"]),
+            *health_routes(deps, metrics, watch or Watch(), serve_metrics=serve_metrics),
             Route("/api/leads", inbound_lead, methods=["POST"]),
-        ]
+        ],
+        middleware=[Middleware(RequestLogContext)],
     )
 
 

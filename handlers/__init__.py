@@ -18,8 +18,9 @@ def register_all(app: App) -> None:
         shortcuts,
         touch,
         touch_form,
+        workspace,
     )
 
     surfaces = (lead, touch, pipeline, lead_form, touch_form, qualify_form, lost_form, last_chance)
-    for surface in (*surfaces, shortcuts, home, actions, managers):
+    for surface in (*surfaces, shortcuts, home, actions, managers, workspace):
         surface.register(app)

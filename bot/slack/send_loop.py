@@ -11,7 +11,8 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.metrics import Metrics
+from bot.logs import log_context
+from bot.metrics import Metrics, SlackErrorCounter
 from bot.services import outbox
 from bot.services.outbox import Claimed, FailedNotification
 from bot.slack.failures import Action, Failure, classify, lookup_failure
@@ -95,8 +96,13 @@ def require_slack(deps: Deps) -> WebClient:
     return deps.slack
 
 
-def sending_client(slack: WebClient, options: SenderOptions) -> WebClient:
-    """A copy of the app's client that never retries by itself: a blind retry of a post Slack may have accepted is a duplicate."""
+def sending_client(
+    slack: WebClient, options: SenderOptions, metrics: Metrics | None = None
+) -> WebClient:
+    """A copy of the app's client that never retries by itself: a blind retry of a post Slack may have accepted is a duplicate.
+
+    Its only retry handler, with `metrics`, is the one that counts Slack's errors and never retries.
+    """
     return WebClient(
         token=slack.token,
         base_url=slack.base_url,
@@ -105,7 +111,7 @@ def sending_client(slack: WebClient, options: SenderOptions) -> WebClient:
         proxy=slack.proxy,
         headers={k: v for k, v in slack.headers.items() if k != "User-Agent"},
         team_id=slack.default_params.get("team_id"),
-        retry_handlers=[],
+        retry_handlers=[SlackErrorCounter(metrics)] if metrics is not None else [],
     )
 
 
@@ -138,7 +144,7 @@ class SendLoop:
         self.options = options
         self.pacer = pacer or make_pacer(deps)
         self.should_stop = should_stop
-        self.client = sending_client(slack, options)
+        self.client = sending_client(slack, options, metrics)
         self.counts: dict[str, int] = {}
         self.halted: str | None = None
 
@@ -230,7 +236,8 @@ class SendLoop:
                 if row is None:
                     break
                 waiting.remove(row)
-                self._deliver_row(row)
+                with log_context(notification_id=row.id):
+                    self._deliver_row(row)
                 if self.pacer.paused_for() > 0:
                     break
         finally:
@@ -352,7 +359,11 @@ class SendLoop:
             self._store(outbox.mark_deferred, row, "deferred", not_before=now, posted=posting)
         elif failure.action is Action.GIVE_UP or row.attempts + 1 >= self.options.max_attempts:
             log.warning("notification %s failed: %s", row.id, failure.reason)
-            self._store(outbox.mark_failed, row, "failed", error=failure.reason, channel=channel)
+            owned = self._store(
+                outbox.mark_failed, row, "failed", error=failure.reason, channel=channel
+            )
+            if owned and self.metrics is not None:
+                self.metrics.notifications_failed.labels(kind=row.kind, reason=failure.reason).inc()
         else:
             log.info("notification %s will be retried: %s", row.id, failure.reason)
             not_before = now + self.options.backoff(row.attempts + 1)
@@ -367,10 +378,11 @@ class SendLoop:
 
     def _store(
         self, change: Callable[..., bool], row: Claimed, outcome: str, **values: Any
-    ) -> None:
+    ) -> bool:
         with self.deps.session_factory.begin() as session:
             owned = change(session, notification_id=row.id, owner=self.owner, **values)
         self._count(outcome if owned else "lost")
+        return owned
 
     def _release(self, notification_ids: list[int]) -> None:
         with self.deps.session_factory.begin() as session:
