@@ -29,6 +29,8 @@ class TouchKind(StrEnum):
     LINKEDIN = "linkedin"
     NOTE = "note"
     OTHER = "other"
+    # The buyer came back on their own (a web form sent again): a contact, but not the rep's.
+    INBOUND = "inbound"
 
 
 class Role(StrEnum):

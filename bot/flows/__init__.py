@@ -3,9 +3,10 @@
 Each flow takes the deps, who is acting (`by`), what they asked and `now`; it owns the transaction,
 applies the access rule, records the notifications its change causes in the outbox, and returns
 what happened and whose App Home now shows something stale. Slack listeners, `POST /api/leads`,
-the importer and jobs are adapters around these functions.
+`POST /api/touches`, the importer and jobs are adapters around these functions.
 """
 
+from bot.flows.inbound import Received, Refused, log_inbound_touch, receive_inbound_lead
 from bot.flows.leads import (
     Assign,
     Changed,
@@ -19,7 +20,6 @@ from bot.flows.leads import (
     Snooze,
     change_lead,
     create_lead,
-    receive_inbound_lead,
     workable_lead,
 )
 from bot.flows.touches import Logged, log_touch
@@ -35,9 +35,12 @@ __all__ = [
     "Logged",
     "Move",
     "Qualify",
+    "Received",
+    "Refused",
     "Snooze",
     "change_lead",
     "create_lead",
+    "log_inbound_touch",
     "log_touch",
     "receive_inbound_lead",
     "workable_lead",

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from bot.deps import Deps
 from bot.domain.access import Actor
+from bot.flows import events
 from bot.services import touches
 from bot.services.records import LeadView, TouchView
 
@@ -45,4 +46,5 @@ def log_touch(
             next_follow_up=next_follow_up,
             permalink=permalink,
         )
+        events.touch_logged(session, deps, touch=touch, by=by.user_id, now=now)
     return Logged(touch, lead, tuple(dict.fromkeys((by.user_id, lead.owner_id))))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.access import Actor, closed_refusal
 from bot.domain.errors import UserFacingError
+from bot.domain.leads import TouchKind
 from bot.domain.speed import alert_keys
 from bot.models import Touchpoint
 from bot.services.leads import lock_lead_for_change
@@ -33,7 +34,9 @@ def log_touch(
     if refusal:
         raise UserFacingError(refusal)
     when = occurred_at or now
-    first_touch = lead.first_touch_at is None
+    # The buyer writing in again is not the rep reaching them: speed to lead keeps running.
+    by_rep = kind != TouchKind.INBOUND
+    first_touch = by_rep and lead.first_touch_at is None
     touch = Touchpoint(
         lead_id=lead.id,
         kind=kind,
@@ -46,7 +49,7 @@ def log_touch(
     session.add(touch)
     if lead.last_touch_at is None or when > lead.last_touch_at:
         lead.last_touch_at = when
-    if lead.first_touch_at is None or when < lead.first_touch_at:
+    if by_rep and (lead.first_touch_at is None or when < lead.first_touch_at):
         lead.first_touch_at = when
     lead.touch_count += 1
     if next_follow_up is not None:
