@@ -63,7 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     ).add_argument("file", nargs="?", type=Path, help="a pipeline file (default: PIPEBOT_CONFIG)")
 
     demo = commands.add_parser("demo", help="a sample team and pipeline, no Slack needed")
-    demo.add_argument("--out", type=Path, default=Path("demo-out"), help="where to write the chart")
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo-out"),
+        help="where to write the charts and the CSV export",
+    )
 
     imp = commands.add_parser("import", help="import from CSV")
     imp.add_argument("what", choices=("leads",))
