@@ -143,11 +143,12 @@ def endpoint_states(session: Session) -> dict[str, EndpointState]:
         .group_by(_N.recipient)
         .subquery()
     )
-    errors = dict(
-        session.execute(select(_N.recipient, _N.last_error).join(latest, _N.id == latest.c.id))
-        .tuples()
-        .all()
-    )
+    errors = {
+        name: error
+        for name, error in session.execute(
+            select(_N.recipient, _N.last_error).join(latest, _N.id == latest.c.id)
+        )
+    }
     return {
         name: EndpointState(
             name,
