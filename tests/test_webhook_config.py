@@ -25,7 +25,12 @@ def test_a_webhook_with_its_events_and_a_name_made_from_its_url(tmp_path: Path) 
     pipeline = load(
         tmp_path,
         {"url": URL, "secret": SECRET, "events": ["lead.won", "lead.created", "lead.won"]},
-        {"name": "n8n", "url": "http://127.0.0.1:5678/webhook/x", "secret": SECRET, "events": ["*"]},
+        {
+            "name": "n8n",
+            "url": "http://127.0.0.1:5678/webhook/x",
+            "secret": SECRET,
+            "events": ["*"],
+        },
     )
     crm, n8n = pipeline.webhooks
     assert crm.events == ("lead.won", "lead.created")

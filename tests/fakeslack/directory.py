@@ -102,7 +102,11 @@ class Directory:
         """The id of the user with this profile email (compared without case), or None."""
         wanted = email.strip().lower()
         return next(
-            (uid for uid, user in self._users.items() if user["profile"]["email"].lower() == wanted),
+            (
+                uid
+                for uid, user in self._users.items()
+                if user["profile"]["email"].lower() == wanted
+            ),
             None,
         )
 
