@@ -75,3 +75,18 @@ def test_two_webhooks_cannot_share_a_name(tmp_path: Path) -> None:
     hook = {"name": "crm", "url": URL, "secret": SECRET, "events": ["*"]}
     with pytest.raises(ConfigError, match="webhooks: two webhooks are named 'crm'"):
         load(tmp_path, hook, hook)
+
+
+def test_config_check_lists_webhooks_with_their_secrets_masked(tmp_path: Path) -> None:
+    from bot.config_report import build_report
+    from tests import support
+
+    path = tmp_path / "pipeline.toml"
+    path.write_text(
+        pipeline_text([{"name": "crm", "url": URL, "secret": SECRET, "events": ["lead.won"]}]),
+        encoding="utf-8",
+    )
+    config = support.make_config("sqlite:///x.db", PIPEBOT_CONFIG=str(path))
+    text = "\n".join(build_report(config).lines)
+    assert "Webhooks" in text and f"{URL} (secret whsec_****): lead.won" in text
+    assert SECRET not in text
