@@ -48,6 +48,7 @@ _MAX_ANSWER_BYTES = 64 * 1024
 class WebhookOptions:
     """How webhook rows are attempted: the request timeout and the waits between attempts."""
 
+    # Never longer than the sender's `http_timeout`, so a lease always outlasts the request.
     timeout_seconds: float = 10.0
     # The wait after the 1st, 2nd, … failed attempt; one attempt more than there are steps.
     # About a day and a half in all, so a receiver down overnight still gets everything.

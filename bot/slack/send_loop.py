@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,7 +46,7 @@ class SenderOptions:
 
     def __post_init__(self) -> None:
         # A post must finish (or be abandoned by the client) well before its lease can pass on.
-        if max(self.http_timeout, self.webhooks.timeout_seconds) >= self.lease_seconds:
+        if self.http_timeout >= self.lease_seconds:
             raise ValueError("http_timeout must be shorter than lease_seconds")
 
     def backoff(self, failures: int) -> timedelta:
@@ -146,7 +146,11 @@ class SendLoop:
         self.halted: str | None = None
         self.webhooks = WebhookDelivery(
             deps,
-            options.webhooks,
+            # A webhook's request must end well within its lease, as a post's does.
+            replace(
+                options.webhooks,
+                timeout_seconds=min(options.webhooks.timeout_seconds, options.http_timeout),
+            ),
             start_attempt=self._start_attempt,
             store=self._store,
             record_sent=self._record_sent,
