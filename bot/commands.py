@@ -90,6 +90,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
     from bot.services.outbox import wake_after_commit
     from bot.slack.sender import SenderThread
     from bot.watch import Heartbeat, Watch
+    from bot.webhook_metrics import register_webhook_metrics
 
     base = build_deps(config)
     problem = database_problem(base)
@@ -100,6 +101,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
     scheduling = settings.pipebot_scheduler == "on"
     watch = Watch(sender=Heartbeat(), scheduler=Heartbeat() if scheduling else None)
     metrics = Metrics()
+    register_webhook_metrics(metrics.registry, base)
     sender = SenderThread(base, stop, metrics=metrics, heartbeat=watch.sender, access=watch.slack)
     wake_after_commit(base.session_factory, sender.notify)
     deps = base
@@ -310,6 +312,42 @@ def export(config: Config, args: argparse.Namespace) -> int:
             print(f"wrote {count} {args.what} to {args.output}", file=sys.stderr)
         else:
             write_csv(session, what=args.what, out=sys.stdout)
+    return 0
+
+
+def webhooks(config: Config, args: argparse.Namespace) -> int:
+    """`webhooks list`: every endpoint's deliveries; `webhooks redeliver NAME`: retry its dead events."""
+    from bot.services import webhooks as hooks
+
+    deps = build_deps(config)
+    upgrade(deps.engine)
+    configured = {hook.name: hook for hook in config.pipeline.webhooks}
+    if args.webhooks_command == "redeliver":
+        with deps.session_factory.begin() as session:
+            count = hooks.redeliver_dead(session, name=args.name, now=deps.clock.now())
+        if args.name not in configured:
+            print(f"pipebot: no [[webhooks]] named {args.name!r} in the pipeline file; "
+                  "its events would be dead again at once", file=sys.stderr)  # fmt: skip
+            return 2 if count == 0 else 1
+        print(f"{args.name}: {count} dead events will be sent again by the running bot")
+        return 0
+    with deps.session_factory() as session:
+        states = hooks.endpoint_states(session)
+    if not configured and not states:
+        print("no webhooks: add [[webhooks]] tables to the pipeline file")
+        return 0
+    for name in [*configured, *(name for name in states if name not in configured)]:
+        state = states.get(name, hooks.EndpointState(name))
+        hook = configured.get(name)
+        where = hook.url if hook else "(no longer in the pipeline file)"
+        print(f"{name}  {where}")
+        if hook:
+            print(f"  events: {', '.join(hook.events)}")
+        print(f"  pending {state.pending}, delivered {state.delivered}, dead {state.dead}")
+        if state.oldest_pending:
+            print(f"  oldest pending since {state.oldest_pending:%Y-%m-%d %H:%M:%S} UTC")
+        if state.last_error:
+            print(f"  last error: {state.last_error}")
     return 0
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from typing import TypeVar
 
 import uvicorn
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from slack_bolt import App, BoltRequest
 from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
@@ -18,16 +19,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.deps import Deps
-from bot.flows import receive_inbound_lead
+from bot.flows import Refused, log_inbound_touch, receive_inbound_lead
 from bot.health import RequestLogContext, health_routes
 from bot.metrics import Metrics
-from bot.services.inbound import InboundLead
+from bot.services.export import cell
+from bot.services.inbound import InboundLead, InboundTouch
 from bot.slack.envelope import shape_problem
 from bot.slack.publisher import refresh_homes
 from bot.slack.verify import rejection
 from bot.watch import Watch
 
 logger = logging.getLogger(__name__)
+
+ApiModel = TypeVar("ApiModel", bound=BaseModel)
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -109,9 +113,10 @@ def create_http_app(
 
     inbound_token = deps.config.settings.pipebot_inbound_token
 
-    async def inbound_lead(request: Request) -> Response:
+    async def api_body(request: Request, model: type[ApiModel]) -> ApiModel | Response:
+        """The request's JSON as `model`, or the answer refusing it (404, 401, 413 or 422)."""
         if inbound_token is None:
-            return JSONResponse({"error": "inbound leads are disabled"}, status_code=404)
+            return JSONResponse({"error": "the API is disabled"}, status_code=404)
         supplied = bearer_token(request) or ""
         if not hmac.compare_digest(supplied.encode(), inbound_token.get_secret_value().encode()):
             return JSONResponse(
@@ -121,12 +126,22 @@ def create_http_app(
         if body is None:
             return JSONResponse({"error": "payload too large"}, status_code=413)
         try:
-            inbound = InboundLead.model_validate_json(body)
+            return model.model_validate_json(body)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "body"
-            return JSONResponse({"error": f"{where}: {first['msg']}"}, status_code=422)
+            return JSONResponse({"error": first_problem(exc)}, status_code=422)
+
+    async def inbound_lead(request: Request) -> Response:
+        inbound = await api_body(request, InboundLead)
+        if isinstance(inbound, Response):
+            return inbound
         status, payload = await run_in_threadpool(accept_inbound, deps, inbound)
+        return JSONResponse(payload, status_code=status)
+
+    async def inbound_touch(request: Request) -> Response:
+        touch = await api_body(request, InboundTouch)
+        if isinstance(touch, Response):
+            return touch
+        status, payload = await run_in_threadpool(accept_touch, deps, touch)
         return JSONResponse(payload, status_code=status)
 
     return Starlette(
@@ -134,31 +149,71 @@ def create_http_app(
             Route("/slack/events", slack_events, methods=["POST"]),
             *health_routes(deps, metrics, watch or Watch(), serve_metrics=serve_metrics),
             Route("/api/leads", inbound_lead, methods=["POST"]),
+            Route("/api/touches", inbound_touch, methods=["POST"]),
         ],
         middleware=[Middleware(RequestLogContext)],
     )
 
 
+def first_problem(error: ValidationError) -> str:
+    """The first thing wrong with a body, as `field: problem`."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return f"{where}: {first['msg'].removeprefix('Value error, ')}"
+
+
+def _database_down(exc: OperationalError, what: str) -> tuple[int, dict[str, object]]:
+    # The database is down or unreachable: the caller may retry.
+    logger.error("%s not stored: the database is unavailable (%s)", what, type(exc.orig).__name__)
+    return 503, {"error": "the database is unavailable; try again shortly"}
+
+
 def accept_inbound(deps: Deps, inbound: InboundLead) -> tuple[int, dict[str, object]]:
-    """Store an inbound lead and tell its owner; 201 when new, 200 for an open duplicate."""
+    """Store an inbound lead and tell its owner: 201 when new, 200 for a lead already there.
+
+    A lead already there is the one this `external_id` reached before, or an open lead with the
+    same email or company, which gets the inquiry as an `inbound` touch.
+    """
     try:
-        created = receive_inbound_lead(deps, inbound=inbound, now=deps.clock.now())
+        received = receive_inbound_lead(deps, inbound=inbound, now=deps.clock.now())
     except LookupError as exc:
         return 409, {"error": str(exc)}
-    except OperationalError as exc:  # the database is down or unreachable: the form may retry
-        logger.error(
-            "inbound lead not stored: the database is unavailable (%s)", type(exc.orig).__name__
-        )
-        return 503, {"error": "the database is unavailable; try again shortly"}
-    lead = created.lead
-    assert lead is not None
-    if created.created and deps.slack is not None:
-        refresh_homes(deps, deps.slack, *created.homes)
-    logger.info("inbound lead %s (%s)", lead.id, "new" if created.created else "duplicate")
-    return (201 if created.created else 200), {
+    except OperationalError as exc:
+        return _database_down(exc, "inbound lead")
+    lead = received.lead
+    if received.homes and deps.slack is not None:
+        refresh_homes(deps, deps.slack, *received.homes)
+    how = "new" if received.created else f"known by {received.matched}"
+    logger.info("inbound lead %s (%s)", lead.id, how)
+    payload: dict[str, object] = {
         "id": lead.id,
         "owner": lead.owner_id,
-        "duplicate": not created.created,
+        "duplicate": not received.created,
+    }
+    if received.matched:
+        payload["matched"] = received.matched
+    if received.touch is not None:
+        payload["touch_id"] = received.touch.id
+    return (201 if received.created else 200), payload
+
+
+def accept_touch(deps: Deps, touch: InboundTouch) -> tuple[int, dict[str, object]]:
+    """Log a touch another tool saw: 201 with the touch, or the status and reason it was refused."""
+    try:
+        logged = log_inbound_touch(deps, touch=touch, now=deps.clock.now())
+    except Refused as exc:
+        return exc.status, {"error": exc.message}
+    except OperationalError as exc:
+        return _database_down(exc, "touch")
+    if deps.slack is not None:
+        refresh_homes(deps, deps.slack, *logged.homes)
+    logger.info("touch %s logged on lead %s over the API", logged.touch.id, logged.lead.id)
+    return 201, {
+        "id": logged.touch.id,
+        "lead_id": logged.lead.id,
+        "kind": logged.touch.kind,
+        "occurred_at": cell(logged.touch.occurred_at),
+        "author": logged.touch.author_id,
     }
 
 

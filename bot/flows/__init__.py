@@ -3,9 +3,10 @@
 Each flow takes the deps, who is acting (`by`), what they asked and `now`; it owns the transaction,
 applies the access rule, records the notifications its change causes in the outbox, and returns
 what happened and whose App Home now shows something stale. Slack listeners, `POST /api/leads`,
-the importer and jobs are adapters around these functions.
+`POST /api/touches`, the importer and jobs are adapters around these functions.
 """
 
+from bot.flows.inbound import Received, Refused, log_inbound_touch, receive_inbound_lead
 from bot.flows.leads import (
     Assign,
     Changed,
@@ -22,7 +23,6 @@ from bot.flows.leads import (
     calendar_for,
     change_lead,
     create_lead,
-    receive_inbound_lead,
     workable_lead,
 )
 from bot.flows.touches import Logged, log_touch
@@ -40,10 +40,13 @@ __all__ = [
     "Qualify",
     "SetCloseDate",
     "SetFollowUp",
+    "Received",
+    "Refused",
     "Snooze",
     "calendar_for",
     "change_lead",
     "create_lead",
+    "log_inbound_touch",
     "log_touch",
     "receive_inbound_lead",
     "workable_lead",

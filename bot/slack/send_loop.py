@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,10 +15,12 @@ from bot.logs import log_context
 from bot.metrics import Metrics, SlackErrorCounter
 from bot.services import outbox
 from bot.services.outbox import Claimed, FailedNotification
+from bot.services.webhooks import is_webhook
 from bot.slack.failures import Action, Failure, classify, lookup_failure
 from bot.slack.ratelimit import Pacer
 from bot.slack.reconcile import conversation_for, find_delivered, message_metadata
 from bot.slack.uploads import is_file, upload_file
+from bot.webhooks_sender import WebhookDelivery, WebhookOptions
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class SenderOptions:
     max_attempts: int = 8
     backoff_cap_seconds: float = 900.0
     poll_seconds: float = 2.0
+    webhooks: WebhookOptions = field(default_factory=WebhookOptions)
 
     def __post_init__(self) -> None:
         # A post must finish (or be abandoned by the client) well before its lease can pass on.
@@ -147,6 +150,18 @@ class SendLoop:
         self.client = sending_client(slack, options, metrics)
         self.counts: dict[str, int] = {}
         self.halted: str | None = None
+        self.webhooks = WebhookDelivery(
+            deps,
+            # A webhook's request must end well within its lease, as a post's does.
+            replace(
+                options.webhooks,
+                timeout_seconds=min(options.webhooks.timeout_seconds, options.http_timeout),
+            ),
+            start_attempt=self._start_attempt,
+            store=self._store,
+            record_sent=self._record_sent,
+            count=self._count,
+        )
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -247,14 +262,18 @@ class SendLoop:
     def _next_ready(self, waiting: list[Claimed], until: datetime | None) -> Claimed | None:
         """The first row whose channel may be posted to now, after waiting as needed; None when time is up."""
         while True:
-            delay = self.pacer.shared_delay()
-            if delay <= 0:
-                ready = next(
-                    (row for row in waiting if self.pacer.channel_delay(row.recipient) <= 0), None
-                )
-                if ready is not None:
-                    return ready
-                delay = min(self.pacer.channel_delay(row.recipient) for row in waiting)
+            shared = self.pacer.shared_delay()
+            for row in waiting:
+                # A webhook spends none of Slack's budget, so it never waits for it.
+                if is_webhook(row.payload) or (
+                    shared <= 0 and self.pacer.channel_delay(row.recipient) <= 0
+                ):
+                    return row
+            delay = (
+                shared
+                if shared > 0
+                else min(self.pacer.channel_delay(r.recipient) for r in waiting)
+            )
             if not self._wait(delay, until):
                 return None
 
@@ -262,6 +281,9 @@ class SendLoop:
 
     def _deliver_row(self, row: Claimed) -> None:
         """Reconcile if needed, post or upload, and record the outcome; a Slack failure affects only this row."""
+        if is_webhook(row.payload):
+            self.webhooks.deliver(row)
+            return
         upload = is_file(row.payload)
         channel = row.slack_channel
         if upload and row.attempted_at is None and channel is None:

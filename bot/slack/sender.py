@@ -25,6 +25,11 @@ a conversation, never to a user id), the file is named after the row's idempoten
 lookup before a repeat is `files.list` in that conversation since the attempt, by that name (the
 `files:read` scope). The file's id is recorded where a message's `ts` would be.
 
+Webhooks. A row of kind `webhook` (`bot.services.webhooks`) is an event for an endpoint outside
+Slack: `bot.webhooks_sender` POSTs it signed, the Standard Webhooks way, and records a 2xx as
+`sent`; it spends none of Slack's budget below, needs no lookup (the receiver dedupes by
+`webhook-id`), and has its own, longer, retry schedule before it is `failed` (dead).
+
 Pacing. Each sender process keeps a token bucket on `PIPEBOT_SEND_BUDGET_PER_MINUTE` and at most
 one post per channel per second; with several replicas the budget is per process, so divide it.
 

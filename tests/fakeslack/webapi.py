@@ -87,6 +87,14 @@ def users_info(ws: Workspace, args: Args) -> Result:
     return {"user": user}
 
 
+def users_lookup_by_email(ws: Workspace, args: Args) -> Result:
+    """users.lookupByEmail: the user with that profile email, as users.info shows them."""
+    user_id = ws.directory.by_email(str(args.get("email", "")))
+    if user_id is None:
+        raise ApiError("users_not_found")
+    return {"user": ws.directory.info(user_id, ws.now())}
+
+
 def conversations_open(ws: Workspace, args: Args) -> Result:
     """conversations.open: the stable DM with one user, or a group DM with several."""
     if args.get("channel"):
@@ -365,6 +373,7 @@ METHODS: dict[str, Handler] = {
     "auth.test": auth_test,
     "apps.connections.open": apps_connections_open,
     "users.info": users_info,
+    "users.lookupByEmail": users_lookup_by_email,
     "conversations.open": conversations_open,
     "conversations.history": conversations_history,
     "conversations.info": conversations_info,

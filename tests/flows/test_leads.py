@@ -109,11 +109,14 @@ def test_an_inbound_lead_goes_to_the_least_busy_rep_who_is_told_once(deps: Deps)
     created = flows.receive_inbound_lead(deps, inbound=InboundLead(company="Fresh Inc"), now=NOW)
     again = flows.receive_inbound_lead(deps, inbound=InboundLead(company="fresh inc."), now=NOW)
     assert created.created and created.lead is not None and created.lead.owner_id == KENJI
-    assert not again.created and again.lead == created.lead
-    [told] = queued(deps)
+    # The same company again is the same lead: the inquiry is logged on it, and its owner hears.
+    assert not again.created and again.lead.id == created.lead.id and again.matched == "company"
+    assert again.touch is not None and again.touch.kind == "inbound"
+    told, back = queued(deps)
     assert (
         told.recipient == KENJI and "New inbound lead *Fresh Inc* is yours" in told.payload["text"]
     )
+    assert back.recipient == KENJI and "*Fresh Inc* filled the form again" in back.payload["text"]
 
 
 def test_ten_creations_of_one_company_at_once_make_one_lead(deps: Deps) -> None:
