@@ -257,7 +257,7 @@ class RepConfig(BaseModel):
 # What a webhook may subscribe to; "*" is every one of them.
 WEBHOOK_EVENTS = (
     "lead.created", "lead.stage_changed", "lead.won", "lead.lost", "lead.archived",
-    "lead.assigned", "lead.snoozed", "lead.qualified", "touch.logged",
+    "lead.assigned", "lead.snoozed", "lead.qualified", "lead.updated", "touch.logged",
 )  # fmt: skip
 _WEBHOOK_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 SECRET_PREFIX = "whsec_"

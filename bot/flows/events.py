@@ -53,7 +53,16 @@ def _events_of(
     session: Session, change: object, lead: LeadView, previous_owner: str | None
 ) -> list[tuple[str, dict[str, Any]]]:
     # Imported here: the change types live in the flow that imports this module.
-    from bot.flows.leads import Assign, Close, Move, Qualify, Snooze
+    from bot.flows.leads import (
+        Assign,
+        Close,
+        Keep,
+        Move,
+        Qualify,
+        SetCloseDate,
+        SetFollowUp,
+        Snooze,
+    )
 
     match change:
         case Move():
@@ -72,6 +81,14 @@ def _events_of(
             if lead.status == LOST:
                 events.append((webhooks.closed_event(LOST), {}))
             return events
+        case SetCloseDate():
+            close = lead.expected_close.isoformat() if lead.expected_close else None
+            return [(webhooks.LEAD_UPDATED, {"fields": {"expected_close": close}})]
+        case SetFollowUp():
+            follow_up = lead.next_follow_up.isoformat() if lead.next_follow_up else None
+            return [(webhooks.LEAD_UPDATED, {"fields": {"next_follow_up": follow_up}})]
+        case Keep():
+            return [(webhooks.LEAD_UPDATED, {"kept": True})]
     return []
 
 

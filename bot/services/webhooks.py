@@ -38,6 +38,7 @@ LEAD_STAGE_CHANGED = "lead.stage_changed"
 LEAD_ASSIGNED = "lead.assigned"
 LEAD_SNOOZED = "lead.snoozed"
 LEAD_QUALIFIED = "lead.qualified"
+LEAD_UPDATED = "lead.updated"
 TOUCH_LOGGED = "touch.logged"
 
 

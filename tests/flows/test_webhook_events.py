@@ -160,3 +160,19 @@ def test_a_web_form_lead_and_its_repeat_inquiry_are_events_too(hooked: Deps) -> 
     assert created["type"] == "lead.created" and created["data"]["lead"]["source"] == "inbound"
     assert touched["type"] == "touch.logged" and touched["data"]["touch"]["kind"] == "inbound"
     assert touched["data"]["touch"]["note"] == "Sent the inbound form again\nStill keen?"
+
+
+def test_a_close_date_a_next_step_and_a_keep_are_lead_updated_events(hooked: Deps) -> None:
+    lead_id = create(hooked)
+    for change in (
+        flows.SetCloseDate(date(2026, 12, 31)),
+        flows.SetFollowUp(on=date(2026, 12, 3)),
+        flows.Keep(),
+    ):
+        flows.change_lead(hooked, by=Actor(DANA), lead_id=lead_id, change=change, now=NOW)
+    updates = [body["data"] for body in bodies(hooked) if body["type"] == "lead.updated"]
+    assert [update.get("fields") or {"kept": update.get("kept")} for update in updates] == [
+        {"expected_close": "2026-12-31"},
+        {"next_follow_up": "2026-12-03"},
+        {"kept": True},
+    ]
