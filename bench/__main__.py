@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("ack", "delivery", "jobs")
+BENCHMARKS = ("ack", "throughput", "delivery", "jobs")
 
 
 def main(names: list[str]) -> int:
