@@ -103,6 +103,9 @@ class SlackProcess:
 
     def _ask(self) -> Any:
         assert self._pipe is not None
+        while not self._pipe.poll(1):
+            if not self._process.is_alive():
+                raise RuntimeError(f"the fake Slack exited with {self._process.exitcode}")
         return self._pipe.recv()
 
     def _call(self, *message: Any) -> Any:
