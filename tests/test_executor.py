@@ -1,0 +1,156 @@
+"""The listener executor: acks go out while every work slot is taken, and wait_idle covers the work.
+
+A real Bolt app dispatches signed requests, as pipebot's HTTP server does. Nothing is timed: each
+test holds a listener's work on an event it controls and checks what has and has not happened.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from slack_bolt import Ack, App, BoltRequest
+from slack_bolt.authorization import AuthorizeResult
+
+from bot.executor import ListenerExecutor, track_acks
+from tests.slackkit import command_body, event_body, sign
+from tests.support import BOT_TOKEN, SIGNING_SECRET
+
+PATIENCE = 10  # seconds before a wait that must succeed counts as a failure
+
+
+@pytest.fixture
+def executor() -> Iterator[ListenerExecutor]:
+    pool = ListenerExecutor(work_slots=1)
+    yield pool
+    pool.shutdown(wait=True)
+
+
+@pytest.fixture
+def app(executor: ListenerExecutor) -> App:
+    bolt = App(
+        signing_secret=SIGNING_SECRET,
+        authorize=lambda **_: AuthorizeResult(  # no auth.test: these tests reach no Slack
+            enterprise_id=None, team_id="T0001", bot_token=BOT_TOKEN, bot_user_id="UBOT"
+        ),
+        listener_executor=executor,
+    )
+    bolt.middleware(track_acks)
+    return bolt
+
+
+def dispatch(app: App, body: str) -> Any:
+    return app.dispatch(
+        BoltRequest(body=body, headers=sign(body, SIGNING_SECRET, int(time.time())))
+    )
+
+
+def command(app: App, name: str) -> Any:
+    return dispatch(app, command_body(name, "", user_id="U0001"))
+
+
+class Held:
+    """A listener that acks, then holds its work slot until released."""
+
+    def __init__(self) -> None:
+        self.working = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, ack: Ack) -> None:
+        ack()
+        self.working.set()
+        assert self.release.wait(PATIENCE)
+
+
+def test_an_ack_goes_out_while_every_work_slot_is_taken(
+    app: App, executor: ListenerExecutor
+) -> None:
+    held, done = Held(), threading.Event()
+    app.command("/held")(held)
+
+    @app.command("/next")
+    def next_command(ack: Ack) -> None:
+        ack()
+        done.set()
+
+    assert command(app, "/held").status == 200
+    assert held.working.wait(PATIENCE)  # the only work slot is now taken
+    assert command(app, "/next").status == 200  # acked all the same
+    assert not done.is_set()  # its work waits for the slot
+    held.release.set()
+    assert executor.wait_idle(timeout=PATIENCE)
+    assert done.is_set()
+
+
+def test_wait_idle_returns_only_after_the_work_after_the_ack(
+    app: App, executor: ListenerExecutor
+) -> None:
+    held = Held()
+    app.command("/held")(held)
+    assert command(app, "/held").status == 200
+    assert held.working.wait(PATIENCE)
+    assert executor.wait_idle(timeout=0.05) is False
+    held.release.set()
+    assert executor.wait_idle(timeout=PATIENCE) is True
+
+
+def test_an_event_acked_before_its_listener_starts_takes_a_slot_too(
+    app: App, executor: ListenerExecutor
+) -> None:
+    held, seen = Held(), threading.Event()
+    app.command("/held")(held)
+
+    @app.event("app_home_opened")
+    def home_opened() -> None:
+        seen.set()
+
+    command(app, "/held")
+    assert held.working.wait(PATIENCE)
+    opened = {"type": "app_home_opened", "user": "U0001", "channel": "D0001", "tab": "home"}
+    assert dispatch(app, event_body(opened)).status == 200
+    assert not seen.is_set()
+    held.release.set()
+    assert executor.wait_idle(timeout=PATIENCE)
+    assert seen.is_set()
+
+
+def test_a_listener_that_fails_before_its_ack_gets_bolts_error_answer_at_once(
+    app: App, executor: ListenerExecutor
+) -> None:
+    @app.command("/broken")
+    def broken(ack: Ack) -> None:
+        raise RuntimeError("before the ack")
+
+    assert command(app, "/broken").status == 500
+    assert executor.wait_idle(timeout=PATIENCE)
+
+
+def test_acks_from_many_listeners_at_once_all_go_out(app: App, executor: ListenerExecutor) -> None:
+    release = threading.Event()
+    finished: list[int] = []
+    lock = threading.Lock()
+
+    @app.command("/many")
+    def many(ack: Ack) -> None:
+        ack()
+        assert release.wait(PATIENCE)
+        with lock:
+            finished.append(1)
+
+    statuses: list[int] = []
+
+    def send() -> None:
+        statuses.append(command(app, "/many").status)
+
+    senders = [threading.Thread(target=send) for _ in range(20)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(PATIENCE)
+    assert statuses == [200] * 20 and not finished  # every ack out, no work done yet
+    release.set()
+    assert executor.wait_idle(timeout=PATIENCE)
+    assert len(finished) == 20
