@@ -13,8 +13,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.deps import Deps
-from bot.executor import ListenerExecutor, track_acks
-from bot.slack.http import ConnectionPool, pooled_http
+from bot.executor import ListenerExecutor, TrackAcks
+from bot.slack.http import ConnectionPool, PooledHttp
 from bot.slack.verify import may_reply_to
 from handlers.errors import report_error
 
@@ -53,9 +53,9 @@ def create_app(
         process_before_response=False,
     )
     # Each request's ack wakes Bolt at once, and the listener's work after it waits its turn.
-    app.middleware(track_acks)
+    app.middleware(TrackAcks())
     # Web API calls and response_url replies reuse kept-alive connections.
-    app.middleware(pooled_http(ConnectionPool()))
+    app.middleware(PooledHttp(ConnectionPool()))
 
     @app.middleware
     def attach_deps(context: BoltContext, next: Any) -> None:  # noqa: A002 - Bolt's name

@@ -8,7 +8,7 @@ for the interpreter, the database and the connection pool. An event listener, wh
 before it starts, takes its slot on starting.
 
 Bolt polls for the ack every 10 ms. `submit()` instead blocks on the ack itself, so Bolt finds
-it at its first look: `track_acks`, a global middleware, gives each request an `Ack` that wakes
+it at its first look: `TrackAcks`, a global middleware, gives each request an `Ack` that wakes
 the waiting dispatcher the moment it is called.
 
 A listener must not call `ack()` inside a database transaction: it could then wait for a slot
@@ -23,7 +23,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack as BoltAck
-from slack_bolt import BoltContext
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 LISTENER_THREADS = 512
 WORK_SLOTS = 16
@@ -74,13 +75,21 @@ class Ack(BoltAck):
         return response
 
 
-def track_acks(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
+class TrackAcks(Middleware):
     """Global middleware: this request's `ack()` reports to the executor its listener is submitted to."""
-    ack = Ack()
-    context["ack"] = ack
-    # The middleware and Bolt's submit of the listener run on the same dispatching thread.
-    _dispatching.ack = ack
-    next()
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse | None],  # noqa: A002 - Bolt's name
+    ) -> BoltResponse | None:
+        ack = Ack()
+        req.context["ack"] = ack
+        # The middleware and Bolt's submit of the listener run on the same dispatching thread.
+        _dispatching.ack = ack
+        return next()
 
 
 class ListenerExecutor(ThreadPoolExecutor):

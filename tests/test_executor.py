@@ -15,7 +15,7 @@ import pytest
 from slack_bolt import Ack, App, BoltRequest
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.executor import ListenerExecutor, track_acks
+from bot.executor import ListenerExecutor, TrackAcks
 from tests.slackkit import command_body, event_body, sign
 from tests.support import BOT_TOKEN, SIGNING_SECRET
 
@@ -38,7 +38,7 @@ def app(executor: ListenerExecutor) -> App:
         ),
         listener_executor=executor,
     )
-    bolt.middleware(track_acks)
+    bolt.middleware(TrackAcks())
     return bolt
 
 

@@ -23,8 +23,9 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 from urllib.request import Request
 
-from slack_bolt import BoltContext
+from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.context.respond import Respond
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
@@ -276,10 +277,20 @@ def _as_dict(item: Any) -> dict[str, Any]:
     return item if isinstance(item, dict) else item.to_dict()
 
 
-def pooled_http(pool: ConnectionPool) -> Callable[..., None]:
+class PooledHttp(Middleware):
     """Global middleware: this request's `client` and `respond` send over the pool."""
 
-    def use_pool(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse | None],  # noqa: A002 - Bolt's name
+    ) -> BoltResponse | None:
+        context = req.context
         client = context.client
         context["client"] = PooledWebClient(
             token=client.token,
@@ -291,12 +302,13 @@ def pooled_http(pool: ConnectionPool) -> Callable[..., None]:
             team_id=context.team_id,
             logger=client.logger,
             retry_handlers=list(client.retry_handlers),
-            pool=pool,
+            pool=self.pool,
         )
         if context.response_url:
             context["respond"] = PooledRespond(
-                response_url=context.response_url, pool=pool, proxy=client.proxy, ssl=client.ssl
+                response_url=context.response_url,
+                pool=self.pool,
+                proxy=client.proxy,
+                ssl=client.ssl,
             )
-        next()
-
-    return use_pool
+        return next()
