@@ -7,6 +7,7 @@ reports what every response_url received, so a run can prove that every user was
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -31,14 +32,20 @@ def _serve(pipe: Connection, latency: float, users: list[str]) -> None:
     with FakeSlack(rate_limits=False, trigger_ttl=None) as fake:
         for user in users:
             fake.add_user(user, name=user.lower())
-        if latency:
-            handle = fake.handle
+        handle = fake.handle
+        replies = [0]  # response_url posts answered, counted cheaply for the client's window
+        counting = threading.Lock()
 
-            def slow(*args: Any, **kwargs: Any) -> Any:
+        def slow(path: str, *args: Any, **kwargs: Any) -> Any:
+            if latency:
                 time.sleep(latency)  # Slack's round trip, outside the fake's lock
-                return handle(*args, **kwargs)
+            reply = handle(path, *args, **kwargs)
+            if path.startswith("/response/"):
+                with counting:
+                    replies[0] += 1
+            return reply
 
-            fake.handle = slow  # type: ignore[method-assign]
+        fake.handle = slow  # type: ignore[method-assign]
         pipe.send(fake.base_url)
         while True:
             command, *args = pipe.recv()
@@ -53,6 +60,8 @@ def _serve(pipe: Connection, latency: float, users: list[str]) -> None:
                     pipe.send(True)
                 except TimeoutError:
                     pipe.send(False)
+            elif command == "count":
+                pipe.send(replies[0])
             elif command == "replies":
                 calls = fake.responses()
                 failed = sum(
@@ -65,6 +74,8 @@ def _serve(pipe: Connection, latency: float, users: list[str]) -> None:
                 pipe.send(Replies(len(per_url), len(calls), failed, len(peers)))
             elif command == "clear":
                 fake.clear()
+                with counting:
+                    replies[0] = 0
                 pipe.send(True)
             elif command == "stop":
                 pipe.send(True)
@@ -120,6 +131,10 @@ class SlackProcess:
     def wait_replies(self, count: int, timeout: float) -> bool:
         """Block until `count` replies reached response_urls; False when `timeout` passed first."""
         return self._call("wait", count, timeout)
+
+    def reply_count(self) -> int:
+        """How many replies reached response_urls since the last `clear()`."""
+        return self._call("count")
 
     def replies(self) -> Replies:
         """What the response_urls received since the last `clear()`."""

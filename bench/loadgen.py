@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tests.slackkit import FORM, command_body, sign
@@ -112,6 +112,60 @@ def closed_loop(port: int, requests: Sequence[bytes], *, connections: int) -> li
 
     async def run() -> list[Outcome]:
         results = await asyncio.gather(*(worker() for _ in range(connections)))
+        return [outcome for result in results for outcome in result]
+
+    return asyncio.run(run())
+
+
+def windowed(
+    port: int,
+    requests: Sequence[bytes],
+    *,
+    connections: int,
+    window: int,
+    answered: Callable[[], int],
+) -> list[Outcome]:
+    """Like `closed_loop`, but with at most `window` commands sent and not yet answered.
+
+    `answered()` counts the users answered so far (it may block briefly; it runs in a thread).
+    This is a team whose members each wait for their reply before the next command: the server
+    runs at its sustained rate instead of building a backlog that only grows.
+    """
+    slots = asyncio.Semaphore(window)
+    pending = iter(requests)
+    total = len(requests)
+
+    async def poll() -> None:
+        loop = asyncio.get_running_loop()
+        seen = 0
+        while seen < total:
+            count = await loop.run_in_executor(None, answered)
+            for _ in range(count - seen):
+                slots.release()
+            seen = count
+            await asyncio.sleep(0.002)
+
+    async def worker() -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for request in pending:
+            await slots.acquire()
+            started = time.perf_counter()
+            try:
+                writer.write(request)
+                status = await _answer(reader)
+            except (OSError, asyncio.IncompleteReadError):
+                status = 0
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            outcomes.append(Outcome(status, time.perf_counter() - started))
+        writer.close()
+        return outcomes
+
+    async def run() -> list[Outcome]:
+        poller = asyncio.create_task(poll())
+        results = await asyncio.gather(*(worker() for _ in range(connections)))
+        poller.cancel()
         return [outcome for result in results for outcome in result]
 
     return asyncio.run(run())

@@ -24,6 +24,7 @@ from tests.support import SIGNING_SECRET
 
 REPS = 200
 CONNECTIONS = 32
+WINDOW = 64  # reps waiting for their reply at any moment
 QUICK, FULL = 3000, 20000
 
 
@@ -73,7 +74,13 @@ def measure(database_url: str, touches: int) -> Run:
         ]
         cpu_before = _cpu_seconds(pipebot.process.pid)
         started = time.perf_counter()
-        outcomes = loadgen.closed_loop(pipebot.port, requests, connections=CONNECTIONS)
+        outcomes = loadgen.windowed(
+            pipebot.port,
+            requests,
+            connections=CONNECTIONS,
+            window=WINDOW,
+            answered=slack.reply_count,
+        )
         answered = slack.wait_replies(touches, timeout=600)
         seconds = time.perf_counter() - started
         cpu = _cpu_seconds(pipebot.process.pid) - cpu_before
