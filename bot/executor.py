@@ -18,6 +18,7 @@ while holding a lock the listeners in the slots need.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -28,20 +29,63 @@ from slack_bolt.middleware import Middleware
 
 LISTENER_THREADS = 512
 WORK_SLOTS = 16
+# Work yields to pending acks for at most this long, so a steady stream of requests never starves it.
+YIELD_SECONDS = 1.0
 # Bolt gives up on an ack after 3 s (a listener's ack_timeout); waiting longer would hold no purpose.
 ACK_WAIT_SECONDS = 3.0
 
 _dispatching = threading.local()
 
 
+class _Turns:
+    """The work slots, handed out first to nobody while a request still waits for its ack.
+
+    The interpreter runs one thread at a time, so work done while acks are pending delays them;
+    a work item waits up to `YIELD_SECONDS` for the acks in flight to go out before it starts.
+    """
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._waiting_acks = 0
+        self._changed = threading.Condition(threading.Lock())
+
+    def arrived(self) -> None:
+        with self._changed:
+            self._waiting_acks += 1
+
+    def answered(self) -> None:
+        with self._changed:
+            self._waiting_acks -= 1
+            if self._waiting_acks == 0 and self._free:
+                self._changed.notify(self._free)
+
+    def take(self) -> None:
+        deadline = time.monotonic() + YIELD_SECONDS
+        with self._changed:
+            while True:
+                if self._free:
+                    left = deadline - time.monotonic()
+                    if self._waiting_acks == 0 or left <= 0:
+                        self._free -= 1
+                        return
+                    self._changed.wait(left)
+                else:
+                    self._changed.wait()
+
+    def give_back(self) -> None:
+        with self._changed:
+            self._free += 1
+            self._changed.notify()
+
+
 class _Task:
     """One listener run: woken dispatcher on ack, and the work slot it holds after."""
 
-    __slots__ = ("holds_slot", "signal", "slots")
+    __slots__ = ("holds_slot", "signal", "turns")
 
-    def __init__(self, slots: threading.Semaphore) -> None:
+    def __init__(self, turns: _Turns) -> None:
         self.signal = threading.Event()
-        self.slots = slots
+        self.turns = turns
         self.holds_slot = False
 
     def acked(self) -> None:
@@ -50,13 +94,13 @@ class _Task:
 
     def take_slot(self) -> None:
         if not self.holds_slot:
-            self.slots.acquire()
+            self.turns.take()
             self.holds_slot = True
 
     def finished(self) -> None:
         if self.holds_slot:
             self.holds_slot = False
-            self.slots.release()
+            self.turns.give_back()
         self.signal.set()
 
 
@@ -99,7 +143,7 @@ class ListenerExecutor(ThreadPoolExecutor):
         self, max_workers: int = LISTENER_THREADS, *, work_slots: int = WORK_SLOTS
     ) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="listener")
-        self._slots = threading.Semaphore(work_slots)
+        self._turns = _Turns(work_slots)
         self._pending = 0
         self._idle = threading.Condition()
 
@@ -107,7 +151,7 @@ class ListenerExecutor(ThreadPoolExecutor):
         """Start `fn`; when it is a listener Bolt waits to ack, return once it acked (or finished)."""
         ack: Ack | None = getattr(_dispatching, "ack", None)
         _dispatching.ack = None
-        task = _Task(self._slots)
+        task = _Task(self._turns)
         awaiting_ack = ack is not None and ack.response is None
         if awaiting_ack:
             assert ack is not None
@@ -134,6 +178,14 @@ class ListenerExecutor(ThreadPoolExecutor):
             return fn(*args, **kwargs)
         finally:
             task.finished()
+
+    def arrived(self) -> None:
+        """A request came in that will want an ack: work not yet started waits for it to go out."""
+        self._turns.arrived()
+
+    def answered(self) -> None:
+        """The request `arrived()` reported has been answered."""
+        self._turns.answered()
 
     def _done(self, _future: Future[Any] | None) -> None:
         with self._idle:

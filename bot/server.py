@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from bot.db import ping
 from bot.deps import Deps
+from bot.executor import ListenerExecutor
 from bot.flows import receive_inbound_lead
 from bot.metrics import Metrics
 from bot.services.inbound import InboundLead
@@ -56,8 +57,20 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
     """Routes: `POST /slack/events`, `GET /healthz`, `GET /metrics`."""
     metrics = metrics or Metrics()
     signing_secret = deps.config.settings.slack_signing_secret
+    # Listener work yields to requests still waiting for their ack (see bot/executor.py).
+    executor = bolt.listener_runner.listener_executor
+    acks = executor if isinstance(executor, ListenerExecutor) else None
 
     async def slack_events(request: Request) -> Response:
+        if acks is None:
+            return await answer_slack(request)
+        acks.arrived()
+        try:
+            return await answer_slack(request)
+        finally:
+            acks.answered()
+
+    async def answer_slack(request: Request) -> Response:
         started = time.perf_counter()
         body = await read_body(request)
         if body is None:

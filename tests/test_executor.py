@@ -15,6 +15,7 @@ import pytest
 from slack_bolt import Ack, App, BoltRequest
 from slack_bolt.authorization import AuthorizeResult
 
+import bot.executor
 from bot.executor import ListenerExecutor, TrackAcks
 from tests.slackkit import command_body, event_body, sign
 from tests.support import BOT_TOKEN, SIGNING_SECRET
@@ -154,3 +155,40 @@ def test_acks_from_many_listeners_at_once_all_go_out(app: App, executor: Listene
     release.set()
     assert executor.wait_idle(timeout=PATIENCE)
     assert len(finished) == 20
+
+
+def test_work_waits_while_another_request_waits_for_its_ack(
+    app: App, executor: ListenerExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.executor, "YIELD_SECONDS", PATIENCE)
+    done = threading.Event()
+
+    @app.command("/work")
+    def work(ack: Ack) -> None:
+        ack()
+        done.set()
+
+    executor.arrived()  # a request the HTTP server has not answered yet
+    assert command(app, "/work").status == 200
+    assert not done.is_set()
+    executor.answered()
+    assert executor.wait_idle(timeout=PATIENCE)
+    assert done.is_set()
+
+
+def test_work_yields_to_pending_acks_only_for_a_while(
+    app: App, executor: ListenerExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.executor, "YIELD_SECONDS", 0)
+    done = threading.Event()
+
+    @app.command("/work")
+    def work(ack: Ack) -> None:
+        ack()
+        done.set()
+
+    executor.arrived()  # never answered: the work must not starve
+    assert command(app, "/work").status == 200
+    assert executor.wait_idle(timeout=PATIENCE)
+    assert done.is_set()
+    executor.answered()
