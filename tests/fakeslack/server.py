@@ -392,6 +392,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: "_Server"
     # Keep-alive, as Slack's servers allow: clients that reuse connections can be seen doing so.
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; on a kept-alive connection Nagle's algorithm would
+    # hold the body back until the client's delayed ACK, 40 ms later.
+    disable_nagle_algorithm = True
     timeout = 10
 
     def do_POST(self) -> None:
