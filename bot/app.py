@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.deps import Deps
 from bot.executor import ListenerExecutor, TrackAcks
+from bot.services.accepted import accept
 from bot.slack.http import ConnectionPool, PooledHttp
 from bot.slack.verify import may_reply_to
 from handlers.errors import report_error
@@ -72,6 +73,22 @@ def create_app(
             return BoltResponse(status=400, body="")
         next()
         return None
+
+    @app.middleware
+    def record_commands(body: dict[str, Any], context: BoltContext, next: Any) -> None:  # noqa: A002
+        """A slash command is recorded before its ack, so a crash after the ack still owes its user an answer."""
+        if isinstance(body.get("command"), str) and context.user_id:
+            with deps.session_factory.begin() as session:
+                context["accepted_id"] = accept(
+                    session,
+                    user_id=context.user_id,
+                    channel_id=context.channel_id,
+                    command=body["command"],
+                    text=str(body.get("text") or ""),
+                    response_url=context.response_url,
+                    now=deps.clock.now(),
+                )
+        next()
 
     @app.error
     def handle_errors(error: Exception, body: dict[str, Any], context: BoltContext) -> None:

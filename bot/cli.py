@@ -67,8 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = commands.add_parser("import", help="import from CSV")
     imp.add_argument("what", choices=("leads",))
-    imp.add_argument("file", type=Path)
-    imp.add_argument("--dry-run", action="store_true")
+    imp.add_argument("file", type=Path, nargs="?")
+    imp.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    imp.add_argument(
+        "--no-update", action="store_true", help="refuse rows with an id instead of updating"
+    )
+    imp.add_argument("--undo", metavar="IMPORT_ID", help="take back an earlier import")
 
     exp = commands.add_parser("export", help="export to CSV")
     exp.add_argument("what", choices=("leads", "touches"))

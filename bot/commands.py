@@ -97,6 +97,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
         print(f"pipebot: Slack refused SLACK_BOT_TOKEN ({_slack_reason(exc)})", file=sys.stderr)
         return 2
     sender.start()
+    _answer_owed(deps)
     scheduler = build_scheduler(deps) if settings.pipebot_scheduler == "on" else None
     if scheduler is not None:
         scheduler.start()
@@ -120,6 +121,16 @@ def run(config: Config, args: argparse.Namespace) -> int:
         executor.wait_idle(timeout=10)
         sender.join(timeout=10)
     return code
+
+
+def _answer_owed(deps: Deps) -> None:
+    """Commands an earlier process acknowledged and died on: their users hear about it now."""
+    from jobs import owed_replies
+
+    try:
+        owed_replies.run(deps, deps.clock.now())
+    except Exception:  # the scheduler's tick retries; starting must not fail on it
+        logger.exception("checking for unanswered commands failed")
 
 
 def _slack_reason(exc: Exception) -> str:
@@ -212,33 +223,63 @@ def export(config: Config, args: argparse.Namespace) -> int:
 
 def import_leads(config: Config, args: argparse.Namespace) -> int:
     """Check every row, then import all of them or none; bad rows are reported by line number."""
-    from bot.services.importer import import_leads as run_import
-    from bot.services.importer import read_rows
+    from bot.flows.imports import ImportAborted, undo_import
+    from bot.flows.imports import import_leads as run_import
 
+    if (args.file is None) == (args.undo is None):
+        print("pipebot: give a CSV file to import, or --undo IMPORT_ID", file=sys.stderr)
+        return 2
     deps = build_deps(config)
     upgrade(deps.engine)
+    if args.undo is not None:
+        undone = undo_import(deps, import_id=args.undo)
+        if not undone.found:
+            print(f"pipebot: no import {args.undo!r} in this database", file=sys.stderr)
+            return 1
+        print(f"import {args.undo} taken back: {undone.removed} leads removed, "
+              f"{undone.restored} restored")  # fmt: skip
+        _report_kept(undone.kept)
+        return 0
     default_owner = next(iter(sorted(config.managers)), "")
     try:
         with args.file.open(encoding="utf-8-sig", newline="") as source:
-            rows, errors = read_rows(source)
-            if not errors:
-                with deps.session_factory.begin() as session:
-                    result = run_import(session, rows=rows, pipeline=config.pipeline, default_owner=default_owner,
-                                        now=deps.clock.now(), dry_run=args.dry_run)  # fmt: skip
-                errors = list(result.errors)
+            result = run_import(deps, source=source, default_owner=default_owner,
+                                now=deps.clock.now(), dry_run=args.dry_run,
+                                update=not args.no_update)  # fmt: skip
     except OSError as exc:
         print(f"pipebot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     except (UnicodeDecodeError, csv.Error) as exc:
         print(f"pipebot: {args.file} is not a UTF-8 CSV file ({exc})", file=sys.stderr)
         return 2
-    if errors:
-        for error in errors[:50]:
+    except ImportAborted as exc:
+        print(f"pipebot: the import failed while writing ({exc.reason})", file=sys.stderr)
+        if exc.undone is None:
+            print(f"pipebot: what it wrote could not be taken back; run `pipebot import leads "
+                  f"--undo {exc.import_id}` once the database is reachable", file=sys.stderr)  # fmt: skip
+            return 1
+        _report_kept(exc.undone.kept)
+        print("nothing was imported", file=sys.stderr)
+        return 1
+    if result.errors:
+        for error in result.errors[:50]:
             print(f"{args.file}:{error.line}: {error.message}", file=sys.stderr)
-        if len(errors) > 50:
-            print(f"... and {len(errors) - 50} more bad rows", file=sys.stderr)
+        if len(result.errors) > 50:
+            print(f"... and {len(result.errors) - 50} more bad rows", file=sys.stderr)
         print("nothing was imported; fix the rows above and run again", file=sys.stderr)
         return 1
     verb = "would import" if args.dry_run else "imported"
-    print(f"{verb} {result.imported} leads")
+    print(f"{verb} {result.rows} leads: {result.created} new, {result.updated} updated, "
+          f"{result.unchanged} unchanged")  # fmt: skip
+    if result.import_id:
+        print(f"import {result.import_id}; `pipebot import leads --undo {result.import_id}` "
+              "takes it back")  # fmt: skip
     return 0
+
+
+def _report_kept(kept: tuple[int, ...]) -> None:
+    if kept:
+        listed = ", ".join(f"#{lead_id}" for lead_id in kept[:20])
+        more = f" and {len(kept) - 20} more" if len(kept) > 20 else ""
+        print(f"kept as they are, because someone changed them since: {listed}{more}",
+              file=sys.stderr)  # fmt: skip

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -82,6 +83,8 @@ class Lead(Base):
     __table_args__ = (
         Index("ix_leads_owner_status_stage", "owner_id", "status", "stage"),
         Index("ix_leads_status_next_follow_up", "status", "next_follow_up"),
+        Index("ix_leads_created_at", "created_at"),
+        Index("ix_leads_owner_created", "owner_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -108,6 +111,8 @@ class Lead(Base):
     qualification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     qualification_score: Mapped[int | None] = mapped_column(Integer)
     lost_reason: Mapped[str | None] = mapped_column(String(500))
+    # One of bot.domain.lost.LOST_CATEGORIES beside the free-text reason, for win rate and time sink.
+    lost_category: Mapped[str | None] = mapped_column(String(16))
     expected_close: Mapped[date | None] = mapped_column(Date)
     close_pushes: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -117,9 +122,15 @@ class Touchpoint(Base):
     """A dated contact with a lead."""
 
     __tablename__ = "touchpoints"
+    __table_args__ = (
+        # A lead's touches in order; the kind is there so a first contact is found in the index.
+        Index("ix_touchpoints_lead_time", "lead_id", "occurred_at", "kind"),
+        # Touches by date across all leads, covering what the managers' figures count.
+        Index("ix_touchpoints_occurred_at", "occurred_at", "lead_id", "author_id", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -132,9 +143,17 @@ class StageChange(Base):
     """Every move of a lead, including the outcome: time-in-stage comes from here."""
 
     __tablename__ = "stage_changes"
+    __table_args__ = (
+        # A lead's history in order, covering the columns the weekly report walks.
+        Index(
+            "ix_stage_changes_lead_history", "lead_id", "changed_at", "id", "from_stage", "to_stage"
+        ),
+        # Moves and closes by date across all leads, covering what the weekly report reads.
+        Index("ix_stage_changes_changed_at", "changed_at", "to_stage", "lead_id", "from_stage"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     from_stage: Mapped[str | None] = mapped_column(String(32))
     to_stage: Mapped[str] = mapped_column(String(32))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -145,6 +164,7 @@ class LeadEvent(Base):
     """Other history of a lead: assignments, outcomes, snoozes, qualification."""
 
     __tablename__ = "lead_events"
+    __table_args__ = (Index("ix_lead_events_kind_at", "kind", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
@@ -181,10 +201,39 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class AlertCondition(Base):
+    """A managers'-channel condition's state, so it is posted when it opens, worsens, recurs weekly or clears."""
+
+    __tablename__ = "alert_conditions"
+    __table_args__ = (UniqueConstraint("kind", "scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(200))
+    opened_on: Mapped[date] = mapped_column(Date)
+    last_posted_on: Mapped[date] = mapped_column(Date)
+    last_value: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    cleared_on: Mapped[date | None] = mapped_column(Date)
+
+
 class ProcessedEvent(Base):
     """Events API deliveries already handled, so Slack's retries change nothing."""
 
     __tablename__ = "processed_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AcceptedCommand(Base):
+    """A slash command acknowledged but not yet answered: what a restart owes its user."""
+
+    __tablename__ = "accepted_commands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    command: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(500))
+    response_url: Mapped[str | None] = mapped_column(String(500))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -9,17 +9,36 @@ from decimal import Decimal
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.domain.team_rules import TeamRules, build_stage_rules
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 class ConfigError(Exception):
     """A setting or config key is wrong; the message names the key and the problem."""
+
+
+class _KeyedError(ValueError):
+    """A check across sections that knows which key is wrong, so the message can name it."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _currency_code(value: str, key: str) -> str:
+    code = value.strip().upper()
+    if not _CURRENCY.match(code):
+        raise ValueError(f"{key} {value!r} is not a 3-letter ISO currency code like EUR")
+    return code
 
 
 def _parse_clock(value: str, key: str) -> time:
@@ -76,6 +95,10 @@ class TeamConfig(BaseModel):
     managers_channel: str = ""
     managers: tuple[str, ...] = ()
     coverage_target: Decimal = Field(default=Decimal(3), gt=0, le=100)
+    quota_period: Literal["month", "quarter", "year"] = "quarter"
+    early_stages: tuple[str, ...] | None = None
+    min_early: int = Field(default=3, ge=0, le=1000)
+    late_stage_probability: Decimal = Field(default=Decimal("0.5"), gt=0, le=1)
 
     @field_validator("working_hours")
     @classmethod
@@ -148,6 +171,48 @@ class CadenceConfig(BaseModel):
     days_without_move: int = Field(default=30, ge=1, le=3650)
 
 
+class TouchMinutes(BaseModel):
+    """Estimated minutes a contact touch of each kind takes, for the "time sunk" figure."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    call: int = Field(default=15, ge=0, le=1440)
+    email: int = Field(default=10, ge=0, le=1440)
+    message: int = Field(default=5, ge=0, le=1440)
+    linkedin: int = Field(default=5, ge=0, le=1440)
+    meeting: int = Field(default=45, ge=0, le=1440)
+    demo: int = Field(default=60, ge=0, le=1440)
+    other: int = Field(default=15, ge=0, le=1440)
+
+
+class ReportConfig(BaseModel):
+    """The weekly report: reporting currency and rates, sample sizes and cohort window."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # None: the most common currency among open leads, decided when the report is made.
+    currency: str | None = None
+    fx: dict[str, Decimal] = Field(default_factory=dict)
+    min_sample: int = Field(default=10, ge=1, le=10_000)
+    cohort_days: int = Field(default=90, ge=7, le=3650)
+    minutes: TouchMinutes = TouchMinutes()
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else _currency_code(value, "currency")
+
+    @field_validator("fx")
+    @classmethod
+    def _rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        rates = {}
+        for code, rate in value.items():
+            if rate <= 0 or rate >= Decimal(10) ** 9:
+                raise ValueError(f"the rate for {code} must be a positive number, not {rate}")
+            rates[_currency_code(code, "currency")] = rate
+        return rates
+
+
 class RepConfig(BaseModel):
     """One rep's own rhythm, overriding the team's: `[reps.U012AB3CD]` in pipeline.toml."""
 
@@ -181,6 +246,7 @@ class PipelineConfig(BaseModel):
     cadence: CadenceConfig = CadenceConfig()
     stages: tuple[Stage, ...]
     reps: dict[str, RepConfig] = Field(default_factory=dict)
+    report: ReportConfig = ReportConfig()
     last_chance_template: str | None = None
 
     @field_validator("reps")
@@ -219,9 +285,61 @@ class PipelineConfig(BaseModel):
                 ) from exc
         return value
 
+    @model_validator(mode="after")
+    def _early_stages_exist(self) -> PipelineConfig:
+        early = self.team.early_stages
+        if early is not None:
+            known = {stage.key for stage in self.stages}
+            unknown = [key for key in early if key not in known]
+            if unknown:
+                raise _KeyedError(
+                    "team.early_stages",
+                    f"{unknown[0]!r} is not a stage; use one of {', '.join(sorted(known))}",
+                )
+            if not early:
+                raise _KeyedError("team.early_stages", "needs at least one stage")
+        return self
+
     @cached_property
     def stage_by_key(self) -> dict[str, Stage]:
         return {stage.key: stage for stage in self.stages}
+
+    @cached_property
+    def quotas(self) -> dict[str, Decimal]:
+        """Each configured rep's quota per `team.quota_period`, in the reporting currency."""
+        return {user_id: rep.quota for user_id, rep in self.reps.items() if rep.quota is not None}
+
+    def quota_of(self, user_id: str) -> Decimal | None:
+        """A rep's quota for the current quota period, or None when they have none."""
+        return self.quotas.get(user_id)
+
+    @cached_property
+    def team_rules(self) -> TeamRules:
+        """The stages, clocks and thresholds the managers' figures are computed with."""
+        team, report = self.team, self.report
+        stages = build_stage_rules(
+            tuple(
+                (s.key, s.name, s.probability, s.stale_days, s.stuck_days, s.wip_limit)
+                for s in self.stages
+            ),
+            early_keys=team.early_stages,
+            late_probability=team.late_stage_probability,
+        )
+        return TeamRules(
+            stages=stages,
+            congestion_share=team.congestion_share,
+            coverage_target=team.coverage_target,
+            min_early=team.min_early,
+            quota_period=team.quota_period,
+            cadence_touches=self.cadence.touches,
+            speed_to_lead_hours=team.speed_to_lead_hours,
+            working_days=self.schedule.weekday_numbers,
+            work_start=team.work_start,
+            work_end=team.work_end,
+            min_sample=report.min_sample,
+            cohort_days=report.cohort_days,
+            minutes=report.minutes.model_dump(),
+        )
 
     def stage(self, key: str) -> Stage:
         """The stage with this key; unknown keys (a stage removed from config) get the first stage's clocks."""
@@ -230,6 +348,9 @@ class PipelineConfig(BaseModel):
 
 def _describe(error: ValidationError, source: str) -> str:
     first = error.errors()[0]
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, _KeyedError):
+        return f"{source}: {cause.key}: {cause}"
     key = ".".join(str(part) for part in first["loc"]) or "(top level)"
     message = first["msg"].removeprefix("Value error, ")
     return f"{source}: {key}: {message}"

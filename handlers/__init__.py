@@ -11,6 +11,8 @@ def register_all(app: App) -> None:
         last_chance,
         lead,
         lead_form,
+        lost_form,
+        managers,
         pipeline,
         qualify_form,
         shortcuts,
@@ -18,6 +20,6 @@ def register_all(app: App) -> None:
         touch_form,
     )
 
-    surfaces = (lead, touch, pipeline, lead_form, touch_form, qualify_form, last_chance)
-    for surface in (*surfaces, shortcuts, home, actions):
+    surfaces = (lead, touch, pipeline, lead_form, touch_form, qualify_form, lost_form, last_chance)
+    for surface in (*surfaces, shortcuts, home, actions, managers):
         surface.register(app)

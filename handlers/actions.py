@@ -22,11 +22,16 @@ from bot.slack.messages import outcomes
 from bot.slack.publisher import refresh_homes
 from handlers.context import actor_of, channel_of, deps_of, open_modal_for
 from handlers.errors import reports_errors
+from handlers.lost_form import open_mark_lost_modal
 from handlers.qualify_form import open_qualify_modal
 from handlers.touch_form import open_log_touch_modal
 
 SNOOZE_SPANS = {"1d": timedelta(days=1), "3d": timedelta(days=3), "1w": timedelta(weeks=1)}
-MODAL_OPENERS = {LeadMenu.LOG_TOUCH: open_log_touch_modal, LeadMenu.QUALIFY: open_qualify_modal}
+MODAL_OPENERS = {
+    LeadMenu.LOG_TOUCH: open_log_touch_modal,
+    LeadMenu.QUALIFY: open_qualify_modal,
+    LeadMenu.LOST: open_mark_lost_modal,
+}
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,6 @@ MENU_WORK: dict[str, Work] = {
     LeadMenu.KEEP: keep_lead,
     LeadMenu.MOVE: move_lead,
     LeadMenu.WON: close_as(Status.WON),
-    LeadMenu.LOST: close_as(Status.LOST),
     LeadMenu.ARCHIVE: close_as(Status.ARCHIVED),
 }
 # A control's value is `<lead>[:<argument>]`: a snooze span (1d, 3d, 1w), a stage key or a lost reason.

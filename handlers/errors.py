@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import UserFacingError
 from bot.domain.forms import FormInvalid
+from bot.services.accepted import answered
 from bot.slack.mrkdwn import escape
 
 logger = logging.getLogger("pipebot.handlers")
@@ -73,8 +74,22 @@ def reports_errors(listener: Listener) -> Listener:
         except Exception as error:  # every failure is reported, none escapes to Bolt's runner
             report_error(error, kwargs["context"], kind=listener.__name__)
             return None
+        finally:
+            forget_answered(kwargs["context"])
 
     return wrapper  # type: ignore[return-value]
+
+
+def forget_answered(context: BoltContext) -> None:
+    """The command this request recorded before its ack has its answer now: forget it."""
+    command_id = context.get("accepted_id")
+    if command_id is None:
+        return
+    try:
+        with context["deps"].session_factory.begin() as session:
+            answered(session, command_id=command_id)
+    except Exception:  # the owed-replies job would apologise for an answered command; log it
+        logger.exception("could not forget answered command %s", command_id)
 
 
 def acks_form_errors(listener: Listener) -> Listener:

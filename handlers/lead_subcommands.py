@@ -88,8 +88,8 @@ def change_of(cmd: ChangeCommand) -> flows.LeadChange:
             return flows.Move(stage)
         case WonCmd():
             return flows.Close(Status.WON)
-        case LostCmd(reason=reason):
-            return flows.Close(Status.LOST, reason)
+        case LostCmd(reason=reason, category=category):
+            return flows.Close(Status.LOST, reason, category)
         case ArchiveCmd():
             return flows.Close(Status.ARCHIVED)
         case SnoozeCmd(until=until):

@@ -6,6 +6,7 @@ from jobs import (
     congestion_alerts,
     morning_plan,
     overdue_followups,
+    owed_replies,
     pipeline_cleanup,
     refresh_profiles,
     speed_to_lead,
@@ -28,7 +29,7 @@ JOBS: tuple[JobSpec, ...] = (
 )
 
 # Housekeeping the scheduler runs but `pipebot jobs list` does not show: it sends nothing.
-MAINTENANCE: tuple[JobSpec, ...] = (refresh_profiles.JOB,)
+MAINTENANCE: tuple[JobSpec, ...] = (refresh_profiles.JOB, owed_replies.JOB)
 
 
 def job_by_id(job_id: str) -> JobSpec | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -12,12 +13,14 @@ from bot.domain.schedule import is_working_time, parse_working_days, zone_for
 from bot.domain.speed import (
     SpeedCheck,
     WorkingHours,
+    alert_keys,
     check_speed_to_lead,
     managers_alert_key,
     owner_alert_key,
     window_of,
 )
 from bot.services.outbox import PRIORITY_ALERT
+from bot.services.reps import RepChoice, assignable_reps
 from bot.services.rhythm import OwnedLead, existing_keys, untouched_open_leads
 from bot.slack.messages.nudges import build_speed_managers_blocks, build_speed_owner_blocks
 from jobs.common import Unit, message_unit, run_units
@@ -29,10 +32,6 @@ if TYPE_CHECKING:
 JOB_ID = "speed-to-lead"
 BREACH_KIND = "speed-to-lead-breach"
 logger = logging.getLogger("pipebot.jobs")
-
-
-owner_key = owner_alert_key
-managers_key = managers_alert_key
 
 
 def lookback(deps: Deps, window: timedelta) -> timedelta:
@@ -64,15 +63,18 @@ def _alerts(
     sent: frozenset[str],
     channel: str | None,
     now: datetime,
+    reps: Sequence[RepChoice],
 ) -> tuple[list[Unit], int]:
     """The owner DMs and managers' posts still to queue, and how many posts have no channel to go to."""
     units: list[Unit] = []
     unposted = 0
     for check, hours in checks:
-        lead_id = check.lead.id
+        lead_id, owner_id = check.lead.id, check.lead.owner_id
+        owner_key = owner_alert_key(lead_id, owner_id)
+        managers_key = managers_alert_key(lead_id, owner_id)
         alert = partial(message_unit, f"lead {lead_id}", now=now, priority=PRIORITY_ALERT)
         # The owner hears at their desk: a DM crossing the half-window while the bot was down waits for working hours.
-        if owner_key(lead_id) not in sent and is_working_time(
+        if owner_key not in sent and is_working_time(
             now,
             zone=hours.zone,
             working_days=hours.working_days,
@@ -82,21 +84,21 @@ def _alerts(
             units.append(
                 alert(
                     job_id=JOB_ID,
-                    key=owner_key(lead_id),
+                    key=owner_key,
                     recipient=check.lead.owner_id,
                     build=partial(build_speed_owner_blocks, check),
                 )
             )
-        if check.breached and managers_key(lead_id) not in sent:
+        if check.breached and managers_key not in sent:
             if channel is None:
                 unposted += 1
             else:
                 units.append(
                     alert(
                         job_id=BREACH_KIND,
-                        key=managers_key(lead_id),
+                        key=managers_key,
                         recipient=channel,
-                        build=partial(build_speed_managers_blocks, check, now=now),
+                        build=partial(build_speed_managers_blocks, check, now=now, reps=reps),
                     )
                 )
     return units, unposted
@@ -110,16 +112,21 @@ def run(deps: Deps, now: datetime) -> int:
         checks: list[tuple[SpeedCheck, WorkingHours]] = []
         for owned in waiting:
             hours = _hours(owned, deps)
-            check = check_speed_to_lead(owned.lead, now=now, hours=hours, window=window)
+            check = check_speed_to_lead(
+                owned.lead, now=now, hours=hours, window=window, since=owned.assigned_at
+            )
             if check is not None and check.half_due:
                 checks.append((check, hours))
         if not checks:
             return 0
-        keys = [owner_key(c.lead.id) for c, _ in checks] + [
-            managers_key(c.lead.id) for c, _ in checks if c.breached
+        keys = [
+            key for check, _ in checks for key in alert_keys(check.lead.id, check.lead.owner_id)
         ]
         sent = existing_keys(session, keys=keys)
-    units, unposted = _alerts(checks, sent=sent, channel=deps.config.managers_channel, now=now)
+        reps = assignable_reps(session) if any(check.breached for check, _ in checks) else []
+    units, unposted = _alerts(
+        checks, sent=sent, channel=deps.config.managers_channel, now=now, reps=reps
+    )
     if unposted:
         logger.info(
             "%s: %d missed window(s) not posted: no managers channel is configured",

@@ -213,3 +213,82 @@ def test_given_settings_ignore_the_environment_and_dot_env(
     settings = load_settings({"PORT": "4000"})
     assert settings.pipebot_timezone == "UTC" and settings.pipebot_scheduler == "on"
     assert settings.port == 4000
+
+
+def test_manager_figures_have_their_documented_defaults() -> None:
+    pipeline = load_pipeline(None)
+    team, report = pipeline.team, pipeline.report
+    assert (team.quota_period, team.min_early, team.coverage_target) == ("quarter", 3, Decimal(3))
+    assert team.late_stage_probability == Decimal("0.5") and team.early_stages is None
+    assert (report.currency, report.fx, report.min_sample, report.cohort_days) == (None, {}, 10, 90)
+    assert report.minutes.model_dump() == {
+        "call": 15, "email": 10, "message": 5, "linkedin": 5, "meeting": 45, "demo": 60, "other": 15,
+    }  # fmt: skip
+    rules = pipeline.team_rules
+    # Early: the first two stages; late: probability >= 0.5 (proposal 50%, closing 80%).
+    assert rules.early_keys == {"prospecting", "qualification"}
+    assert rules.late_keys == {"proposal", "closing"}
+    assert [stage.index for stage in rules.stages] == [0, 1, 2, 3, 4]
+
+
+def test_report_section_and_team_keys_are_read(tmp_path: Path) -> None:
+    file = tmp_path / "pipeline.toml"
+    file.write_text(
+        "[team]\nquota_period = 'month'\nearly_stages = ['prospecting']\nmin_early = 5\n"
+        "late_stage_probability = 0.8\n"
+        "[report]\ncurrency = 'eur'\nmin_sample = 4\ncohort_days = 60\n"
+        "[report.fx]\nUSD = 0.92\nkrw = 0.00068\n"
+        "[report.minutes]\ncall = 20\n"
+        "[reps.UAAA111]\nquota = 250000\n[reps.UBBB222]\nmorning_plan = '07:45'\n"
+    )
+    pipeline = load_pipeline(file)
+    assert pipeline.report.currency == "EUR"
+    assert pipeline.report.fx == {"USD": Decimal("0.92"), "KRW": Decimal("0.00068")}
+    assert pipeline.report.minutes.call == 20 and pipeline.report.minutes.email == 10
+    assert pipeline.quotas == {"UAAA111": Decimal(250000)}
+    assert pipeline.quota_of("UAAA111") == Decimal(250000) and pipeline.quota_of("UBBB222") is None
+    rules = pipeline.team_rules
+    assert rules.early_keys == {"prospecting"} and rules.late_keys == {"closing"}
+    assert (rules.quota_period, rules.min_early, rules.min_sample, rules.cohort_days) == (
+        "month", 5, 4, 60,
+    )  # fmt: skip
+    assert rules.minutes["call"] == 20
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[team]\nquota_period = 'week'\n", "team.quota_period"),
+        ("[team]\nearly_stages = ['discovery']\n", "team.early_stages: 'discovery' is not a stage"),
+        ("[team]\nearly_stages = []\n", "team.early_stages"),
+        ("[team]\nmin_early = -1\n", "team.min_early"),
+        ("[team]\nlate_stage_probability = 1.5\n", "team.late_stage_probability"),
+        ("[team]\ncoverage_target = 0\n", "team.coverage_target"),
+        ("[report]\ncurrency = 'euro'\n", "report.currency"),
+        ("[report.fx]\nEUR = 0\n", "report.fx"),
+        ("[report.fx]\nEURO = 1.1\n", "report.fx"),
+        ("[report]\nmin_sample = 0\n", "report.min_sample"),
+        ("[report]\ncohort_days = 3\n", "report.cohort_days"),
+        ("[report.minutes]\ncall = -5\n", "report.minutes.call"),
+        ("[report.minutes]\nnote = 5\n", "report.minutes.note"),
+        ("[report]\nunknown = 1\n", "report.unknown"),
+    ],
+)
+def test_bad_manager_keys_are_refused_naming_the_key(
+    tmp_path: Path, toml: str, expected: str
+) -> None:
+    file = tmp_path / "pipeline.toml"
+    file.write_text(toml)
+    with pytest.raises(ConfigError, match=expected.replace(".", r"\.")):
+        load_pipeline(file)
+
+
+def test_early_stages_must_name_stages_of_the_file_itself(tmp_path: Path) -> None:
+    file = tmp_path / "pipeline.toml"
+    file.write_text(
+        "[team]\nearly_stages = ['lead']\n"
+        "[[stages]]\nkey = 'lead'\nprobability = 0.1\nstale_days = 7\nstuck_days = 14\n"
+        "[[stages]]\nkey = 'deal'\nprobability = 0.6\nstale_days = 3\nstuck_days = 10\n"
+    )
+    rules = load_pipeline(file).team_rules
+    assert rules.early_keys == {"lead"} and rules.late_keys == {"deal"}

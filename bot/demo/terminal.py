@@ -14,6 +14,7 @@ _DATE = re.compile(r"<!date\^\d+\^[^|]*\|([^>]+)>")
 _EMOJI = {
     "hourglass": "⌛", "hourglass_flowing_sand": "⏳", "large_yellow_circle": "🟡", "red_circle": "🔴",
     "rotating_light": "🚨", "tada": "🎉", "trophy": "🏆", "warning": "⚠️", "white_check_mark": "✅", "zzz": "💤",
+    "seedling": "🌱", "dart": "🎯",
 }  # fmt: skip
 _SHORTCODE = re.compile(r":([a-z0-9_+-]+):")
 

@@ -74,3 +74,10 @@ def view_refusal(lead: OwnedLead, actor: Actor) -> str | None:
 def local_today(now: datetime, zone: tzinfo | None) -> date:
     """The calendar date at `now` where a person is (UTC when their zone is unknown)."""
     return now.astimezone(zone or UTC).date()
+
+
+def manager_refusal(actor: Actor, *, doing: str) -> str | None:
+    """Why `actor` may not do what only managers do (the managers' channel buttons), or None."""
+    if actor.is_manager:
+        return None
+    return f"Only managers can {doing}."

@@ -39,13 +39,22 @@ def window_of(hours: Decimal) -> timedelta:
 
 
 def check_speed_to_lead(
-    lead: LeadFacts, *, now: datetime, hours: WorkingHours, window: timedelta
+    lead: LeadFacts,
+    *,
+    now: datetime,
+    hours: WorkingHours,
+    window: timedelta,
+    since: datetime | None = None,
 ) -> SpeedCheck | None:
-    """The wait of a lead still awaiting its first touch; None once it has been touched."""
+    """The wait of a lead still awaiting its first touch; None once it has been touched.
+
+    The wait runs from `since` (when its current owner got it, if after it came in), else from
+    when the lead came in: handing a waiting lead to someone else restarts their window.
+    """
     if not lead.awaiting_first_touch:
         return None
     waited = working_hours_between(
-        lead.created_at,
+        max(since, lead.created_at) if since else lead.created_at,
         now,
         zone=hours.zone,
         working_days=hours.working_days,
@@ -57,11 +66,16 @@ def check_speed_to_lead(
     )
 
 
-def owner_alert_key(lead_id: int) -> str:
-    """The outbox key of a lead's half-window DM to its owner."""
-    return f"speed-to-lead:owner:{lead_id}"
+def owner_alert_key(lead_id: int, owner_id: str) -> str:
+    """The outbox key of a lead's half-window DM to its owner (a new owner gets their own)."""
+    return f"speed-to-lead:owner:{lead_id}:{owner_id}"
 
 
-def managers_alert_key(lead_id: int) -> str:
-    """The outbox key of a lead's managers'-channel post when the window passes."""
-    return f"speed-to-lead:managers:{lead_id}"
+def managers_alert_key(lead_id: int, owner_id: str) -> str:
+    """The outbox key of the managers'-channel post when an owner's window passes."""
+    return f"speed-to-lead:managers:{lead_id}:{owner_id}"
+
+
+def alert_keys(lead_id: int, owner_id: str) -> list[str]:
+    """Both speed-to-lead keys of one lead and owner: what a touch or a handover withdraws."""
+    return [owner_alert_key(lead_id, owner_id), managers_alert_key(lead_id, owner_id)]

@@ -14,12 +14,14 @@ from bot.deps import Deps
 from bot.domain.access import Actor, refusal
 from bot.domain.errors import PermissionDenied
 from bot.domain.leads import Status, company_key
+from bot.domain.lost import LostCategory
 from bot.domain.qualification import UNQUALIFIED_REASON
+from bot.domain.speed import alert_keys
 from bot.models import Lead, Rep
 from bot.services import lead_changes, leads, reps, rhythm
 from bot.services.inbound import InboundLead, pick_owner
 from bot.services.leads import NewLead
-from bot.services.outbox import PRIORITY_DIRECT, enqueue
+from bot.services.outbox import PRIORITY_DIRECT, cancel_pending, enqueue
 from bot.services.records import LeadView
 from bot.slack.messages.lead import build_new_owner_message
 
@@ -50,6 +52,7 @@ class Move:
 class Close:
     outcome: Status
     reason: str | None = None
+    category: str | None = None  # for a loss: one of LostCategory
 
 
 @dataclass(frozen=True)
@@ -229,10 +232,19 @@ def _apply(
             return lead_changes.move_stage(
                 session, lead_id=lead_id, stage=stage, actor=by, now=now
             ), None
-        case Close(outcome=outcome, reason=reason):
-            return lead_changes.close_lead(
-                session, lead_id=lead_id, outcome=outcome, actor=by, now=now, reason=reason
-            ), None
+        case Close(outcome=outcome, reason=reason, category=category):
+            done = lead_changes.close_lead(
+                session,
+                lead_id=lead_id,
+                outcome=outcome,
+                actor=by,
+                now=now,
+                reason=reason,
+                category=category,
+            )
+            if done.changed:  # nothing waits for a first touch on a closed lead any more
+                cancel_pending(session, keys=alert_keys(lead_id, done.lead.owner_id))
+            return done, None
         case Snooze(until=until):
             return lead_changes.snooze(
                 session, lead_id=lead_id, until=until, actor=by, now=now
@@ -255,6 +267,9 @@ def _apply(
             done = lead_changes.reassign(
                 session, lead_id=lead_id, owner_id=owner_id, actor=by, now=now
             )
+            if done.changed and done.previous_owner:
+                # The old owner's speed-to-lead alerts are void; the new owner's window starts now.
+                cancel_pending(session, keys=alert_keys(lead_id, done.previous_owner))
             if done.changed and done.lead.owner_id != by.user_id:
                 _tell_new_owner(session, deps, by=by, lead=done.lead, key=now.isoformat(), now=now)
             return done, done.previous_owner
@@ -270,7 +285,9 @@ def _apply(
                     actor=by,
                     now=now,
                     reason=UNQUALIFIED_REASON,
+                    category=LostCategory.UNQUALIFIED,
                 )
+                cancel_pending(session, keys=alert_keys(lead_id, done.lead.owner_id))
             return done, None
 
 

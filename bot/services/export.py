@@ -16,6 +16,7 @@ from bot.models import Lead, Touchpoint
 LEAD_COLUMNS = (
     "id", "company", "contact", "email", "phone", "value", "currency", "stage", "status", "owner",
     "source", "created_at", "stage_changed_at", "last_touch_at", "next_follow_up", "touches", "lost_reason",
+    "lost_category",
 )  # fmt: skip
 TOUCH_COLUMNS = ("id", "lead_id", "kind", "note", "occurred_at", "author")
 BATCH = 1000
@@ -36,7 +37,8 @@ def unshield_formula(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
-def _cell(value: object) -> str:
+def cell(value: object) -> str:
+    """A value as it is written in a CSV cell."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -56,11 +58,12 @@ def lead_rows(session: Session, *, owner_id: str | None = None) -> Iterator[list
         Lead.id, Lead.company, Lead.contact, Lead.email, Lead.phone, Lead.value, Lead.currency,
         Lead.stage, Lead.status, Lead.owner_id, Lead.source, Lead.created_at, Lead.stage_changed_at,
         Lead.last_touch_at, Lead.next_follow_up, Lead.touch_count, Lead.lost_reason,
+        Lead.lost_category,
     ).order_by(Lead.id)  # fmt: skip
     if owner_id is not None:
         query = query.where(Lead.owner_id == owner_id)
     for row in session.execute(query.execution_options(yield_per=BATCH)):
-        yield [_cell(value) for value in row]
+        yield [cell(value) for value in row]
 
 
 def touch_rows(session: Session) -> Iterator[list[str]]:
@@ -74,7 +77,7 @@ def touch_rows(session: Session) -> Iterator[list[str]]:
         Touchpoint.author_id,
     ).order_by(Touchpoint.id)
     for row in session.execute(query.execution_options(yield_per=BATCH)):
-        yield [_cell(value) for value in row]
+        yield [cell(value) for value in row]
 
 
 def write_csv(session: Session, *, what: str, out: IO[str], owner_id: str | None = None) -> int:

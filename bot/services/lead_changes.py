@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.domain.access import Actor, closed_refusal
 from bot.domain.errors import UserFacingError
 from bot.domain.leads import ARCHIVED, LOST, WON
+from bot.domain.lost import lost_category
 from bot.models import Lead, LeadEvent, StageChange
 from bot.services.leads import lock_lead_for_change
 from bot.services.records import LeadView
@@ -86,8 +87,9 @@ def close_lead(
     actor: Actor,
     now: datetime,
     reason: str | None = None,
+    category: str | None = None,
 ) -> Change:
-    """Mark a lead won, lost (with a reason) or archived; closing twice changes nothing."""
+    """Mark a lead won, lost (with a reason and a category) or archived; closing twice changes nothing."""
     if outcome not in (WON, LOST, ARCHIVED):
         raise ValueError(outcome)
     lead = _lock(session, lead_id, actor)
@@ -97,6 +99,7 @@ def close_lead(
     lead.status, lead.closed_at, lead.updated_at = outcome, now, now
     if outcome == LOST:
         lead.lost_reason = (reason or "no reason given")[:500]
+        lead.lost_category = lost_category(category, reason)
     _event(
         session,
         lead,

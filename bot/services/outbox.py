@@ -27,7 +27,7 @@ _QUEUED = "pipebot.outbox.queued"
 
 
 class Postable(Protocol):
-    """A message as the outbox stores it: the payload `chat.postMessage` gets besides the channel."""
+    """What the outbox stores: a message's `chat.postMessage` arguments besides the channel, or a file to share."""
 
     def payload(self) -> dict[str, Any]: ...
 
@@ -195,7 +195,7 @@ def start_attempt(
 def mark_sent(
     session: Session, *, notification_id: int, channel: str, ts: str, now: datetime
 ) -> bool:
-    """Record Slack's proof of delivery; whoever holds the lease, a delivered message is never sent again."""
+    """Record Slack's proof of delivery (a message's `ts`, a file's id); a delivered row is never sent again."""
     return _change(
         session,
         and_(_N.id == notification_id, _N.status != SENT),

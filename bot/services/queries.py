@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -79,12 +80,16 @@ def list_scope(scope: str, *, viewer: Actor) -> ListScope:
     )
 
 
-def _open_leads(owner_id: str | None, stage_key: str | None) -> list[ColumnElement[bool]]:
+def _open_leads(
+    owner_id: str | None, stage_key: str | None, lead_ids: Sequence[int] = ()
+) -> list[ColumnElement[bool]]:
     conditions = [Lead.status == OPEN]
     if owner_id is not None:
         conditions.append(Lead.owner_id == owner_id)
     if stage_key is not None:
         conditions.append(Lead.stage == stage_key)
+    if lead_ids:
+        conditions.append(Lead.id.in_(list(lead_ids)))
     return conditions
 
 
@@ -95,9 +100,10 @@ def list_open_leads(
     stage_key: str | None,
     today: date,
     limit: int,
+    lead_ids: Sequence[int] = (),
 ) -> LeadPage:
-    """Open leads in scope sorted by next follow-up (none last), with count, value and due counts."""
-    where = _open_leads(scope.owner_id, stage_key)
+    """Open leads in scope (and among `lead_ids`, when given) sorted by next follow-up (none last), with totals."""
+    where = _open_leads(scope.owner_id, stage_key, lead_ids)
     totals = session.execute(
         select(
             Lead.currency,
@@ -174,3 +180,21 @@ def write_visible_leads_csv(session: Session, *, viewer: Actor, out: IO[str]) ->
     return write_csv(
         session, what="leads", out=out, owner_id=None if viewer.is_manager else viewer.user_id
     )
+
+
+def open_leads_matching(
+    session: Session,
+    *,
+    owner_id: str | None = None,
+    stage: str | None = None,
+    lead_ids: Sequence[int] = (),
+    limit: int = 100,
+) -> list[LeadView]:
+    """Open leads by owner, stage or number (any combination), longest in their stage first."""
+    rows = session.scalars(
+        select(Lead)
+        .where(*_open_leads(owner_id, stage, lead_ids))
+        .order_by(Lead.stage_changed_at, Lead.id)
+        .limit(limit)
+    )
+    return [LeadView.of(lead) for lead in rows]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import RepConfig
 from bot.db import insert_if_missing
-from bot.domain.leads import Role
-from bot.models import Rep
+from bot.domain.leads import Role, Status
+from bot.models import Lead, Rep
 from bot.services.records import RepView
 
 __all__ = [
@@ -121,3 +122,32 @@ def apply_rep_settings(
         rep.quota = config.quota
     session.flush()
     return len(settings)
+
+
+@dataclass(frozen=True)
+class RepChoice:
+    """A rep a lead can be handed to: id, name and working clock (raw, as stored)."""
+
+    id: str
+    name: str
+    tz: str | None
+    working_days: str | None
+    open_leads: int
+
+
+def assignable_reps(session: Session, *, limit: int = 99) -> list[RepChoice]:
+    """Active reps (not managers) with their open-lead counts, fewest first: who a lead can go to."""
+    open_count = (
+        select(Lead.owner_id, func.count().label("n"))
+        .where(Lead.status == Status.OPEN)
+        .group_by(Lead.owner_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Rep.id, Rep.name, Rep.tz, Rep.working_days, func.coalesce(open_count.c.n, 0))
+        .outerjoin(open_count, open_count.c.owner_id == Rep.id)
+        .where(Rep.is_active.is_(True), Rep.role == Role.REP)
+        .order_by(func.coalesce(open_count.c.n, 0), Rep.id)
+        .limit(limit)
+    )
+    return [RepChoice(*row) for row in rows]

@@ -8,16 +8,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import ColumnElement, exists, func, insert, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.domain.leads import OPEN
 from bot.domain.rhythm import LeadFacts
-from bot.models import Lead, LeadEvent, Notification, Rep
+from bot.models import Lead, LeadEvent, Notification, Rep, UTCDateTime
 
-# Lead events the rhythm writes and reads; the Keep button's handler records KEPT_EVENT.
+# Lead events the rhythm writes and reads; the Keep button's handler records KEPT_EVENT, the
+# importer IMPORTED_EVENT.
 NUDGE_EVENT = "stale_nudged"
 KEPT_EVENT = "kept"
+IMPORTED_EVENT = "imported"
+ASSIGNED_EVENT = "assigned"
 
 # Far below PostgreSQL's 65,535 and SQLite's 32,766 bind parameters, so one chunk covers any team.
 _IN_CHUNK = 10_000
@@ -42,6 +45,8 @@ class OwnedLead:
 
     lead: LeadFacts
     owner: RepRow
+    # When the current owner was handed the lead after it came in (None: theirs from the start).
+    assigned_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -149,20 +154,33 @@ def cadence_leads_by_owner(
 
 
 def untouched_open_leads(session: Session, *, created_since: datetime) -> list[OwnedLead]:
-    """Open leads created since `created_since` with no touch yet, each with its owner's schedule."""
+    """Open leads created since `created_since` with no touch yet, each with its owner's schedule
+    and when it was last handed over."""
+    handed_over = type_coerce(
+        select(func.max(LeadEvent.at))
+        .where(
+            LeadEvent.lead_id == Lead.id,
+            LeadEvent.kind == ASSIGNED_EVENT,
+            LeadEvent.at > Lead.created_at,
+        )
+        .scalar_subquery(),
+        UTCDateTime(),
+    )
     rows = session.execute(
-        select(*_LEAD_COLUMNS, *_REP_COLUMNS)
+        select(*_LEAD_COLUMNS, *_REP_COLUMNS, handed_over)
         .join(Rep, Rep.id == Lead.owner_id)
         .where(
             Lead.status == OPEN,
             Lead.first_touch_at.is_(None),
             Lead.touch_count == 0,
             Lead.created_at >= created_since,
+            # An imported lead is history from elsewhere, not a new lead waiting for a first call.
+            ~exists().where(LeadEvent.lead_id == Lead.id, LeadEvent.kind == IMPORTED_EVENT),
         )
         .order_by(Lead.id)
     )
-    width = len(_LEAD_COLUMNS)
-    return [OwnedLead(_lead(row), _rep(row[width:])) for row in rows]
+    width, reps = len(_LEAD_COLUMNS), len(_REP_COLUMNS)
+    return [OwnedLead(_lead(row), _rep(row[width : width + reps]), row[-1]) for row in rows]
 
 
 def existing_keys(session: Session, *, keys: Collection[str]) -> frozenset[str]:

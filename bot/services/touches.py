@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.access import Actor, closed_refusal
 from bot.domain.errors import UserFacingError
-from bot.domain.speed import managers_alert_key, owner_alert_key
+from bot.domain.speed import alert_keys
 from bot.models import Touchpoint
 from bot.services.leads import lock_lead_for_change
 from bot.services.outbox import cancel_pending
@@ -55,6 +55,6 @@ def log_touch(
     lead.updated_at = now
     if first_touch:
         # A speed-to-lead alert still waiting to be sent would now be wrong.
-        cancel_pending(session, keys=[owner_alert_key(lead.id), managers_alert_key(lead.id)])
+        cancel_pending(session, keys=alert_keys(lead.id, lead.owner_id))
     session.flush()
     return TouchView.of(touch), LeadView.of(lead)

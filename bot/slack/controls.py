@@ -14,10 +14,12 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, TypeAlias
 
 from bot.domain.errors import UserFacingError
 from bot.domain.leads import parse_lead_id, sane_date, sane_value
+from bot.domain.lost import LOST_CATEGORIES
 from bot.domain.parsing import (
     CURRENCIES,
     ArchiveCmd,
@@ -108,8 +110,8 @@ def _argument(cmd: RefCommand) -> str:
     match cmd:
         case MoveCmd(stage_key=stage_key):
             return stage_key
-        case LostCmd(reason=reason):
-            return reason or ""
+        case LostCmd(reason=reason, category=category):
+            return f"{category or ''}|{reason or ''}"
         case AssignCmd(owner_id=owner_id):
             return owner_id
         case SnoozeCmd(until=until):
@@ -138,7 +140,10 @@ def read_pick_value(value: str, *, stage_keys: Collection[str]) -> RefCommand:
     if kind is AssignCmd and _USER_ID_RE.fullmatch(argument):
         return AssignCmd(ref=ref, owner_id=argument)
     if kind is LostCmd:
-        return LostCmd(ref=ref, reason=argument or None)
+        category, _, reason = argument.partition("|")
+        if category and category not in LOST_CATEGORIES:
+            raise StaleControl()
+        return LostCmd(ref=ref, reason=reason or None, category=category or None)
     if kind in (ShowCmd, WonCmd, QualifyCmd, ArchiveCmd):
         return kind(ref=ref)
     raise StaleControl()
@@ -221,3 +226,92 @@ def _retyped_ok(new: NewLead) -> bool:
         and email_ok
         and phone_ok
     )
+
+
+class ItemKind(StrEnum):
+    """What a managers'-channel item is about, and so which leads stand behind it."""
+
+    LEAD = "lead"  # one lead (a speed-to-lead breach)
+    OWNER = "owner"  # every open lead of one person (orphaned pipeline)
+    WIP = "wip"  # one rep's leads in one stage (over its WIP limit)
+    STAGE = "stage"  # every open lead in one stage (congestion, bulge)
+    LEADS = "leads"  # the leads the item listed (value at risk)
+    REP = "rep"  # one rep's whole pipeline (thin)
+
+
+ROUND_ROBIN = "rr"
+OPTION_VALUE_MAX = 150
+_ITEM_PARTS = {ItemKind.LEAD: 1, ItemKind.OWNER: 1, ItemKind.WIP: 2, ItemKind.STAGE: 1,
+               ItemKind.LEADS: 1, ItemKind.REP: 1}  # fmt: skip
+_STAGE_KEY_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+_IDS_RE = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,10}){0,99}")
+
+
+@dataclass(frozen=True)
+class ItemControl:
+    """A button or menu on a managers'-channel item: `kind:part[:part]`, with `|target` on a Reassign pick."""
+
+    kind: ItemKind
+    parts: tuple[str, ...]
+    target: str | None = None
+
+    def encode(self) -> str:
+        text = ":".join((self.kind.value, *self.parts))
+        return f"{text}|{self.target}" if self.target else text
+
+    @classmethod
+    def decode(cls, value: str) -> ItemControl:
+        """Read a value; StaleControl when it is not one this app wrote."""
+        if len(value) > BUTTON_VALUE_MAX:
+            raise StaleControl()
+        head, _, target = value.partition("|")
+        kind_text, *parts = head.split(":")
+        try:
+            kind = ItemKind(kind_text)
+        except ValueError:
+            raise StaleControl() from None
+        if len(parts) != _ITEM_PARTS[kind] or not all(
+            _part_ok(kind, i, p) for i, p in enumerate(parts)
+        ):
+            raise StaleControl()
+        if target and target != ROUND_ROBIN and not _USER_ID_RE.fullmatch(target):
+            raise StaleControl()
+        return cls(kind, tuple(parts), target or None)
+
+    @classmethod
+    def of_action(cls, action: Mapping[str, Any]) -> ItemControl:
+        """The item a clicked button or a picked option stands for."""
+        value = action.get("value")
+        if value is None:
+            value = (action.get("selected_option") or {}).get("value")
+        if not isinstance(value, str) or not value:
+            raise StaleControl()
+        return cls.decode(value)
+
+    def lead_ids(self) -> tuple[int, ...]:
+        """The lead numbers a LEAD or LEADS item names."""
+        if self.kind is ItemKind.LEAD:
+            return (int(self.parts[0]),)
+        if self.kind is ItemKind.LEADS:
+            return tuple(int(part) for part in self.parts[0].split("."))
+        return ()
+
+    def picking(self, target: str) -> ItemControl:
+        return ItemControl(self.kind, self.parts, target)
+
+
+def leads_item(lead_ids: Collection[int]) -> ItemControl:
+    """An item about these leads (at most 100)."""
+    return ItemControl(ItemKind.LEADS, (".".join(str(i) for i in list(lead_ids)[:100]),))
+
+
+def _part_ok(kind: ItemKind, index: int, part: str) -> bool:
+    if kind is ItemKind.LEAD:
+        return parse_lead_id(part) is not None
+    if kind is ItemKind.LEADS:
+        return bool(_IDS_RE.fullmatch(part)) and all(
+            parse_lead_id(p) is not None for p in part.split(".")
+        )
+    if kind is ItemKind.STAGE or (kind is ItemKind.WIP and index == 1):
+        return bool(_STAGE_KEY_RE.fullmatch(part))
+    return bool(_USER_ID_RE.fullmatch(part))

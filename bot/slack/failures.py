@@ -5,8 +5,9 @@ from __future__ import annotations
 import http.client
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.error import HTTPError
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.slack.reconcile import Inconclusive
 
@@ -22,6 +23,9 @@ PERMANENT_ERRORS = frozenset(
         "cannot_reply_to_message",
         "channel_not_found",
         "duplicate_channel_not_found",
+        "file_upload_size_restricted",
+        "file_uploads_disabled",
+        "file_uploads_except_images_disabled",
         "invalid_arguments",
         "invalid_blocks",
         "invalid_blocks_format",
@@ -99,6 +103,10 @@ def classify(error: Exception) -> Failure:
     """Turn an exception from a Slack call into what to do about it."""
     if isinstance(error, SlackApiError):
         return _api_failure(error)
+    if isinstance(error, HTTPError | SlackRequestError):
+        # files_upload_v2's upload URL refused the bytes: nothing was shared, so try again later.
+        status = error.code if isinstance(error, HTTPError) else "error"
+        return Failure(Action.RETRY, f"upload_url:{status}")
     if isinstance(error, TimeoutError):
         return Failure(Action.RETRY, "timeout")
     if isinstance(error, OSError | http.client.HTTPException):

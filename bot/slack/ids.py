@@ -20,6 +20,7 @@ class View(StrEnum):
     LOG_TOUCH = "log_touch_modal"
     QUALIFY = "qualify_modal"
     LAST_CHANCE = "last_chance_modal"
+    MARK_LOST = "mark_lost_modal"
 
 
 class Action(StrEnum):
@@ -38,6 +39,9 @@ class Action(StrEnum):
     OVERFLOW = "lead_overflow"
     HOME_SCOPE = "home_scope"
     LEAD_SELECT = "lead_select"
+    MANAGERS_OPEN = "managers_open"
+    MANAGERS_NUDGE = "managers_nudge"
+    MANAGERS_REASSIGN = "managers_reassign"
 
 
 class Event(StrEnum):

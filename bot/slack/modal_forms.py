@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -36,6 +37,8 @@ class Block(StrEnum):
     KIND = "kind"
     OCCURRED_AT = "occurred_at"
     OUTCOME = "outcome"
+    LOST_CATEGORY = "lost_category"
+    REASON = "reason"
 
 
 def question_block(key: str) -> str:
@@ -156,9 +159,16 @@ def read_touch_form(view: Mapping[str, Any]) -> TouchForm:
         lead_id=_text_or_none(state_value(values, Block.LEAD)),
         kind=_text_or_none(state_value(values, Block.KIND)),
         note=_text_or_none(state_value(values, Block.NOTE)),
-        occurred_at=int(when) if isinstance(when, int | float) else None,
+        occurred_at=int(when) if isinstance(when, int | float) and math.isfinite(when) else None,
         next_follow_up=_text_or_none(state_value(values, Block.NEXT_FOLLOW_UP)),
     )
+
+
+def read_lost_form(view: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The Mark lost modal's category and reason (None where missing)."""
+    values = _values(view)
+    category = _text_or_none(state_value(values, Block.LOST_CATEGORY))
+    return category, _text_or_none(state_value(values, Block.REASON))
 
 
 def read_qualify_form(view: Mapping[str, Any]) -> tuple[dict[str, str], bool]:

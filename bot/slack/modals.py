@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View as ViewModel
 
+from bot.domain.lost import CATEGORY_LABELS, LostCategory
 from bot.domain.parsing import CURRENCIES, TOUCH_KINDS, StageRef
 from bot.domain.parsing.lead import (
     MAX_COMPANY_LENGTH,
@@ -303,6 +304,27 @@ def build_qualify_modal(
     )
     return _modal(
         callback_id=View.QUALIFY, title="Qualify lead", submit="Save", blocks=blocks, meta=meta
+    )
+
+
+def build_mark_lost_modal(lead: LeadView, *, meta: ModalMeta) -> dict[str, Any]:
+    """Mark a lead lost: why, as a category the win rate can use, and in the rep's words."""
+    options = [_option(CATEGORY_LABELS[category], category.value) for category in LostCategory]
+    blocks: list[Block | dict[str, Any]] = [
+        _mrkdwn(render("modal_mark_lost_header.md.j2", lead=lead), block_id="lead"),
+        InputBlock(
+            block_id=Field.LOST_CATEGORY,
+            label="Why was it lost?",
+            element=StaticSelectElement(
+                action_id=Field.LOST_CATEGORY,
+                options=options,
+                initial_option=options[-1],
+            ),
+        ),
+        _text_input(Field.REASON, "In a few words", limit=500, multiline=True),
+    ]
+    return _modal(
+        callback_id=View.MARK_LOST, title="Mark lost", submit="Mark lost", blocks=blocks, meta=meta
     )
 
 

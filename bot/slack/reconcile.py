@@ -1,21 +1,27 @@
-"""Finding a notification already in Slack by the message metadata it was posted with.
+"""Finding a notification already in Slack: a message by its metadata, a file by its name.
 
 chat.postMessage has no idempotency key, so every post carries
 `{"event_type": "pipebot_notification", "event_payload": {"id": …, "key": …}}` and, before a post
 whose earlier attempt may have landed is repeated, the conversation's recent history is searched
-for it (`conversations.history` with `include_all_metadata`).
+for it (`conversations.history` with `include_all_metadata`). A file carries its key in its name
+(`bot.slack.uploads.upload_name`), and the conversation's files since the attempt are searched for
+that name (`files.list`, which needs the `files:read` scope).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.slack.uploads import FILE, is_file, upload_name
+
 EVENT_TYPE = "pipebot_notification"
 HISTORY_PAGE_SIZE = 200
 HISTORY_MAX_PAGES = 10
+FILES_PAGE_SIZE = 100
 # Slack stamps `ts` with its own clock; look a little further back than our record says.
 CLOCK_MARGIN = timedelta(minutes=5)
 
@@ -85,4 +91,39 @@ def find_posted(
         latest = str(messages[-1]["ts"])
     raise Inconclusive(
         f"more than {HISTORY_MAX_PAGES * HISTORY_PAGE_SIZE} messages since the attempt"
+    )
+
+
+def find_uploaded(client: WebClient, *, channel: str, name: str, since: datetime) -> str | None:
+    """The id of the file shared in `channel` under `name` since `since`, or None when there is none."""
+    ts_from = str(int((since - CLOCK_MARGIN).timestamp()))
+    for page in range(1, HISTORY_MAX_PAGES + 1):
+        response = client.files_list(
+            channel=channel, ts_from=ts_from, count=FILES_PAGE_SIZE, page=page
+        )
+        files: list[dict[str, Any]] = response.get("files") or []
+        for shared in files:
+            if shared.get("name") == name:
+                return str(shared["id"])
+        paging = response.get("paging") or {}
+        if not files or page >= int(paging.get("pages") or 1):
+            return None
+    raise Inconclusive(f"more than {HISTORY_MAX_PAGES * FILES_PAGE_SIZE} files since the attempt")
+
+
+def find_delivered(
+    client: WebClient,
+    *,
+    channel: str,
+    notification_id: int,
+    key: str,
+    payload: Mapping[str, Any],
+    since: datetime,
+) -> str | None:
+    """Whether an earlier attempt reached `channel`: the message's `ts` or the file's id, else None."""
+    if is_file(payload):
+        name = upload_name(key, payload[FILE]["filename"])
+        return find_uploaded(client, channel=channel, name=name, since=since)
+    return find_posted(
+        client, channel=channel, notification_id=notification_id, key=key, since=since
     )

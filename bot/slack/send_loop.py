@@ -16,7 +16,8 @@ from bot.services import outbox
 from bot.services.outbox import Claimed, FailedNotification
 from bot.slack.failures import Action, Failure, classify, lookup_failure
 from bot.slack.ratelimit import Pacer
-from bot.slack.reconcile import conversation_for, find_posted, message_metadata
+from bot.slack.reconcile import conversation_for, find_delivered, message_metadata
+from bot.slack.uploads import is_file, upload_file
 
 log = logging.getLogger(__name__)
 
@@ -253,34 +254,53 @@ class SendLoop:
     # -- one row ----------------------------------------------------------------------------
 
     def _deliver_row(self, row: Claimed) -> None:
-        """Reconcile if needed, post, and record the outcome; a Slack failure affects only this row."""
+        """Reconcile if needed, post or upload, and record the outcome; a Slack failure affects only this row."""
+        upload = is_file(row.payload)
         channel = row.slack_channel
+        if upload and row.attempted_at is None and channel is None:
+            # A file is shared into a conversation, so a DM's id is needed before the first upload.
+            try:
+                channel = conversation_for(self.client, row.recipient, None)
+            except Exception as error:
+                self._record_failure(row, classify(error), posting=False, channel=None)
+                return
         if row.attempted_at is not None:
             try:
                 channel = conversation_for(self.client, row.recipient, row.slack_channel)
-                ts = find_posted(
+                found = find_delivered(
                     self.client,
                     channel=channel,
                     notification_id=row.id,
                     key=row.key,
+                    payload=row.payload,
                     since=row.attempted_at,
                 )
             except Exception as error:
                 self._record_failure(row, lookup_failure(error), posting=False, channel=channel)
                 return
-            if ts is not None:
-                self._record_sent(row, channel, ts, "reconciled")
+            if found is not None:
+                self._record_sent(row, channel, found, "reconciled")
                 return
         if not self._start_attempt(row):
             self._count("lost")
             return
         self.pacer.take(row.recipient)
         try:
-            response = self.client.chat_postMessage(**self._post_arguments(row))
+            where, ts = self._send(row, channel if upload else None)
         except Exception as error:  # one row's failure never stops the batch
             self._record_failure(row, classify(error), posting=True, channel=channel)
             return
-        self._record_sent(row, str(response["channel"]), str(response["ts"]), "sent")
+        self._record_sent(row, where, ts, "sent")
+
+    def _send(self, row: Claimed, conversation: str | None) -> tuple[str, str]:
+        """Upload the file into `conversation`, or post the message; where it went and its ts (a file's id)."""
+        if conversation is not None:
+            file_id = upload_file(
+                self.client, channel=conversation, key=row.key, payload=row.payload
+            )
+            return conversation, file_id
+        response = self.client.chat_postMessage(**self._post_arguments(row))
+        return str(response["channel"]), str(response["ts"])
 
     def _post_arguments(self, row: Claimed) -> dict[str, Any]:
         arguments = {name: row.payload[name] for name in _MESSAGE_FIELDS if name in row.payload}

@@ -19,6 +19,12 @@ How a row travels:
    an attempt) or for a transient error (exponential backoff, then `failed`); `failed` at once
    for a permanent Slack error. One row's failure never stops the batch.
 
+Files. A row whose payload holds a file (`bot.slack.uploads`) goes the same way, with
+`files_upload_v2` in place of the post: a DM's conversation is opened first (a file is shared into
+a conversation, never to a user id), the file is named after the row's idempotency key, and the
+lookup before a repeat is `files.list` in that conversation since the attempt, by that name (the
+`files:read` scope). The file's id is recorded where a message's `ts` would be.
+
 Pacing. Each sender process keeps a token bucket on `PIPEBOT_SEND_BUDGET_PER_MINUTE` and at most
 one post per channel per second; with several replicas the budget is per process, so divide it.
 
@@ -32,7 +38,7 @@ next attempt's history lookup has already found nothing. For that, a sender must
 longer than `lease_seconds - http_timeout` between renewing its lease and its request reaching
 Slack (a stopped VM, a clock jump, replicas' clocks disagreeing by that much), or Slack must
 apply a request more than `http_timeout` plus the backoff (2 s at least) after it was sent, or
-`conversations.history` must not yet show a message Slack has stored. Crashes at any point,
+`conversations.history` (or `files.list`) must not yet show a message (or file) Slack has stored. Crashes at any point,
 timeouts, dropped connections, 5xx answers and lost leases are otherwise reconciled and do not
 duplicate. A message a user deleted before the lookup is not found, and is posted again.
 """

@@ -62,6 +62,13 @@ def command(text: str) -> LeadCommand:
             'lost "Acme Corp" no budget &amp; no time',
             LostCmd(LeadRef(text="Acme Corp"), "no budget & no time"),
         ),
+        (
+            "lost acme competitor went with Initech",
+            LostCmd(LeadRef(text="acme"), "went with Initech", "competitor"),
+        ),
+        ("lost #42 no_budget", LostCmd(LeadRef(lead_id=42), None, "no_budget")),
+        ("lost #42 Timing: next year", LostCmd(LeadRef(lead_id=42), "next year", "timing")),
+        ("lost #42 unqualified", LostCmd(LeadRef(lead_id=42), None, "unqualified")),
         ("assign #42 <@U123ABC|dana>", AssignCmd(LeadRef(lead_id=42), "U123ABC")),
         ("assign Acme Corp to <@U123ABC>", AssignCmd(LeadRef(text="Acme Corp"), "U123ABC")),
         ("qualify acme", QualifyCmd(LeadRef(text="acme"))),

@@ -18,7 +18,7 @@ from bot.slack.ids import Action, View
 from bot.slack.messages.rows import work_buttons
 from tests import support
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live
-from tests.e2e.modalkit import last_opened, metadata, submit
+from tests.e2e.modalkit import inputs, last_opened, metadata, submit
 from tests.e2e.test_home import lead_sections, open_home, seed_lead, texts
 from tests.slackkit import block_actions_payload
 
@@ -332,10 +332,29 @@ def test_overflow_won_and_lost_from_home(live: Live) -> None:
     acme, globex = seed_lead(live, "Acme"), seed_lead(live, "Globex")
     open_home(live)
     home_menu(live, acme, "won")
-    home_menu(live, globex, "lost")
+    home_menu(live, globex, "lost")  # asks why, in a modal
+    assert lead_row(live, globex).status == "open"
+    submit(live, last_opened(live), user_id=REP)  # the category defaults to other
     assert (lead_row(live, acme).status, lead_row(live, globex).status) == ("won", "lost")
     assert lead_row(live, globex).lost_reason == "no reason given"
+    assert lead_row(live, globex).lost_category == "other"
     assert "You have no open leads" in texts(live.slack.home_view(REP))
+
+
+def test_mark_lost_from_home_records_the_category_and_reason(live: Live) -> None:
+    globex = seed_lead(live, "Globex")
+    open_home(live)
+    home_menu(live, globex, "lost")
+    view = last_opened(live)
+    assert [o["value"] for o in inputs(view)["lost_category"]["element"]["options"]] == [
+        "unqualified", "competitor", "no_budget", "no_decision", "timing", "other",
+    ]  # fmt: skip
+    submit(live, view, user_id=REP, lost_category="competitor", reason="Went with <!channel>")
+    row = lead_row(live, globex)
+    assert (row.status, row.lost_category, row.lost_reason) == (
+        "lost", "competitor", "Went with <!channel>",
+    )  # fmt: skip
+    assert "&lt;!channel&gt;" in str(live.slack.dms_to(REP)[-1]["blocks"])
 
 
 def test_stage_select_on_home_moves_a_lead(live: Live) -> None:

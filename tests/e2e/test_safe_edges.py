@@ -15,7 +15,7 @@ from bot.models import Lead
 from bot.server import accept_inbound
 from bot.services.inbound import InboundLead
 from bot.slack.ids import Action
-from tests.e2e.live import MANAGER, REP, Live, running_app
+from tests.e2e.live import MANAGER, OTHER_REP, REP, Live, running_app
 from tests.seeding import seed_lead
 from tests.slackkit import FORM, Forgery, block_actions_payload, command_body, sign
 
@@ -207,3 +207,68 @@ def test_a_lead_is_never_given_to_someone_who_cannot_work_it(
     assert owners == [REP]
     texts = live.ephemeral_texts()
     assert sum(says in text for text in texts) >= 2, texts
+
+
+def test_a_command_is_recorded_before_its_ack_and_forgotten_once_answered(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Event
+
+    from bot import flows
+    from bot.models import AcceptedCommand
+
+    working, release = Event(), Event()
+    create = flows.create_lead
+
+    def slow_create(*args, **kwargs):  # the process would die here, after the ack
+        working.set()
+        assert release.wait(10)
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(flows, "create_lead", slow_create)
+
+    def pending() -> int:
+        with live.deps.session_factory() as session:
+            return session.scalar(select(func.count()).select_from(AcceptedCommand))
+
+    with ThreadPoolExecutor(1) as pool:
+        reply = pool.submit(live.sender.command, "/lead", "Acme $5k", user_id=REP)
+        assert reply.result(timeout=10).status == 200  # acknowledged…
+        assert working.wait(10) and pending() == 1  # …and owed until answered
+        release.set()
+    live.settle()
+    assert pending() == 0 and _lead_count(live) == 1
+
+
+def test_a_command_a_restart_left_unanswered_gets_an_apology_once(live: Live) -> None:
+    from dataclasses import replace as with_changes
+    from datetime import timedelta
+
+    from slack_sdk import WebClient
+
+    from bot.services.accepted import accept
+    from jobs import owed_replies
+    from tests import support
+
+    url = live.slack.new_response_url(channel_id="C0001", user_id=REP)
+    now = live.deps.clock.now()
+    with live.deps.session_factory.begin() as session:
+        accept(session, user_id=REP, channel_id="C0001", command="/lead", text="Acme <!channel>",
+               response_url=url, now=now)  # fmt: skip
+        accept(session, user_id=OTHER_REP, channel_id=None, command="/touch", text="acme call",
+               response_url=None, now=now - timedelta(hours=2))  # fmt: skip
+    deps = with_changes(
+        live.deps, slack=WebClient(token=support.BOT_TOKEN, base_url=live.slack.base_url)
+    )
+    owed_replies.run(deps, now + timedelta(minutes=1))  # too soon: it may still be working
+    assert live.slack.responses(url) == []
+    for _ in range(2):
+        owed_replies.run(deps, now + timedelta(minutes=5))
+    [answer] = live.slack.responses(url)
+    assert (
+        "restarted while it was working on your `/lead Acme &lt;!channel&gt;`"
+        in answer.args["text"]
+    )
+    [dm] = live.slack.dms_to(OTHER_REP)
+    assert "`/touch acme call`" in dm["text"]

@@ -97,7 +97,7 @@ def test_export_has_the_contract_columns(live: Live) -> None:
     lead_lines = leads.getvalue().splitlines()
     assert lead_lines[0] == (
         "id,company,contact,email,phone,value,currency,stage,status,owner,source,created_at,"
-        "stage_changed_at,last_touch_at,next_follow_up,touches,lost_reason"
+        "stage_changed_at,last_touch_at,next_follow_up,touches,lost_reason,lost_category"
     )
     assert lead_lines[1].startswith(
         f"1,Acme Corp,,,,12500.00,USD,prospecting,open,{REP},,2026-11-30T14:00:00Z,"

@@ -63,3 +63,17 @@ class Observations:
         """Files announced through files.getUploadURLExternal, with their bytes once uploaded."""
         with self._lock:
             return copy.deepcopy(list(self.workspace.uploads.values()))
+
+    def shared_files(self, channel: str) -> list[Upload]:
+        """Files completed into a conversation (a user id means their DM), oldest first."""
+        with self._lock:
+            try:
+                channel_id = self.workspace.resolve_channel(channel)
+            except ApiError:
+                return []
+            found = [
+                u
+                for u in self.workspace.uploads.values()
+                if u.completed and u.channel_id == channel_id
+            ]
+            return copy.deepcopy(found)

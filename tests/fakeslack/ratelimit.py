@@ -37,6 +37,7 @@ _TIERS: dict[int, tuple[str, ...]] = {
         "conversations.history",
         "conversations.replies",
         "conversations.join",
+        "files.list",
         "users.lookupByEmail",
         "reactions.add",
     ),

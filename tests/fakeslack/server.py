@@ -283,9 +283,8 @@ class FakeSlack(Observations):
                 method, drop = RESPONSE_URL, False
                 args, reply = self._response_url(path[len("/response/") :], body)
             elif path.startswith("/upload/v1/"):
-                method, drop, args = FILE_UPLOAD, False, {"size": len(body)}
-                status, text = self.workspace.receive_upload(path[len("/upload/v1/") :], body)
-                reply = Reply.text(text, status)
+                method, args = FILE_UPLOAD, {"size": len(body)}
+                reply, drop = self._upload(path[len("/upload/v1/") :], body)
             else:
                 return Reply.text("not_found", 404)
             response = (
@@ -314,6 +313,15 @@ class FakeSlack(Observations):
         return (payload if isinstance(payload, dict) else {"payload": payload}), Reply.text(
             text, status
         )
+
+    def _upload(self, file_id: str, body: bytes) -> tuple[Reply, bool]:
+        """Store bytes POSTed to an upload URL, unless a fault was injected for FILE_UPLOAD."""
+        fault = self._take_fault(FILE_UPLOAD, drop=False)
+        if fault is not None:
+            error = fault.error or _SERVER_ERRORS.get(fault.status, "upload_failed")
+            return Reply.text(error, fault.status), False
+        status, text = self.workspace.receive_upload(file_id, body)
+        return Reply.text(text, status), self._take_fault(FILE_UPLOAD, drop=True) is not None
 
     def _api(
         self, method: str, query: str, headers: Mapping[str, str], body: bytes

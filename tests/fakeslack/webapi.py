@@ -263,11 +263,19 @@ def files_get_upload_url_external(ws: Workspace, args: Args) -> Result:
     return {"upload_url": f"{ws.origin}/upload/v1/{file_id}", "file_id": file_id}
 
 
+def _shared_in(upload: Upload, prefix: str) -> list[str]:
+    """The conversations of one kind (C… public, G… private, D… DM) a file was shared in."""
+    channel = upload.channel_id
+    return [channel] if channel and channel[0] == prefix else []
+
+
 def _file_object(ws: Workspace, upload: Upload) -> Result:
-    """The file object Slack returns once an upload is complete."""
+    """The file object Slack returns once an upload is complete (and files.list lists)."""
     mimetype = mimetypes.guess_type(upload.filename)[0] or "application/octet-stream"
     return {
         "id": upload.file_id,
+        "created": upload.created,
+        "timestamp": upload.created,
         "name": upload.filename,
         "title": upload.title or upload.filename,
         "mimetype": mimetype,
@@ -275,7 +283,9 @@ def _file_object(ws: Workspace, upload: Upload) -> Result:
         "size": len(upload.content or b""),
         "user": ws.bot_user_id,
         "permalink": f"https://{TEAM_DOMAIN}.slack.com/files/{ws.bot_user_id}/{upload.file_id}",
-        "channels": [upload.channel_id] if upload.channel_id else [],
+        "channels": _shared_in(upload, "C"),
+        "groups": _shared_in(upload, "G"),
+        "ims": _shared_in(upload, "D"),
     }
 
 
@@ -295,6 +305,7 @@ def files_complete_upload_external(ws: Workspace, args: Args) -> Result:
     channel = ws.resolve_channel(target, allow_user=False) if target else None
     for upload in uploads:
         upload.completed = True
+        upload.created = int(ws.wall_clock())
         upload.channel_id = channel
         upload.initial_comment = args.get("initial_comment")
         upload.thread_ts = args.get("thread_ts")
@@ -305,6 +316,49 @@ def files_complete_upload_external(ws: Workspace, args: Args) -> Result:
             channel, {k: v for k, v in fields.items() if v is not None}, files=objects, upload=True
         )
     return {"files": objects}
+
+
+# files.list filters by these `types`; `all` (the default) keeps every file.
+_FILE_TYPES: dict[str, Callable[[str], bool]] = {
+    "images": lambda mimetype: mimetype.startswith("image/"),
+    "pdfs": lambda mimetype: mimetype == "application/pdf",
+    "zips": lambda mimetype: mimetype == "application/zip",
+    "snippets": lambda mimetype: mimetype.startswith("text/"),
+}
+
+
+def files_list(ws: Workspace, args: Args) -> Result:
+    """files.list: completed files newest first, filtered by channel, user, time and type, paged."""
+    channel = ws.resolve_channel(args["channel"], allow_user=False) if args.get("channel") else None
+    ts_from = _float(args, "ts_from", 0.0)
+    ts_to = _float(args, "ts_to", float("inf"))
+    types = [t for t in str(args.get("types") or "all").split(",") if t and t != "all"]
+    for kind in types:
+        if kind not in _FILE_TYPES:
+            raise ApiError("invalid_types", f"unknown file type {kind!r}")
+    user = args.get("user")
+    count = max(1, min(_int(args, "count", 100), 1000))
+    page = max(1, _int(args, "page", 1))
+    found = []
+    for upload in ws.uploads.values():
+        if not upload.completed or upload.created is None:
+            continue
+        if channel is not None and upload.channel_id != channel:
+            continue
+        if user and user != ws.bot_user_id:
+            continue
+        if not ts_from <= upload.created <= ts_to:
+            continue
+        shown = _file_object(ws, upload)
+        if types and not any(_FILE_TYPES[kind](shown["mimetype"]) for kind in types):
+            continue
+        found.append(shown)
+    found.sort(key=lambda shown: (shown["created"], shown["id"]), reverse=True)
+    pages = max(1, -(-len(found) // count))
+    return {
+        "files": found[(page - 1) * count : page * count],
+        "paging": {"count": count, "total": len(found), "page": page, "pages": pages},
+    }
 
 
 METHODS: dict[str, Handler] = {
@@ -325,4 +379,5 @@ METHODS: dict[str, Handler] = {
     "views.publish": views_publish,
     "files.getUploadURLExternal": files_get_upload_url_external,
     "files.completeUploadExternal": files_complete_upload_external,
+    "files.list": files_list,
 }

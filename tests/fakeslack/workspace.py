@@ -47,6 +47,8 @@ class Upload:
     initial_comment: str | None = None
     thread_ts: str | None = None
     completed: bool = False
+    # Unix seconds on the wall clock when files.completeUploadExternal finished it.
+    created: int | None = None
 
 
 @dataclass

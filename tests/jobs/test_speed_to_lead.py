@@ -21,14 +21,16 @@ def test_half_window_dm_then_one_managers_post(deps, db, queued, rep):
         lead_id = add_lead(session, owner=rep, company="Inbound Co", created_at=MON_0900)
     assert speed_to_lead.run(deps, MON_0900 + HOUR * 1.75) == 0
     assert speed_to_lead.run(deps, MON_0900 + HOUR * 2) == 1
-    assert messages(queued) == [("speed-to-lead", "UNY000001", f"speed-to-lead:owner:{lead_id}")]
+    assert messages(queued) == [
+        ("speed-to-lead", "UNY000001", f"speed-to-lead:owner:{lead_id}:UNY000001")
+    ]
     assert speed_to_lead.run(deps, MON_0900 + HOUR * 3) == 0
     assert speed_to_lead.run(deps, MON_0900 + HOUR * 4) == 1
     assert speed_to_lead.run(deps, MON_0900 + HOUR * 5) == 0
     assert messages(queued)[1] == (
         "speed-to-lead-breach",
         "CMANAGERS",
-        f"speed-to-lead:managers:{lead_id}",
+        f"speed-to-lead:managers:{lead_id}:UNY000001",
     )
     owner_dm, post = queued()
     assert "2h of working time so far, 2h left of the 4h" in owner_dm.text
@@ -45,7 +47,9 @@ def test_a_touch_stops_both(deps, db, queued, rep):
     with db() as session:
         touch(session, late, at=MON_0900 + HOUR * 3)
     assert speed_to_lead.run(deps, MON_0900 + HOUR * 5) == 0
-    assert messages(queued) == [("speed-to-lead", "UNY000001", f"speed-to-lead:owner:{late}")]
+    assert messages(queued) == [
+        ("speed-to-lead", "UNY000001", f"speed-to-lead:owner:{late}:UNY000001")
+    ]
 
 
 def test_the_clock_runs_on_the_owners_working_hours_over_a_weekend(deps, db, queued):
@@ -64,7 +68,9 @@ def test_the_clock_runs_on_the_owners_working_hours_over_a_weekend(deps, db, que
     assert (
         speed_to_lead.run(deps, utc("2026-11-30T10:00:00")) == 1
     )  # Berlin lead: 2h since Monday 09:00
-    assert messages(queued) == [("speed-to-lead", "UBER00001", f"speed-to-lead:owner:{berlin}")]
+    assert messages(queued) == [
+        ("speed-to-lead", "UBER00001", f"speed-to-lead:owner:{berlin}:UBER00001")
+    ]
     # 15:00 UTC: New York has 1h Friday + 1h Monday (DM); Berlin has 7h (breach).
     assert speed_to_lead.run(deps, utc("2026-11-30T15:00:00")) == 2
     assert speed_to_lead.run(deps, utc("2026-11-30T16:45:00")) == 0  # New York at 3h45m

@@ -291,7 +291,7 @@ def test_duplicates_offer_open_only_for_leads_the_viewer_may_see() -> None:
 def test_help_for_one_subcommand_shows_its_usage_and_examples() -> None:
     message = build_help_blocks("lost")
     text = message.blocks[0]["text"]["text"]
-    assert "/lead lost &lt;ref&gt; [reason]" in text and "went with a competitor" in text
+    assert "/lead lost &lt;ref&gt; [competitor" in text and "competitor went with Initech" in text
     assert "/lead move" not in text
 
 

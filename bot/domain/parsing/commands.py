@@ -8,6 +8,7 @@ from datetime import date
 from typing import TypeAlias, TypeVar
 
 from bot.domain.errors import ParseError
+from bot.domain.lost import CATEGORY_WORDS
 from bot.domain.parsing.dates import parse_when
 from bot.domain.parsing.lead import NewLeadInput, parse_new_lead
 from bot.domain.parsing.refs import LeadRef, StageRef, parse_mention, ref_from_tokens, resolve_stage
@@ -70,10 +71,11 @@ class WonCmd:
 
 @dataclass(frozen=True, slots=True)
 class LostCmd:
-    """`/lead lost <ref> [reason]`."""
+    """`/lead lost <ref> [category] [reason]`: category one of the lost categories (default other)."""
 
     ref: LeadRef
     reason: str | None = None
+    category: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,12 +221,22 @@ def _move(args: Sequence[Token], stages: Sequence[StageRef]) -> MoveCmd:
 def _lost(text: str, args: Sequence[Token]) -> LostCmd:
     if not args:
         raise ParseError(f"Say which lead. {usage_hint('lost')}")
-    reason = clean_block(text[args[0].end :])
+    category = None
+    rest = args[0].end
+    if len(args) > 1 and not args[1].quoted:
+        category = CATEGORY_WORDS.get(args[1].text.lower().rstrip(".,:;"))
+        if category is not None:
+            rest = args[1].end
+    reason = clean_block(text[rest:])
     if len(reason) > MAX_REASON_LENGTH:
         raise ParseError(
             f"The reason is {len(reason)} characters long; keep it to {MAX_REASON_LENGTH}."
         )
-    return LostCmd(ref=ref_from_tokens(args[:1]), reason=reason or None)
+    return LostCmd(
+        ref=ref_from_tokens(args[:1]),
+        reason=reason or None,
+        category=category.value if category else None,
+    )
 
 
 def _assign(args: Sequence[Token]) -> AssignCmd:

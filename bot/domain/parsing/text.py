@@ -164,6 +164,8 @@ def _markup_as_text(match: re.Match[str]) -> str:
 
 
 def _drop_controls(text: str, *, newlines: bool) -> str:
+    if text.isprintable():
+        return text  # no control, format (direction) or line-break character: nothing to drop
     kept: list[str] = []
     for char in text:
         if char == "\n" and newlines:

@@ -10,9 +10,11 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from bot.domain.rhythm import StageRules
 from bot.domain.speed import SpeedCheck
 from bot.domain.staleness import StaleFinding
-from bot.slack.controls import LeadControl
+from bot.services.reps import RepChoice
+from bot.slack.controls import ItemControl, ItemKind, LeadControl
 from bot.slack.ids import Action
 from bot.slack.kit import SlackMessage, duration_label, section, to_dicts
+from bot.slack.messages.managers import reassign_select
 from bot.slack.messages.rows import list_message, work_row
 from bot.slack.render import render
 
@@ -72,8 +74,10 @@ def build_speed_owner_blocks(check: SpeedCheck) -> SlackMessage:
     )
 
 
-def build_speed_managers_blocks(check: SpeedCheck, *, now: datetime) -> SlackMessage:
-    """The managers' channel post once the window has passed: lead, owner and how long it waited."""
+def build_speed_managers_blocks(
+    check: SpeedCheck, *, now: datetime, reps: Sequence[RepChoice] = ()
+) -> SlackMessage:
+    """The managers' channel post once the window has passed: lead, owner, how long it waited, and Reassign."""
     lead = check.lead
     text = render(
         "job_speed_managers.md.j2",
@@ -82,14 +86,17 @@ def build_speed_managers_blocks(check: SpeedCheck, *, now: datetime) -> SlackMes
         window=duration_label(check.window),
         now=now,
     )
-    buttons = ActionsBlock(
-        block_id=f"speed_breach_actions_{lead.id}",
-        elements=[
-            ButtonElement(
-                text="Open lead", action_id=Action.OPEN_LEAD, value=LeadControl(lead.id).encode()
-            )
-        ],
+    elements: list[object] = [
+        ButtonElement(
+            text="Open lead", action_id=Action.OPEN_LEAD, value=LeadControl(lead.id).encode()
+        )
+    ]
+    reassign = reassign_select(
+        ItemControl(ItemKind.LEAD, (str(lead.id),)), reps, exclude=lead.owner_id
     )
+    if reassign is not None:
+        elements.append(reassign)
+    buttons = ActionsBlock(block_id=f"speed_breach_actions_{lead.id}", elements=elements)
     return SlackMessage(
         text=text,
         blocks=to_dicts([section(text, block_id=f"speed_breach_{lead.id}"), buttons]),

@@ -23,9 +23,10 @@ from bot.slack.kit import (
 from bot.slack.messages.lead import TEXT_BUDGET
 from bot.slack.render import render
 
-REPORT_COMING = (
-    "`/pipeline report` is coming soon; until then managers get the weekly report "
-    "every Monday morning."
+USAGE = (
+    "Usage: `/pipeline` for your pipeline, or `/pipeline report` for the weekly report "
+    "(a rep gets their own week; a manager gets the team's, posted there when asked in the "
+    "managers' channel)."
 )
 
 
