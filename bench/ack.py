@@ -34,8 +34,9 @@ def _bursts(full: bool) -> tuple[int, int]:
 class Bench:
     """Builds signed bursts for the seeded team and tracks what pipebot must answer."""
 
-    def __init__(self, slack: SlackProcess, leads: dict[str, int]) -> None:
+    def __init__(self, slack: SlackProcess, leads: dict[str, int], database_url: str) -> None:
         self.slack = slack
+        self.database_url = database_url
         self.leads = leads
         self.members = list(leads)
         self.sent = 0
@@ -65,6 +66,8 @@ class Bench:
         self.sent += size
         if not self.slack.wait_replies(self.sent, timeout=120):
             raise RuntimeError(f"pipebot did not answer all {self.sent} commands")
+        # The next burst starts on an idle server: each burst measures its own acks only.
+        team.wait_until_settled(self.database_url)
         return _latencies(outcomes)
 
     def to_baseline(self, port: int, size: int) -> list[float]:
@@ -93,7 +96,7 @@ def measure(full: bool) -> dict[str, float | int]:
             servers.baseline("bare", slack.base_url) as bare,
             servers.baseline("floor", slack.base_url) as floor,
         ):
-            bench = Bench(slack, leads)
+            bench = Bench(slack, leads, url)
             for port in (bare.port, floor.port):  # warm-up, not counted
                 bench.to_baseline(port, CONCURRENT)
             bench.to_pipebot(pipebot.port, CONCURRENT)

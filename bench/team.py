@@ -7,15 +7,16 @@ import io
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import create_engine, func, insert, select
 
-from bot.db import make_engine
+from bot.db import make_engine, normalize_url
 from bot.domain.leads import company_key
 from bot.migrate import upgrade
-from bot.models import Lead, Rep
+from bot.models import AcceptedCommand, Lead, Rep
 from tests.support import app_env
 
 
@@ -49,6 +50,26 @@ def seed(database_url: str, members: list[str]) -> dict[str, int]:
             return {row["owner_id"]: row["id"] for row in rows}
     finally:
         engine.dispose()
+
+
+def wait_until_settled(database_url: str, timeout: float = 120) -> None:
+    """Block until every command pipebot acknowledged is answered and forgotten, listener work done.
+
+    Read with a plain engine: its SELECTs take no write lock, so polling never slows the server.
+    """
+    engine = create_engine(normalize_url(database_url))
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                if not connection.execute(
+                    select(func.count()).select_from(AcceptedCommand)
+                ).scalar():
+                    return
+            time.sleep(0.02)
+    finally:
+        engine.dispose()
+    raise RuntimeError("pipebot still owes answers")
 
 
 def exported_touches(database_url: str, marker: str) -> int:

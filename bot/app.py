@@ -12,6 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
+from bot.db import GroupCommit
 from bot.deps import Deps
 from bot.executor import ListenerExecutor, TrackAcks
 from bot.services.accepted import accept
@@ -74,20 +75,27 @@ def create_app(
         next()
         return None
 
+    def record(commands: list[dict[str, Any]]) -> list[int]:
+        with deps.session_factory.begin() as session:
+            return [accept(session, **command) for command in commands]
+
+    # Commands arriving together are recorded in one transaction: every ack waits for this write.
+    record_together = GroupCommit(record)
+
     @app.middleware
     def record_commands(body: dict[str, Any], context: BoltContext, next: Any) -> None:  # noqa: A002
         """A slash command is recorded before its ack, so a crash after the ack still owes its user an answer."""
         if isinstance(body.get("command"), str) and context.user_id:
-            with deps.session_factory.begin() as session:
-                context["accepted_id"] = accept(
-                    session,
-                    user_id=context.user_id,
-                    channel_id=context.channel_id,
-                    command=body["command"],
-                    text=str(body.get("text") or ""),
-                    response_url=context.response_url,
-                    now=deps.clock.now(),
-                )
+            context["accepted_id"] = record_together(
+                {
+                    "user_id": context.user_id,
+                    "channel_id": context.channel_id,
+                    "command": body["command"],
+                    "text": str(body.get("text") or ""),
+                    "response_url": context.response_url,
+                    "now": deps.clock.now(),
+                }
+            )
         next()
 
     @app.error

@@ -4,6 +4,11 @@ SQLite lets one transaction write at a time. Between processes, `BEGIN IMMEDIATE
 timeout settle who goes next; within one process, threads queue on a lock for the database file
 instead, so a waiting writer starts the moment the last one commits rather than when SQLite's
 busy handler next wakes from its sleep.
+
+A thread can declare its transactions background work (`set_transaction_gate`): each one first
+passes the thread's gate (the listener executor's holds it while acks are going out), and on
+SQLite lets every other waiting writer go first, so a request's pre-ack write never queues behind
+post-ack work.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from typing import Any
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, Insert, create_engine, event, exc, insert, inspect, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,30 +32,104 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # queues for the write lock: a pool smaller than that would make them queue twice.
 SQLITE_POOL_SIZE = 16
 SQLITE_POOL_OVERFLOW = 48
+# A background writer lets others go first for at most this long, then queues like anyone.
+BACKGROUND_YIELD_SECONDS = 1.0
 
-_write_locks: dict[str, threading.Lock] = {}
+_thread = threading.local()
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def set_transaction_gate(gate: Callable[[], None] | None) -> None:
+    """Make this thread's transactions background work: each calls `gate` before it begins, and
+    on SQLite yields the write lock to other writers; None makes them ordinary again."""
+    _thread.gate = gate
+
+
+def _gate() -> Callable[[], None] | None:
+    return getattr(_thread, "gate", None)
+
+
+class WriteLock:
+    """One writer at a time; a background writer waits while an ordinary one is waiting too."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._first = threading.Condition(self._mutex)
+        self._later = threading.Condition(self._mutex)
+        self._held = False
+        self._waiting_first = 0
+
+    def acquire(self, *, background: bool = False, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._mutex:
+            if background:
+                # Behind ordinary writers, but only for a while: a stream of them never starves it.
+                until = min(deadline, time.monotonic() + BACKGROUND_YIELD_SECONDS)
+                while self._held or self._waiting_first:
+                    left = until - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._later.wait(left)
+                else:
+                    self._held = True
+                    return True
+            self._waiting_first += 1
+            try:
+                while self._held:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._first.wait(left)
+                self._held = True
+                return True
+            finally:
+                self._waiting_first -= 1
+                if not self._held and not self._waiting_first:
+                    self._later.notify()
+
+    def release(self) -> None:
+        with self._mutex:
+            self._held = False
+            if self._waiting_first:
+                self._first.notify()
+            else:
+                self._later.notify()
+
+    def locked(self) -> bool:
+        with self._mutex:
+            return self._held
+
+    @property
+    def waiting_first(self) -> int:
+        """Ordinary writers (and background ones done yielding) queued for the lock."""
+        with self._mutex:
+            return self._waiting_first
+
+
+_write_locks: dict[str, WriteLock] = {}
 _write_locks_guard = threading.Lock()
 
 
-def sqlite_write_lock(database: str) -> threading.Lock:
+def sqlite_write_lock(database: str) -> WriteLock:
     """The one lock this process's transactions on a SQLite file take, whichever engine they use."""
     key = os.path.realpath(database)
     with _write_locks_guard:
-        return _write_locks.setdefault(key, threading.Lock())
+        return _write_locks.setdefault(key, WriteLock())
 
 
 class SerializedConnection(sqlite3.Connection):
     """A SQLite connection whose transactions hold the process's lock for its file until they end."""
 
-    write_lock: threading.Lock | None = None
+    write_lock: WriteLock | None = None
     holds_write_lock = False
 
-    def take_write_lock(self) -> None:
+    def take_write_lock(self, *, background: bool = False) -> None:
         """Queue behind this process's other writers, as long as SQLite's busy timeout allows."""
         lock = self.write_lock
         if lock is None or self.holds_write_lock:
             return
-        if not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        if not lock.acquire(background=background, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
             # What SQLite itself would say after its busy timeout, so callers handle one error.
             raise exc.OperationalError(
                 "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
@@ -111,8 +193,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
+        gate = _gate()
+        if gate is not None:
+            gate()
         dbapi_connection = connection.connection.dbapi_connection
-        dbapi_connection.take_write_lock()
+        dbapi_connection.take_write_lock(background=gate is not None)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
@@ -142,7 +227,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         _configure_sqlite(engine)
         return engine
     # hide_parameters: a failed statement's message never carries a lead's email or phone.
-    return create_engine(
+    engine = create_engine(
         parsed,
         echo=echo,
         hide_parameters=True,
@@ -150,6 +235,54 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         pool_size=10,
         max_overflow=10,
     )
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(_connection):  # type: ignore[no-untyped-def]
+        gate = _gate()
+        if gate is not None:
+            gate()
+
+    return engine
+
+
+class GroupCommit(Generic[Item, Result]):
+    """Many threads' small writes, each waiting for its own commit, done in as few transactions as can be.
+
+    The first caller writes its item at once; callers arriving meanwhile queue, and the first of
+    them, once that transaction is done, writes everything queued in one more. Each caller gets
+    its own result back only after the transaction holding its item committed, or that
+    transaction's error. A burst of N requests costs a few transactions instead of N.
+    """
+
+    def __init__(self, write: Callable[[list[Item]], list[Result]]) -> None:
+        self._write = write
+        self._turn = threading.Lock()  # one transaction at a time
+        self._queue_lock = threading.Lock()
+        self._queue: list[tuple[Item, Future[Result]]] = []
+
+    @property
+    def waiting(self) -> int:
+        """Callers whose items wait for the next transaction."""
+        with self._queue_lock:
+            return len(self._queue)
+
+    def __call__(self, item: Item) -> Result:
+        mine: Future[Result] = Future()
+        with self._queue_lock:
+            self._queue.append((item, mine))
+        with self._turn:
+            if not mine.done():  # nobody took it yet: write everything queued, mine included
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                try:
+                    results = self._write([queued for queued, _ in batch])
+                except BaseException as error:
+                    for _, waiting in batch:
+                        waiting.set_exception(error)
+                else:
+                    for (_, waiting), result in zip(batch, results, strict=True):
+                        waiting.set_result(result)
+        return mine.result()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

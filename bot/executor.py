@@ -7,6 +7,10 @@ of `WORK_SLOTS` slots: however many listeners are running, only that many compet
 for the interpreter, the database and the connection pool. An event listener, which Bolt acks
 before it starts, takes its slot on starting.
 
+The HTTP server tells the executor when a request arrives and when it is answered. While any is
+waiting, work gives way: it does not start, and its transactions do not begin (see `_Turns`); on
+SQLite a request's own writes before its ack also go ahead of work's in the write lock.
+
 Bolt polls for the ack every 10 ms. `submit()` instead blocks on the ack itself, so Bolt finds
 it at its first look: `TrackAcks`, a global middleware, gives each request an `Ack` that wakes
 the waiting dispatcher the moment it is called.
@@ -27,10 +31,14 @@ from slack_bolt import Ack as BoltAck
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
+from bot.db import set_transaction_gate
+
 LISTENER_THREADS = 512
 WORK_SLOTS = 16
-# Work yields to pending acks for at most this long, so a steady stream of requests never starves it.
+# Work gives way to pending acks for at most this long before it starts, and before each of its
+# transactions, so a steady stream of requests never starves it.
 YIELD_SECONDS = 1.0
+GATE_SECONDS = 0.25
 # Bolt gives up on an ack after 3 s (a listener's ack_timeout); waiting longer would hold no purpose.
 ACK_WAIT_SECONDS = 3.0
 
@@ -38,44 +46,58 @@ _dispatching = threading.local()
 
 
 class _Turns:
-    """The work slots, handed out first to nobody while a request still waits for its ack.
+    """The work slots, and the acks work gives way to.
 
-    The interpreter runs one thread at a time, so work done while acks are pending delays them;
-    a work item waits up to `YIELD_SECONDS` for the acks in flight to go out before it starts.
+    The interpreter runs one thread at a time, so work done while acks are going out delays them.
+    A work item waits up to `YIELD_SECONDS` for the acks in flight before it starts, and each of
+    its database transactions waits up to `GATE_SECONDS` for them before it begins.
     """
 
     def __init__(self, slots: int) -> None:
         self._free = slots
         self._waiting_acks = 0
-        self._changed = threading.Condition(threading.Lock())
+        lock = threading.Lock()
+        self._slot_free = threading.Condition(lock)
+        self._acks_done = threading.Condition(lock)
 
     def arrived(self) -> None:
-        with self._changed:
+        with self._acks_done:
             self._waiting_acks += 1
 
     def answered(self) -> None:
-        with self._changed:
+        with self._acks_done:
             self._waiting_acks -= 1
-            if self._waiting_acks == 0 and self._free:
-                self._changed.notify(self._free)
+            if self._waiting_acks == 0:
+                self._acks_done.notify_all()
 
     def take(self) -> None:
         deadline = time.monotonic() + YIELD_SECONDS
-        with self._changed:
+        with self._slot_free:
             while True:
-                if self._free:
-                    left = deadline - time.monotonic()
-                    if self._waiting_acks == 0 or left <= 0:
-                        self._free -= 1
-                        return
-                    self._changed.wait(left)
-                else:
-                    self._changed.wait()
+                if not self._free:
+                    self._slot_free.wait()
+                    continue
+                left = deadline - time.monotonic()
+                if self._waiting_acks and left > 0:
+                    self._acks_done.wait(left)
+                    continue
+                self._free -= 1
+                return
 
     def give_back(self) -> None:
-        with self._changed:
+        with self._slot_free:
             self._free += 1
-            self._changed.notify()
+            self._slot_free.notify()
+
+    def let_acks_go_first(self) -> None:
+        """Before a work transaction: wait a little while acks are going out."""
+        deadline = time.monotonic() + GATE_SECONDS
+        with self._acks_done:
+            while self._waiting_acks:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._acks_done.wait(left)
 
 
 class _Task:
@@ -96,10 +118,13 @@ class _Task:
         if not self.holds_slot:
             self.turns.take()
             self.holds_slot = True
+            # From here on this thread does post-ack work: its transactions give way to acks.
+            set_transaction_gate(self.turns.let_acks_go_first)
 
     def finished(self) -> None:
         if self.holds_slot:
             self.holds_slot = False
+            set_transaction_gate(None)
             self.turns.give_back()
         self.signal.set()
 

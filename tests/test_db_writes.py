@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, event, exc, text
 
 import bot.db
-from bot.db import make_engine, sqlite_write_lock
+from bot.db import GroupCommit, make_engine, set_transaction_gate, sqlite_write_lock
 
 PATIENCE = 10
 
@@ -149,3 +149,104 @@ def test_a_writer_waiting_past_the_busy_timeout_fails_as_sqlite_would(
     release.set()
     thread.join(PATIENCE)
     assert _count(engine) == 0
+
+
+def test_a_waiting_writer_goes_before_background_work(engine: Engine, path: Path) -> None:
+    lock = sqlite_write_lock(str(path))
+    order: list[str] = []
+    holding, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with engine.begin():
+            holding.set()
+            assert release.wait(PATIENCE)
+
+    def writer(name: str, background: bool) -> None:
+        set_transaction_gate((lambda: None) if background else None)
+        try:
+            with engine.begin() as connection:
+                order.append(name)
+                connection.exec_driver_sql("INSERT INTO marks VALUES (1, 1)")
+        finally:
+            set_transaction_gate(None)
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert holding.wait(PATIENCE)
+    work = threading.Thread(target=writer, args=("post-ack work", True))
+    work.start()
+    work.join(0.05)
+    ack = threading.Thread(target=writer, args=("pre-ack write", False))
+    ack.start()
+    while lock.waiting_first == 0:  # the pre-ack writer is queued
+        ack.join(0.001)
+    release.set()
+    for thread in (first, work, ack):
+        thread.join(PATIENCE)
+    assert order == ["pre-ack write", "post-ack work"]
+
+
+def test_a_transaction_gate_runs_before_each_transaction_of_its_thread(db_url: str) -> None:
+    engine = make_engine(db_url)
+    passed: list[str] = []
+    try:
+        set_transaction_gate(lambda: passed.append("gate"))
+        with engine.begin() as connection:
+            connection.execute(text("SELECT 1"))
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        set_transaction_gate(None)
+        with engine.begin() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        set_transaction_gate(None)
+        engine.dispose()
+    assert passed == ["gate", "gate"]
+
+
+def test_writes_arriving_together_share_a_transaction() -> None:
+    batches: list[list[int]] = []
+    first_started, go_on = threading.Event(), threading.Event()
+
+    def write(items: list[int]) -> list[int]:
+        batches.append(items)
+        if len(batches) == 1:
+            first_started.set()
+            assert go_on.wait(PATIENCE)
+        return [item * 10 for item in items]
+
+    together = GroupCommit(write)
+    results: dict[int, int] = {}
+
+    def call(item: int) -> None:
+        results[item] = together(item)
+
+    first = threading.Thread(target=call, args=(0,))
+    first.start()
+    assert first_started.wait(PATIENCE)
+    others = [threading.Thread(target=call, args=(item,)) for item in range(1, 6)]
+    for thread in others:
+        thread.start()
+    while together.waiting < 5:  # all five wait their turn
+        first.join(0.001)
+    go_on.set()
+    for thread in [first, *others]:
+        thread.join(PATIENCE)
+    assert batches[0] == [0] and sorted(batches[1]) == [1, 2, 3, 4, 5] and len(batches) == 2
+    assert results == {item: item * 10 for item in range(6)}
+
+
+def test_a_failed_group_write_fails_each_of_its_callers_and_no_later_one() -> None:
+    calls = 0
+
+    def write(items: list[str]) -> list[str]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise exc.OperationalError("INSERT", None, Exception("disk I/O error"))
+        return items
+
+    together = GroupCommit(write)
+    with pytest.raises(exc.OperationalError):
+        together("first")
+    assert together("second") == "second"

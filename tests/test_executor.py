@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from slack_bolt import Ack, App, BoltRequest
 from slack_bolt.authorization import AuthorizeResult
 
 import bot.executor
+from bot.db import make_engine
 from bot.executor import ListenerExecutor, TrackAcks
 from tests.slackkit import command_body, event_body, sign
 from tests.support import BOT_TOKEN, SIGNING_SECRET
@@ -192,3 +194,32 @@ def test_work_yields_to_pending_acks_only_for_a_while(
     assert executor.wait_idle(timeout=PATIENCE)
     assert done.is_set()
     executor.answered()
+
+
+def test_post_ack_transactions_give_way_to_acks_going_out(
+    app: App, executor: ListenerExecutor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(bot.executor, "GATE_SECONDS", PATIENCE)
+    engine = make_engine(f"sqlite:///{tmp_path / 'gate.db'}")
+    working, go_on, wrote = threading.Event(), threading.Event(), threading.Event()
+
+    @app.command("/work")
+    def work(ack: Ack) -> None:
+        ack()
+        working.set()
+        assert go_on.wait(PATIENCE)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        wrote.set()
+
+    try:
+        assert command(app, "/work").status == 200
+        assert working.wait(PATIENCE)  # past its ack, holding its work slot
+        executor.arrived()  # now a request waits for its ack
+        go_on.set()
+        assert not wrote.wait(0.05)  # its transaction waits at the gate
+        executor.answered()
+        assert wrote.wait(PATIENCE)
+        assert executor.wait_idle(timeout=PATIENCE)
+    finally:
+        engine.dispose()
