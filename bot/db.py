@@ -248,41 +248,55 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 class GroupCommit(Generic[Item, Result]):
     """Many threads' small writes, each waiting for its own commit, done in as few transactions as can be.
 
-    The first caller writes its item at once; callers arriving meanwhile queue, and the first of
-    them, once that transaction is done, writes everything queued in one more. Each caller gets
-    its own result back only after the transaction holding its item committed, or that
-    transaction's error. A burst of N requests costs a few transactions instead of N.
+    A caller that finds no transaction under way writes its item at once, then, while others
+    queued meanwhile, everything queued in one more transaction, and so on until nobody waits;
+    the others only wait for their own result. Each caller gets its result only after the
+    transaction holding its item committed (or that transaction's error). A burst of N requests
+    costs a few transactions instead of N.
     """
 
     def __init__(self, write: Callable[[list[Item]], list[Result]]) -> None:
         self._write = write
-        self._turn = threading.Lock()  # one transaction at a time
-        self._queue_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._queue: list[tuple[Item, Future[Result]]] = []
+        self._writing = False
 
     @property
     def waiting(self) -> int:
         """Callers whose items wait for the next transaction."""
-        with self._queue_lock:
+        with self._lock:
             return len(self._queue)
 
     def __call__(self, item: Item) -> Result:
         mine: Future[Result] = Future()
-        with self._queue_lock:
+        with self._lock:
             self._queue.append((item, mine))
-        with self._turn:
-            if not mine.done():  # nobody took it yet: write everything queued, mine included
-                with self._queue_lock:
+            leading = not self._writing
+            self._writing = True
+        if leading:
+            self._write_queued()
+        return mine.result()
+
+    def _write_queued(self) -> None:
+        try:
+            while True:
+                with self._lock:
                     batch, self._queue = self._queue, []
+                    if not batch:
+                        self._writing = False
+                        return
                 try:
                     results = self._write([queued for queued, _ in batch])
-                except BaseException as error:
+                except BaseException as error:  # each waiting caller gets it
                     for _, waiting in batch:
                         waiting.set_exception(error)
                 else:
                     for (_, waiting), result in zip(batch, results, strict=True):
                         waiting.set_result(result)
-        return mine.result()
+        except BaseException:
+            with self._lock:
+                self._writing = False
+            raise
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import hmac
 import logging
+import socket
 import time
 
 import uvicorn
@@ -176,9 +178,19 @@ def accept_inbound(deps: Deps, inbound: InboundLead) -> tuple[int, dict[str, obj
     }
 
 
+class _Server(uvicorn.Server):
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        # Everything built so far (modules, the app, its listeners) lives as long as the process.
+        # Frozen, the garbage collector stops rescanning it: a full collection of the ~100,000
+        # start-up objects took 130-170 ms, long enough to show in the acks of a burst.
+        gc.collect()
+        gc.freeze()
+        await super().startup(sockets)
+
+
 def make_server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
     """A uvicorn server that logs through our handlers and shuts down cleanly on SIGTERM."""
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
     )
-    return uvicorn.Server(config)
+    return _Server(config)
