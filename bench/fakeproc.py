@@ -72,10 +72,6 @@ def _serve(pipe: Connection, latency: float, users: list[str]) -> None:
                 per_url = Counter(call.url for call in calls)
                 peers = {call.peer for call in calls}
                 pipe.send(Replies(len(per_url), len(calls), failed, len(peers)))
-            elif command == "clear":
-                fake.clear()
-                with counting:
-                    replies[0] = 0
                 pipe.send(True)
             elif command == "stop":
                 pipe.send(True)
@@ -133,13 +129,9 @@ class SlackProcess:
         return self._call("wait", count, timeout)
 
     def reply_count(self) -> int:
-        """How many replies reached response_urls since the last `clear()`."""
+        """How many replies reached response_urls so far."""
         return self._call("count")
 
     def replies(self) -> Replies:
-        """What the response_urls received since the last `clear()`."""
+        """What the response_urls received so far."""
         return self._call("replies")
-
-    def clear(self) -> None:
-        """Forget recorded calls, so the next measurement counts only its own."""
-        self._call("clear")

@@ -90,33 +90,6 @@ def burst(port: int, requests: Sequence[bytes]) -> list[Outcome]:
     return asyncio.run(run())
 
 
-def closed_loop(port: int, requests: Sequence[bytes], *, connections: int) -> list[Outcome]:
-    """Send every request over `connections` keep-alive connections, each sending its next on an answer."""
-    pending = iter(requests)
-
-    async def worker() -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        for request in pending:
-            started = time.perf_counter()
-            try:
-                writer.write(request)
-                status = await _answer(reader)
-            except (OSError, asyncio.IncompleteReadError):
-                status = 0
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            outcomes.append(Outcome(status, time.perf_counter() - started))
-        writer.close()
-        return outcomes
-
-    async def run() -> list[Outcome]:
-        results = await asyncio.gather(*(worker() for _ in range(connections)))
-        return [outcome for result in results for outcome in result]
-
-    return asyncio.run(run())
-
-
 def windowed(
     port: int,
     requests: Sequence[bytes],
@@ -125,7 +98,8 @@ def windowed(
     window: int,
     answered: Callable[[], int],
 ) -> list[Outcome]:
-    """Like `closed_loop`, but with at most `window` commands sent and not yet answered.
+    """Send every request over `connections` kept-alive connections, with at most `window` of them
+    sent and not yet answered.
 
     `answered()` counts the users answered so far (it may block briefly; it runs in a thread).
     This is a team whose members each wait for their reply before the next command: the server
