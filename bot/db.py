@@ -18,7 +18,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, Insert, create_engine, event, exc, insert, inspect, text
@@ -245,20 +244,38 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return engine
 
 
+class _Queued(Generic[Item, Result]):
+    """One caller's item: its outcome once written, or word that it is this caller's turn to write."""
+
+    __slots__ = ("error", "item", "result", "written", "wake")
+
+    def __init__(self, item: Item) -> None:
+        self.item = item
+        self.written = False
+        self.result: Result | None = None
+        self.error: BaseException | None = None
+        self.wake = threading.Event()
+
+    def outcome(self) -> Result:
+        if self.error is not None:
+            raise self.error
+        return self.result  # type: ignore[return-value]
+
+
 class GroupCommit(Generic[Item, Result]):
     """Many threads' small writes, each waiting for its own commit, done in as few transactions as can be.
 
-    A caller that finds no transaction under way writes its item at once, then, while others
-    queued meanwhile, everything queued in one more transaction, and so on until nobody waits;
-    the others only wait for their own result. Each caller gets its result only after the
-    transaction holding its item committed (or that transaction's error). A burst of N requests
-    costs a few transactions instead of N.
+    A caller that finds no transaction under way writes everything queued (its own item first);
+    callers arriving meanwhile queue, and when that transaction ends the first of them writes all
+    of theirs in the next one. So a burst of N requests costs a few transactions instead of N, and
+    no caller writes more than one: each gets its result, or its transaction's error, as soon as
+    the transaction holding its item ends.
     """
 
     def __init__(self, write: Callable[[list[Item]], list[Result]]) -> None:
         self._write = write
         self._lock = threading.Lock()
-        self._queue: list[tuple[Item, Future[Result]]] = []
+        self._queue: list[_Queued[Item, Result]] = []
         self._writing = False
 
     @property
@@ -268,35 +285,37 @@ class GroupCommit(Generic[Item, Result]):
             return len(self._queue)
 
     def __call__(self, item: Item) -> Result:
-        mine: Future[Result] = Future()
+        mine: _Queued[Item, Result] = _Queued(item)
         with self._lock:
-            self._queue.append((item, mine))
-            leading = not self._writing
+            self._queue.append(mine)
+            my_turn = not self._writing
             self._writing = True
-        if leading:
+        if not my_turn:
+            mine.wake.wait()  # written by someone else, or told to write
+        if not mine.written:
             self._write_queued()
-        return mine.result()
+        return mine.outcome()
 
     def _write_queued(self) -> None:
+        with self._lock:
+            batch, self._queue = self._queue, []
         try:
-            while True:
-                with self._lock:
-                    batch, self._queue = self._queue, []
-                    if not batch:
-                        self._writing = False
-                        return
-                try:
-                    results = self._write([queued for queued, _ in batch])
-                except BaseException as error:  # each waiting caller gets it
-                    for _, waiting in batch:
-                        waiting.set_exception(error)
-                else:
-                    for (_, waiting), result in zip(batch, results, strict=True):
-                        waiting.set_result(result)
-        except BaseException:
+            results = self._write([queued.item for queued in batch])
+        except BaseException as error:  # every caller in the batch gets it
+            for queued in batch:
+                queued.error = error
+        else:
+            for queued, result in zip(batch, results, strict=True):
+                queued.result = result
+        finally:
+            for queued in batch:
+                queued.written = True
+                queued.wake.set()
             with self._lock:
-                self._writing = False
-            raise
+                if self._queue:
+                    self._queue[0].wake.set()  # its turn: it writes what queued meanwhile
+                else:
+                    self._writing = False
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -205,11 +205,11 @@ def test_a_transaction_gate_runs_before_each_transaction_of_its_thread(db_url: s
 
 
 def test_writes_arriving_together_share_a_transaction() -> None:
-    batches: list[list[int]] = []
+    batches: list[tuple[list[int], str]] = []
     first_started, go_on = threading.Event(), threading.Event()
 
     def write(items: list[int]) -> list[int]:
-        batches.append(items)
+        batches.append((items, threading.current_thread().name))
         if len(batches) == 1:
             first_started.set()
             assert go_on.wait(PATIENCE)
@@ -221,19 +221,22 @@ def test_writes_arriving_together_share_a_transaction() -> None:
     def call(item: int) -> None:
         results[item] = together(item)
 
-    first = threading.Thread(target=call, args=(0,))
+    first = threading.Thread(target=call, args=(0,), name="caller-0")
     first.start()
     assert first_started.wait(PATIENCE)
-    others = [threading.Thread(target=call, args=(item,)) for item in range(1, 6)]
+    others = [threading.Thread(target=call, args=(n,), name=f"caller-{n}") for n in range(1, 6)]
     for thread in others:
         thread.start()
-    while together.waiting < 5:  # all five wait their turn
+    while together.waiting < 5:  # all five wait for the next transaction
         first.join(0.001)
     go_on.set()
     for thread in [first, *others]:
         thread.join(PATIENCE)
-    assert batches[0] == [0] and sorted(batches[1]) == [1, 2, 3, 4, 5] and len(batches) == 2
-    assert results == {item: item * 10 for item in range(6)}
+    assert [items for items, _ in batches[:1]] == [[0]] and len(batches) == 2
+    assert sorted(batches[1][0]) == [1, 2, 3, 4, 5]
+    # The first caller went back to its request after its own transaction; a waiting one wrote the rest.
+    assert batches[0][1] == "caller-0" and batches[1][1] != "caller-0"
+    assert results == {n: n * 10 for n in range(6)}
 
 
 def test_a_failed_group_write_fails_each_of_its_callers_and_no_later_one() -> None:
