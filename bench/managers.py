@@ -9,13 +9,18 @@ The team has sold for two years: leads arrive steadily, move forward in their fi
 stale, as in a pipeline that needs this bot. Touches go mostly to leads from the last six
 months. Times are wall and CPU seconds of one cold run; on a shared machine, CPU is the
 steadier figure.
+
+Quick by default (a tenth of every count: 20,000 open leads, 100,000 stage changes);
+`BENCH_FULL=1` seeds the full sizes. The figures go to bench/results/latest.json.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
+from bench.results import record
 from bot.charts import weekly_report_charts
 from bot.config import load_pipeline
 from bot.db import make_engine, make_session_factory
@@ -33,12 +39,21 @@ from bot.domain.team_facts import ManagerWindow, reporting_fx
 from bot.migrate import upgrade
 from bot.services.manager_facts import read_congestion_facts, read_report_facts
 
-REPS = 1_000
-OPEN_LEADS = 200_000
-CLOSED_LEADS = 100_000
-STAGE_CHANGES = 1_000_000
-TOUCHES = 400_000
-SNOOZES = 20_000
+
+@dataclass(frozen=True)
+class Size:
+    """How much the team has: reps, leads open and closed, stage changes, touches and snoozes."""
+
+    reps: int
+    open_leads: int
+    closed_leads: int
+    stage_changes: int
+    touches: int
+    snoozes: int
+
+
+FULL = Size(1_000, 200_000, 100_000, 1_000_000, 400_000, 20_000)
+QUICK = Size(100, 20_000, 10_000, 100_000, 40_000, 2_000)
 ZONE = ZoneInfo("America/New_York")
 # Monday 7 December 2026, 09:00 in New York: the weekly report's moment.
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
@@ -76,11 +91,11 @@ def _history(rng: random.Random, created: datetime, stages: list[str], closed: b
     return moves, stage, at, outcome
 
 
-def _seed(engine) -> None:  # type: ignore[no-untyped-def]
+def _seed(engine, size: Size = FULL) -> None:  # type: ignore[no-untyped-def]
     """Leads created steadily over two years; most of a lead's moves come in its first weeks."""
     rng = random.Random(7)
     stages = [stage.key for stage in load_pipeline(None).stages]
-    reps = [f"UBENCH{i:05d}" for i in range(REPS)]
+    reps = [f"UBENCH{i:05d}" for i in range(size.reps)]
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
@@ -98,8 +113,8 @@ def _seed(engine) -> None:  # type: ignore[no-untyped-def]
              for i, rep in enumerate(reps)],
         )  # fmt: skip
         leads, moves, young = [], [], []
-        for lead_id in range(1, OPEN_LEADS + CLOSED_LEADS + 1):
-            closed = lead_id > OPEN_LEADS
+        for lead_id in range(1, size.open_leads + size.closed_leads + 1):
+            closed = lead_id > size.open_leads
             created = NOW - timedelta(minutes=rng.randint(60, 60 * 24 * 730))
             history, stage, moved, outcome = _history(rng, created, stages, closed)
             moves.extend((lead_id, source, target, _text(at)) for source, target, at in history)
@@ -110,7 +125,7 @@ def _seed(engine) -> None:  # type: ignore[no-untyped-def]
             leads.append((
                 lead_id, f"Company {lead_id}", f"company {lead_id}", value,
                 "EUR" if rng.random() < 0.15 else "USD", rng.choice(("inbound", "referral", "outbound")),
-                reps[lead_id % REPS], stages[stage], outcome or "open", _text(created), _text(moved),
+                reps[lead_id % size.reps], stages[stage], outcome or "open", _text(created), _text(moved),
                 _text(moved), _text(touched) if rng.random() < 0.9 else None,
                 (NOW + timedelta(days=rng.randint(-10, 20))).date().isoformat() if rng.random() < 0.6 else None,
                 (NOW + timedelta(days=rng.randint(1, 60))).date().isoformat() if rng.random() < 0.03 else None,
@@ -120,8 +135,8 @@ def _seed(engine) -> None:  # type: ignore[no-untyped-def]
                 _text(history[-1][2]) if closed else None, rng.randint(0, 8),
             ))  # fmt: skip
         # Up to a million: a step back and forward again between a lead's first and last moves.
-        while len(moves) < STAGE_CHANGES - 1:
-            lead_id = rng.randint(1, OPEN_LEADS + CLOSED_LEADS)
+        while len(moves) < size.stage_changes - 1:
+            lead_id = rng.randint(1, size.open_leads + size.closed_leads)
             first = datetime.fromisoformat(leads[lead_id - 1][9] + "+00:00")
             last = datetime.fromisoformat(leads[lead_id - 1][11] + "+00:00")
             if last - first < timedelta(days=2):
@@ -145,16 +160,16 @@ def _seed(engine) -> None:  # type: ignore[no-untyped-def]
         cursor.executemany(
             "INSERT INTO touchpoints (lead_id, kind, note, occurred_at, author_id, created_at)"
             " VALUES (?, ?, '', ?, ?, ?)",
-            [(lead_id, rng.choice(KINDS), stamp, reps[lead_id % REPS], stamp)
+            [(lead_id, rng.choice(KINDS), stamp, reps[lead_id % size.reps], stamp)
              for lead_id, stamp in (
-                 (rng.choice(young) if rng.random() < 0.8 else rng.randint(1, OPEN_LEADS),
+                 (rng.choice(young) if rng.random() < 0.8 else rng.randint(1, size.open_leads),
                   _text(NOW - timedelta(minutes=rng.randint(1, 60 * 24 * 90))))
-                 for _ in range(TOUCHES))],
+                 for _ in range(size.touches))],
         )  # fmt: skip
         cursor.executemany(
             "INSERT INTO lead_events (lead_id, kind, actor_id, at) VALUES (?, 'snoozed', ?, ?)",
-            [(lead_id, reps[lead_id % REPS], _text(NOW - timedelta(minutes=rng.randint(1, 60 * 24 * 40))))
-             for lead_id in (rng.randint(1, OPEN_LEADS) for _ in range(SNOOZES))],
+            [(lead_id, reps[lead_id % size.reps], _text(NOW - timedelta(minutes=rng.randint(1, 60 * 24 * 40))))
+             for lead_id in (rng.randint(1, size.open_leads) for _ in range(size.snoozes))],
         )  # fmt: skip
         for _, sql in indexes:
             cursor.execute(sql)
@@ -182,7 +197,7 @@ class _Clock:
         return result
 
 
-def _measure(engine, rules) -> None:  # type: ignore[no-untyped-def]
+def _measure(engine, rules) -> dict[str, float]:  # type: ignore[no-untyped-def]
     statements = 0
 
     def count(*_args) -> None:  # type: ignore[no-untyped-def]
@@ -229,24 +244,39 @@ def _measure(engine, rules) -> None:  # type: ignore[no-untyped-def]
         f" alerts, {report_reads} for the report; {len(found.posts)} conditions to post;"
         f" recommendation: {report.recommendation.action}"
     )
+    (alerts_wall, alerts_cpu), (report_wall, report_cpu) = clock.totals.values()
+    return {
+        "seconds_sqlite": round(max(alerts_wall, report_wall), 2),
+        "alerts_seconds_sqlite": round(alerts_wall, 2),
+        "alerts_cpu_seconds_sqlite": round(alerts_cpu, 2),
+        "report_seconds_sqlite": round(report_wall, 2),
+        "report_cpu_seconds_sqlite": round(report_cpu, 2),
+        "alerts_statements": alert_reads,
+        "report_statements": report_reads,
+    }
 
 
 def main() -> None:
+    size = FULL if os.environ.get("BENCH_FULL") == "1" else QUICK
     rules = load_pipeline(None).team_rules
     with tempfile.TemporaryDirectory() as scratch:
         engine = make_engine(f"sqlite:///{Path(scratch) / 'managers.db'}")
         try:
             upgrade(engine)
             started = time.perf_counter()
-            _seed(engine)
+            _seed(engine, size)
             print(
-                f"seeded {OPEN_LEADS:,} open and {CLOSED_LEADS:,} closed leads, {STAGE_CHANGES:,}"
-                f" stage changes, {TOUCHES:,} touches in {time.perf_counter() - started:.1f} s"
-                " (SQLite)"
+                f"seeded {size.open_leads:,} open and {size.closed_leads:,} closed leads,"
+                f" {size.stage_changes:,} stage changes, {size.touches:,} touches in"
+                f" {time.perf_counter() - started:.1f} s (SQLite)"
             )
-            _measure(engine, rules)
+            figures = _measure(engine, rules)
         finally:
             engine.dispose()
+    record(
+        "managers",
+        {"leads": size.open_leads, "stage_changes": size.stage_changes, **figures},
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The interactive targets beside the latest figures: `python -m bench targets` prints the table."""
+"""The targets beside the latest figures: `python -m bench targets` prints the table."""
 
 from __future__ import annotations
 
@@ -42,6 +42,47 @@ def _all_answered(data: dict[str, Any]) -> Delivered | None:
     return Delivered(figures["touches_sent"], figures["touches_written"], figures["replies"])
 
 
+@dataclass(frozen=True)
+class AtSize:
+    """A figure measured at some size: judged only at the size its target names."""
+
+    value: float
+    size: int
+    full: int
+    unit: str
+    noun: str
+
+    @property
+    def at_full_size(self) -> bool:
+        return self.size >= self.full
+
+    def __str__(self) -> str:
+        return f"{self.value:,}{self.unit} at {self.size:,} {self.noun}"
+
+
+def _at_size(
+    section: str, key: str, size_key: str, full: int, unit: str, noun: str
+) -> Callable[[dict[str, Any]], AtSize | None]:
+    def value(data: dict[str, Any]) -> AtSize | None:
+        figures = data.get(section) or {}
+        if figures.get(key) is None or figures.get(size_key) is None:
+            return None
+        return AtSize(figures[key], figures[size_key], full, unit, noun)
+
+    return value
+
+
+def _cpu_both(data: dict[str, Any]) -> str | None:
+    figures = data.get("managers") or {}
+    alerts, report = (
+        figures.get("alerts_cpu_seconds_sqlite"),
+        figures.get("report_cpu_seconds_sqlite"),
+    )
+    if alerts is None or report is None:
+        return None
+    return f"alerts {alerts} s, report {report} s"
+
+
 TARGETS = (
     Target("ack p99, 50 concurrent /touch (ms)", "", _get("ack", "p99_ms")),
     Target(
@@ -71,6 +112,24 @@ TARGETS = (
         lambda v: v >= 400,
     ),
     Target("touches written and users answered", "all", _all_answered, lambda v: v.lossless),
+    Target(
+        "managers: slower of alerts and report, SQLite",
+        "≤ 5 s",
+        _at_size("managers", "seconds_sqlite", "leads", 200_000, " s", "open leads"),
+        lambda v: v.at_full_size and v.value <= 5,
+    ),
+    Target("managers: CPU seconds of each job, SQLite", "", _cpu_both),
+    Target(
+        "pipebot import, rows per second, SQLite",
+        "≥ 5,000",
+        _at_size("import", "rows_per_s", "rows", 100_000, "/s", "rows"),
+        lambda v: v.at_full_size and v.value >= 5000,
+    ),
+    Target(
+        "pipebot import, rows per CPU second, SQLite",
+        "",
+        _at_size("import", "rows_per_cpu_s", "rows", 100_000, "/s", "rows"),
+    ),
 )
 
 
@@ -85,6 +144,8 @@ def rows(data: dict[str, Any] | None = None) -> list[tuple[str, str, str, str]]:
         else:
             shown = f"{value:,}" if isinstance(value, int | float) else str(value)
             met = "" if target.met is None else ("yes" if target.met(value) else "no")
+            if isinstance(value, AtSize) and not value.at_full_size and target.met is not None:
+                met = "quick run: BENCH_FULL=1 to judge"
         found.append((target.figure, target.target, shown, met))
     return found
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import Table, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import insert_if_missing
@@ -104,6 +104,47 @@ def _event(lead_id: int, import_id: str, line: int, now: datetime, **detail: Any
 _LEADS, _STAGE_CHANGES, _LEAD_EVENTS = Lead.__table__, StageChange.__table__, LeadEvent.__table__
 
 
+def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows that all name the same columns, in one executemany.
+
+    On SQLite the statement is compiled once and each row goes to the driver as a tuple, its
+    values converted by the columns' own bind processors and the columns' scalar defaults filled
+    in, as SQLAlchemy would: its per-row parameter handling costs more than SQLite's insert.
+    Elsewhere (and for rows naming different columns) SQLAlchemy's executemany does it all.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    keys = rows[0].keys()
+    if dialect.paramstyle != "qmark" or any(row.keys() != keys for row in rows):
+        session.execute(insert(table), rows)
+        return
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    order = compiled.positiontup or []
+    defaults = {
+        column.key: column.default.arg  # type: ignore[union-attr]
+        for column in table.columns
+        if column.key not in keys and column.default is not None and column.default.is_scalar
+    }
+    if set(order) - set(keys) - set(defaults):  # a default SQLAlchemy must compute itself
+        session.execute(insert(table), rows)
+        return
+    fill = [(name, defaults.get(name)) for name in order]
+    converters = [
+        (position, process)
+        for position, name in enumerate(order)
+        if (process := table.c[name].type._cached_bind_processor(dialect)) is not None
+    ]
+    params = []
+    for row in rows:
+        values = [row.get(name, default) for name, default in fill]
+        for position, process in converters:
+            values[position] = process(values[position])
+        params.append(tuple(values))
+    connection.exec_driver_sql(compiled.string, params)
+
+
 def _next_ids(session: Session, count: int) -> list[int]:
     """Ids for `count` new leads, taken before the insert so no RETURNING is needed.
 
@@ -126,7 +167,7 @@ def _insert_leads(session: Session, values: list[dict[str, Any]]) -> list[int]:
     """Insert leads in a few multi-row statements; their ids in the order given."""
     kept = [v for v in values if "id" in v]
     if kept:
-        session.execute(insert(_LEADS), kept)
+        _insert_many(session, _LEADS, kept)
         if session.get_bind().dialect.name == "postgresql":
             # Numbers handed out after these must come after them.
             sequence = func.pg_get_serial_sequence(_LEADS.name, "id")
@@ -136,7 +177,7 @@ def _insert_leads(session: Session, values: list[dict[str, Any]]) -> list[int]:
     rows = [v if "id" in v else {"id": next(fresh), **v} for v in values]
     if len(kept) < len(values):
         added = [row for row, v in zip(rows, values, strict=True) if "id" not in v]
-        session.execute(insert(_LEADS), added)
+        _insert_many(session, _LEADS, added)
     return [row["id"] for row in rows]
 
 
@@ -164,7 +205,7 @@ def write_batch(session: Session, *, rows: Sequence[Row], import_id: str, now: d
             session.execute(update(Lead), changed)
     if news:
         ids = _insert_leads(session, [row.values for row in news])
-        session.execute(insert(_STAGE_CHANGES), [
+        _insert_many(session, _STAGE_CHANGES, [
             {"lead_id": lead_id, "from_stage": None, "to_stage": row.values["stage"],
              "changed_at": row.values["stage_changed_at"], "changed_by": row.values["owner_id"]}
             for lead_id, row in zip(ids, news, strict=True)
@@ -174,7 +215,7 @@ def write_batch(session: Session, *, rows: Sequence[Row], import_id: str, now: d
             for lead_id, row in zip(ids, news, strict=True)
         )
     if events:
-        session.execute(insert(_LEAD_EVENTS), events)
+        _insert_many(session, _LEAD_EVENTS, events)
     return Batch(created=len(news), updated=len(changed), unchanged=len(updates) - len(changed))
 
 
