@@ -1,4 +1,9 @@
-"""Pacing for outbound posts: a workspace token bucket, one post per channel per second, and a global pause."""
+"""Pacing for outbound posts: a workspace token bucket, one post per channel per second, and pauses.
+
+Slack's Retry-After is honoured where it was given: a 429 on a post holds that channel, so the
+other conversations keep the budget busy; a run of 429s across channels means the workspace budget
+itself is spent, and then every post waits (`pause`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ CHANNEL_INTERVAL_SECONDS = 1.0
 # a clock with microsecond steps from spinning on a sub-microsecond wait.
 _NEGLIGIBLE_SECONDS = 1e-3
 _PRUNE_AT = 10_000
+# This many posts refused in a row, none accepted between them, and it is the workspace budget
+# that is spent, not one channel's: every post then waits.
+REFUSALS_BEFORE_PAUSE = 3
 
 
 class Pacer:
@@ -25,6 +33,7 @@ class Pacer:
         clock: Clock,
         burst: int | None = None,
         channel_interval: float = CHANNEL_INTERVAL_SECONDS,
+        refusals_before_pause: int = REFUSALS_BEFORE_PAUSE,
     ) -> None:
         if per_minute < 1:
             raise ValueError("per_minute must be at least 1")
@@ -36,6 +45,8 @@ class Pacer:
         self._refilled = self._now()
         self._paused_until = 0.0
         self._channel_free: dict[str, float] = {}
+        self.refusals_before_pause = refusals_before_pause
+        self._refusals = 0
 
     def _now(self) -> float:
         return self._clock.now().timestamp()
@@ -70,8 +81,31 @@ class Pacer:
             self._channel_free = {c: t for c, t in self._channel_free.items() if t > now}
 
     def pause(self, seconds: float) -> None:
-        """Stop every post for `seconds` (Slack's Retry-After applies to the whole app)."""
+        """Stop every post for `seconds` (Slack's Retry-After for the whole app)."""
         self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    def pause_channel(self, channel: str, seconds: float) -> None:
+        """Hold posts to one channel for `seconds` (Slack's Retry-After for a post to it)."""
+        free = self._now() + seconds
+        self._channel_free[channel] = max(self._channel_free.get(channel, 0.0), free)
+
+    def refused(self, channel: str, seconds: float) -> bool:
+        """A post to `channel` got a 429 asking to wait `seconds`; True when every post now waits.
+
+        One refusal holds its channel only. A run of them with no post accepted in between says
+        the workspace budget is spent, so the whole sender pauses.
+        """
+        self.pause_channel(channel, seconds)
+        self._refusals += 1
+        if self._refusals < self.refusals_before_pause:
+            return False
+        self._refusals = 0
+        self.pause(seconds)
+        return True
+
+    def accepted(self) -> None:
+        """A post went through: the run of refusals is over."""
+        self._refusals = 0
 
     def paused_for(self) -> float:
         """Seconds left in the global pause."""

@@ -319,6 +319,8 @@ class SendLoop:
         except Exception as error:  # one row's failure never stops the batch
             self._record_failure(row, classify(error), posting=True, channel=channel)
             return
+        if not upload:
+            self.pacer.accepted()
         self._record_sent(row, where, ts, "sent")
 
     def _send(self, row: Claimed, conversation: str | None) -> tuple[str, str]:
@@ -364,9 +366,19 @@ class SendLoop:
         """Store what a failure means for the row and count it; a lost lease leaves the row to its new owner."""
         now = self.deps.clock.now()
         if failure.action is Action.WAIT:
-            self.pacer.pause(failure.retry_after)
+            held = "every post"
+            if posting and not is_file(row.payload):
+                # chat.postMessage is limited per channel as well as per workspace: hold the one
+                # channel, unless a run of refusals shows the workspace budget is what ran out.
+                if not self.pacer.refused(row.recipient, failure.retry_after):
+                    held = "this channel"
+            else:
+                self.pacer.pause(failure.retry_after)
             log.info(
-                "notification %s deferred: Slack asked to wait %ss", row.id, failure.retry_after
+                "notification %s deferred: Slack asked to wait %ss (%s waits)",
+                row.id,
+                failure.retry_after,
+                held,
             )
             self._store(
                 outbox.mark_deferred,

@@ -15,9 +15,12 @@ How a row travels:
    transaction open, `chat.postMessage(channel=<user or channel id>, metadata=…)` is called by a
    client that never retries on its own.
 4. Record. A third transaction stores the result: `sent` with channel and `ts`; back to
-   `pending` with `not_before` for a 429 (the whole sender pauses for Retry-After, not counted as
-   an attempt) or for a transient error (exponential backoff, then `failed`); `failed` at once
-   for a permanent Slack error. One row's failure never stops the batch.
+   `pending` with `not_before` for a 429 (not counted as an attempt) or for a transient error
+   (exponential backoff, then `failed`); `failed` at once for a permanent Slack error. One row's
+   failure never stops the batch. A 429 on a post holds only that channel for Retry-After, so
+   the rest of a fan-out keeps the budget busy; three in a row with no post accepted between them
+   mean the workspace budget is spent, and the whole sender pauses. A 429 on any other call (a
+   lookup, an upload) pauses the whole sender.
 
 Files. A row whose payload holds a file (`bot.slack.uploads`) goes the same way, with
 `files_upload_v2` in place of the post: a DM's conversation is opened first (a file is shared into
