@@ -35,6 +35,9 @@ Slack: `bot.webhooks_sender` POSTs it signed, the Standard Webhooks way, and rec
 
 Pacing. Each sender process keeps a token bucket on `PIPEBOT_SEND_BUDGET_PER_MINUTE` and at most
 one post per channel per second; with several replicas the budget is per process, so divide it.
+Rows are paced one after another, and the service then posts up to `SERVICE_CONCURRENCY` of them
+at once (`SenderOptions.concurrency`), so Slack's round trip does not cap the rate below the
+budget; each row still has its own lease, attempt and record, so nothing above changes.
 
 Lookups need the `im:history`, `channels:history` and `groups:history` scopes (and `im:write`
 for `conversations.open` on a DM whose id was never learnt). Without them a row that needs a
@@ -90,6 +93,7 @@ __all__ = [
     "failed_since",
     "new_owner",
     "pending_count",
+    "service_options",
     "start_sender",
 ]
 
@@ -100,6 +104,14 @@ WAKE_SECONDS = 2.0
 NAP_SLICE_SECONDS = 1.0
 # Slack refused the token itself: no later pass can succeed, so sending pauses for good.
 TOKEN_GONE = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired"})
+# Posts in flight at once in `pipebot run` and `jobs run`: enough that a Slack round trip of a
+# few hundred milliseconds still fills the budget, few enough to stay a small share of the pool.
+SERVICE_CONCURRENCY = 4
+
+
+def service_options() -> SenderOptions:
+    """The options the running service sends with."""
+    return SenderOptions(concurrency=SERVICE_CONCURRENCY)
 
 
 def new_owner(prefix: str = "sender") -> str:
@@ -190,7 +202,7 @@ class SenderThread(threading.Thread):
         self.deps = deps
         self.stop_event = stop_event
         self.metrics = metrics
-        self.options = options or SenderOptions()
+        self.options = options or service_options()
         self.wake_seconds = wake_seconds
         self.owner = owner or new_owner()
         self.heartbeat = heartbeat or Heartbeat()
