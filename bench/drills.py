@@ -46,6 +46,8 @@ SPAWN = multiprocessing.get_context("spawn")
 # well inside it, as the sender requires.
 DRILL_OPTIONS = SenderOptions(lease_seconds=3.0, http_timeout=1, poll_seconds=0.2, concurrency=4)
 MANAGERS = ["CMANAGERS", "UMANAGER1"]
+# The killed senders go at half the budget, so the run lasts through every kill.
+KILL_BUDGET_PER_MINUTE = 3000
 PLAN_AT = "2026-12-01T13:35:00+00:00"  # 08:35 on a Tuesday in New York
 
 
@@ -65,7 +67,7 @@ def _verdict(outcome: Outcome) -> str:
 
 def _sender(url: str, base_url: str, started: Any) -> None:
     """A sender process: deliver until settled, as the service does; killed from outside."""
-    deps = sender_deps(url, base_url, BUDGET_PER_MINUTE)
+    deps = sender_deps(url, base_url, KILL_BUDGET_PER_MINUTE)
     started.set()
     deliver_until_settled(
         deps, owner=new_owner("drill"), deadline_seconds=120, options=DRILL_OPTIONS
@@ -94,7 +96,8 @@ def kill_drill() -> dict[str, Any]:
     users = recipients(count)
     rng = random.Random(7)
     print(
-        f"kill -9: {count:,} DMs; a sender (4 posts in flight, 3 s leases) killed at a random"
+        f"kill -9: {count:,} DMs at {KILL_BUDGET_PER_MINUTE // 60}/s; a sender (4 posts in flight,"
+        " 3 s leases) killed at a random"
         f" moment {kills} times, a new one started after each"
     )
     done_kills = in_flight = reached = 0
