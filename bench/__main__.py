@@ -13,6 +13,8 @@ BENCHMARKS = {
     "jobs": "jobs",
     "import": "imports",
     "managers": "managers",
+    "fanout": "fanout",
+    "drills": "drills",
 }
 # Summaries that run nothing: they read bench/results/latest.json.
 REPORTS = {"targets": "targets"}

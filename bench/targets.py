@@ -83,6 +83,22 @@ def _cpu_both(data: dict[str, Any]) -> str | None:
     return f"alerts {alerts} s, report {report} s"
 
 
+DRILLS = ("kill", "replicas", "jobs_run", "storm")
+
+
+def _drills(outcome: str) -> Callable[[dict[str, Any]], int | None]:
+    """`duplicates` or `lost` summed over the drills that ran; None before any did."""
+
+    def total(data: dict[str, Any]) -> int | None:
+        figures = data.get("drills") or {}
+        found = [
+            figures[f"{drill}_{outcome}"] for drill in DRILLS if f"{drill}_{outcome}" in figures
+        ]
+        return sum(found) if found else None
+
+    return total
+
+
 TARGETS = (
     Target("ack p99, 50 concurrent /touch (ms)", "", _get("ack", "p99_ms")),
     Target(
@@ -130,6 +146,21 @@ TARGETS = (
         "",
         _at_size("import", "rows_per_cpu_s", "rows", 100_000, "/s", "rows"),
     ),
+    Target(
+        "fan-out time ÷ floor (messages ÷ budget)",
+        "≤ 1.1",
+        _get("fanout", "ratio_to_floor"),
+        lambda v: v <= 1.1,
+    ),
+    Target("fan-out duplicates", "0", _get("fanout", "duplicates"), lambda v: v == 0),
+    Target("fan-out lost", "0", _get("fanout", "lost"), lambda v: v == 0),
+    Target(
+        "drills duplicates (kill -9, replicas, jobs run, storm)",
+        "0",
+        _drills("duplicates"),
+        lambda v: v == 0,
+    ),
+    Target("drills lost", "0", _drills("lost"), lambda v: v == 0),
 )
 
 

@@ -284,14 +284,18 @@ def jobs(config: Config, args: argparse.Namespace) -> int:
         print("pipebot: SLACK_BOT_TOKEN is not set, so nothing could be delivered", file=sys.stderr)
         return 2
     from bot.clock import ShiftedClock, SystemClock
-    from bot.slack.sender import deliver_until_settled, new_owner
+    from bot.slack.sender import deliver_until_settled, new_owner, service_options
 
     deps = build_deps(config, clock=ShiftedClock(args.at) if args.at else SystemClock())
     prepare_database(deps)
     started = deps.clock.now()
     job.run(deps, started)
     report = deliver_until_settled(
-        deps, owner=new_owner("jobs-run"), deadline_seconds=SETTLE_SECONDS, since=started
+        deps,
+        owner=new_owner("jobs-run"),
+        deadline_seconds=SETTLE_SECONDS,
+        since=started,
+        options=service_options(),
     )
     sent = report.delivery.sent
     print(f"{job.id}: {sent} sent, {len(report.failed)} failed, {report.pending} still pending")

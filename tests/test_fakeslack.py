@@ -336,6 +336,22 @@ def test_rate_limits_follow_an_injected_clock() -> None:
         assert client.chat_postMessage(channel="U0DANA", text="3")["ok"]
 
 
+def test_the_workspace_post_budget_can_have_a_burst_smaller_than_a_minute() -> None:
+    clock = ManualClock()
+    limits = RateLimits(post_workspace_per_minute=120, post_workspace_burst=2)
+    with FakeSlack(rate_limits=limits, clock=clock) as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.base_url, retry_handlers=[])
+        for channel in ("C0A", "C0B"):
+            client.chat_postMessage(channel=channel, text="burst")
+        limited = error_of(lambda: client.chat_postMessage(channel="C0C", text="over"))
+        assert (limited.response.status_code, limited.response.headers["Retry-After"]) == (
+            429,
+            "1",
+        )
+        clock.advance(0.5)  # two a second refill one post in half a second
+        assert client.chat_postMessage(channel="C0C", text="refilled")["ok"]
+
+
 def test_response_url_allows_five_uses(fake: FakeSlack) -> None:
     url = fake.new_response_url(channel_id="C0SALES", user_id="U0DANA")
     webhook = WebhookClient(url, timeout=5)

@@ -60,7 +60,7 @@ HALT_ERRORS = frozenset(
 class Action(StrEnum):
     """What the sender does after a failed call."""
 
-    WAIT = "wait"  # Slack rate-limited the app: pause everything, the row is not at fault
+    WAIT = "wait"  # Slack rate-limited the app: wait Retry-After, the row is not at fault
     RETRY = "retry"  # transient: back off and try again, up to a limit
     GIVE_UP = "give_up"  # permanent for this message
     HALT = "halt"  # the app cannot send at all

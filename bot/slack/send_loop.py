@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,8 +46,14 @@ class SenderOptions:
     backoff_cap_seconds: float = 900.0
     poll_seconds: float = 2.0
     webhooks: WebhookOptions = field(default_factory=WebhookOptions)
+    # Posts in flight at once, each on its own row and channel, all within the same pacing. One
+    # keeps every step in order; the service runs more, so that Slack's round trip (and the
+    # database's) does not hold the rate below the budget.
+    concurrency: int = 1
 
     def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         # A post must finish (or be abandoned by the client) well before its lease can pass on.
         if self.http_timeout >= self.lease_seconds:
             raise ValueError("http_timeout must be shorter than lease_seconds")
@@ -149,6 +157,11 @@ class SendLoop:
         self.should_stop = should_stop
         self.client = sending_client(slack, options, metrics)
         self.counts: dict[str, int] = {}
+        self._counting = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        # Posts overlap only once one went through, and go back to one at a time after any
+        # failure: a revoked token or a spent budget is met by one post, not by a volley.
+        self._flowing = False
         self.halted: str | None = None
         self.webhooks = WebhookDelivery(
             deps,
@@ -169,21 +182,27 @@ class SendLoop:
         self, *, until: datetime | None, max_messages: int | None, wait_when_idle: bool
     ) -> DeliveryReport:
         """Claim and send batches until nothing is due (or `until`, `max_messages`, a halt or a stop)."""
-        while not self._finished(until, max_messages):
-            if self.pacer.paused_for() > 0:
-                if not self._wait(self.pacer.paused_for(), until):
+        try:
+            while not self._finished(until, max_messages):
+                if self.pacer.paused_for() > 0:
+                    if not self._wait(self.pacer.paused_for(), until):
+                        break
+                    continue
+                batch = self._claim(self._batch_limit(max_messages))
+                if batch:
+                    self._send_batch(batch, until)
+                elif not (wait_when_idle and self._wait(self._idle_delay(), until)):
                     break
-                continue
-            batch = self._claim(self._batch_limit(max_messages))
-            if batch:
-                self._send_batch(batch, until)
-            elif not (wait_when_idle and self._wait(self._idle_delay(), until)):
-                break
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
         return self.report()
 
     def report(self) -> DeliveryReport:
         """The counts so far."""
-        return DeliveryReport(**self.counts, halted=self.halted)
+        with self._counting:
+            return DeliveryReport(**self.counts, halted=self.halted)
 
     def _finished(self, until: datetime | None, max_messages: int | None) -> bool:
         if self.halted or self.should_stop():
@@ -243,21 +262,60 @@ class SendLoop:
         return now + timedelta(seconds=self.options.lease_seconds)
 
     def _send_batch(self, batch: list[Claimed], until: datetime | None) -> None:
-        """Send the batch in priority order, letting a later row go first while an earlier one's channel is busy."""
+        """Send the batch in priority order, letting a later row go first while an earlier one's channel is busy.
+
+        Each row is paced here, in order; with `concurrency` above one, and once a post went
+        through, its post then runs on a worker while the next row is paced, never more than
+        `concurrency` at once.
+        """
         waiting = list(batch)
+        started: list[Future[None]] = []
+        busy: dict[str, Future[None]] = {}  # a channel with a post in flight takes no other
         try:
             while waiting and not self.halted and not self.should_stop():
-                row = self._next_ready(waiting, until)
+                running = [future for future in started if not future.done()]
+                if any(future.exception() for future in started if future.done()):
+                    break
+                free = [
+                    row
+                    for row in waiting
+                    if row.recipient not in busy or busy[row.recipient].done()
+                ]
+                if len(running) >= self.options.concurrency or not free:
+                    wait(running, return_when=FIRST_COMPLETED)
+                    continue
+                row = self._next_ready(free, until)
                 if row is None:
                     break
                 waiting.remove(row)
-                with log_context(notification_id=row.id):
-                    self._deliver_row(row)
+                if not is_webhook(row.payload):  # a webhook spends none of Slack's budget
+                    self.pacer.take(row.recipient)
+                if self.options.concurrency == 1 or not self._flowing:
+                    wait(started)
+                    self._deliver_logged(row)
+                else:
+                    future = self._workers().submit(self._deliver_logged, row)
+                    started.append(future)
+                    busy[row.recipient] = future
                 if self.pacer.paused_for() > 0:
                     break
         finally:
+            wait(started)
             if waiting:
                 self._release([row.id for row in waiting])
+        for future in started:
+            future.result()  # a worker's error (the database's, say) ends the pass as it would in line
+
+    def _workers(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=self.options.concurrency, thread_name_prefix="pipebot-post"
+            )
+        return self._pool
+
+    def _deliver_logged(self, row: Claimed) -> None:
+        with log_context(notification_id=row.id):
+            self._deliver_row(row)
 
     def _next_ready(self, waiting: list[Claimed], until: datetime | None) -> Claimed | None:
         """The first row whose channel may be posted to now, after waiting as needed; None when time is up."""
@@ -313,12 +371,15 @@ class SendLoop:
         if not self._start_attempt(row):
             self._count("lost")
             return
-        self.pacer.take(row.recipient)
+        self.pacer.stamp(row.recipient)  # the channel's second counts from the post itself
         try:
             where, ts = self._send(row, channel if upload else None)
         except Exception as error:  # one row's failure never stops the batch
             self._record_failure(row, classify(error), posting=True, channel=channel)
             return
+        if not upload:
+            self.pacer.accepted()
+        self._flowing = True
         self._record_sent(row, where, ts, "sent")
 
     def _send(self, row: Claimed, conversation: str | None) -> tuple[str, str]:
@@ -362,11 +423,22 @@ class SendLoop:
         self, row: Claimed, failure: Failure, posting: bool, channel: str | None
     ) -> None:
         """Store what a failure means for the row and count it; a lost lease leaves the row to its new owner."""
+        self._flowing = False
         now = self.deps.clock.now()
         if failure.action is Action.WAIT:
-            self.pacer.pause(failure.retry_after)
+            held = "every post"
+            if posting and not is_file(row.payload):
+                # chat.postMessage is limited per channel as well as per workspace: hold the one
+                # channel, unless a run of refusals shows the workspace budget is what ran out.
+                if not self.pacer.refused(row.recipient, failure.retry_after):
+                    held = "this channel"
+            else:
+                self.pacer.pause(failure.retry_after)
             log.info(
-                "notification %s deferred: Slack asked to wait %ss", row.id, failure.retry_after
+                "notification %s deferred: Slack asked to wait %ss (%s waits)",
+                row.id,
+                failure.retry_after,
+                held,
             )
             self._store(
                 outbox.mark_deferred,
@@ -411,7 +483,8 @@ class SendLoop:
             outbox.release(session, notification_ids=notification_ids, owner=self.owner)
 
     def _count(self, outcome: str) -> None:
-        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        with self._counting:
+            self.counts[outcome] = self.counts.get(outcome, 0) + 1
         if self.metrics is not None:
             self.metrics.notifications.labels(outcome=outcome).inc()
 

@@ -15,9 +15,12 @@ How a row travels:
    transaction open, `chat.postMessage(channel=<user or channel id>, metadata=…)` is called by a
    client that never retries on its own.
 4. Record. A third transaction stores the result: `sent` with channel and `ts`; back to
-   `pending` with `not_before` for a 429 (the whole sender pauses for Retry-After, not counted as
-   an attempt) or for a transient error (exponential backoff, then `failed`); `failed` at once
-   for a permanent Slack error. One row's failure never stops the batch.
+   `pending` with `not_before` for a 429 (not counted as an attempt) or for a transient error
+   (exponential backoff, then `failed`); `failed` at once for a permanent Slack error. One row's
+   failure never stops the batch. A 429 on a post holds only that channel for Retry-After, so
+   the rest of a fan-out keeps the budget busy; three in a row with no post accepted between them
+   mean the workspace budget is spent, and the whole sender pauses. A 429 on any other call (a
+   lookup, an upload) pauses the whole sender.
 
 Files. A row whose payload holds a file (`bot.slack.uploads`) goes the same way, with
 `files_upload_v2` in place of the post: a DM's conversation is opened first (a file is shared into
@@ -32,6 +35,9 @@ Slack: `bot.webhooks_sender` POSTs it signed, the Standard Webhooks way, and rec
 
 Pacing. Each sender process keeps a token bucket on `PIPEBOT_SEND_BUDGET_PER_MINUTE` and at most
 one post per channel per second; with several replicas the budget is per process, so divide it.
+Rows are paced one after another, and the service then posts up to `SERVICE_CONCURRENCY` of them
+at once (`SenderOptions.concurrency`), so Slack's round trip does not cap the rate below the
+budget; each row still has its own lease, attempt and record, so nothing above changes.
 
 Lookups need the `im:history`, `channels:history` and `groups:history` scopes (and `im:write`
 for `conversations.open` on a DM whose id was never learnt). Without them a row that needs a
@@ -87,6 +93,7 @@ __all__ = [
     "failed_since",
     "new_owner",
     "pending_count",
+    "service_options",
     "start_sender",
 ]
 
@@ -97,6 +104,14 @@ WAKE_SECONDS = 2.0
 NAP_SLICE_SECONDS = 1.0
 # Slack refused the token itself: no later pass can succeed, so sending pauses for good.
 TOKEN_GONE = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired"})
+# Posts in flight at once in `pipebot run` and `jobs run`: enough that a Slack round trip of a
+# few hundred milliseconds still fills the budget, few enough to stay a small share of the pool.
+SERVICE_CONCURRENCY = 4
+
+
+def service_options() -> SenderOptions:
+    """The options the running service sends with."""
+    return SenderOptions(concurrency=SERVICE_CONCURRENCY)
 
 
 def new_owner(prefix: str = "sender") -> str:
@@ -187,7 +202,7 @@ class SenderThread(threading.Thread):
         self.deps = deps
         self.stop_event = stop_event
         self.metrics = metrics
-        self.options = options or SenderOptions()
+        self.options = options or service_options()
         self.wake_seconds = wake_seconds
         self.owner = owner or new_owner()
         self.heartbeat = heartbeat or Heartbeat()

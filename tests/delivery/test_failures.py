@@ -1,4 +1,4 @@
-"""Slack saying no: 429s pause the whole sender, transient errors back off, permanent ones fail at once."""
+"""Slack saying no: a 429 holds its channel (a run of them the whole sender), transient errors back off, permanent ones fail at once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,29 @@ from tests.fakeslack import FakeSlack
 MINUTE = timedelta(minutes=1)
 
 
-def test_a_429_storm_delivers_each_message_once_and_pauses_everything(
+def test_a_429_on_a_post_holds_that_channel_while_the_others_go_ahead(
+    sdeps: Deps, fake: FakeSlack, sleep: FakeSleep
+) -> None:
+    for n in range(6):
+        add(sdeps, f"k{n}", USERS[n])
+    fake.fail_next("chat.postMessage", status=429, retry_after=7)
+    started = sdeps.clock.now()
+
+    report = deliver(sdeps, owner="a", sleep=sleep, until=started + MINUTE)
+
+    assert (report.sent, report.deferred, report.failed, report.retried) == (6, 1, 0, 0)
+    assert posted_keys(fake) == {f"k{n}": 1 for n in range(6)}
+    calls = fake.calls("chat.postMessage")
+    assert [c.status for c in calls] == [429, 200, 200, 200, 200, 200, 200]
+    refused, *others, retried = calls
+    # The other five channels did not wait for the refused one's Retry-After …
+    assert all(call.at - refused.at < 1 for call in others)
+    # … and the refused channel got nothing until its Retry-After had passed.
+    assert retried.args["channel"] == USERS[0] and retried.at - refused.at >= 7
+    assert all(row.attempts == 0 and row.status == "sent" for row in rows(sdeps).values())
+
+
+def test_a_run_of_429s_across_channels_pauses_every_post(
     sdeps: Deps, fake: FakeSlack, sleep: FakeSleep
 ) -> None:
     for n in range(6):
@@ -21,18 +43,34 @@ def test_a_429_storm_delivers_each_message_once_and_pauses_everything(
     fake.fail_next("chat.postMessage", status=429, retry_after=7, times=3)
     started = sdeps.clock.now()
 
-    report = deliver(sdeps, owner="a", sleep=sleep)
+    report = deliver(sdeps, owner="a", sleep=sleep, until=started + MINUTE)
 
     assert (report.sent, report.deferred, report.failed, report.retried) == (6, 3, 0, 0)
     assert posted_keys(fake) == {f"k{n}": 1 for n in range(6)}
     assert stored_keys(fake, list(USERS[:6])) == {f"k{n}": 1 for n in range(6)}
     calls = fake.calls("chat.postMessage")
     assert [c.status for c in calls] == [429, 429, 429, 200, 200, 200, 200, 200, 200]
-    # Nothing at all is posted during a pause, to any channel: every call follows the previous 429 by 7 s.
-    for limited, following in zip(calls[:3], calls[1:4], strict=True):
-        assert following.at - limited.at >= 7
-    assert sdeps.clock.now() - started >= timedelta(seconds=21)
+    # Three refusals with nothing accepted between them: the workspace budget is spent, so
+    # nothing at all is posted, to any channel, until the third one's Retry-After has passed.
+    assert calls[3].at - calls[2].at >= 7
     assert all(row.attempts == 0 and row.status == "sent" for row in rows(sdeps).values())
+
+
+def test_a_429_on_a_lookup_pauses_every_post(
+    sdeps: Deps, fake: FakeSlack, sleep: FakeSleep
+) -> None:
+    add(sdeps, "k0", USERS[0])
+    fake.fail_after_accept("chat.postMessage")  # posted, answer lost: the next try looks first
+    deliver(sdeps, owner="a", sleep=sleep)
+    sleep(5)
+    add(sdeps, "k1", USERS[1])
+    fake.fail_next("conversations.history", status=429, retry_after=7)
+
+    deliver(sdeps, owner="a", sleep=sleep, until=sdeps.clock.now() + MINUTE)
+
+    assert posted_keys(fake) == {"k0": 1, "k1": 1}
+    refused = fake.calls("conversations.history")[0]
+    assert fake.calls("chat.postMessage")[-1].at - refused.at >= 7
 
 
 def test_a_429_puts_the_row_back_with_not_before_and_counts_no_attempt(

@@ -92,3 +92,18 @@ def test_pacer_pause_holds_every_channel(clock: TestClock) -> None:
     assert pacer.delay("C1") == 0
     pacer.take("C1")
     assert pacer.channel_delay("C1") == pytest.approx(1.0) and pacer.channel_delay("C2") == 0
+
+
+def test_a_refused_post_holds_its_channel_and_a_run_of_refusals_holds_every_channel(
+    clock: TestClock,
+) -> None:
+    pacer = Pacer(per_minute=600, clock=clock)
+    assert pacer.refused("U1", 5) is False
+    assert pacer.channel_delay("U1") == pytest.approx(5) and pacer.delay("U2") == 0
+    pacer.accepted()  # a post went through: the refusals are not a run any more
+    assert pacer.refused("U2", 5) is False and pacer.refused("U3", 5) is False
+    assert pacer.paused_for() == 0
+    assert pacer.refused("U4", 5) is True
+    assert pacer.delay("U9") == pytest.approx(5)
+    clock.advance(timedelta(seconds=5))
+    assert pacer.delay("U9") == 0 and pacer.refused("U9", 1) is False

@@ -60,6 +60,8 @@ class RateLimits:
     post_per_channel_per_second: float = 1.0
     post_channel_burst: int = 10
     post_workspace_per_minute: int = 600
+    # Posts the workspace budget allows at once; None: a whole minute's worth.
+    post_workspace_burst: int | None = None
 
     def budget(self, method: str) -> int:
         """Requests per minute allowed for a method other than chat.postMessage."""
@@ -124,7 +126,7 @@ class RateLimiter:
             specs = [
                 (
                     (token, method),
-                    limits.post_workspace_per_minute,
+                    limits.post_workspace_burst or limits.post_workspace_per_minute,
                     limits.post_workspace_per_minute / 60,
                 )
             ]
