@@ -15,7 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.db import GroupCommit
 from bot.deps import Deps
 from bot.executor import ListenerExecutor, TrackAcks
-from bot.services.accepted import accept
+from bot.services.accepted import accept, answered
 from bot.slack.http import ConnectionPool, PooledHttp
 from bot.slack.request_log import bind_request_log
 from bot.slack.verify import may_reply_to
@@ -85,11 +85,18 @@ def create_app(
         return None
 
     def record(commands: list[dict[str, Any]]) -> list[int]:
-        with deps.session_factory.begin() as session:
-            return [accept(session, **command) for command in commands]
+        with deps.engine.begin() as connection:
+            return [accept(connection, **command) for command in commands]
+
+    def forget(command_ids: list[int]) -> list[None]:
+        with deps.engine.begin() as connection:
+            answered(connection, command_ids=command_ids)
+        return [None] * len(command_ids)
 
     # Commands arriving together are recorded in one transaction: every ack waits for this write.
     record_together = GroupCommit(record)
+    # Commands answered together are forgotten in one: each listener waits for its own.
+    forget_together = GroupCommit(forget)
 
     @app.middleware
     def record_commands(body: dict[str, Any], context: BoltContext, next: Any) -> None:  # noqa: A002
@@ -105,6 +112,7 @@ def create_app(
                     "now": deps.clock.now(),
                 }
             )
+            context["forget_command"] = forget_together
         next()
 
     @app.error

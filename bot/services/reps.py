@@ -20,6 +20,7 @@ __all__ = [
     "known_rep",
     "RepView",
     "ensure_rep",
+    "existing_rep",
     "get_rep",
     "needs_profile_refresh",
     "update_profile",
@@ -41,6 +42,17 @@ def ensure_rep(
     """Return the rep for a Slack user, creating the record on first contact; the role follows the config."""
     role = Role.MANAGER if is_manager else Role.REP
     rep = known_rep(session, user_id=user_id, now=now, team_id=team_id, role=role)
+    if rep.role != role:
+        rep.role = role
+    return RepView.of(rep)
+
+
+def existing_rep(session: Session, *, user_id: str, is_manager: bool = False) -> RepView | None:
+    """The rep for a Slack user if there is one, its role made to follow the config; None creates nothing."""
+    rep = session.get(Rep, user_id)
+    if rep is None:
+        return None
+    role = Role.MANAGER if is_manager else Role.REP
     if rep.role != role:
         rep.role = role
     return RepView.of(rep)
