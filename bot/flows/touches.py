@@ -12,7 +12,7 @@ from bot.domain.leads import is_contact
 from bot.domain.parsing import parse_touch
 from bot.domain.schedule import Calendar, zone_for
 from bot.flows import events
-from bot.flows.leads import owner_calendar
+from bot.flows.leads import owner_calendar, team_calendar
 from bot.services import leads, reps, touches
 from bot.services.records import LeadView, TouchView
 from bot.slack.mrkdwn import escape
@@ -81,9 +81,12 @@ def log_touch_from_text(
     """
     is_manager = deps.is_manager(user_id)
     with deps.session_factory.begin() as session:
-        rep = reps.existing_rep(session, user_id=user_id, is_manager=is_manager)
-        if rep is None or (check_profile and reps.needs_profile_refresh(rep, now=now)):
+        found = reps.existing_rep(
+            session, user_id=user_id, fallback=team_calendar(deps), is_manager=is_manager
+        )
+        if found is None or (check_profile and reps.needs_profile_refresh(found[0], now=now)):
             return None
+        rep, own_calendar = found
         by = Actor(user_id, is_manager, zone_for(rep.tz, fallback=deps.team_zone))
         parsed = parse_touch(text, today=by.today(now))
         matches = leads.resolve_ref(
@@ -92,7 +95,11 @@ def log_touch_from_text(
         if len(matches) > 1:
             raise several_matches(parsed.ref.text, matches)
         before = matches[0]
-        calendar = owner_calendar(session, deps, before.owner_id)
+        calendar = (
+            own_calendar
+            if before.owner_id == user_id
+            else owner_calendar(session, deps, before.owner_id)
+        )
         parsed = parse_touch(text, today=calendar.today(now), working_days=calendar.working_days)
         touch, lead = touches.log_touch(
             session,
