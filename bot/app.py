@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -15,7 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.db import GroupCommit
 from bot.deps import Deps
 from bot.executor import ListenerExecutor, TrackAcks
-from bot.services.accepted import accept
+from bot.services.accepted import accept, answered
 from bot.slack.http import ConnectionPool, PooledHttp
 from bot.slack.request_log import bind_request_log
 from bot.slack.verify import may_reply_to
@@ -38,6 +40,45 @@ def make_listener_client(deps: Deps) -> WebClient:
             RateLimitErrorRetryHandler(max_retry_count=1),
         ],
     )
+
+
+Next = Callable[[], BoltResponse | None]
+
+
+class _Plain(Middleware):
+    """A global middleware called with the request and `next` only.
+
+    Bolt inspects a function middleware's parameters and builds its arguments on every request,
+    which costs more than these small steps do themselves; every request passes them all.
+    """
+
+    def __init__(self, step: Callable[[BoltRequest, Next], BoltResponse | None]) -> None:
+        self.step = step
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Next,  # noqa: A002 - Bolt's name
+    ) -> BoltResponse | None:
+        return self.step(req, next)
+
+    @property
+    def name(self) -> str:
+        return self.step.__name__
+
+
+def plain_middleware(
+    app: App,
+) -> Callable[[Callable[[BoltRequest, Next], BoltResponse | None]], Any]:
+    """Register a step as a `_Plain` global middleware, in order."""
+
+    def register(step: Callable[[BoltRequest, Next], BoltResponse | None]) -> Any:
+        app.middleware(_Plain(step))
+        return step
+
+    return register
 
 
 def create_app(
@@ -68,32 +109,38 @@ def create_app(
     # Web API calls and response_url replies reuse kept-alive connections.
     app.middleware(PooledHttp(ConnectionPool()))
 
-    @app.middleware
-    def attach_deps(context: BoltContext, next: Any) -> None:  # noqa: A002 - Bolt's name
-        context["deps"] = deps
-        next()
+    @plain_middleware(app)
+    def attach_deps(req: BoltRequest, next: Next) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+        req.context["deps"] = deps
+        return next()
 
-    @app.middleware
-    def refuse_foreign_response_urls(context: BoltContext, next: Any) -> BoltResponse | None:  # noqa: A002
+    @plain_middleware(app)
+    def refuse_foreign_response_urls(req: BoltRequest, next: Next) -> BoltResponse | None:  # noqa: A002
         """Replies go to Slack only: a response_url elsewhere would make the bot post there."""
-        if context.response_url and not may_reply_to(
-            context.response_url, api_url=settings.slack_api_url
-        ):
+        response_url = req.context.response_url
+        if response_url and not may_reply_to(response_url, api_url=settings.slack_api_url):
             logger.warning("refused a request whose response_url is not on Slack")
             return BoltResponse(status=400, body="")
-        next()
-        return None
+        return next()
 
     def record(commands: list[dict[str, Any]]) -> list[int]:
-        with deps.session_factory.begin() as session:
-            return [accept(session, **command) for command in commands]
+        with deps.engine.begin() as connection:
+            return [accept(connection, **command) for command in commands]
+
+    def forget(command_ids: list[int]) -> list[None]:
+        with deps.engine.begin() as connection:
+            answered(connection, command_ids=command_ids)
+        return [None] * len(command_ids)
 
     # Commands arriving together are recorded in one transaction: every ack waits for this write.
     record_together = GroupCommit(record)
+    # Commands answered together are forgotten in one: each listener waits for its own.
+    forget_together = GroupCommit(forget)
 
-    @app.middleware
-    def record_commands(body: dict[str, Any], context: BoltContext, next: Any) -> None:  # noqa: A002
+    @plain_middleware(app)
+    def record_commands(req: BoltRequest, next: Next) -> BoltResponse | None:  # noqa: A002
         """A slash command is recorded before its ack, so a crash after the ack still owes its user an answer."""
+        body, context = req.body, req.context
         if isinstance(body.get("command"), str) and context.user_id:
             context["accepted_id"] = record_together(
                 {
@@ -105,7 +152,8 @@ def create_app(
                     "now": deps.clock.now(),
                 }
             )
-        next()
+            context["forget_command"] = forget_together
+        return next()
 
     @app.error
     def handle_errors(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
@@ -113,10 +161,10 @@ def create_app(
 
     process_watch = watch or Watch()
 
-    @app.middleware
-    def attach_watch(context: BoltContext, next: Any) -> None:  # noqa: A002 - Bolt's name
-        context["watch"] = process_watch
-        next()
+    @plain_middleware(app)
+    def attach_watch(req: BoltRequest, next: Next) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+        req.context["watch"] = process_watch
+        return next()
 
     bind_request_log(app)
 

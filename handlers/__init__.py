@@ -21,6 +21,7 @@ def register_all(app: App) -> None:
         workspace,
     )
 
-    surfaces = (lead, touch, pipeline, lead_form, touch_form, qualify_form, lost_form, last_chance)
+    # Bolt tries listeners in the order they were registered: /touch, the busiest, goes first.
+    surfaces = (touch, lead, pipeline, lead_form, touch_form, qualify_form, lost_form, last_chance)
     for surface in (*surfaces, shortcuts, home, actions, managers, workspace):
         surface.register(app)

@@ -81,13 +81,20 @@ def reports_errors(listener: Listener) -> Listener:
 
 
 def forget_answered(context: BoltContext) -> None:
-    """The command this request recorded before its ack has its answer now: forget it."""
+    """The command this request recorded before its ack has its answer now: forget it.
+
+    Only once the answer went out, so a crash before then still owes the user one. Commands
+    answered at the same moment are forgotten in one transaction (`forget_command`)."""
     command_id = context.get("accepted_id")
     if command_id is None:
         return
     try:
-        with context["deps"].session_factory.begin() as session:
-            answered(session, command_id=command_id)
+        forget = context.get("forget_command")
+        if forget is not None:
+            forget(command_id)
+        else:
+            with context["deps"].session_factory.begin() as session:
+                answered(session, command_ids=[command_id])
     except Exception:  # the owed-replies job would apologise for an answered command; log it
         logger.exception("could not forget answered command %s", command_id)
 

@@ -8,13 +8,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import flows
-from bot.domain.errors import UserFacingError
-from bot.domain.parsing import parse_touch
-from bot.services import leads
 from bot.slack.ids import Command
 from bot.slack.messages.cards import build_touch_logged_blocks
-from bot.slack.mrkdwn import escape
-from handlers.context import actor_of, deps_of, open_modal_for
+from handlers.context import actor_of, deps_of, open_modal_for, team_of, user_of
 from handlers.errors import reports_errors
 from handlers.touch_form import open_log_touch_modal
 
@@ -39,35 +35,19 @@ def handle_touch_command(
         # While the user types: the rep record and its timezone, which the submission reads.
         actor_of(deps, client, command)
         return
-    actor = actor_of(deps, client, command)
     now = deps.clock.now()
-    parsed = parse_touch(text, today=actor.today(now))
-    with deps.session_factory() as session:
-        matches = leads.resolve_ref(
-            session, lead_id=parsed.ref.lead_id, text=parsed.ref.text, actor=actor
-        )
-    if len(matches) > 1:
-        names = ", ".join(f"#{lead.id} {escape(lead.company)}" for lead in matches[:10])
-        raise UserFacingError(
-            f"“{escape(parsed.ref.text or '')}” matches several leads ({names}); use the number, like `/touch #{matches[0].id} …`.",
-            is_mrkdwn=True,
-        )
-    owner = flows.calendar_for(deps, matches[0].owner_id)
-    # `next:` words land on the owner's working days, counted from the owner's today.
-    parsed = parse_touch(text, today=owner.today(now), working_days=owner.working_days)
-    logged = flows.log_touch(
-        deps,
-        by=actor,
-        lead_id=matches[0].id,
-        kind=parsed.kind,
-        note=parsed.note,
-        now=now,
-        next_follow_up=parsed.next_follow_up,
-    )
+    who = {"user_id": user_of(command), "team_id": team_of(command), "text": text}
+    # The rep, the lead, its owner's calendar and the touch, in one transaction.
+    logged = flows.log_touch_from_text(deps, now=now, **who)
+    if logged is None:
+        # A new rep, or a profile due a refresh from Slack: resolved first, outside the transaction.
+        actor_of(deps, client, command)
+        logged = flows.log_touch_from_text(deps, now=now, check_profile=False, **who)
+        assert logged is not None  # the rep exists now
     message = build_touch_logged_blocks(
         logged.touch,
         logged.lead,
-        today=logged.owner_today or actor.today(now),
+        today=logged.owner_today or now.date(),
         completed=logged.completed,
     )
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral")

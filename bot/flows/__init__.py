@@ -25,7 +25,7 @@ from bot.flows.leads import (
     create_lead,
     workable_lead,
 )
-from bot.flows.touches import Logged, log_touch
+from bot.flows.touches import Logged, log_touch, log_touch_from_text
 
 __all__ = [
     "Assign",
@@ -48,6 +48,7 @@ __all__ = [
     "create_lead",
     "log_inbound_touch",
     "log_touch",
+    "log_touch_from_text",
     "receive_inbound_lead",
     "workable_lead",
 ]

@@ -113,10 +113,14 @@ class Changed:
     homes: tuple[str, ...] = ()
 
 
+def team_calendar(deps: Deps) -> Calendar:
+    """The team's zone and working days: the calendar of anyone who has none of their own."""
+    return Calendar(deps.team_zone, deps.pipeline.schedule.weekday_numbers)
+
+
 def owner_calendar(session: Session, deps: Deps, owner_id: str) -> Calendar:
     """The owner's zone and working days: the calendar their dates are counted on."""
-    fallback = Calendar(deps.team_zone, deps.pipeline.schedule.weekday_numbers)
-    return reps.calendar_of(session, user_id=owner_id, fallback=fallback)
+    return reps.calendar_of(session, user_id=owner_id, fallback=team_calendar(deps))
 
 
 def calendar_for(deps: Deps, user_id: str) -> Calendar:

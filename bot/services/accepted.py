@@ -11,12 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.orm import Session
 
 from bot.models import AcceptedCommand
 
 TEXT_KEPT = 500
+# Core statements on the table: every slash command writes and deletes a row, so these skip the
+# ORM's unit of work. Built once, compiled once.
+_TABLE = AcceptedCommand.__table__
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class Owed:
 
 
 def accept(
-    session: Session,
+    db: Session | Connection,
     *,
     user_id: str,
     channel_id: str | None,
@@ -43,22 +47,20 @@ def accept(
     now: datetime,
 ) -> int:
     """Record a command about to be acknowledged; returns its id."""
-    row = AcceptedCommand(
-        user_id=user_id[:32],
-        channel_id=(channel_id or None) and channel_id[:32],
-        command=command[:32],
-        text=text[:TEXT_KEPT],
-        response_url=response_url if response_url and len(response_url) <= 500 else None,
-        received_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row.id
+    row = {
+        "user_id": user_id[:32],
+        "channel_id": (channel_id or None) and channel_id[:32],
+        "command": command[:32],
+        "text": text[:TEXT_KEPT],
+        "response_url": response_url if response_url and len(response_url) <= 500 else None,
+        "received_at": now,
+    }
+    return db.execute(_INSERT, row).scalar_one()
 
 
-def answered(session: Session, *, command_id: int) -> None:
-    """Forget a command once its user has their answer (or their error)."""
-    session.execute(delete(AcceptedCommand).where(AcceptedCommand.id == command_id))
+def answered(db: Session | Connection, *, command_ids: Sequence[int]) -> None:
+    """Forget commands once their users have their answers (or their errors)."""
+    db.execute(delete(_TABLE).where(_TABLE.c.id.in_(command_ids)))
 
 
 def claim_owed(session: Session, *, received_before: datetime, limit: int = 50) -> list[Owed]:

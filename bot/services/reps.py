@@ -20,6 +20,7 @@ __all__ = [
     "known_rep",
     "RepView",
     "ensure_rep",
+    "existing_rep",
     "get_rep",
     "needs_profile_refresh",
     "update_profile",
@@ -44,6 +45,20 @@ def ensure_rep(
     if rep.role != role:
         rep.role = role
     return RepView.of(rep)
+
+
+def existing_rep(
+    session: Session, *, user_id: str, fallback: Calendar, is_manager: bool = False
+) -> tuple[RepView, Calendar] | None:
+    """The rep for a Slack user if there is one, its role made to follow the config, and its
+    calendar (as `calendar_of` gives it) from the same read; None creates nothing."""
+    rep = session.get(Rep, user_id)
+    if rep is None:
+        return None
+    role = Role.MANAGER if is_manager else Role.REP
+    if rep.role != role:
+        rep.role = role
+    return RepView.of(rep), _calendar(rep, fallback)
 
 
 def known_rep(
@@ -190,6 +205,10 @@ def calendar_of(session: Session, *, user_id: str, fallback: Calendar) -> Calend
     rep = session.get(Rep, user_id)
     if rep is None:
         return fallback
+    return _calendar(rep, fallback)
+
+
+def _calendar(rep: Rep, fallback: Calendar) -> Calendar:
     return Calendar(
         zone=zone_for(rep.tz, fallback=fallback.zone),
         working_days=parse_working_days(rep.working_days, fallback=fallback.working_days),

@@ -65,6 +65,33 @@ def context(text: str, *, block_id: str | None = None) -> ContextBlock:
     )
 
 
+def section_dict(text: str, *, block_id: str | None = None) -> dict[str, Any]:
+    """`section()` as the dict it sends, built directly: for hot paths, where slack_sdk's model
+    objects (validation and `to_dict()`) cost more than the rest of the reply."""
+    block: dict[str, Any] = {"block_id": block_id} if block_id is not None else {}
+    block["text"] = {"text": truncate(text, SECTION_TEXT_MAX), "type": "mrkdwn"}
+    block["type"] = "section"
+    return block
+
+
+def context_dict(text: str) -> dict[str, Any]:
+    """`context()` as the dict it sends, built directly (see `section_dict`)."""
+    return {
+        "elements": [{"text": truncate(text, SECTION_TEXT_MAX), "type": "mrkdwn"}],
+        "type": "context",
+    }
+
+
+def button_dict(text: str, *, action_id: str, value: str) -> dict[str, Any]:
+    """A plain button as the dict slack_sdk's `ButtonElement` sends (see `section_dict`)."""
+    return {
+        "action_id": action_id,
+        "text": {"emoji": True, "text": text, "type": "plain_text"},
+        "type": "button",
+        "value": value,
+    }
+
+
 def who(user_id: str | None) -> str:
     """A mention for a Slack user id we stored; anything that is not an id is shown escaped."""
     if not user_id:

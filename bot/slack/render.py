@@ -32,8 +32,11 @@ def _with_filters(env: Environment) -> Environment:
 
 @cache
 def environment() -> Environment:
-    """Our own templates in `bot/templates`."""
-    return _with_filters(Environment(loader=PackageLoader("bot", "templates"), **_OPTIONS))
+    """Our own templates in `bot/templates`, compiled once: they ship with the code, so a process
+    need not look at their files again on every render (`auto_reload` would, each time)."""
+    return _with_filters(
+        Environment(loader=PackageLoader("bot", "templates"), auto_reload=False, **_OPTIONS)
+    )
 
 
 @cache

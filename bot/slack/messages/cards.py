@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
+from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DatePickerElement
 
@@ -10,7 +11,15 @@ from bot.domain.leads import OPEN
 from bot.services.records import LeadView, TouchView
 from bot.slack.controls import LeadControl
 from bot.slack.ids import Action
-from bot.slack.kit import SlackMessage, context, section, to_dicts, touched_label
+from bot.slack.kit import (
+    SlackMessage,
+    button_dict,
+    context_dict,
+    section,
+    section_dict,
+    to_dicts,
+    touched_label,
+)
 from bot.slack.messages.outcomes import touch_words
 from bot.slack.mrkdwn import escape
 from bot.slack.render import render
@@ -54,13 +63,13 @@ NEXT_STEP_CHOICES = (
 )
 
 
-def next_step_buttons(lead_id: int) -> ActionsBlock:
+def next_step_buttons(lead_id: int) -> dict[str, Any]:
     """One click to plan the next step after a touch: tomorrow, in 3 working days, next week, none."""
     buttons = [
-        ButtonElement(text=label, action_id=action, value=LeadControl(lead_id, (code,)).encode())
+        button_dict(label, action_id=action, value=LeadControl(lead_id, (code,)).encode())
         for code, label, action in NEXT_STEP_CHOICES
     ]
-    return ActionsBlock(block_id=f"next_step_{lead_id}", elements=buttons)
+    return {"block_id": f"next_step_{lead_id}", "elements": buttons, "type": "actions"}
 
 
 def build_lead_card_blocks(
@@ -95,7 +104,9 @@ def build_touch_logged_blocks(
     touch: TouchView, lead: LeadView, *, today: date, completed: date | None = None
 ) -> SlackMessage:
     """The reply to a logged touch: what was logged, the follow-up it completed, the next step
-    (with one-click choices when there is none), and the touch count."""
+    (with one-click choices when there is none), and the touch count.
+
+    The blocks are built as dicts: this is every `/touch`'s reply."""
     logged = touch_words(touch.kind)
     text = render(
         "touch_logged.md.j2",
@@ -106,10 +117,8 @@ def build_touch_logged_blocks(
         completed=completed,
     )
     count = lead.touch_count
-    blocks: list[Block] = [section(text, block_id=f"touch_{touch.id}")]
+    blocks = [section_dict(text, block_id=f"touch_{touch.id}")]
     if lead.status == OPEN and lead.next_follow_up is None:
         blocks.append(next_step_buttons(lead.id))
-    blocks.append(context(f"Lead #{lead.id} · {count} touch{'' if count == 1 else 'es'}"))
-    return SlackMessage(
-        text=f"Logged {logged} on #{lead.id} {escape(lead.company)}", blocks=to_dicts(blocks)
-    )
+    blocks.append(context_dict(f"Lead #{lead.id} · {count} touch{'' if count == 1 else 'es'}"))
+    return SlackMessage(text=f"Logged {logged} on #{lead.id} {escape(lead.company)}", blocks=blocks)
