@@ -100,7 +100,15 @@ def test_congestion_facts_read_reps_open_leads_quota_wins_and_time_sink(deps: De
     )
     assert people[DANA].first_owned_at == ago(40) and people[MAX].first_owned_at is None
     open_by_name = {lead.company: lead for lead in facts.open_leads}
-    assert sorted(open_by_name) == ["Handed", "Inbound", "Orphan", "Parked", "Unsure", "Weak", "Worked"]
+    assert sorted(open_by_name) == [
+        "Handed",
+        "Inbound",
+        "Orphan",
+        "Parked",
+        "Unsure",
+        "Weak",
+        "Worked",
+    ]
     worked = open_by_name["Worked"]
     assert (worked.stage, worked.value, worked.stage_changed_at) == ("qualification", 1000, ago(10))
     # The note logged after the call is context, not a contact: the last touch is the call.
