@@ -12,9 +12,11 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
+from bot.db import GroupCommit
 from bot.deps import Deps
-from bot.executor import ListenerExecutor
+from bot.executor import ListenerExecutor, TrackAcks
 from bot.services.accepted import accept
+from bot.slack.http import ConnectionPool, PooledHttp
 from bot.slack.request_log import bind_request_log
 from bot.slack.verify import may_reply_to
 from bot.watch import Watch
@@ -61,6 +63,10 @@ def create_app(
         listener_executor=executor or ListenerExecutor(),
         process_before_response=False,
     )
+    # Each request's ack wakes Bolt at once, and the listener's work after it waits its turn.
+    app.middleware(TrackAcks())
+    # Web API calls and response_url replies reuse kept-alive connections.
+    app.middleware(PooledHttp(ConnectionPool()))
 
     @app.middleware
     def attach_deps(context: BoltContext, next: Any) -> None:  # noqa: A002 - Bolt's name
@@ -78,20 +84,27 @@ def create_app(
         next()
         return None
 
+    def record(commands: list[dict[str, Any]]) -> list[int]:
+        with deps.session_factory.begin() as session:
+            return [accept(session, **command) for command in commands]
+
+    # Commands arriving together are recorded in one transaction: every ack waits for this write.
+    record_together = GroupCommit(record)
+
     @app.middleware
     def record_commands(body: dict[str, Any], context: BoltContext, next: Any) -> None:  # noqa: A002
         """A slash command is recorded before its ack, so a crash after the ack still owes its user an answer."""
         if isinstance(body.get("command"), str) and context.user_id:
-            with deps.session_factory.begin() as session:
-                context["accepted_id"] = accept(
-                    session,
-                    user_id=context.user_id,
-                    channel_id=context.channel_id,
-                    command=body["command"],
-                    text=str(body.get("text") or ""),
-                    response_url=context.response_url,
-                    now=deps.clock.now(),
-                )
+            context["accepted_id"] = record_together(
+                {
+                    "user_id": context.user_id,
+                    "channel_id": context.channel_id,
+                    "command": body["command"],
+                    "text": str(body.get("text") or ""),
+                    "response_url": context.response_url,
+                    "now": deps.clock.now(),
+                }
+            )
         next()
 
     @app.error
