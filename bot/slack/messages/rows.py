@@ -30,7 +30,7 @@ from bot.slack.kit import (
     to_dicts,
     touched_label,
 )
-from bot.slack.render import render
+from bot.slack.render import macro, render
 
 TEXT_ITEMS = 15
 SNOOZE_CHOICES = (("1d", "1 day"), ("3d", "3 days"), ("1w", "1 week"))
@@ -89,8 +89,7 @@ def render_lead_line(
     attempts: int = 0,
 ) -> str:
     """The mrkdwn for one lead in a job DM, its day labels in the reader's `zone`; user text is escaped by the template."""
-    return render(
-        "job_lead_line.md.j2",
+    return macro("job_lead_line.md.j2", "lead_line")(
         lead=lead,
         stage_name=stage.name,
         reason=reason,
