@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Text,
     case,
     cast,
     exists,
@@ -100,9 +101,9 @@ _LEAD_COLUMNS = (
 _REP_COLUMNS = (Rep.id, Rep.name, Rep.tz, Rep.plan_time, Rep.working_days)
 
 
-def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), _IN_CHUNK):
-        yield items[start : start + _IN_CHUNK]
+def _chunks(items: Sequence[_T], size: int = _IN_CHUNK) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _lead(row: Any) -> LeadFacts:
@@ -347,6 +348,33 @@ def recorded_notifications(
         for key, created_at, payload in rows:
             found[key] = RecordedNotification(key, created_at, payload or {})
     return found
+
+
+def recorded_texts(
+    session: Session, *, keys: Collection[str], read: Callable[[str], _T]
+) -> dict[str, tuple[datetime, _T]]:
+    """When each outbox row under these keys was recorded, and `read` of its payload's JSON text.
+
+    For what a tick needs out of thousands of stored messages (which leads each showed): one
+    chunk of rows at a time is fetched as text, and only `read`'s result is kept, never the
+    messages themselves.
+    """
+    found: dict[str, tuple[datetime, _T]] = {}
+    for chunk in _chunks(sorted(keys), _TEXT_CHUNK):
+        rows = session.execute(
+            select(
+                Notification.idempotency_key,
+                Notification.created_at,
+                cast(Notification.payload, Text),
+            ).where(Notification.idempotency_key.in_(chunk))
+        )
+        for key, created_at, text in rows:
+            found[key] = (created_at, read(text or "{}"))
+    return found
+
+
+# Stored messages fetched at once by `recorded_texts`: a morning plan's JSON is tens of kilobytes.
+_TEXT_CHUNK = 500
 
 
 def last_lead_events(session: Session, *, kind: str, since: datetime) -> dict[int, datetime]:

@@ -160,3 +160,24 @@ def test_probabilities_too_precise_for_sql_are_weighted_from_the_values(db):
     with db() as session:
         totals = open_totals_by_owner(session, owner_ids=[OWNER], stages=stages)
     assert open_totals(totals[OWNER], stages=stages).snapshot == take_snapshot(leads, stages=stages)
+
+
+def test_a_plans_lead_ids_read_from_its_text_are_those_of_its_blocks():
+    import json
+
+    from bot.slack.messages.plan import plan_lead_ids, plan_lead_ids_in_text
+    from tests.jobs.layouts import cases
+
+    forged = 'Forged", "block_id": "plan_lead_999'
+    hostile = [replace(lead, company=forged, contact=forged) for lead in _corpus(6, 30)]
+    plan = build_morning_plan(OWNER, hostile, stages=STAGES, now=NOW, today=TODAY)
+    assert plan is not None
+    messages = [build_morning_plan_blocks(plan, stages=STAGES, now=NOW)]
+    messages += [build() for name, build in cases().items() if "plan" in name]
+    for message in messages:
+        payload = message.payload()
+        expected = plan_lead_ids(payload)
+        for text in (json.dumps(payload), as_json(message)):
+            assert plan_lead_ids_in_text(text) == expected
+    assert 999 not in plan_lead_ids_in_text(json.dumps(messages[0].payload()))
+    assert plan_lead_ids_in_text("{}") == frozenset()

@@ -22,6 +22,7 @@ from bot.slack.messages.rows import (
     fallback_text,
     fit_with_more,
     lead_ids_in,
+    lead_ids_in_text,
     list_message,
     snapshot_text,
     work_row,
@@ -90,6 +91,11 @@ def build_morning_plan_blocks(
 def plan_lead_ids(payload: dict[str, Any]) -> frozenset[int]:
     """The leads a recorded morning plan showed (those hidden behind "and N more" were not shown)."""
     return lead_ids_in(payload, prefix=PLAN_PREFIX)
+
+
+def plan_lead_ids_in_text(text: str) -> frozenset[int]:
+    """`plan_lead_ids` of a recorded plan's JSON text: a tick reads thousands without loading them."""
+    return lead_ids_in_text(text, prefix=PLAN_PREFIX)
 
 
 def build_empty_pipeline_blocks(*, day: date) -> SlackMessage:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -181,6 +182,20 @@ def lead_ids_in(payload: dict[str, Any], *, prefix: str) -> frozenset[int]:
         if block_id.startswith(marker) and block_id[len(marker) :].isdigit():
             ids.add(int(block_id[len(marker) :]))
     return frozenset(ids)
+
+
+def lead_ids_in_text(text: str, *, prefix: str) -> frozenset[int]:
+    """`lead_ids_in` of a recorded message's JSON text, without parsing the whole message.
+
+    A block id is an object key's value, so it appears as `"block_id": "<prefix>_lead_<id>"` with
+    bare quotes; inside a string (user text) every quote is escaped, so no text can imitate one.
+    """
+    return frozenset(int(found) for found in _block_id_pattern(prefix).findall(text))
+
+
+@cache
+def _block_id_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf'"block_id":\s*"{re.escape(prefix)}_lead_(\d+)"')
 
 
 def more_context(hidden: int) -> dict[str, Any]:
