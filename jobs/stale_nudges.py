@@ -60,11 +60,13 @@ def _marks(detail: dict[str, object]) -> tuple[int, int]:
 
 def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[NudgeFacts]:
     now, stages = tick.now, tick.stages
+    # Only leads a nudge can be about: past their clocks, not snoozed, nothing planned ahead.
     leads = idle_leads_by_owner(
         session,
         owner_ids=owner_ids(due),
-        untouched_before=now - timedelta(days=min(stage.stale_days for stage in stages)),
-        unmoved_before=now - timedelta(days=min(stage.stuck_days for stage in stages)),
+        stages=stages,
+        now=now,
+        on_or_before=max(item.day for item in due),
     )
     every = [lead for owned in leads.values() for lead in owned]
     # Nudges older than twice the longest clock can no longer be the last one before a crossing.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Text,
+    and_,
     case,
     cast,
     exists,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     type_coerce,
 )
 from sqlalchemy.orm import Session
@@ -266,15 +268,32 @@ def idle_leads_by_owner(
     session: Session,
     *,
     owner_ids: Collection[str],
-    untouched_before: datetime,
-    unmoved_before: datetime,
+    stages: Sequence[StageRules],
+    now: datetime,
+    on_or_before: date,
 ) -> dict[str, list[LeadFacts]]:
-    """Open leads not touched since `untouched_before` or not moved since `unmoved_before`: stale candidates."""
+    """Open leads past their own stage's stale or stuck clock at `now`, neither snoozed past nor
+    with a follow-up after `on_or_before`: what a nudge for a day up to then can be about (a lead
+    in a stage no longer configured runs on the first stage's clocks)."""
     no_touch_since = func.coalesce(Lead.last_touch_at, Lead.created_at)
+
+    def past_clocks(stage: StageRules) -> ColumnElement[bool]:
+        stale = no_touch_since <= now - timedelta(days=stage.stale_days)
+        stuck = Lead.stage_changed_at <= now - timedelta(days=stage.stuck_days)
+        if stage.stale_days <= 0 or stage.stuck_days <= 0:
+            return true()  # whole days are never negative: the clock has always run out
+        return or_(stale, stuck)
+
+    keys = [stage.key for stage in stages]
     return _open_leads_by_owner(
         session,
         owner_ids,
-        or_(no_touch_since <= untouched_before, Lead.stage_changed_at <= unmoved_before),
+        or_(Lead.snoozed_until.is_(None), Lead.snoozed_until <= on_or_before),
+        or_(Lead.next_follow_up.is_(None), Lead.next_follow_up <= on_or_before),
+        or_(
+            *(and_(Lead.stage == stage.key, past_clocks(stage)) for stage in stages),
+            and_(Lead.stage.not_in(keys), past_clocks(stages[0])),
+        ),
     )
 
 

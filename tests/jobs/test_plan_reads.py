@@ -181,3 +181,36 @@ def test_a_plans_lead_ids_read_from_its_text_are_those_of_its_blocks():
             assert plan_lead_ids_in_text(text) == expected
     assert 999 not in plan_lead_ids_in_text(json.dumps(messages[0].payload()))
     assert plan_lead_ids_in_text("{}") == frozenset()
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_sql_reads_the_leads_a_nudge_can_be_about_as_python_judges_them(db, seed):
+    from bot.domain.staleness import decide_nudges, find_stale_leads, is_scheduled
+    from bot.services.rhythm import idle_leads_by_owner
+    from bot.slack.messages.nudges import build_stale_nudge_blocks
+
+    leads = _corpus(seed, 250)
+    with db() as session:
+        add_rep(session, OWNER)
+        _store(session, leads)
+    with db() as session:
+        read = idle_leads_by_owner(
+            session, owner_ids=[OWNER], stages=STAGES, now=NOW, on_or_before=TODAY
+        ).get(OWNER, [])
+
+    def judged(found: list[LeadFacts]) -> list[int]:
+        findings = find_stale_leads(found, stages=STAGES, now=NOW, today=TODAY)
+        return [f.lead.id for f in findings if not is_scheduled(f.lead, today=TODAY)]
+
+    # Exactly the leads Python would nudge about from all of them, none more.
+    assert [lead.id for lead in read] == sorted(judged(leads))
+    whole = decide_nudges(
+        find_stale_leads(leads, stages=STAGES, now=NOW, today=TODAY), history={}, today=TODAY
+    )
+    part = decide_nudges(
+        find_stale_leads(read, stages=STAGES, now=NOW, today=TODAY), history={}, today=TODAY
+    )
+    assert part == whole
+    assert as_json(
+        build_stale_nudge_blocks(part.nudge, stages=STAGES, now=NOW, today=TODAY)
+    ) == as_json(build_stale_nudge_blocks(whole.nudge, stages=STAGES, now=NOW, today=TODAY))
