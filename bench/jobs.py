@@ -2,7 +2,9 @@
 
 Each size is seeded with bulk Core inserts (not timed), then each job's tick runs in a fresh
 child process of its own, so its peak memory is that process's peak resident set (`ru_maxrss`:
-the interpreter and its imports included, the seeding not). The three ticks run on one database
+the interpreter and its imports included, the seeding not).
+Besides wall seconds it reports the tick process's CPU seconds, which another load on the
+machine moves less (on PostgreSQL the server's own CPU is not in them). The three ticks run on one database
 in the order of a working day — the plans at 08:35, the nudges at 10:05, the follow-ups at
 14:05, which read back the plans — and each is measured from its first SQL statement to its last
 write: wall seconds, SQL statements, messages queued.
@@ -62,6 +64,7 @@ SEED_CHUNK = 20_000
 class Tick:
     job: str
     seconds: float
+    cpu_seconds: float
     statements: int
     queued: int
     peak_mb: float
@@ -182,14 +185,15 @@ def _run_tick(url: str, job: str) -> dict[str, Any]:
 
     base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     event.listen(engine, "before_cursor_execute", count)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     queued = runs[job](deps, moment)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     event.remove(engine, "before_cursor_execute", count)
     engine.dispose()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
         "statements": statements,
         "queued": queued,
         "peak_mb": round(peak_mb),
@@ -223,7 +227,7 @@ def main() -> None:
         f"process's max RSS; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
     print(
-        f"{'database':<11}{'reps':>6}{'leads':>10}  {'job':<18}{'seconds':>8}{'statements':>11}"
+        f"{'database':<11}{'reps':>6}{'leads':>10}  {'job':<18}{'seconds':>8}{'cpu s':>7}{'statements':>11}"
         f"{'queued':>8}{'peak MB':>9}{'seed s':>8}"
     )
     results: list[tuple[str, int, int, list[Tick]]] = []
@@ -250,6 +254,7 @@ def main() -> None:
             for tick in ticks:
                 print(
                     f"{backend:<11}{reps:>6}{reps * per_rep:>10,}  {tick.job:<18}{tick.seconds:>8.2f}"
+                    f"{tick.cpu_seconds:>7.2f}"
                     f"{tick.statements:>11}{tick.queued:>8}{tick.peak_mb:>9.0f}{seeded:>8.1f}"
                 )
             results.append((backend, reps, per_rep, ticks))
@@ -274,6 +279,7 @@ def summarize(results: list[tuple[str, int, int, list[Tick]]]) -> dict[str, Any]
         for tick in ticks:
             short = SHORT[tick.job]
             figures[f"{short}_seconds_{db}_{size}"] = tick.seconds
+            figures[f"{short}_cpu_seconds_{db}_{size}"] = tick.cpu_seconds
             figures[f"{short}_statements_{db}_{size}"] = tick.statements
             figures[f"{short}_peak_mb_{db}_{size}"] = tick.peak_mb
             if reps * per_rep == leads:

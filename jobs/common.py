@@ -216,7 +216,11 @@ def run_units(deps: Deps, units: Iterable[Unit], *, job_id: str) -> int:
 
 
 def run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> int:
-    """Queue `digest` for every rep whose window is open and who has none for today; returns how many."""
+    """Queue `digest` for every rep whose window is open and who has none for today; returns how many.
+
+    The reads run once per `READ_BATCH` due reps, so a tick's memory holds one batch's leads
+    whatever the team's size, and a team of up to that many reps is read in one go.
+    """
     tick = Tick(deps, now, tuple(deps.pipeline.stages))
     with deps.session_factory.begin() as session:
         reps = rep_clocks(list_active_reps(session), deps)
@@ -224,12 +228,19 @@ def run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> in
         if not due:
             return 0
         sent = existing_keys(session, keys=[digest.key(item) for item in due])
-        todo = [item for item in due if digest.key(item) not in sent]
-        if not todo:
-            return 0
-        reads = digest.read(tick, session, todo)
-    todo = [item for item in todo if item.rep.id in reads.leads]
-    return queue_digests(digest, deps, tick, todo, reads)
+    todo = [item for item in due if digest.key(item) not in sent]
+    queued = 0
+    for start in range(0, len(todo), READ_BATCH):
+        batch = todo[start : start + READ_BATCH]
+        with deps.session_factory.begin() as session:
+            reads = digest.read(tick, session, batch)
+        batch = [item for item in batch if item.rep.id in reads.leads]
+        queued += queue_digests(digest, deps, tick, batch, reads)
+    return queued
+
+
+# Due reps read at once: their leads are what a tick holds in memory.
+READ_BATCH = 1000
 
 
 # Reps whose DMs are queued in one transaction (and one INSERT).
