@@ -77,13 +77,22 @@ class Reads(Generic[Extra]):
 
 
 @dataclass(frozen=True)
+class Queued(Generic[Found]):
+    """A message newly queued for a rep: what the rule found, the message's key, the message."""
+
+    found: Found
+    key: str
+    message: SlackMessage
+
+
+@dataclass(frozen=True)
 class RepDigest(Generic[Extra, Found]):
     """A DM each rep gets at most once per local date, while a window on their own clock is open.
 
-    `read` runs once per tick for all due reps; `rule` judges one rep's leads (nothing found —
+    `read` runs once per batch of due reps; `rule` judges one rep's leads (nothing found —
     None or empty — sends nothing); `message` is what the rep sees; `record`, when given, is
-    written with a newly queued message, in its transaction, and gets the message's key and the
-    message itself (so it records only what the rep was shown). `days` picks, per rep, the
+    written with the newly queued messages of a batch, in their transaction, and gets each one's
+    finding, key and message (so it records only what the rep was shown). `days` picks, per rep, the
     weekdays the DM goes out (their working days when None); `escalate`, when given, writes
     what the rule found that goes to the managers instead of a DM, even when no DM is sent.
     """
@@ -95,7 +104,7 @@ class RepDigest(Generic[Extra, Found]):
     read: Callable[[Tick, Session, list[DueRep]], Reads[Extra]]
     rule: Callable[[Tick, DueRep, list[LeadFacts], Extra], Found | None]
     message: Callable[[Tick, DueRep, Found], SlackMessage]
-    record: Callable[[Tick, Session, Found, str, SlackMessage], None] | None = None
+    record: Callable[[Tick, Session, Sequence[Queued[Found]]], None] | None = None
     days: Callable[[RepClock], frozenset[int]] | None = None
     escalate: Callable[[Tick, Session, Found], None] | None = None
 
@@ -322,10 +331,14 @@ def _write(
         priority=digest.priority,
     )
     if digest.record is not None:
-        for key, (found, message, _recipient) in outgoing.items():
-            if key in added:
-                # In the message's own transaction, so the two exist together or not at all.
-                digest.record(tick, session, found, key, message)
+        # In the messages' own transaction, so each exists with its record or not at all.
+        queued = [
+            Queued(found, key, message)
+            for key, (found, message, _recipient) in outgoing.items()
+            if key in added
+        ]
+        if queued:
+            digest.record(tick, session, queued)
     return len(added)
 
 
