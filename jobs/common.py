@@ -2,8 +2,8 @@
 
 A daily rep DM is a `RepDigest`: its window and its own reads, rule and message. `run_rep_digest`
 is the tick they all share: find the reps whose window is open and who have nothing under
-today's key yet, read for all of them at once, build each rep's message outside any transaction,
-then queue them a batch of reps per transaction and per INSERT.
+today's key yet, read for a thousand of them at a time, build each rep's message outside any
+transaction, then queue them a batch of reps per transaction and per INSERT.
 """
 
 from __future__ import annotations
@@ -92,8 +92,8 @@ class RepDigest(Generic[Extra, Found]):
     `read` runs once per batch of due reps; `rule` judges one rep's leads (nothing found —
     None or empty — sends nothing); `message` is what the rep sees; `record`, when given, is
     written with the newly queued messages of a batch, in their transaction, and gets each one's
-    finding, key and message (so it records only what the rep was shown). `days` picks, per rep, the
-    weekdays the DM goes out (their working days when None); `escalate`, when given, writes
+    finding, key and message (so it records only what the rep was shown). `days` picks, per rep,
+    the weekdays the DM goes out (their working days when None); `escalate`, when given, writes
     what the rule found that goes to the managers instead of a DM, even when no DM is sent.
     """
 
