@@ -99,6 +99,12 @@ def _drills(outcome: str) -> Callable[[dict[str, Any]], int | None]:
     return total
 
 
+def _slowest(data: dict[str, Any], db: str) -> float | None:
+    figures = data.get("plans") or {}
+    found = [figures.get(f"{job}_seconds_{db}_5000x200") for job in ("plan", "stale", "overdue")]
+    return None if None in found else max(found)
+
+
 TARGETS = (
     Target("ack p99, 50 concurrent /touch (ms)", "", _get("ack", "p99_ms")),
     Target(
@@ -161,6 +167,25 @@ TARGETS = (
         lambda v: v == 0,
     ),
     Target("drills lost", "0", _drills("lost"), lambda v: v == 0),
+    Target(
+        "morning-plan tick, 1,000 reps × 40 leads, SQLite (s)",
+        "≤ 1.5",
+        _get("plans", "plan_seconds_sqlite_1000x40"),
+        lambda v: v <= 1.5,
+    ),
+    Target(
+        "job ticks, 5,000 reps × 200 leads, SQLite (slowest, s)",
+        "≤ 10",
+        lambda data: _slowest(data, "sqlite"),
+        lambda v: v <= 10,
+    ),
+    Target(
+        "job ticks, 5,000 reps × 200 leads, PostgreSQL (slowest, s)",
+        "≤ 10",
+        lambda data: _slowest(data, "postgres"),
+        lambda v: v <= 10,
+    ),
+    Target("job ticks' peak memory (MB)", "≤ 400", _get("plans", "peak_mb"), lambda v: v <= 400),
 )
 
 

@@ -2,8 +2,8 @@
 
 A daily rep DM is a `RepDigest`: its window and its own reads, rule and message. `run_rep_digest`
 is the tick they all share: find the reps whose window is open and who have nothing under
-today's key yet, read for all of them at once, then queue each rep's message in its own
-transaction.
+today's key yet, read for a thousand of them at a time, build each rep's message outside any
+transaction, then queue them a batch of reps per transaction and per INSERT.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.rhythm import LeadFacts, StageRules
 from bot.domain.schedule import due_local_date, parse_clock, parse_working_days, zone_for
-from bot.services.outbox import enqueue
+from bot.services.outbox import Outgoing, enqueue, enqueue_many
 from bot.services.rhythm import RepRow, existing_keys, list_active_reps
 from bot.slack.kit import SlackMessage
 
@@ -77,14 +77,23 @@ class Reads(Generic[Extra]):
 
 
 @dataclass(frozen=True)
+class Queued(Generic[Found]):
+    """A message newly queued for a rep: what the rule found, the message's key, the message."""
+
+    found: Found
+    key: str
+    message: SlackMessage
+
+
+@dataclass(frozen=True)
 class RepDigest(Generic[Extra, Found]):
     """A DM each rep gets at most once per local date, while a window on their own clock is open.
 
-    `read` runs once per tick for all due reps; `rule` judges one rep's leads (nothing found —
+    `read` runs once per batch of due reps; `rule` judges one rep's leads (nothing found —
     None or empty — sends nothing); `message` is what the rep sees; `record`, when given, is
-    written with a newly queued message, in its transaction, and gets the message's key and the
-    message itself (so it records only what the rep was shown). `days` picks, per rep, the
-    weekdays the DM goes out (their working days when None); `escalate`, when given, writes
+    written with the newly queued messages of a batch, in their transaction, and gets each one's
+    finding, key and message (so it records only what the rep was shown). `days` picks, per rep,
+    the weekdays the DM goes out (their working days when None); `escalate`, when given, writes
     what the rule found that goes to the managers instead of a DM, even when no DM is sent.
     """
 
@@ -95,7 +104,7 @@ class RepDigest(Generic[Extra, Found]):
     read: Callable[[Tick, Session, list[DueRep]], Reads[Extra]]
     rule: Callable[[Tick, DueRep, list[LeadFacts], Extra], Found | None]
     message: Callable[[Tick, DueRep, Found], SlackMessage]
-    record: Callable[[Tick, Session, Found, str, SlackMessage], None] | None = None
+    record: Callable[[Tick, Session, Sequence[Queued[Found]]], None] | None = None
     days: Callable[[RepClock], frozenset[int]] | None = None
     escalate: Callable[[Tick, Session, Found], None] | None = None
 
@@ -211,14 +220,16 @@ def run_units(deps: Deps, units: Iterable[Unit], *, job_id: str) -> int:
                 if unit.work(session):
                     done += 1
         except Exception as exc:  # one recipient's failure must never stop the others
-            # Only the id and the error's type: messages can carry lead names or SQL parameters.
-            logger.error("%s: %s failed (%s)", job_id, unit.subject, type(exc).__name__)
-            logger.debug("%s: %s failed", job_id, unit.subject, exc_info=True)
+            _log_failure(job_id, unit.subject, exc)
     return done
 
 
 def run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> int:
-    """Queue `digest` for every rep whose window is open and who has none for today; returns how many."""
+    """Queue `digest` for every rep whose window is open and who has none for today; returns how many.
+
+    The reads run once per `READ_BATCH` due reps, so a tick's memory holds one batch's leads
+    whatever the team's size, and a team of up to that many reps is read in one go.
+    """
     tick = Tick(deps, now, tuple(deps.pipeline.stages))
     with deps.session_factory.begin() as session:
         reps = rep_clocks(list_active_reps(session), deps)
@@ -226,54 +237,118 @@ def run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> in
         if not due:
             return 0
         sent = existing_keys(session, keys=[digest.key(item) for item in due])
-        todo = [item for item in due if digest.key(item) not in sent]
-        if not todo:
-            return 0
-        reads = digest.read(tick, session, todo)
-    units = [
-        Unit(
-            f"rep {item.rep.id}",
-            partial(
-                _queue_digest,
-                digest=digest,
-                tick=tick,
-                due=item,
-                leads=reads.leads[item.rep.id],
-                extra=reads.extra,
-            ),
-        )
-        for item in todo
-        if item.rep.id in reads.leads
-    ]
-    return run_units(deps, units, job_id=digest.job_id)
+    todo = [item for item in due if digest.key(item) not in sent]
+    queued = 0
+    for start in range(0, len(todo), READ_BATCH):
+        batch = todo[start : start + READ_BATCH]
+        with deps.session_factory.begin() as session:
+            reads = digest.read(tick, session, batch)
+        batch = [item for item in batch if item.rep.id in reads.leads]
+        queued += queue_digests(digest, deps, tick, batch, reads)
+    return queued
 
 
-def _queue_digest(
-    session: Session,
-    *,
+# Due reps read at once: their leads are what a tick holds in memory.
+READ_BATCH = 1000
+
+
+# Reps whose DMs are queued in one transaction (and one INSERT).
+QUEUE_BATCH = 250
+
+
+@dataclass(frozen=True)
+class _Judged(Generic[Found]):
+    """What the rule found for one due rep, and the message it makes (None: nothing to send)."""
+
+    due: DueRep
+    found: Found | None
+    message: SlackMessage | None
+
+
+def queue_digests(
     digest: RepDigest[Extra, Found],
+    deps: Deps,
     tick: Tick,
-    due: DueRep,
-    leads: list[LeadFacts],
-    extra: Extra,
-) -> bool:
-    found = digest.rule(tick, due, leads, extra)
-    if digest.escalate is not None and found is not None:
-        digest.escalate(tick, session, found)
-    if not found:
-        return False
-    key = digest.key(due)
-    message = digest.message(tick, due, found)
-    queued = enqueue_message(
+    todo: Sequence[DueRep],
+    reads: Reads[Extra],
+) -> int:
+    """Judge and build each rep's DM, then queue them `QUEUE_BATCH` at a time, one transaction each.
+
+    A rep whose rule or message fails is logged by id and left out. A batch whose transaction
+    fails (one rep's record, say) is retried one rep per transaction, so one rep's failure still
+    never stops the others.
+    """
+    queued = 0
+    for start in range(0, len(todo), QUEUE_BATCH):
+        judged = []
+        for due in todo[start : start + QUEUE_BATCH]:
+            try:
+                judged.append(_judge(digest, tick, due, reads))
+            except Exception as exc:  # one recipient's failure must never stop the others
+                _log_failure(digest.job_id, f"rep {due.rep.id}", exc)
+        if not judged:
+            continue
+        try:
+            with deps.session_factory.begin() as session:
+                queued += _write(digest, tick, session, judged)
+        except Exception:
+            queued += run_units(
+                deps,
+                [
+                    Unit(f"rep {item.due.rep.id}", partial(_write_one, digest, tick, item))
+                    for item in judged
+                ],
+                job_id=digest.job_id,
+            )
+    return queued
+
+
+def _judge(
+    digest: RepDigest[Extra, Found], tick: Tick, due: DueRep, reads: Reads[Extra]
+) -> _Judged[Found]:
+    found = digest.rule(tick, due, reads.leads[due.rep.id], reads.extra)
+    message = digest.message(tick, due, found) if found else None
+    return _Judged(due, found, message)
+
+
+def _write(
+    digest: RepDigest[Any, Found], tick: Tick, session: Session, judged: Sequence[_Judged[Found]]
+) -> int:
+    """Escalations, the batch's messages in one statement, and the records of those newly queued."""
+    if digest.escalate is not None:
+        for item in judged:
+            if item.found is not None:
+                digest.escalate(tick, session, item.found)
+    outgoing: dict[str, tuple[Found, SlackMessage, str]] = {}
+    for item in judged:
+        if item.found is not None and item.message is not None:
+            outgoing[digest.key(item.due)] = (item.found, item.message, item.due.rep.id)
+    added = enqueue_many(
         session,
-        job_id=digest.job_id,
-        key=key,
-        recipient=due.rep.id,
-        message=message,
+        [Outgoing(key, recipient, message) for key, (_, message, recipient) in outgoing.items()],
+        kind=digest.job_id,
         now=tick.now,
         priority=digest.priority,
     )
-    if queued and digest.record is not None:
-        # In the message's own transaction, so the two exist together or not at all.
-        digest.record(tick, session, found, key, message)
-    return queued
+    if digest.record is not None:
+        # In the messages' own transaction, so each exists with its record or not at all.
+        queued = [
+            Queued(found, key, message)
+            for key, (found, message, _recipient) in outgoing.items()
+            if key in added
+        ]
+        if queued:
+            digest.record(tick, session, queued)
+    return len(added)
+
+
+def _write_one(
+    digest: RepDigest[Any, Found], tick: Tick, item: _Judged[Found], session: Session
+) -> bool:
+    return _write(digest, tick, session, [item]) > 0
+
+
+def _log_failure(job_id: str, subject: str, exc: Exception) -> None:
+    # Only the id and the error's type: messages can carry lead names or SQL parameters.
+    logger.error("%s: %s failed (%s)", job_id, subject, type(exc).__name__)
+    logger.debug("%s: %s failed", job_id, subject, exc_info=exc)

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.domain.plan import MorningPlan, build_morning_plan
-from bot.domain.rhythm import LeadFacts
+from bot.domain.plan import MorningPlan, OpenTotals, open_totals, plan_from
+from bot.domain.rhythm import LeadFacts, late_stage_keys
 from bot.domain.schedule import first_working_weekday
 from bot.services.outbox import PRIORITY_DIGEST
-from bot.services.rhythm import open_leads_by_owner
+from bot.services.rhythm import open_totals_by_owner, plan_leads_by_owner
 from bot.slack.kit import SlackMessage
 from bot.slack.messages.plan import build_empty_pipeline_blocks, build_morning_plan_blocks
 from jobs.common import DueRep, Reads, RepClock, RepDigest, Tick, owner_ids, run_rep_digest
@@ -38,21 +38,41 @@ class EmptyPipeline:
     day: date
 
 
-def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[None]:
-    # Every due rep, those with no open lead too: they get the short Monday DM.
-    found = open_leads_by_owner(session, owner_ids=owner_ids(due))
-    return Reads({item.rep.id: found.get(item.rep.id, []) for item in due}, None)
+# Per due rep, the totals of all their open leads (None: they have none).
+Totals = dict[str, OpenTotals | None]
+
+
+def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[Totals]:
+    # Only the leads a plan can list, and the totals of all the others: a team's whole pipeline
+    # is never loaded. Every due rep is read, those with no open lead too (the short Monday DM).
+    owners = owner_ids(due)
+    late = late_stage_keys(tick.stages, probability=tick.deps.pipeline.team.late_stage_probability)
+    listed = plan_leads_by_owner(
+        session, owner_ids=owners, on_or_before=max(item.day for item in due), late=late
+    )
+    totals = open_totals_by_owner(session, owner_ids=owners, stages=tick.stages)
+    return Reads(
+        {item.rep.id: listed.get(item.rep.id, []) for item in due},
+        {
+            item.rep.id: open_totals(totals[item.rep.id], stages=tick.stages)
+            if item.rep.id in totals
+            else None
+            for item in due
+        },
+    )
 
 
 def _plan(
-    tick: Tick, due: DueRep, leads: list[LeadFacts], _extra: None
+    tick: Tick, due: DueRep, leads: list[LeadFacts], totals: Totals
 ) -> MorningPlan | EmptyPipeline | None:
-    if not leads:
+    found = totals.get(due.rep.id)
+    if found is None:
         starts_week = due.day.weekday() == first_working_weekday(due.rep.working_days)
         return EmptyPipeline(due.day) if starts_week else None
-    return build_morning_plan(
+    return plan_from(
         due.rep.id,
         leads,
+        totals=found,
         stages=tick.stages,
         now=tick.now,
         today=due.day,

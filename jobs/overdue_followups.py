@@ -11,13 +11,9 @@ from sqlalchemy.orm import Session
 from bot.domain.plan import OverdueItem, PlanRecord, find_overdue_followups
 from bot.domain.rhythm import LeadFacts
 from bot.services.outbox import PRIORITY_DIRECT
-from bot.services.rhythm import (
-    RecordedNotification,
-    due_leads_by_owner,
-    recorded_notifications,
-)
+from bot.services.rhythm import due_leads_by_owner, recorded_texts
 from bot.slack.kit import SlackMessage
-from bot.slack.messages.plan import build_overdue_blocks, plan_lead_ids
+from bot.slack.messages.plan import build_overdue_blocks, plan_lead_ids_in_text
 from jobs import morning_plan
 from jobs.common import DueRep, Reads, RepDigest, Tick, owner_ids, run_rep_digest
 from jobs.spec import JobSpec, RepLocal
@@ -33,20 +29,19 @@ UNTIL = time(18, 0)
 Plans = dict[str, PlanRecord | None]
 
 
-def _plan_record(recorded: RecordedNotification | None) -> PlanRecord | None:
-    # What the plan showed is read back from its own blocks, so it is exactly what the rep saw.
-    if recorded is None:
-        return None
-    return PlanRecord(sent_at=recorded.created_at, lead_ids=plan_lead_ids(recorded.payload))
-
-
 def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[Plans]:
     leads = due_leads_by_owner(
         session, owner_ids=owner_ids(due), on_or_before=max(item.day for item in due)
     )
     due = [item for item in due if item.rep.id in leads]
-    recorded = recorded_notifications(session, keys=[morning_plan.DIGEST.key(item) for item in due])
-    plans = {item.rep.id: _plan_record(recorded.get(morning_plan.DIGEST.key(item))) for item in due}
+    # What each plan showed is read back from its own blocks, so it is exactly what the rep saw.
+    recorded = recorded_texts(
+        session, keys=[morning_plan.DIGEST.key(item) for item in due], read=plan_lead_ids_in_text
+    )
+    plans: Plans = {}
+    for item in due:
+        found = recorded.get(morning_plan.DIGEST.key(item))
+        plans[item.rep.id] = None if found is None else PlanRecord(*found)
     return Reads(leads, plans)
 
 

@@ -7,6 +7,7 @@ third DM. A lead the day's cleanup lists, or one with a follow-up planned, is le
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -32,7 +33,7 @@ from bot.services.rhythm import (
 from bot.slack.kit import SlackMessage
 from bot.slack.messages.nudges import build_stale_nudge_blocks, nudged_lead_ids
 from jobs import pipeline_cleanup
-from jobs.common import DueRep, Reads, RepDigest, Tick, owner_ids, run_rep_digest
+from jobs.common import DueRep, Queued, Reads, RepDigest, Tick, owner_ids, run_rep_digest
 from jobs.spec import JobSpec, RepLocal
 
 if TYPE_CHECKING:
@@ -60,11 +61,13 @@ def _marks(detail: dict[str, object]) -> tuple[int, int]:
 
 def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[NudgeFacts]:
     now, stages = tick.now, tick.stages
+    # Only leads a nudge can be about: past their clocks, not snoozed, nothing planned ahead.
     leads = idle_leads_by_owner(
         session,
         owner_ids=owner_ids(due),
-        untouched_before=now - timedelta(days=min(stage.stale_days for stage in stages)),
-        unmoved_before=now - timedelta(days=min(stage.stuck_days for stage in stages)),
+        stages=stages,
+        now=now,
+        on_or_before=max(item.day for item in due),
     )
     every = [lead for owned in leads.values() for lead in owned]
     # Nudges older than twice the longest clock can no longer be the last one before a crossing.
@@ -111,21 +114,16 @@ def _message(tick: Tick, due: DueRep, decision: NudgeDecision) -> SlackMessage:
     )
 
 
-def _record_nudges(
-    tick: Tick, session: Session, decision: NudgeDecision, key: str, message: SlackMessage
-) -> None:
-    # Only the leads the DM showed: those behind "and N more" are nudged next time.
-    shown = nudged_lead_ids(message.payload())
-    record_lead_event_details(
-        session,
-        kind=NUDGE_EVENT,
-        now=tick.now,
-        details={
-            finding.lead.id: {"key": key, "marks": list(marks_of(finding))}
-            for finding in decision.nudge
-            if finding.lead.id in shown
-        },
-    )
+def _record_nudges(tick: Tick, session: Session, queued: Sequence[Queued[NudgeDecision]]) -> None:
+    # Only the leads each DM showed: those behind "and N more" are nudged next time. One
+    # statement for the batch's nudges.
+    details: dict[int, dict[str, object]] = {}
+    for item in queued:
+        shown = nudged_lead_ids(item.message.payload())
+        for finding in item.found.nudge:
+            if finding.lead.id in shown:
+                details[finding.lead.id] = {"key": item.key, "marks": list(marks_of(finding))}
+    record_lead_event_details(session, kind=NUDGE_EVENT, now=tick.now, details=details)
 
 
 def _escalate(tick: Tick, session: Session, decision: NudgeDecision) -> None:

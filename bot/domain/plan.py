@@ -12,10 +12,14 @@ from bot.domain.rhythm import (
     DEFAULT_LATE_PROBABILITY,
     LeadFacts,
     Snapshot,
+    StageCurrencyTotals,
     StageRules,
+    currency_counts,
     late_stage_keys,
     main_currency,
+    main_currency_of,
     rules_for,
+    snapshot_from_totals,
     take_snapshot,
     value_rank,
 )
@@ -101,19 +105,71 @@ def build_morning_plan(
     today: date,
     late_probability: Decimal = DEFAULT_LATE_PROBABILITY,
 ) -> MorningPlan | None:
-    """The rep's plan for `today`; None when they have no open leads at all.
+    """The rep's plan for `today` from all their open leads; None when they have none at all."""
+    open_leads = list(leads)
+    if not open_leads:
+        return None
+    return plan_from(
+        rep_id,
+        open_leads,
+        totals=OpenTotals(take_snapshot(open_leads, stages=stages), main_currency(open_leads)),
+        stages=stages,
+        now=now,
+        today=today,
+        late_probability=late_probability,
+    )
+
+
+@dataclass(frozen=True)
+class OpenTotals:
+    """What a plan needs of all the rep's open leads, not only those it lists: the snapshot, and
+    the currency most of them are in (values rank only within it)."""
+
+    snapshot: Snapshot
+    main_currency: str | None
+
+
+def open_totals(
+    totals: Iterable[StageCurrencyTotals], *, stages: tuple[StageRules, ...]
+) -> OpenTotals:
+    """`OpenTotals` from the database's per stage and currency totals of the rep's open leads."""
+    parts = list(totals)
+    return OpenTotals(
+        snapshot_from_totals(parts, stages=stages), main_currency_of(currency_counts(parts))
+    )
+
+
+def may_be_listed(lead: LeadFacts, *, late: frozenset[str], today: date) -> bool:
+    """Whether a plan for `today` can list the lead at all: what `plan_from` needs among the open
+    leads (the plan's read asks the database for exactly these)."""
+    if lead.is_snoozed(today):
+        return False
+    due = lead.next_follow_up
+    # Going stale and stuck both need no follow-up after today, so they are covered here too.
+    return due is None or due <= today or lead.stage in late or lead.awaiting_first_touch
+
+
+def plan_from(
+    rep_id: str,
+    leads: Iterable[LeadFacts],
+    *,
+    totals: OpenTotals,
+    stages: tuple[StageRules, ...],
+    now: datetime,
+    today: date,
+    late_probability: Decimal = DEFAULT_LATE_PROBABILITY,
+) -> MorningPlan:
+    """The rep's plan for `today` from the leads it may list (any superset of `may_be_listed`'s,
+    all open leads included) and the totals of all their open leads.
 
     Within a section leads never compete on amounts across currencies: value ranks only within
     the rep's main currency, and late stages (by probability) come first where it matters.
     """
-    open_leads = list(leads)
-    if not open_leads:
-        return None
     late = late_stage_keys(stages, probability=late_probability)
     probability = {stage.key: stage.probability for stage in stages}
-    main = main_currency(open_leads)
+    main = totals.main_currency
     items: list[PlanItem] = []
-    for lead in open_leads:
+    for lead in leads:
         if lead.is_snoozed(today):
             continue
         stage = rules_for(stages, lead.stage)
@@ -139,7 +195,7 @@ def build_morning_plan(
         return (list(Section).index(item.section), *by_section[item.section], lead.id)
 
     items.sort(key=priority)
-    return MorningPlan(rep_id, today, tuple(items), take_snapshot(open_leads, stages=stages))
+    return MorningPlan(rep_id, today, tuple(items), totals.snapshot)
 
 
 @dataclass(frozen=True)

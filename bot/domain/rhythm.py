@@ -95,9 +95,7 @@ def main_currency(leads: Iterable[LeadFacts]) -> str | None:
     counts: dict[str, int] = {}
     for lead in leads:
         counts[lead.currency] = counts.get(lead.currency, 0) + 1
-    if not counts:
-        return None
-    return min(counts, key=lambda code: (-counts[code], code))
+    return main_currency_of(counts)
 
 
 def value_rank(lead: LeadFacts, currency: str | None) -> tuple[int, Decimal]:
@@ -181,6 +179,63 @@ def take_snapshot(leads: Iterable[LeadFacts], *, stages: tuple[StageRules, ...])
             )
         )
     return Snapshot(tuple(rows))
+
+
+@dataclass(frozen=True)
+class StageCurrencyTotals:
+    """One owner's open leads in one stage (as stored) and currency, added up by the database:
+    how many, how many carry a value, their value, and their weighted value (each lead's rounded
+    to the cent first, with its stage's probability, as `weighted` rounds it)."""
+
+    stage: str
+    currency: str
+    count: int
+    valued: int
+    value: Decimal
+    weighted: Decimal
+
+
+def snapshot_from_totals(
+    totals: Iterable[StageCurrencyTotals], *, stages: tuple[StageRules, ...]
+) -> Snapshot:
+    """`take_snapshot`'s result from the totals of the same leads, without the leads themselves."""
+    by_key = {stage.key: stage for stage in stages}
+    grouped: dict[str, list[StageCurrencyTotals]] = {stage.key: [] for stage in stages}
+    for part in totals:
+        grouped[part.stage if part.stage in by_key else stages[0].key].append(part)
+    rows = []
+    for stage in stages:
+        members = grouped[stage.key]
+        if not members:
+            continue
+        rows.append(
+            StageTotals(
+                key=stage.key,
+                name=stage.name,
+                count=sum(part.count for part in members),
+                value=Money.total((part.currency, part.value) for part in members if part.valued),
+                weighted=Money.total(
+                    (part.currency, part.weighted) for part in members if part.valued
+                ),
+            )
+        )
+    return Snapshot(tuple(rows))
+
+
+def currency_counts(totals: Iterable[StageCurrencyTotals]) -> dict[str, int]:
+    """Open leads per currency, for `main_currency_of`."""
+    counts: dict[str, int] = {}
+    for part in totals:
+        counts[part.currency] = counts.get(part.currency, 0) + part.count
+    return counts
+
+
+def main_currency_of(counts: dict[str, int]) -> str | None:
+    """`main_currency` from the number of leads in each currency."""
+    counts = {code: count for code, count in counts.items() if count}
+    if not counts:
+        return None
+    return min(counts, key=lambda code: (-counts[code], code))
 
 
 def rules_for(stages: tuple[StageRules, ...], key: str) -> StageRules:

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, exists, func, insert, or_, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
-from bot.domain.leads import ATTEMPT_KINDS, MEETING_KINDS, OPEN
+from bot.domain.leads import ATTEMPT_KINDS, MEETING_KINDS, OPEN, weighted
 from bot.domain.qualification import stored_verdict
-from bot.domain.rhythm import LeadFacts
+from bot.domain.rhythm import LeadFacts, StageCurrencyTotals, StageRules
 from bot.models import Lead, LeadEvent, Notification, Rep, Touchpoint, UTCDateTime
 
 # Lead events the rhythm writes and reads; the Keep button's handler records KEPT_EVENT, the
@@ -87,9 +103,9 @@ _LEAD_COLUMNS = (
 _REP_COLUMNS = (Rep.id, Rep.name, Rep.tz, Rep.plan_time, Rep.working_days)
 
 
-def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), _IN_CHUNK):
-        yield items[start : start + _IN_CHUNK]
+def _chunks(items: Sequence[_T], size: int = _IN_CHUNK) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _lead(row: Any) -> LeadFacts:
@@ -130,6 +146,117 @@ def open_leads_by_owner(
     return _open_leads_by_owner(session, owner_ids)
 
 
+def plan_leads_by_owner(
+    session: Session, *, owner_ids: Collection[str], on_or_before: date, late: Collection[str]
+) -> dict[str, list[LeadFacts]]:
+    """The open leads a morning plan for a day up to `on_or_before` can list (`may_be_listed`):
+    not snoozed past it, and due by then, without a follow-up, in a `late` stage or never touched.
+    An owner with open leads but none of these is left out."""
+    return _open_leads_by_owner(
+        session,
+        owner_ids,
+        or_(Lead.snoozed_until.is_(None), Lead.snoozed_until <= on_or_before),
+        or_(
+            Lead.next_follow_up.is_(None),
+            Lead.next_follow_up <= on_or_before,
+            Lead.stage.in_(sorted(late)),
+            Lead.first_touch_at.is_(None),
+        ),
+    )
+
+
+# Probabilities with more decimals than this are weighted in Python from the values themselves.
+_WEIGHT_DECIMALS = 6
+
+
+def open_totals_by_owner(
+    session: Session, *, owner_ids: Collection[str], stages: Sequence[StageRules]
+) -> dict[str, list[StageCurrencyTotals]]:
+    """Per owner, their open leads' count, value and weighted value by stage and currency, added
+    up by the database: a plan's snapshot without reading every lead.
+
+    Values are added as whole cents, and each lead's weighted value is rounded to the cent (half
+    to even, as `Decimal.quantize`) before it is added, so the totals are exactly those of the
+    leads themselves. A lead in a stage no longer configured is weighted with the first stage's
+    probability, as the snapshot counts it there.
+    """
+    decimals = max(-stage.probability.as_tuple().exponent for stage in stages)  # type: ignore[operator]
+    if decimals > _WEIGHT_DECIMALS:
+        return _open_totals_from_values(session, owner_ids, stages)
+    scale = 10 ** max(decimals, 0)
+    cents = cast(func.round(Lead.value * 100), BigInteger)
+    units = case((cents < 0, -cents), else_=cents)
+    sign = case((cents < 0, -1), else_=1)
+    weight = case(
+        *((Lead.stage == stage.key, int(stage.probability * scale)) for stage in stages),
+        else_=int(stages[0].probability * scale),
+    )
+    # |cents| × weight ÷ scale, split so no product can overflow 64 bits, rounded half to even.
+    whole = (units // scale) * weight
+    part = (units % scale) * weight
+    quotient = whole + part // scale
+    rest = part % scale
+    up = case(
+        (rest * 2 > scale, 1),
+        ((rest * 2 == scale) & (quotient % 2 == 1), 1),
+        else_=0,
+    )
+    weighted_cents = sign * (quotient + up)
+    found: dict[str, list[StageCurrencyTotals]] = defaultdict(list)
+    for chunk in _chunks(sorted(owner_ids)):
+        rows = session.execute(
+            select(
+                Lead.owner_id,
+                Lead.stage,
+                Lead.currency,
+                func.count(),
+                func.count(Lead.value),
+                func.coalesce(func.sum(cents), literal(0)),
+                func.coalesce(func.sum(weighted_cents), literal(0)),
+            )
+            .where(Lead.status == OPEN, Lead.owner_id.in_(chunk))
+            .group_by(Lead.owner_id, Lead.stage, Lead.currency)
+        )
+        for owner, stage, currency, count, valued, value, weighted_value in rows:
+            found[owner].append(
+                StageCurrencyTotals(
+                    stage,
+                    currency,
+                    count,
+                    valued,
+                    Decimal(int(value)).scaleb(-2),
+                    Decimal(int(weighted_value)).scaleb(-2),
+                )
+            )
+    return dict(found)
+
+
+def _open_totals_from_values(
+    session: Session, owner_ids: Collection[str], stages: Sequence[StageRules]
+) -> dict[str, list[StageCurrencyTotals]]:
+    """`open_totals_by_owner` for probabilities too precise to weight in SQL: one row per value."""
+    probability = {stage.key: stage.probability for stage in stages}
+    sums: dict[tuple[str, str, str], list[Any]] = {}
+    for chunk in _chunks(sorted(owner_ids)):
+        rows = session.execute(
+            select(Lead.owner_id, Lead.stage, Lead.currency, Lead.value, func.count())
+            .where(Lead.status == OPEN, Lead.owner_id.in_(chunk))
+            .group_by(Lead.owner_id, Lead.stage, Lead.currency, Lead.value)
+        )
+        for owner, stage, currency, value, count in rows:
+            entry = sums.setdefault((owner, stage, currency), [0, 0, Decimal(0), Decimal(0)])
+            entry[0] += count
+            if value is not None:
+                rate = probability.get(stage, stages[0].probability)
+                entry[1] += count
+                entry[2] += value * count
+                entry[3] += weighted(value, rate) * count
+    found: dict[str, list[StageCurrencyTotals]] = defaultdict(list)
+    for (owner, stage, currency), (count, valued, value, weight) in sums.items():
+        found[owner].append(StageCurrencyTotals(stage, currency, count, valued, value, weight))
+    return dict(found)
+
+
 def due_leads_by_owner(
     session: Session, *, owner_ids: Collection[str], on_or_before: date
 ) -> dict[str, list[LeadFacts]]:
@@ -141,15 +268,32 @@ def idle_leads_by_owner(
     session: Session,
     *,
     owner_ids: Collection[str],
-    untouched_before: datetime,
-    unmoved_before: datetime,
+    stages: Sequence[StageRules],
+    now: datetime,
+    on_or_before: date,
 ) -> dict[str, list[LeadFacts]]:
-    """Open leads not touched since `untouched_before` or not moved since `unmoved_before`: stale candidates."""
+    """Open leads past their own stage's stale or stuck clock at `now`, neither snoozed past nor
+    with a follow-up after `on_or_before`: what a nudge for a day up to then can be about (a lead
+    in a stage no longer configured runs on the first stage's clocks)."""
     no_touch_since = func.coalesce(Lead.last_touch_at, Lead.created_at)
+
+    def past_clocks(stage: StageRules) -> ColumnElement[bool]:
+        stale = no_touch_since <= now - timedelta(days=stage.stale_days)
+        stuck = Lead.stage_changed_at <= now - timedelta(days=stage.stuck_days)
+        if stage.stale_days <= 0 or stage.stuck_days <= 0:
+            return true()  # whole days are never negative: the clock has always run out
+        return or_(stale, stuck)
+
+    keys = [stage.key for stage in stages]
     return _open_leads_by_owner(
         session,
         owner_ids,
-        or_(no_touch_since <= untouched_before, Lead.stage_changed_at <= unmoved_before),
+        or_(Lead.snoozed_until.is_(None), Lead.snoozed_until <= on_or_before),
+        or_(Lead.next_follow_up.is_(None), Lead.next_follow_up <= on_or_before),
+        or_(
+            *(and_(Lead.stage == stage.key, past_clocks(stage)) for stage in stages),
+            and_(Lead.stage.not_in(keys), past_clocks(stages[0])),
+        ),
     )
 
 
@@ -223,6 +367,33 @@ def recorded_notifications(
         for key, created_at, payload in rows:
             found[key] = RecordedNotification(key, created_at, payload or {})
     return found
+
+
+def recorded_texts(
+    session: Session, *, keys: Collection[str], read: Callable[[str], _T]
+) -> dict[str, tuple[datetime, _T]]:
+    """When each outbox row under these keys was recorded, and `read` of its payload's JSON text.
+
+    For what a tick needs out of thousands of stored messages (which leads each showed): one
+    chunk of rows at a time is fetched as text, and only `read`'s result is kept, never the
+    messages themselves.
+    """
+    found: dict[str, tuple[datetime, _T]] = {}
+    for chunk in _chunks(sorted(keys), _TEXT_CHUNK):
+        rows = session.execute(
+            select(
+                Notification.idempotency_key,
+                Notification.created_at,
+                cast(Notification.payload, Text),
+            ).where(Notification.idempotency_key.in_(chunk))
+        )
+        for key, created_at, text in rows:
+            found[key] = (created_at, read(text or "{}"))
+    return found
+
+
+# Stored messages fetched at once by `recorded_texts`: a morning plan's JSON is tens of kilobytes.
+_TEXT_CHUNK = 500
 
 
 def last_lead_events(session: Session, *, kind: str, since: datetime) -> dict[int, datetime]:

@@ -45,8 +45,9 @@ class SlackMessage:
         return data
 
 
-def to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
-    return [block.to_dict() for block in blocks]
+def to_dicts(blocks: Sequence[Block | dict[str, Any]]) -> list[dict[str, Any]]:
+    """Blocks as Slack takes them; blocks already built as plain dicts pass through unchanged."""
+    return [block if isinstance(block, dict) else block.to_dict() for block in blocks]
 
 
 def section(text: str, *, block_id: str | None = None, accessory: Any = None) -> SectionBlock:
@@ -161,3 +162,68 @@ def snapshot_fields(snapshot: Snapshot) -> dict[str, Any]:
     """A snapshot's totals and one row per stage, as template values."""
     rows = [{"name": row.name, **totals_fields(row)} for row in snapshot.rows]
     return {**totals_fields(snapshot), "rows": rows}
+
+
+# Plain-dict Block Kit for the messages built thousands of times a tick (the jobs' DMs). Each
+# helper returns exactly what slack_sdk's model's `to_dict()` returns, keys in the same (sorted)
+# order, so a message is the same bytes whichever way it was built; the tests that pin the job
+# messages check them against Slack's schema, the hot path does not.
+
+
+def plain_text(text: str) -> dict[str, Any]:
+    return {"emoji": True, "text": text, "type": "plain_text"}
+
+
+def mrkdwn_text(text: str) -> dict[str, Any]:
+    return {"text": text, "type": "mrkdwn"}
+
+
+def section_block(text: str, *, block_id: str | None = None) -> dict[str, Any]:
+    """`section(...)` as a plain dict: a mrkdwn section, cut to Slack's limit."""
+    block: dict[str, Any] = {} if block_id is None else {"block_id": block_id}
+    block["text"] = mrkdwn_text(truncate(text, SECTION_TEXT_MAX))
+    block["type"] = "section"
+    return block
+
+
+def context_block(text: str, *, block_id: str | None = None) -> dict[str, Any]:
+    """`context(...)` as a plain dict: a small grey mrkdwn line, cut to Slack's limit."""
+    block: dict[str, Any] = {} if block_id is None else {"block_id": block_id}
+    block["elements"] = [mrkdwn_text(truncate(text, SECTION_TEXT_MAX))]
+    block["type"] = "context"
+    return block
+
+
+def header_block(text: str) -> dict[str, Any]:
+    return {"text": plain_text(text), "type": "header"}
+
+
+def divider_block() -> dict[str, Any]:
+    return {"type": "divider"}
+
+
+def actions_block(block_id: str, elements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"block_id": block_id, "elements": elements, "type": "actions"}
+
+
+def button(text: str, *, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"action_id": action_id}
+    if style is not None:
+        element["style"] = style
+    element.update(text=plain_text(text), type="button", value=value)
+    return element
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain_text(text), "value": value}
+
+
+def static_select(
+    placeholder: str, *, action_id: str, options: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "action_id": action_id,
+        "options": options,
+        "placeholder": plain_text(placeholder),
+        "type": "static_select",
+    }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -48,6 +49,22 @@ def team_environment() -> Environment:
 def render(name: str, **context: Any) -> str:
     """Render `bot/templates/<name>` with `context`; any user text must pass through `|esc`."""
     return environment().get_template(name).render(**context).strip()
+
+
+@cache
+def macro(name: str, macro_name: str) -> Callable[..., str]:
+    """A macro of `bot/templates/<name>`, to call once per item of a long list.
+
+    Rendering a template sets up a fresh context each time, which costs several times what the
+    text itself does; a macro of a template loaded once is a plain call. Its result is stripped
+    like `render`'s. Any user text must pass through `|esc`.
+    """
+    found = getattr(environment().get_template(name).module, macro_name)
+
+    def call(**context: Any) -> str:
+        return cast(str, found(**context)).strip()
+
+    return call
 
 
 def render_string(source: str, **context: Any) -> str:

@@ -177,3 +177,40 @@ def test_a_lead_the_afternoon_cleanup_lists_is_left_out_of_the_morning_nudge(dep
     assert pipeline_cleanup.run(deps, utc("2026-12-04T20:00:00")) == 1
     [cleanup] = queued(pipeline_cleanup.JOB_ID)
     assert f"cleanup_lead_{tired}" in cleanup.block_ids()
+
+
+def test_a_failing_record_costs_only_its_own_rep_and_never_parts_a_nudge_from_its_record(
+    deps, db, queued, monkeypatch, caplog
+):
+    """The batch's transaction fails as a whole; each rep is then written alone, so the other
+    reps still get their nudge with its record, and the failing rep gets neither."""
+    from tests.jobs.factories import add_rep
+
+    with db() as session:
+        leads = {}
+        for rep_id in ("UAAA00001", "UBAD00001", "UCCC00001"):
+            add_rep(session, rep_id)
+            leads[rep_id] = add_lead(
+                session, owner=rep_id, stage="proposal", created_at=MON_1000 - days(20)
+            )
+    real = stale_nudges.record_lead_event_details
+
+    def flaky(session, *, kind, now, details):
+        if kind == NUDGE_EVENT and leads["UBAD00001"] in details:
+            raise RuntimeError("the record failed")
+        real(session, kind=kind, now=now, details=details)
+
+    monkeypatch.setattr(stale_nudges, "record_lead_event_details", flaky)
+
+    assert stale_nudges.run(deps, MON_1000) == 2
+
+    assert sorted(n.recipient for n in queued(stale_nudges.JOB_ID)) == ["UAAA00001", "UCCC00001"]
+    with db() as session:
+        nudged = set(
+            session.scalars(select(LeadEvent.lead_id).where(LeadEvent.kind == NUDGE_EVENT))
+        )
+    assert nudged == {leads["UAAA00001"], leads["UCCC00001"]}
+    assert "UBAD00001" in caplog.text and "RuntimeError" in caplog.text
+    # The next tick tries the failed rep again, and only them.
+    monkeypatch.setattr(stale_nudges, "record_lead_event_details", real)
+    assert stale_nudges.run(deps, MON_1000 + timedelta(minutes=1)) == 1

@@ -97,3 +97,25 @@ def _empty_sqlite(engine) -> None:
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+@pytest.mark.parametrize("job_id", ["morning-plan", "stale-nudges", "overdue-followups"])
+def test_a_team_larger_than_a_read_batch_is_read_a_batch_at_a_time(
+    job_id, make_deps, engine, monkeypatch
+):
+    from jobs import common
+
+    job, now, before = CASES[job_id]
+    deps = make_deps()
+    whole = measure(deps, engine, 5, job, now, before)
+    monkeypatch.setattr(common, "READ_BATCH", 2)
+    with deps.session_factory.begin() as session:
+        for index in range(5):
+            seed(session, f"UBATCH{index:03d}")
+    for earlier, at in before:
+        earlier(deps, at)
+    with StatementCounter(engine) as counter:
+        queued = job(deps, now)
+    # Each rep gets their message once; the reads run once per batch of two reps.
+    assert queued == whole.queued
+    assert counter.count("SELECT") > whole.selects

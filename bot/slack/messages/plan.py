@@ -6,16 +6,23 @@ from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
-
 from bot.domain.plan import MorningPlan, OverdueItem, Section
 from bot.domain.rhythm import StageRules
-from bot.slack.kit import MESSAGE_BLOCKS_MAX, SlackMessage, section, to_dicts
+from bot.slack.kit import (
+    MESSAGE_BLOCKS_MAX,
+    SlackMessage,
+    divider_block,
+    header_block,
+    section_block,
+    to_dicts,
+)
 from bot.slack.messages.rows import (
     LeadRow,
+    Title,
     fallback_text,
     fit_with_more,
     lead_ids_in,
+    lead_ids_in_text,
     list_message,
     snapshot_text,
     work_row,
@@ -48,7 +55,7 @@ def build_morning_plan_blocks(
     counts = plan.counts()
     parts = [f"*{counts[part]}* {SECTION_TITLES[part][1]}" for part in Section if counts[part]]
     intro = render("job_plan_intro.md.j2", clear=plan.is_clear, parts=parts)
-    groups: list[tuple[Block | None, list[LeadRow]]] = []
+    groups: list[tuple[Title | None, list[LeadRow]]] = []
     for part in Section:
         rows = [
             work_row(
@@ -66,16 +73,13 @@ def build_morning_plan_blocks(
         if rows:
             groups.append(
                 (
-                    section(f"*{SECTION_TITLES[part][0]}*", block_id=f"title_{part.value}"),
+                    section_block(f"*{SECTION_TITLES[part][0]}*", block_id=f"title_{part.value}"),
                     rows,
                 )
             )
     snapshot = snapshot_text(plan.snapshot)
-    fixed: list[Block] = [
-        HeaderBlock(text=_plan_title(plan)),
-        section(intro, block_id="intro"),
-    ]
-    tail: list[Block] = [DividerBlock(), section(snapshot, block_id="snapshot")]
+    fixed: list[Title] = [header_block(_plan_title(plan)), section_block(intro, block_id="intro")]
+    tail: list[Title] = [divider_block(), section_block(snapshot, block_id="snapshot")]
     blocks = (
         fixed + fit_with_more(groups, budget=MESSAGE_BLOCKS_MAX - len(fixed) - len(tail)) + tail
     )
@@ -89,10 +93,15 @@ def plan_lead_ids(payload: dict[str, Any]) -> frozenset[int]:
     return lead_ids_in(payload, prefix=PLAN_PREFIX)
 
 
+def plan_lead_ids_in_text(text: str) -> frozenset[int]:
+    """`plan_lead_ids` of a recorded plan's JSON text: a tick reads thousands without loading them."""
+    return lead_ids_in_text(text, prefix=PLAN_PREFIX)
+
+
 def build_empty_pipeline_blocks(*, day: date) -> SlackMessage:
     """The short Monday DM of a rep with no open lead: time to fill the pipeline."""
     text = render("job_empty_pipeline.md.j2", day=day)
-    return SlackMessage(text=text, blocks=to_dicts([section(text, block_id="empty_pipeline")]))
+    return SlackMessage(text=text, blocks=[section_block(text, block_id="empty_pipeline")])
 
 
 def build_overdue_blocks(

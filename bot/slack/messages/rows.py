@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from functools import cache, cached_property
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    MarkdownTextObject,
-    Option,
-    SectionBlock,
-    StaticSelectElement,
-)
+from slack_sdk.models.blocks import Block
 
 from bot.domain.rhythm import LeadFacts, Snapshot, StageRules, whole_days
 from bot.slack import format as fmt
@@ -26,25 +19,61 @@ from bot.slack.kit import (
     MESSAGE_BLOCKS_MAX,
     OPTION_TEXT_MAX,
     SlackMessage,
+    actions_block,
+    button,
+    context_block,
     days_label,
-    section,
+    mrkdwn_text,
+    option,
+    section_block,
     snapshot_fields,
+    static_select,
     to_dicts,
     touched_label,
 )
-from bot.slack.render import render
+from bot.slack.render import macro, render
 
 TEXT_ITEMS = 15
 SNOOZE_CHOICES = (("1d", "1 day"), ("3d", "3 days"), ("1w", "1 week"))
 
 
+# What a title in a list of rows is: a block built either way.
+Title = Block | dict[str, Any]
+
+
 @dataclass(frozen=True)
 class LeadRow:
-    """One lead's two blocks (what, then buttons) and its one-line text fallback."""
+    """One lead's two blocks (what, then buttons) and its one-line text fallback.
+
+    The line and the buttons are built the first time they are asked for: a list of 200 leads
+    shows about 20, and the rest only count towards "…and N more".
+    """
 
     lead_id: int
-    blocks: tuple[Block, ...]
-    text: str
+    prefix: str
+    make_line: Callable[[], str]
+    make_elements: Callable[[], Sequence[Any]]
+    # Blocks the row takes, known without building them.
+    size: int = 2
+
+    @cached_property
+    def line(self) -> str:
+        return self.make_line()
+
+    @cached_property
+    def blocks(self) -> tuple[dict[str, Any], ...]:
+        return (
+            {
+                "block_id": f"{self.prefix}_lead_{self.lead_id}",
+                "text": mrkdwn_text(self.line),
+                "type": "section",
+            },
+            actions_block(f"{self.prefix}_actions_{self.lead_id}", to_dicts(self.make_elements())),
+        )
+
+    @cached_property
+    def text(self) -> str:
+        return " — ".join(part for part in self.line.splitlines() if part.strip())
 
 
 def render_lead_line(
@@ -61,8 +90,7 @@ def render_lead_line(
     attempts: int = 0,
 ) -> str:
     """The mrkdwn for one lead in a job DM, its day labels in the reader's `zone`; user text is escaped by the template."""
-    return render(
-        "job_lead_line.md.j2",
+    return macro("job_lead_line.md.j2", "lead_line")(
         lead=lead,
         stage_name=stage.name,
         reason=reason,
@@ -82,56 +110,44 @@ def render_lead_line(
     )
 
 
-def snooze_select(lead_id: int) -> StaticSelectElement:
-    return StaticSelectElement(
-        placeholder="Snooze",
+def snooze_select(lead_id: int) -> dict[str, Any]:
+    return static_select(
+        "Snooze",
         action_id=Action.SNOOZE,
         options=[
-            Option(text=label, value=LeadControl(lead_id, (code,)).encode())
-            for code, label in SNOOZE_CHOICES
+            option(label, LeadControl(lead_id, (code,)).encode()) for code, label in SNOOZE_CHOICES
         ],
     )
 
 
-def move_select(
-    lead_id: int, current: str, stages: Sequence[StageRules]
-) -> StaticSelectElement | None:
+def move_select(lead_id: int, current: str, stages: Sequence[StageRules]) -> dict[str, Any] | None:
     options = [
-        Option(text=stage.name[:OPTION_TEXT_MAX], value=LeadControl(lead_id, (stage.key,)).encode())
+        option(stage.name[:OPTION_TEXT_MAX], LeadControl(lead_id, (stage.key,)).encode())
         for stage in stages
         if stage.key != current
     ]
     if not options:
         return None
-    return StaticSelectElement(
-        placeholder="Move stage", action_id=Action.MOVE_STAGE, options=options[:100]
-    )
+    return static_select("Move stage", action_id=Action.MOVE_STAGE, options=options[:100])
 
 
 def work_buttons(lead_id: int, current_stage: str, stages: Sequence[StageRules]) -> list[Any]:
     """Log touch, snooze (1d/3d/1w), move stage and open: the moves that clear a lead from a list."""
     value = LeadControl(lead_id).encode()
     elements: list[Any] = [
-        ButtonElement(text="Log touch", action_id=Action.LOG_TOUCH, value=value, style="primary"),
+        button("Log touch", action_id=Action.LOG_TOUCH, value=value, style="primary"),
         snooze_select(lead_id),
     ]
     move = move_select(lead_id, current_stage, stages)
     if move is not None:
         elements.append(move)
-    elements.append(ButtonElement(text="Open", action_id=Action.OPEN_LEAD, value=value))
+    elements.append(button("Open", action_id=Action.OPEN_LEAD, value=value))
     return elements
 
 
-def lead_row(prefix: str, lead_id: int, line: str, elements: list[Any]) -> LeadRow:
+def lead_row(prefix: str, lead_id: int, line: str, elements: Sequence[Any]) -> LeadRow:
     """A section with the lead's line and an actions block with its buttons; block ids carry the lead id."""
-    return LeadRow(
-        lead_id=lead_id,
-        blocks=(
-            SectionBlock(block_id=f"{prefix}_lead_{lead_id}", text=MarkdownTextObject(text=line)),
-            ActionsBlock(block_id=f"{prefix}_actions_{lead_id}", elements=elements),
-        ),
-        text=" — ".join(part for part in line.splitlines() if part.strip()),
-    )
+    return LeadRow(lead_id, prefix, lambda: line, lambda: elements)
 
 
 def work_row(
@@ -147,8 +163,14 @@ def work_row(
     **flags: bool,
 ) -> LeadRow:
     """A lead's row in a list to work through, with the buttons that clear it (see `work_buttons`)."""
-    line = render_lead_line(lead, stage, reason=reason, now=now, today=today, zone=zone, **flags)
-    return lead_row(prefix, lead.id, line, work_buttons(lead.id, lead.stage, stages))
+    return LeadRow(
+        lead.id,
+        prefix,
+        lambda: render_lead_line(
+            lead, stage, reason=reason, now=now, today=today, zone=zone, **flags
+        ),
+        lambda: work_buttons(lead.id, lead.stage, stages),
+    )
 
 
 def lead_ids_in(payload: dict[str, Any], *, prefix: str) -> frozenset[int]:
@@ -162,13 +184,22 @@ def lead_ids_in(payload: dict[str, Any], *, prefix: str) -> frozenset[int]:
     return frozenset(ids)
 
 
-def more_context(hidden: int) -> ContextBlock:
-    return ContextBlock(
-        block_id="more",
-        elements=[
-            MarkdownTextObject(text=f"…and {hidden} more — open the App Home to see them all")
-        ],
-    )
+def lead_ids_in_text(text: str, *, prefix: str) -> frozenset[int]:
+    """`lead_ids_in` of a recorded message's JSON text, without parsing the whole message.
+
+    A block id is an object key's value, so it appears as `"block_id": "<prefix>_lead_<id>"` with
+    bare quotes; inside a string (user text) every quote is escaped, so no text can imitate one.
+    """
+    return frozenset(int(found) for found in _block_id_pattern(prefix).findall(text))
+
+
+@cache
+def _block_id_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf'"block_id":\s*"{re.escape(prefix)}_lead_(\d+)"')
+
+
+def more_context(hidden: int) -> dict[str, Any]:
+    return context_block(f"…and {hidden} more — open the App Home to see them all", block_id="more")
 
 
 def snapshot_text(snapshot: Snapshot) -> str:
@@ -176,21 +207,21 @@ def snapshot_text(snapshot: Snapshot) -> str:
 
 
 def fit_groups(
-    groups: Sequence[tuple[Block | None, Sequence[LeadRow]]], *, budget: int
-) -> tuple[list[Block], list[LeadRow], int]:
+    groups: Sequence[tuple[Title | None, Sequence[LeadRow]]], *, budget: int
+) -> tuple[list[Title], list[LeadRow], int]:
     """Lay out titled groups of lead rows in at most `budget` blocks; returns blocks, shown rows, hidden count.
 
     When everything does not fit, one block is kept back for the "…and N more" line.
     """
-    total = sum((1 if title else 0) + 2 * len(rows) for title, rows in groups)
+    total = sum((1 if title else 0) + sum(row.size for row in rows) for title, rows in groups)
     room = budget if total <= budget else budget - 1
-    blocks: list[Block] = []
+    blocks: list[Title] = []
     shown: list[LeadRow] = []
     hidden = 0
     for title, rows in groups:
         header_cost = 1 if title else 0
         for index, row in enumerate(rows):
-            cost = len(row.blocks) + (header_cost if index == 0 else 0)
+            cost = row.size + (header_cost if index == 0 else 0)
             if cost > room:
                 hidden += len(rows) - index
                 break
@@ -203,8 +234,8 @@ def fit_groups(
 
 
 def fit_with_more(
-    groups: Sequence[tuple[Block | None, Sequence[LeadRow]]], *, budget: int
-) -> list[Block]:
+    groups: Sequence[tuple[Title | None, Sequence[LeadRow]]], *, budget: int
+) -> list[Title]:
     """`fit_groups`'s blocks, ending with the "…and N more" line when some rows did not fit."""
     body, _shown, hidden = fit_groups(groups, budget=budget)
     return body + ([more_context(hidden)] if hidden else [])
@@ -212,7 +243,7 @@ def fit_with_more(
 
 def list_message(intro: str, rows: Sequence[LeadRow]) -> SlackMessage:
     """A DM that is an intro and one list of lead rows, within the block cap."""
-    fixed: list[Block] = [section(intro, block_id="intro")]
+    fixed: list[Title] = [section_block(intro, block_id="intro")]
     blocks = fixed + fit_with_more([(None, rows)], budget=MESSAGE_BLOCKS_MAX - len(fixed))
     return SlackMessage(text=fallback_text(intro, rows, hidden=0), blocks=to_dicts(blocks))
 

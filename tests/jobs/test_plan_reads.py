@@ -1,0 +1,216 @@
+"""The morning plan's reads in SQL give the plan the Python rules give from every open lead.
+
+The seeded corpus of `layouts.py` (every section, snoozes, unknown stages, several currencies,
+values that round on the half cent) is stored, read back through `plan_leads_by_owner` and
+`open_totals_by_owner`, and must make the same plan and the same message, byte for byte, as
+`build_morning_plan` over all of the rep's open leads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import insert
+
+from bot.domain.leads import company_key
+from bot.domain.plan import build_morning_plan, may_be_listed, open_totals, plan_from
+from bot.domain.rhythm import LeadFacts, late_stage_keys, take_snapshot
+from bot.models import Lead
+from bot.services.rhythm import open_totals_by_owner, plan_leads_by_owner
+from bot.slack.messages.plan import build_morning_plan_blocks
+from tests.jobs.factories import STAGES, add_rep
+from tests.jobs.layouts import NOW, TODAY, as_json, random_leads
+
+OWNER = "UREP00001"
+LATE = late_stage_keys(STAGES)
+
+
+def _store(session, leads: list[LeadFacts], *, status: str = "open") -> None:
+    session.execute(
+        insert(Lead),
+        [
+            {
+                "id": lead.id,
+                "company": lead.company,
+                "company_key": company_key(lead.company),
+                "contact": lead.contact,
+                "owner_id": lead.owner_id,
+                "stage": lead.stage,
+                "status": status,
+                "value": lead.value,
+                "currency": lead.currency,
+                "created_at": lead.created_at,
+                "stage_changed_at": lead.stage_changed_at,
+                "last_touch_at": lead.last_touch_at,
+                "first_touch_at": lead.first_touch_at,
+                "next_follow_up": lead.next_follow_up,
+                "snoozed_until": lead.snoozed_until,
+                "touch_count": lead.touch_count,
+                "updated_at": lead.updated_at,
+                "expected_close": lead.expected_close,
+                "inbound": lead.inbound,
+                "close_pushes": 0,
+            }
+            for lead in leads
+        ],
+    )
+
+
+def _corpus(seed: int, count: int) -> list[LeadFacts]:
+    # Qualification answers are not stored here, so the verdict reads back as None; a stored lead
+    # always has an `updated_at`.
+    return [
+        replace(lead, verdict=None, updated_at=lead.updated_at or lead.created_at)
+        for lead in random_leads(seed, count)
+    ]
+
+
+@pytest.mark.parametrize("seed,count", [(1, 5), (2, 60), (3, 250), (4, 250)])
+def test_sql_reads_make_the_plan_python_makes_from_every_lead(db, seed, count):
+    leads = _corpus(seed, count)
+    closed = [replace(lead, id=lead.id + 500) for lead in _corpus(seed + 100, 20)]
+    with db() as session:
+        add_rep(session, OWNER)
+        _store(session, leads)
+        _store(session, closed, status="won")  # never listed, never counted
+    with db() as session:
+        listed = plan_leads_by_owner(session, owner_ids=[OWNER], on_or_before=TODAY, late=LATE)
+        totals = open_totals_by_owner(session, owner_ids=[OWNER], stages=STAGES)
+
+    # The filter in SQL is the filter in Python, lead for lead.
+    expected_ids = [lead.id for lead in leads if may_be_listed(lead, late=LATE, today=TODAY)]
+    assert [lead.id for lead in listed.get(OWNER, [])] == sorted(expected_ids)
+    # Every lead the Python plan lists from all leads is among them.
+    whole = build_morning_plan(OWNER, leads, stages=STAGES, now=NOW, today=TODAY)
+    assert whole is not None
+    assert {item.lead.id for item in whole.items} <= set(expected_ids)
+
+    from_sql = plan_from(
+        OWNER,
+        listed.get(OWNER, []),
+        totals=open_totals(totals[OWNER], stages=STAGES),
+        stages=STAGES,
+        now=NOW,
+        today=TODAY,
+    )
+    assert from_sql.snapshot == take_snapshot(leads, stages=STAGES)
+    assert [item.lead.id for item in from_sql.items] == [item.lead.id for item in whole.items]
+    for zone in (None,):
+        assert as_json(build_morning_plan_blocks(from_sql, stages=STAGES, now=NOW, zone=zone)) == (
+            as_json(build_morning_plan_blocks(whole, stages=STAGES, now=NOW, zone=zone))
+        )
+
+
+def test_weighted_totals_round_each_lead_half_to_even_as_python_does(db):
+    # 0.35 × 1234.50 = 432.075 and 0.35 × 0.10 = 0.035: exact halves, rounded to even, lead by lead.
+    values = ["1234.50", "0.10", "0.30", "999999999.99", "12.34", "0.01", "7.50"]
+    base = _corpus(9, 1)[0]
+    leads = [
+        replace(
+            base,
+            id=900 + index,
+            stage=stage,
+            value=Decimal(value),
+            currency="USD",
+        )
+        for index, (value, stage) in enumerate(
+            (value, stage)
+            for value in values
+            for stage in ("connecting", "closing", "qualification", "retired")
+        )
+    ]
+    with db() as session:
+        add_rep(session, OWNER)
+        _store(session, leads)
+    with db() as session:
+        totals = open_totals_by_owner(session, owner_ids=[OWNER], stages=STAGES)
+    assert open_totals(totals[OWNER], stages=STAGES).snapshot == take_snapshot(leads, stages=STAGES)
+
+
+def test_an_owner_without_open_leads_has_no_totals(db):
+    with db() as session:
+        add_rep(session, OWNER)
+        _store(session, _corpus(5, 3), status="lost")
+    with db() as session:
+        assert open_totals_by_owner(session, owner_ids=[OWNER], stages=STAGES) == {}
+        assert plan_leads_by_owner(session, owner_ids=[OWNER], on_or_before=TODAY, late=LATE) == {}
+
+
+def test_probabilities_too_precise_for_sql_are_weighted_from_the_values(db):
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Stage:
+        key: str
+        name: str
+        probability: Decimal
+        stale_days: int = 7
+        stuck_days: int = 21
+
+    stages = (
+        Stage("prospecting", "Prospecting", Decimal("0.123456789")),
+        Stage("closing", "Closing", Decimal("0.875")),
+    )
+    leads = _corpus(11, 120)
+    with db() as session:
+        add_rep(session, OWNER)
+        _store(session, leads)
+    with db() as session:
+        totals = open_totals_by_owner(session, owner_ids=[OWNER], stages=stages)
+    assert open_totals(totals[OWNER], stages=stages).snapshot == take_snapshot(leads, stages=stages)
+
+
+def test_a_plans_lead_ids_read_from_its_text_are_those_of_its_blocks():
+    import json
+
+    from bot.slack.messages.plan import plan_lead_ids, plan_lead_ids_in_text
+    from tests.jobs.layouts import cases
+
+    forged = 'Forged", "block_id": "plan_lead_999'
+    hostile = [replace(lead, company=forged, contact=forged) for lead in _corpus(6, 30)]
+    plan = build_morning_plan(OWNER, hostile, stages=STAGES, now=NOW, today=TODAY)
+    assert plan is not None
+    messages = [build_morning_plan_blocks(plan, stages=STAGES, now=NOW)]
+    messages += [build() for name, build in cases().items() if "plan" in name]
+    for message in messages:
+        payload = message.payload()
+        expected = plan_lead_ids(payload)
+        for text in (json.dumps(payload), as_json(message)):
+            assert plan_lead_ids_in_text(text) == expected
+    assert 999 not in plan_lead_ids_in_text(json.dumps(messages[0].payload()))
+    assert plan_lead_ids_in_text("{}") == frozenset()
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_sql_reads_the_leads_a_nudge_can_be_about_as_python_judges_them(db, seed):
+    from bot.domain.staleness import decide_nudges, find_stale_leads, is_scheduled
+    from bot.services.rhythm import idle_leads_by_owner
+    from bot.slack.messages.nudges import build_stale_nudge_blocks
+
+    leads = _corpus(seed, 250)
+    with db() as session:
+        add_rep(session, OWNER)
+        _store(session, leads)
+    with db() as session:
+        read = idle_leads_by_owner(
+            session, owner_ids=[OWNER], stages=STAGES, now=NOW, on_or_before=TODAY
+        ).get(OWNER, [])
+
+    def judged(found: list[LeadFacts]) -> list[int]:
+        findings = find_stale_leads(found, stages=STAGES, now=NOW, today=TODAY)
+        return [f.lead.id for f in findings if not is_scheduled(f.lead, today=TODAY)]
+
+    # Exactly the leads Python would nudge about from all of them, none more.
+    assert [lead.id for lead in read] == sorted(judged(leads))
+    whole = decide_nudges(
+        find_stale_leads(leads, stages=STAGES, now=NOW, today=TODAY), history={}, today=TODAY
+    )
+    part = decide_nudges(
+        find_stale_leads(read, stages=STAGES, now=NOW, today=TODAY), history={}, today=TODAY
+    )
+    assert part == whole
+    assert as_json(
+        build_stale_nudge_blocks(part.nudge, stages=STAGES, now=NOW, today=TODAY)
+    ) == as_json(build_stale_nudge_blocks(whole.nudge, stages=STAGES, now=NOW, today=TODAY))
