@@ -98,6 +98,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
         return 2
     sender.start()
     _answer_owed(deps)
+    _refresh_roster(deps)
     scheduler = build_scheduler(deps) if settings.pipebot_scheduler == "on" else None
     if scheduler is not None:
         scheduler.start()
@@ -131,6 +132,16 @@ def _answer_owed(deps: Deps) -> None:
         owed_replies.run(deps, deps.clock.now())
     except Exception:  # the scheduler's tick retries; starting must not fail on it
         logger.exception("checking for unanswered commands failed")
+
+
+def _refresh_roster(deps: Deps) -> None:
+    """Read the reps' user group before serving, so the roster is current from the first request."""
+    from jobs import refresh_roster
+
+    try:
+        refresh_roster.run(deps, deps.clock.now())
+    except Exception:  # the scheduler's tick retries; starting must not fail on it
+        logger.exception("reading the roster failed")
 
 
 def _slack_reason(exc: Exception) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.plan import MorningPlan, build_morning_plan
 from bot.domain.rhythm import LeadFacts
-from bot.domain.schedule import first_working_weekday
+from bot.domain.schedule import first_working_day_of_week
 from bot.services.outbox import PRIORITY_DIGEST
 from bot.services.rhythm import open_leads_by_owner
 from bot.slack.kit import SlackMessage
@@ -48,7 +48,7 @@ def _plan(
     tick: Tick, due: DueRep, leads: list[LeadFacts], _extra: None
 ) -> MorningPlan | EmptyPipeline | None:
     if not leads:
-        starts_week = due.day.weekday() == first_working_weekday(due.rep.working_days)
+        starts_week = due.day == first_working_day_of_week(due.day, due.rep.working_days)
         return EmptyPipeline(due.day) if starts_week else None
     return build_morning_plan(
         due.rep.id,

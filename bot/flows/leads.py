@@ -20,13 +20,17 @@ from bot.domain.parsing.dates import span_date
 from bot.domain.qualification import UNQUALIFIED_REASON
 from bot.domain.schedule import Calendar
 from bot.domain.speed import alert_keys
+from bot.flows.assignment import OwnerChoice, choose_inbound_owner, record_choice
 from bot.models import Lead, Rep
 from bot.services import lead_changes, leads, reps, touches
-from bot.services.inbound import InboundLead, pick_owner
+from bot.services.inbound import InboundLead
 from bot.services.leads import NewLead
 from bot.services.outbox import PRIORITY_DIRECT, cancel_pending, enqueue
 from bot.services.records import LeadView
 from bot.slack.messages.lead import build_new_owner_message
+
+# The DM a rep gets when a lead becomes theirs (a kind they can mute in My settings).
+ASSIGNED_KIND = "assigned"
 
 
 class Duplicates(StrEnum):
@@ -114,9 +118,11 @@ class Changed:
 
 
 def owner_calendar(session: Session, deps: Deps, owner_id: str) -> Calendar:
-    """The owner's zone and working days: the calendar their dates are counted on."""
+    """The owner's zone and working days (holidays off): the calendar their dates are counted on."""
     fallback = Calendar(deps.team_zone, deps.pipeline.schedule.weekday_numbers)
-    return reps.calendar_of(session, user_id=owner_id, fallback=fallback)
+    return reps.calendar_of(
+        session, user_id=owner_id, fallback=fallback, holidays=deps.pipeline.holidays_for(owner_id)
+    )
 
 
 def calendar_for(deps: Deps, user_id: str) -> Calendar:
@@ -152,7 +158,12 @@ def _tell_new_owner(
     note: str | None = None,
     inbound: bool = False,
 ) -> bool:
-    """Record the DM telling a lead's new owner it is theirs, once per `key`."""
+    """Record the DM telling a lead's new owner it is theirs, once per `key`; none while they are
+    away or when they muted these DMs."""
+    if not reps.takes_dm(
+        session, user_id=lead.owner_id, kind=ASSIGNED_KIND, now=now, zone=deps.team_zone
+    ):
+        return False
     actor = reps.get_rep(session, user_id=by.user_id)
     message = build_new_owner_message(
         lead,
@@ -166,8 +177,8 @@ def _tell_new_owner(
     )
     return enqueue(
         session,
-        key=f"assigned:{lead.id}:{lead.owner_id}:{key}",
-        kind="assigned",
+        key=f"{ASSIGNED_KIND}:{lead.id}:{lead.owner_id}:{key}",
+        kind=ASSIGNED_KIND,
         recipient=lead.owner_id,
         message=message,
         now=now,
@@ -184,6 +195,7 @@ def _insert(
     now: datetime,
     note: str | None = None,
     inbound: bool = False,
+    tell_owner: bool = True,
 ) -> Created:
     """Create the lead with its owner's record, keep its note, and tell the owner when it is not theirs by their own hand."""
     reps.ensure_rep(
@@ -199,7 +211,11 @@ def _insert(
     if note:
         # A note is context, not a contact: it must not stop the speed-to-lead clock.
         leads.record_note(session, lead_id=lead.id, text=note, by=by.user_id, now=now)
-    if (inbound or lead.owner_id != by.user_id) and reps.is_active(session, user_id=lead.owner_id):
+    if (
+        tell_owner
+        and (inbound or lead.owner_id != by.user_id)
+        and reps.is_active(session, user_id=lead.owner_id)
+    ):
         _tell_new_owner(
             session, deps, by=by, lead=lead, key="created", now=now, note=note, inbound=inbound
         )
@@ -246,23 +262,39 @@ def create_lead(
 
 
 def receive_inbound_lead(deps: Deps, *, inbound: InboundLead, now: datetime) -> Created:
-    """A lead from a web form: the open lead for that company if there is one, else a new one for the least busy rep, who is told at once."""
+    """A lead from a web form: the open lead for that company if there is one, else a new one.
+
+    Without an owner it goes to a rep on the roster at work now and not away (in turn, or the
+    least busy: `[team] assignment`), who is told at once; with nobody available it waits with a
+    manager and the managers' channel is asked to pick (`bot.flows.assignment`).
+    """
     with deps.session_factory.begin() as session:
         leads.lock_company(session, company=inbound.company)
         existing = leads.find_open_duplicates(session, company=inbound.company)
         if existing:
             return Created(lead=existing[0], created=False)
-        owner = inbound.owner or pick_owner(session, managers=deps.config.managers)
-        if owner is None:
+        choice = (
+            OwnerChoice(inbound.owner, "given")
+            if inbound.owner
+            else choose_inbound_owner(session, deps, now=now)
+        )
+        if choice is None:
             raise LookupError(
-                "no rep to own it: add reps by having them use /lead once, or pass owner"
+                "no rep to own it: list the reps in pipeline.toml ([team] reps), or pass owner"
             )
         new = NewLead(
-            company=inbound.company, owner_id=owner, stage=deps.pipeline.stages[0].key,
+            company=inbound.company, owner_id=choice.owner_id, stage=deps.pipeline.stages[0].key,
             value=inbound.value, currency=inbound.currency, contact=inbound.contact,
             email=inbound.email, phone=inbound.phone, source=inbound.source,
         )  # fmt: skip
-        return _insert(session, deps, by=Actor(owner), new=new, now=now, inbound=True)
+        created = _insert(
+            session, deps, by=Actor(choice.owner_id), new=new, now=now, inbound=True,
+            tell_owner=not choice.waiting,
+        )  # fmt: skip
+        assert created.lead is not None
+        if not inbound.owner:
+            record_choice(session, deps, lead=created.lead, choice=choice, now=now)
+        return created
 
 
 def change_lead(

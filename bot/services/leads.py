@@ -177,8 +177,13 @@ def resolve_ref(
 
 
 def visible_to(actor: Actor) -> list[ColumnElement[bool]]:
-    """Conditions for the leads an actor may see: their own, or a manager's everyone's."""
-    return [] if actor.is_manager else [Lead.owner_id == actor.user_id]
+    """Conditions for the leads an actor may see: their own (and those they cover for), or a
+    manager's everyone's."""
+    if actor.is_manager:
+        return []
+    if not actor.covers:
+        return [Lead.owner_id == actor.user_id]
+    return [Lead.owner_id.in_(sorted(actor.owners))]
 
 
 def open_leads_visible_to(actor: Actor) -> list[ColumnElement[bool]]:

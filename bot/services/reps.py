@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from bot.config import RepConfig
 from bot.db import insert_if_missing
 from bot.domain.leads import Role, Status
-from bot.domain.schedule import Calendar, parse_working_days, zone_for
+from bot.domain.rep_settings import is_away, muted_kinds
+from bot.domain.schedule import Calendar, parse_working_days, with_holidays, zone_for
 from bot.models import Lead, Rep
 from bot.services.records import RepView
 
@@ -27,6 +29,15 @@ __all__ = [
 ]
 
 PROFILE_MAX_AGE = timedelta(days=1)
+
+# The rhythm a rep's DMs and dates follow: their own choice (My settings) over the admin's `[reps.*]`.
+WORKING_DAYS = func.coalesce(Rep.own_working_days, Rep.working_days).label("working_days")
+PLAN_TIME = func.coalesce(Rep.own_plan_time, Rep.plan_time).label("plan_time")
+
+
+def not_away(today: date) -> ColumnElement[bool]:
+    """SQL for "not away on `today`": no return date, or back by then."""
+    return or_(Rep.away_until.is_(None), Rep.away_until <= today)
 
 
 def ensure_rep(
@@ -136,8 +147,18 @@ class RepChoice:
     open_leads: int
 
 
-def assignable_reps(session: Session, *, limit: int = 99) -> list[RepChoice]:
-    """Active reps (not managers) with their open-lead counts, fewest first: who a lead can go to."""
+def assignable_reps(
+    session: Session,
+    *,
+    on_roster: ColumnElement[bool] | None = None,
+    today: date | None = None,
+    limit: int = 99,
+) -> list[RepChoice]:
+    """Active reps (not managers) with their open-lead counts, fewest first: who a lead can go to.
+
+    `on_roster` keeps the reps on the roster (`Roster.rep_condition()`); with `today`, a rep away
+    that day is left out.
+    """
     open_count = (
         select(Lead.owner_id, func.count().label("n"))
         .where(Lead.status == Status.OPEN)
@@ -145,23 +166,34 @@ def assignable_reps(session: Session, *, limit: int = 99) -> list[RepChoice]:
         .subquery()
     )
     rows = session.execute(
-        select(Rep.id, Rep.name, Rep.tz, Rep.working_days, func.coalesce(open_count.c.n, 0))
+        select(Rep.id, Rep.name, Rep.tz, WORKING_DAYS, func.coalesce(open_count.c.n, 0))
         .outerjoin(open_count, open_count.c.owner_id == Rep.id)
-        .where(Rep.is_active.is_(True), Rep.role == Role.REP)
+        .where(
+            Rep.is_active.is_(True),
+            Rep.role == Role.REP,
+            on_roster if on_roster is not None else true(),
+            not_away(today) if today is not None else true(),
+        )
         .order_by(func.coalesce(open_count.c.n, 0), Rep.id)
         .limit(limit)
     )
     return [RepChoice(*row) for row in rows]
 
 
-def calendar_of(session: Session, *, user_id: str, fallback: Calendar) -> Calendar:
-    """A person's zone and working days as stored, the team's where they have none."""
+def calendar_of(
+    session: Session, *, user_id: str, fallback: Calendar, holidays: Collection[date] = ()
+) -> Calendar:
+    """A person's zone and working days as stored (their own choice first), the team's where they
+    have none; `holidays` are their days off."""
     rep = session.get(Rep, user_id)
     if rep is None:
-        return fallback
+        return Calendar(fallback.zone, with_holidays(fallback.working_days, holidays))
+    days = parse_working_days(
+        rep.own_working_days or rep.working_days, fallback=fallback.working_days
+    )
     return Calendar(
         zone=zone_for(rep.tz, fallback=fallback.zone),
-        working_days=parse_working_days(rep.working_days, fallback=fallback.working_days),
+        working_days=with_holidays(days, holidays),
     )
 
 
@@ -169,3 +201,25 @@ def is_active(session: Session, *, user_id: str) -> bool:
     """False for someone who left (deactivated in Slack); unknown people count as active."""
     rep = session.get(Rep, user_id)
     return rep is None or rep.is_active
+
+
+def covered_by(session: Session, *, user_id: str, today: date) -> frozenset[str]:
+    """The reps away on `today` who named `user_id` to cover for them."""
+    rows = session.scalars(
+        select(Rep.id).where(
+            Rep.away_delegate == user_id, Rep.away_until > today, Rep.is_active.is_(True)
+        )
+    )
+    return frozenset(rows)
+
+
+def takes_dm(session: Session, *, user_id: str, kind: str, now: datetime, zone: ZoneInfo) -> bool:
+    """Whether someone takes a DM of this kind now: not away on their own today, not muted.
+
+    `zone` is the fallback when their own timezone is unknown.
+    """
+    rep = session.get(Rep, user_id)
+    if rep is None:
+        return True
+    today = now.astimezone(zone_for(rep.tz, fallback=zone)).date()
+    return not is_away(rep.away_until, today) and kind not in muted_kinds(rep.muted)

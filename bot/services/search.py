@@ -14,7 +14,7 @@ from sqlalchemy import case, event, exists, false, func, or_, select
 from sqlalchemy.orm import Mapper, Session
 
 from bot.domain.access import Actor
-from bot.domain.leads import OPEN, lead_search_text, parse_lead_id, search_fold
+from bot.domain.leads import OPEN, company_key, lead_search_text, parse_lead_id, search_fold
 from bot.models import Lead, Touchpoint
 from bot.services.leads import visible_to
 from bot.services.records import LeadView
@@ -77,7 +77,12 @@ def find_leads(
     if not needles:
         return []
     patterns = [_like(needle) for needle in needles]
-    in_lead = or_(*(Lead.search_text.like(p, escape=_LIKE_ESCAPE) for p in patterns))
+    key = company_key(text)
+    in_lead = or_(
+        *(Lead.search_text.like(p, escape=_LIKE_ESCAPE) for p in patterns),
+        # Punctuation aside too: `acme inc` finds "Acme, Inc.".
+        *([Lead.company_key.contains(key, autoescape=True)] if key else []),
+    )
     in_notes = exists().where(
         Touchpoint.lead_id == Lead.id,
         or_(*(Touchpoint.search_text.like(p, escape=_LIKE_ESCAPE) for p in patterns)),
@@ -113,4 +118,4 @@ def _field_of(lead: Lead, needles: list[str]) -> str:
         digits = "".join(ch for ch in value if ch.isdigit())
         if any(needle in folded or (needle.isdigit() and needle in digits) for needle in needles):
             return name
-    return ""
+    return "company"  # found by its company key, punctuation aside

@@ -87,6 +87,14 @@ def users_info(ws: Workspace, args: Args) -> Result:
     return {"user": user}
 
 
+def usergroups_users_list(ws: Workspace, args: Args) -> Result:
+    """usergroups.users.list: the member ids of a user group."""
+    usergroup = str(args.get("usergroup") or "")
+    if usergroup not in ws.usergroups:
+        raise ApiError("no_such_subteam")
+    return {"users": list(ws.usergroups[usergroup])}
+
+
 def conversations_open(ws: Workspace, args: Args) -> Result:
     """conversations.open: the stable DM with one user, or a group DM with several."""
     if args.get("channel"):
@@ -365,6 +373,7 @@ METHODS: dict[str, Handler] = {
     "auth.test": auth_test,
     "apps.connections.open": apps_connections_open,
     "users.info": users_info,
+    "usergroups.users.list": usergroups_users_list,
     "conversations.open": conversations_open,
     "conversations.history": conversations_history,
     "conversations.info": conversations_info,

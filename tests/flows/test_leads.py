@@ -102,18 +102,20 @@ def test_two_confirmations_at_once_create_one_lead(deps: Deps) -> None:
         assert later.result(timeout=10).created is False
 
 
-def test_an_inbound_lead_goes_to_the_least_busy_rep_who_is_told_once(deps: Deps) -> None:
+def test_an_inbound_lead_goes_to_the_rep_whose_turn_it_is_who_is_told_once(deps: Deps) -> None:
     add(deps, "Busy Co")  # Dana owns one lead
     with deps.session_factory.begin() as session:
         reps.ensure_rep(session, user_id=KENJI, now=NOW)
     created = flows.receive_inbound_lead(deps, inbound=InboundLead(company="Fresh Inc"), now=NOW)
     again = flows.receive_inbound_lead(deps, inbound=InboundLead(company="fresh inc."), now=NOW)
-    assert created.created and created.lead is not None and created.lead.owner_id == KENJI
+    assert created.created and created.lead is not None and created.lead.owner_id == DANA
     assert not again.created and again.lead == created.lead
     [told] = queued(deps)
     assert (
-        told.recipient == KENJI and "New inbound lead *Fresh Inc* is yours" in told.payload["text"]
+        told.recipient == DANA and "New inbound lead *Fresh Inc* is yours" in told.payload["text"]
     )
+    following = flows.receive_inbound_lead(deps, inbound=InboundLead(company="Next Co"), now=NOW)
+    assert following.lead is not None and following.lead.owner_id == KENJI
 
 
 def test_ten_creations_of_one_company_at_once_make_one_lead(deps: Deps) -> None:
