@@ -7,6 +7,7 @@ def register_all(app: App) -> None:
     """Register every surface on the one app."""
     from handlers import (
         actions,
+        edit_form,
         home,
         last_chance,
         lead,
@@ -15,11 +16,15 @@ def register_all(app: App) -> None:
         managers,
         pipeline,
         qualify_form,
+        settings,
         shortcuts,
         touch,
         touch_form,
     )
 
-    surfaces = (lead, touch, pipeline, lead_form, touch_form, qualify_form, lost_form, last_chance)
-    for surface in (*surfaces, shortcuts, home, actions, managers):
+    surfaces = (
+        lead, touch, pipeline, lead_form, edit_form, touch_form, qualify_form, lost_form,
+        last_chance,
+    )  # fmt: skip
+    for surface in (*surfaces, shortcuts, home, settings, actions, managers):
         surface.register(app)

@@ -64,7 +64,10 @@ def closed_refusal(lead: OwnedLead) -> str | None:
     """Why a closed lead cannot be worked on, or None while it is open."""
     if lead.status == "open":
         return None
-    return f"Lead #{lead.id} is already {lead.status}."
+    return (
+        f"Lead #{lead.id} is {lead.status}; to work on it again, reopen it with "
+        f"`/lead reopen {lead.id}` or the Reopen button on its card."
+    )
 
 
 def refusal(lead: OwnedLead, actor: Actor, *, doing: str, mrkdwn: bool = True) -> str | None:

@@ -12,10 +12,12 @@ from bot.flows.leads import (
     Close,
     Created,
     Duplicates,
+    Edit,
     Keep,
     LeadChange,
     Move,
     Qualify,
+    Reopen,
     SetCloseDate,
     SetFollowUp,
     Snooze,
@@ -25,6 +27,7 @@ from bot.flows.leads import (
     receive_inbound_lead,
     workable_lead,
 )
+from bot.flows.roster import NotOnTeam, assignee_refusal
 from bot.flows.touches import Logged, log_touch
 
 __all__ = [
@@ -33,14 +36,18 @@ __all__ = [
     "Close",
     "Created",
     "Duplicates",
+    "Edit",
     "Keep",
     "LeadChange",
     "Logged",
     "Move",
+    "NotOnTeam",
     "Qualify",
+    "Reopen",
     "SetCloseDate",
     "SetFollowUp",
     "Snooze",
+    "assignee_refusal",
     "calendar_for",
     "change_lead",
     "create_lead",

@@ -60,11 +60,16 @@ def require_on_team(deps: Deps, *, user_id: str) -> None:
         raise NotOnTeam(refused)
 
 
-def owner_refusal(deps: Deps, session: Session, *, owner_id: str) -> str | None:
+def assignee_refusal(deps: Deps, *, owner_id: str, mrkdwn: bool = True) -> str | None:
     """Why a lead can't be given to this person (not on the team), or None when it can."""
-    if roster_of(deps).on_team(session, user_id=owner_id):
+    roster = roster_of(deps)
+    if not roster.configured:
         return None
+    with deps.session_factory() as session:
+        if roster.on_team(session, user_id=owner_id):
+            return None
+    shown = f"<@{owner_id}>" if mrkdwn else "That person"
     return (
-        f"<@{owner_id}> is not on the team's roster, so leads can't be theirs; give it to one of "
-        "the reps, or ask a manager to add them."
+        f"{shown} is not on the team's roster, so leads can't be theirs; give it to one of the "
+        "reps, or ask a manager to add them."
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, or_, select, true
@@ -13,8 +13,15 @@ from sqlalchemy.orm import Session
 from bot.config import RepConfig
 from bot.db import insert_if_missing
 from bot.domain.leads import Role, Status
-from bot.domain.rep_settings import is_away, muted_kinds
-from bot.domain.schedule import Calendar, parse_working_days, with_holidays, zone_for
+from bot.domain.rep_settings import MySettings, SettingsChange, is_away, muted_kinds
+from bot.domain.schedule import (
+    WEEKDAY_NAMES,
+    Calendar,
+    parse_clock,
+    parse_working_days,
+    with_holidays,
+    zone_for,
+)
 from bot.models import Lead, Rep
 from bot.services.records import RepView
 
@@ -223,3 +230,53 @@ def takes_dm(session: Session, *, user_id: str, kind: str, now: datetime, zone: 
         return True
     today = now.astimezone(zone_for(rep.tz, fallback=zone)).date()
     return not is_away(rep.away_until, today) and kind not in muted_kinds(rep.muted)
+
+
+def read_my_settings(
+    session: Session, *, user_id: str, team_time: time, team_days: tuple[str, ...]
+) -> MySettings:
+    """A rep's settings as they apply now: their own choice, else the admin's, else the team's."""
+    rep = session.get(Rep, user_id)
+    if rep is None:
+        return MySettings(plan_time=team_time, working_days=team_days)
+    admin_time = parse_clock(rep.plan_time, fallback=team_time)
+    plan = parse_clock(rep.own_plan_time, fallback=admin_time)
+    admin_days = _day_names(rep.working_days) or team_days
+    days = _day_names(rep.own_working_days) or admin_days
+    return MySettings(
+        plan_time=plan,
+        working_days=days,
+        away_until=rep.away_until,
+        delegate=rep.away_delegate,
+        muted=muted_kinds(rep.muted),
+        own_plan_time=rep.own_plan_time is not None,
+        own_working_days=rep.own_working_days is not None,
+    )
+
+
+def admin_defaults(
+    session: Session, *, user_id: str, team_time: time, team_days: tuple[str, ...]
+) -> tuple[time, tuple[str, ...]]:
+    """The plan time and working days a rep has when they choose nothing: `[reps.*]`, else the team's."""
+    rep = session.get(Rep, user_id)
+    if rep is None:
+        return team_time, team_days
+    return parse_clock(rep.plan_time, fallback=team_time), _day_names(rep.working_days) or team_days
+
+
+def save_my_settings(
+    session: Session, *, user_id: str, change: SettingsChange, now: datetime
+) -> None:
+    """Store what a rep chose in My settings."""
+    rep = known_rep(session, user_id=user_id, now=now)
+    rep.own_plan_time = change.plan_time
+    rep.own_working_days = change.working_days
+    rep.away_until = change.away_until
+    rep.away_delegate = change.delegate
+    rep.muted = change.muted
+    session.flush()
+
+
+def _day_names(stored: str | None) -> tuple[str, ...]:
+    numbers = parse_working_days(stored, fallback=frozenset())
+    return tuple(WEEKDAY_NAMES[number] for number in sorted(numbers))

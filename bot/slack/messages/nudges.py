@@ -23,6 +23,7 @@ from bot.slack.kit import (
     section,
     to_dicts,
 )
+from bot.slack.messages.cards import open_button
 from bot.slack.messages.managers import reassign_select
 from bot.slack.messages.rows import lead_ids_in, list_message, work_row
 from bot.slack.render import render
@@ -131,11 +132,7 @@ def build_speed_managers_blocks(
         window=duration_label(check.window),
         came_in=fmt.age(lead.created_at, now, zone),
     )
-    elements: list[object] = [
-        ButtonElement(
-            text="Open lead", action_id=Action.OPEN_LEAD, value=LeadControl(lead.id).encode()
-        )
-    ]
+    elements: list[object] = [open_button(lead.id, "Open lead", company=lead.company)]
     reassign = reassign_select(
         ItemControl(ItemKind.LEAD, (str(lead.id),)), reps, exclude=lead.owner_id
     )
