@@ -8,27 +8,31 @@ import sys
 # Name on the command line -> module in bench/.
 BENCHMARKS = {
     "ack": "ack",
+    "throughput": "throughput",
     "delivery": "delivery",
     "jobs": "jobs",
     "import": "imports",
     "managers": "managers",
 }
+# Summaries that run nothing: they read bench/results/latest.json.
+REPORTS = {"targets": "targets"}
 
 
 def main(names: list[str]) -> int:
-    selected = names or list(BENCHMARKS)
-    unknown = [name for name in selected if name not in BENCHMARKS]
+    modules = {**BENCHMARKS, **REPORTS}
+    selected = names or list(modules)
+    unknown = [name for name in selected if name not in modules]
     if unknown:
         print(
-            f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}",
+            f"unknown benchmark {unknown[0]!r}; choose from {', '.join(modules)}",
             file=sys.stderr,
         )
         return 2
     for name in selected:
         try:
-            module = importlib.import_module(f"bench.{BENCHMARKS[name]}")
+            module = importlib.import_module(f"bench.{modules[name]}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"bench.{BENCHMARKS[name]}":
+            if exc.name != f"bench.{modules[name]}":
                 raise
             print(f"== {name}: not available yet\n")
             continue

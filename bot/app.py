@@ -12,10 +12,14 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
+from bot.db import GroupCommit
 from bot.deps import Deps
-from bot.executor import ListenerExecutor
+from bot.executor import ListenerExecutor, TrackAcks
 from bot.services.accepted import accept
+from bot.slack.http import ConnectionPool, PooledHttp
+from bot.slack.request_log import bind_request_log
 from bot.slack.verify import may_reply_to
+from bot.watch import Watch
 from handlers.errors import report_error
 
 logger = logging.getLogger(__name__)
@@ -37,9 +41,16 @@ def make_listener_client(deps: Deps) -> WebClient:
 
 
 def create_app(
-    deps: Deps, *, executor: ListenerExecutor | None = None, token_verification: bool = True
+    deps: Deps,
+    *,
+    executor: ListenerExecutor | None = None,
+    token_verification: bool = True,
+    watch: Watch | None = None,
 ) -> App:
-    """Build the Bolt app with every surface registered and one error handler."""
+    """Build the Bolt app with every surface registered and one error handler.
+
+    `watch` is the running process's health, which workspace events (an uninstall) change.
+    """
     settings = deps.config.settings
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -52,6 +63,10 @@ def create_app(
         listener_executor=executor or ListenerExecutor(),
         process_before_response=False,
     )
+    # Each request's ack wakes Bolt at once, and the listener's work after it waits its turn.
+    app.middleware(TrackAcks())
+    # Web API calls and response_url replies reuse kept-alive connections.
+    app.middleware(PooledHttp(ConnectionPool()))
 
     @app.middleware
     def attach_deps(context: BoltContext, next: Any) -> None:  # noqa: A002 - Bolt's name
@@ -69,25 +84,41 @@ def create_app(
         next()
         return None
 
+    def record(commands: list[dict[str, Any]]) -> list[int]:
+        with deps.session_factory.begin() as session:
+            return [accept(session, **command) for command in commands]
+
+    # Commands arriving together are recorded in one transaction: every ack waits for this write.
+    record_together = GroupCommit(record)
+
     @app.middleware
     def record_commands(body: dict[str, Any], context: BoltContext, next: Any) -> None:  # noqa: A002
         """A slash command is recorded before its ack, so a crash after the ack still owes its user an answer."""
         if isinstance(body.get("command"), str) and context.user_id:
-            with deps.session_factory.begin() as session:
-                context["accepted_id"] = accept(
-                    session,
-                    user_id=context.user_id,
-                    channel_id=context.channel_id,
-                    command=body["command"],
-                    text=str(body.get("text") or ""),
-                    response_url=context.response_url,
-                    now=deps.clock.now(),
-                )
+            context["accepted_id"] = record_together(
+                {
+                    "user_id": context.user_id,
+                    "channel_id": context.channel_id,
+                    "command": body["command"],
+                    "text": str(body.get("text") or ""),
+                    "response_url": context.response_url,
+                    "now": deps.clock.now(),
+                }
+            )
         next()
 
     @app.error
     def handle_errors(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
         report_error(error, context, kind=body.get("type") or body.get("command"))
+
+    process_watch = watch or Watch()
+
+    @app.middleware
+    def attach_watch(context: BoltContext, next: Any) -> None:  # noqa: A002 - Bolt's name
+        context["watch"] = process_watch
+        next()
+
+    bind_request_log(app)
 
     from handlers import register_all
 

@@ -63,7 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     ).add_argument("file", nargs="?", type=Path, help="a pipeline file (default: PIPEBOT_CONFIG)")
 
     demo = commands.add_parser("demo", help="a sample team and pipeline, no Slack needed")
-    demo.add_argument("--out", type=Path, default=Path("demo-out"), help="where to write the chart")
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo-out"),
+        help="where to write the charts and the CSV export",
+    )
 
     imp = commands.add_parser("import", help="import from CSV")
     imp.add_argument("what", choices=("leads",))
@@ -75,8 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--undo", metavar="IMPORT_ID", help="take back an earlier import")
 
     exp = commands.add_parser("export", help="export to CSV")
-    exp.add_argument("what", choices=("leads", "touches"))
+    exp.add_argument("what", choices=("leads", "touches", "stage-changes", "events"))
     exp.add_argument("-o", "--output", type=Path, help="default: standard output")
+
+    hooks = commands.add_parser("webhooks", help="outbound webhooks and their deliveries")
+    hook_commands = hooks.add_subparsers(dest="webhooks_command", required=True)
+    hook_commands.add_parser(
+        "list", help="each endpoint: its events pending, delivered and dead, and its last error"
+    )
+    redeliver = hook_commands.add_parser(
+        "redeliver", help="give an endpoint's dead events a fresh set of attempts"
+    )
+    redeliver.add_argument("name", help="the endpoint's name, as `webhooks list` shows it")
     return parser
 
 
@@ -100,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = config.settings
     secrets = [s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_app_token,
                settings.slack_signing_secret, settings.pipebot_inbound_token) if s]  # fmt: skip
+    secrets += [hook.secret for hook in config.pipeline.webhooks]
     configure_logging(settings.log_level, settings.log_format, secrets)
     if _opens_database(args):
         from bot.startup import describe_storage
@@ -113,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "jobs": commands.jobs,
         "import": commands.import_leads,
         "export": commands.export,
+        "webhooks": commands.webhooks,
     }[args.command]
     return handler(config, args)
 

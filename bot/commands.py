@@ -6,14 +6,24 @@ import argparse
 import csv
 import logging
 import signal
+import socket
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Config
 from bot.deps import Deps, build_deps
 from bot.migrate import upgrade
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.metrics import Metrics
+    from bot.watch import Watch
 
 logger = logging.getLogger("pipebot")
 
@@ -79,6 +89,8 @@ def run(config: Config, args: argparse.Namespace) -> int:
     from bot.scheduler import build_scheduler
     from bot.services.outbox import wake_after_commit
     from bot.slack.sender import SenderThread
+    from bot.watch import Heartbeat, Watch
+    from bot.webhook_metrics import register_webhook_metrics
 
     base = build_deps(config)
     problem = database_problem(base)
@@ -86,28 +98,40 @@ def run(config: Config, args: argparse.Namespace) -> int:
         print(f"pipebot: {problem}", file=sys.stderr)
         return startup.EXIT_TRY_AGAIN
     stop = threading.Event()
+    scheduling = settings.pipebot_scheduler == "on"
+    watch = Watch(sender=Heartbeat(), scheduler=Heartbeat() if scheduling else None)
     metrics = Metrics()
-    sender = SenderThread(base, stop, metrics=metrics)
+    register_webhook_metrics(metrics.registry, base)
+    sender = SenderThread(base, stop, metrics=metrics, heartbeat=watch.sender, access=watch.slack)
     wake_after_commit(base.session_factory, sender.notify)
     deps = base
     executor = ListenerExecutor()
     try:
-        bolt = create_app(deps, executor=executor)  # checks the bot token with auth.test
+        # Building the app checks the bot token with auth.test.
+        bolt = create_app(deps, executor=executor, watch=watch)
     except (BoltError, SlackApiError) as exc:
         print(f"pipebot: Slack refused SLACK_BOT_TOKEN ({_slack_reason(exc)})", file=sys.stderr)
         return 2
+    _watch(metrics, deps, bolt, watch)
     sender.start()
     _answer_owed(deps)
     _refresh_roster(deps)
-    scheduler = build_scheduler(deps) if settings.pipebot_scheduler == "on" else None
+    scheduler = (
+        build_scheduler(deps, metrics=metrics, heartbeat=watch.scheduler) if scheduling else None
+    )
     if scheduler is not None:
         scheduler.start()
+    port = args.port or settings.port
     code = 0
     try:
         if mode == "socket":
-            _serve_socket_mode(bolt, config, stop)
+            with _health_server(
+                deps, metrics, watch, host=args.host, port=settings.metrics_port or port
+            ):
+                _serve_socket_mode(bolt, config, stop)
         else:
-            _serve_http(deps, bolt, metrics, stop, host=args.host, port=args.port or settings.port)
+            _serve_http(deps, bolt, metrics, watch, stop, host=args.host, port=port,
+                        metrics_port=settings.metrics_port)  # fmt: skip
     except SlackApiError as exc:
         print(
             f"pipebot: Slack refused SLACK_APP_TOKEN ({_slack_reason(exc)}); it needs connections:write",
@@ -122,6 +146,15 @@ def run(config: Config, args: argparse.Namespace) -> int:
         executor.wait_idle(timeout=10)
         sender.join(timeout=10)
     return code
+
+
+def _watch(metrics: Metrics, deps: Deps, bolt: App, watch: Watch) -> None:
+    """Point the metrics at what they report: the outbox, the process's parts, every Slack client."""
+    metrics.watch_outbox(deps.session_factory, deps.clock.now)
+    metrics.watch_process(watch)
+    if deps.slack is not None:
+        metrics.count_slack_errors(deps.slack)  # jobs and Home refreshes
+    metrics.count_slack_errors(bolt.client)  # listeners: Bolt copies its handlers per request
 
 
 def _answer_owed(deps: Deps) -> None:
@@ -168,15 +201,76 @@ def _serve_socket_mode(bolt, config: Config, stop: threading.Event) -> None:  # 
     handler.close()
 
 
-def _serve_http(deps, bolt, metrics, stop: threading.Event, *, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
+def _serve_http(
+    deps: Deps, bolt: App, metrics: Metrics, watch: Watch, stop: threading.Event, *, host: str,
+    port: int, metrics_port: int | None,
+) -> None:  # fmt: skip
     from bot.server import create_http_app, make_server
 
     # uvicorn handles SIGTERM itself, then re-raises it to the handler it found: make that ours,
     # so a graceful stop ends with exit status 0.
     _stop_on_signals(stop)
-    server = make_server(create_http_app(deps, bolt, metrics), host=host, port=port)
-    logger.info("pipebot listening on %s:%s", host, port)
-    server.run()
+    apart = metrics_port is not None and metrics_port != port
+    app = create_http_app(deps, bolt, metrics, watch, serve_metrics=not apart)
+    server = make_server(app, host=host, port=port)
+    with _health_server(deps, metrics, watch, host=host, port=metrics_port if apart else None):
+        logger.info("pipebot listening on %s:%s", host, port)
+        server.run()
+
+
+@contextmanager
+def _health_server(
+    deps: Deps, metrics: Metrics, watch: Watch, *, host: str, port: int | None
+) -> Iterator[None]:
+    """Serve `/livez`, `/readyz`, `/healthz` and `/metrics` on `port` from a thread, while the block runs.
+
+    A port that is taken is logged, and the bot serves Slack without them: Slack's traffic comes first.
+    """
+    if port is None:
+        yield
+        return
+    from bot.health import create_ops_app
+    from bot.server import make_server
+
+    try:
+        listening = _listen(host, port)
+    except OSError as exc:
+        logger.error(
+            "cannot serve /healthz and /metrics on %s:%s (%s); set METRICS_PORT to a free port",
+            host,
+            port,
+            exc.strerror or exc,
+        )
+        yield
+        return
+    server = make_server(create_ops_app(deps, metrics, watch), host=host, port=port)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [listening]}, name="pipebot-health", daemon=True
+    )
+    thread.start()
+    logger.info("health and metrics on %s:%s (/livez, /readyz, /healthz, /metrics)", host, port)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        listening.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port, bound now so a taken port is known at once."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    listening = socket.socket(family, kind, proto)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(address)
+        listening.listen(128)
+    except OSError:
+        listening.close()
+        raise
+    return listening
 
 
 SETTLE_SECONDS = 30 * 60
@@ -229,6 +323,42 @@ def export(config: Config, args: argparse.Namespace) -> int:
             print(f"wrote {count} {args.what} to {args.output}", file=sys.stderr)
         else:
             write_csv(session, what=args.what, out=sys.stdout)
+    return 0
+
+
+def webhooks(config: Config, args: argparse.Namespace) -> int:
+    """`webhooks list`: every endpoint's deliveries; `webhooks redeliver NAME`: retry its dead events."""
+    from bot.services import webhooks as hooks
+
+    deps = build_deps(config)
+    upgrade(deps.engine)
+    configured = {hook.name: hook for hook in config.pipeline.webhooks}
+    if args.webhooks_command == "redeliver":
+        with deps.session_factory.begin() as session:
+            count = hooks.redeliver_dead(session, name=args.name, now=deps.clock.now())
+        if args.name not in configured:
+            print(f"pipebot: no [[webhooks]] named {args.name!r} in the pipeline file; "
+                  "its events would be dead again at once", file=sys.stderr)  # fmt: skip
+            return 2 if count == 0 else 1
+        print(f"{args.name}: {count} dead events will be sent again by the running bot")
+        return 0
+    with deps.session_factory() as session:
+        states = hooks.endpoint_states(session)
+    if not configured and not states:
+        print("no webhooks: add [[webhooks]] tables to the pipeline file")
+        return 0
+    for name in [*configured, *(name for name in states if name not in configured)]:
+        state = states.get(name, hooks.EndpointState(name))
+        hook = configured.get(name)
+        where = hook.url if hook else "(no longer in the pipeline file)"
+        print(f"{name}  {where}")
+        if hook:
+            print(f"  events: {', '.join(hook.events)}")
+        print(f"  pending {state.pending}, delivered {state.delivered}, dead {state.dead}")
+        if state.oldest_pending:
+            print(f"  oldest pending since {state.oldest_pending:%Y-%m-%d %H:%M:%S} UTC")
+        if state.last_error:
+            print(f"  last error: {state.last_error}")
     return 0
 
 

@@ -71,10 +71,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     port: int = Field(default=3000, ge=1, le=65535)
+    # Health and metrics on a port of their own (Socket Mode serves them on PORT otherwise).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator(
         "slack_bot_token", "slack_app_token", "slack_signing_secret", "pipebot_inbound_token",
-        "pipebot_config", "pipebot_home", "pipebot_managers_channel", mode="before",
+        "pipebot_config", "pipebot_home", "pipebot_managers_channel", "metrics_port", mode="before",
     )  # fmt: skip
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

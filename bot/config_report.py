@@ -151,10 +151,18 @@ def build_report(config: Config) -> Report:
 
     report.heading("Server")
     report.row("PORT", settings.port)
-    inbound = "**** (set): POST /api/leads is on" if settings.pipebot_inbound_token else "not set"
+    inbound = (
+        "**** (set): POST /api/leads and /api/touches are on"
+        if settings.pipebot_inbound_token
+        else "not set"
+    )
     report.row("PIPEBOT_INBOUND_TOKEN", inbound)
     report.row("PIPEBOT_SEND_BUDGET_PER_MINUTE", settings.pipebot_send_budget_per_minute)
     report.row("LOG_LEVEL, LOG_FORMAT", f"{settings.log_level}, {settings.log_format}")
+    if pipeline.webhooks:
+        report.heading("Webhooks")
+        for hook in pipeline.webhooks:
+            report.row(hook.name, f"{hook.url} (secret whsec_****): {', '.join(hook.events)}")
     return report
 
 

@@ -1,16 +1,165 @@
-"""Engines and sessions: SQLite in WAL with immediate write transactions, PostgreSQL via psycopg 3."""
+"""Engines and sessions: SQLite in WAL with immediate write transactions, PostgreSQL via psycopg 3.
+
+SQLite lets one transaction write at a time. Between processes, `BEGIN IMMEDIATE` and the busy
+timeout settle who goes next; within one process, threads queue on a lock for the database file
+instead, so a waiting writer starts the moment the last one commits rather than when SQLite's
+busy handler next wakes from its sleep.
+
+A thread can declare its transactions background work (`set_transaction_gate`): each one first
+passes the thread's gate (the listener executor's holds it while acks are going out), and on
+SQLite lets every other waiting writer go first, so a request's pre-ack write never queues behind
+post-ack work.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Engine, Insert, create_engine, event, insert, inspect, text
+from sqlalchemy import Engine, Insert, create_engine, event, exc, insert, inspect, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Pooled SQLite connections are cheap, and every listener thread at work may hold one while it
+# queues for the write lock: a pool smaller than that would make them queue twice.
+SQLITE_POOL_SIZE = 16
+SQLITE_POOL_OVERFLOW = 48
+# A background writer lets others go first for at most this long, then queues like anyone.
+BACKGROUND_YIELD_SECONDS = 1.0
+
+_thread = threading.local()
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def set_transaction_gate(gate: Callable[[], None] | None) -> None:
+    """Make this thread's transactions background work: each calls `gate` before it begins, and
+    on SQLite yields the write lock to other writers; None makes them ordinary again."""
+    _thread.gate = gate
+
+
+def _gate() -> Callable[[], None] | None:
+    return getattr(_thread, "gate", None)
+
+
+class WriteLock:
+    """One writer at a time; a background writer waits while an ordinary one is waiting too."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._first = threading.Condition(self._mutex)
+        self._later = threading.Condition(self._mutex)
+        self._held = False
+        self._waiting_first = 0
+
+    def acquire(self, *, background: bool = False, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._mutex:
+            if background:
+                # Behind ordinary writers, but only for a while: a stream of them never starves it.
+                until = min(deadline, time.monotonic() + BACKGROUND_YIELD_SECONDS)
+                while self._held or self._waiting_first:
+                    left = until - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._later.wait(left)
+                else:
+                    self._held = True
+                    return True
+            self._waiting_first += 1
+            try:
+                while self._held:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._first.wait(left)
+                self._held = True
+                return True
+            finally:
+                self._waiting_first -= 1
+                if not self._held and not self._waiting_first:
+                    self._later.notify()
+
+    def release(self) -> None:
+        with self._mutex:
+            self._held = False
+            if self._waiting_first:
+                self._first.notify()
+            else:
+                self._later.notify()
+
+    def locked(self) -> bool:
+        with self._mutex:
+            return self._held
+
+    @property
+    def waiting_first(self) -> int:
+        """Ordinary writers (and background ones done yielding) queued for the lock."""
+        with self._mutex:
+            return self._waiting_first
+
+
+_write_locks: dict[str, WriteLock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def sqlite_write_lock(database: str) -> WriteLock:
+    """The one lock this process's transactions on a SQLite file take, whichever engine they use."""
+    key = os.path.realpath(database)
+    with _write_locks_guard:
+        return _write_locks.setdefault(key, WriteLock())
+
+
+class SerializedConnection(sqlite3.Connection):
+    """A SQLite connection whose transactions hold the process's lock for its file until they end."""
+
+    write_lock: WriteLock | None = None
+    holds_write_lock = False
+
+    def take_write_lock(self, *, background: bool = False) -> None:
+        """Queue behind this process's other writers, as long as SQLite's busy timeout allows."""
+        lock = self.write_lock
+        if lock is None or self.holds_write_lock:
+            return
+        if not lock.acquire(background=background, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            # What SQLite itself would say after its busy timeout, so callers handle one error.
+            raise exc.OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        self.holds_write_lock = True
+
+    def release_write_lock(self) -> None:
+        if self.holds_write_lock:
+            self.holds_write_lock = False
+            assert self.write_lock is not None
+            self.write_lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:  # a failed COMMIT leaves it open, for the rollback
+                self.release_write_lock()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            if not self.in_transaction:
+                self.release_write_lock()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.release_write_lock()
 
 
 def normalize_url(url: str) -> URL:
@@ -26,20 +175,33 @@ def normalize_url(url: str) -> URL:
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's legacy transaction handling would start deferred transactions that fail with
     # "database is locked" on read-then-write; take the write lock up front instead.
+    on_file = engine.url.database not in (None, "", ":memory:")
+    write_lock = sqlite_write_lock(engine.url.database) if on_file else None
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.write_lock = write_lock
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        if engine.url.database not in (None, "", ":memory:"):
+        if on_file:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        gate = _gate()
+        if gate is not None:
+            gate()
+        dbapi_connection = connection.connection.dbapi_connection
+        dbapi_connection.take_write_lock(background=gate is not None)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.release_write_lock()
+            raise
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -50,12 +212,21 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             parsed,
             echo=echo,
             hide_parameters=True,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                "factory": SerializedConnection,
+            },
+            **(
+                {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
+                if parsed.database not in (None, "", ":memory:")
+                else {}
+            ),
         )
         _configure_sqlite(engine)
         return engine
     # hide_parameters: a failed statement's message never carries a lead's email or phone.
-    return create_engine(
+    engine = create_engine(
         parsed,
         echo=echo,
         hide_parameters=True,
@@ -63,6 +234,88 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         pool_size=10,
         max_overflow=10,
     )
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(_connection):  # type: ignore[no-untyped-def]
+        gate = _gate()
+        if gate is not None:
+            gate()
+
+    return engine
+
+
+class _Queued(Generic[Item, Result]):
+    """One caller's item: its outcome once written, or word that it is this caller's turn to write."""
+
+    __slots__ = ("error", "item", "result", "written", "wake")
+
+    def __init__(self, item: Item) -> None:
+        self.item = item
+        self.written = False
+        self.result: Result | None = None
+        self.error: BaseException | None = None
+        self.wake = threading.Event()
+
+    def outcome(self) -> Result:
+        if self.error is not None:
+            raise self.error
+        return self.result  # type: ignore[return-value]
+
+
+class GroupCommit(Generic[Item, Result]):
+    """Many threads' small writes, each waiting for its own commit, done in as few transactions as can be.
+
+    A caller that finds no transaction under way writes everything queued (its own item first);
+    callers arriving meanwhile queue, and when that transaction ends the first of them writes all
+    of theirs in the next one. So a burst of N requests costs a few transactions instead of N, and
+    no caller writes more than one: each gets its result, or its transaction's error, as soon as
+    the transaction holding its item ends.
+    """
+
+    def __init__(self, write: Callable[[list[Item]], list[Result]]) -> None:
+        self._write = write
+        self._lock = threading.Lock()
+        self._queue: list[_Queued[Item, Result]] = []
+        self._writing = False
+
+    @property
+    def waiting(self) -> int:
+        """Callers whose items wait for the next transaction."""
+        with self._lock:
+            return len(self._queue)
+
+    def __call__(self, item: Item) -> Result:
+        mine: _Queued[Item, Result] = _Queued(item)
+        with self._lock:
+            self._queue.append(mine)
+            my_turn = not self._writing
+            self._writing = True
+        if not my_turn:
+            mine.wake.wait()  # written by someone else, or told to write
+        if not mine.written:
+            self._write_queued()
+        return mine.outcome()
+
+    def _write_queued(self) -> None:
+        with self._lock:
+            batch, self._queue = self._queue, []
+        try:
+            results = self._write([queued.item for queued in batch])
+        except BaseException as error:  # every caller in the batch gets it
+            for queued in batch:
+                queued.error = error
+        else:
+            for queued, result in zip(batch, results, strict=True):
+                queued.result = result
+        finally:
+            for queued in batch:
+                queued.written = True
+                queued.wake.set()
+            with self._lock:
+                if self._queue:
+                    self._queue[0].wake.set()  # its turn: it writes what queued meanwhile
+                else:
+                    self._writing = False
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -157,6 +157,21 @@ class Touchpoint(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
 
 
+class LeadExternalId(Base):
+    """A client's own id for an inbound request (`external_id`), and the lead it made or reached.
+
+    A client that sends the same id again (a retried form post) gets that lead back and nothing
+    else happens; `touch_id` is the inbound touch when the request reached a lead already open.
+    """
+
+    __tablename__ = "lead_external_ids"
+
+    external_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    touch_id: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class StageChange(Base):
     """Every move of a lead, including the outcome: time-in-stage comes from here."""
 

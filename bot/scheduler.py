@@ -8,20 +8,30 @@ the outbox's idempotency keys decide, not the scheduler.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import (
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+)
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from bot.logs import log_context
 from jobs import JOBS, MAINTENANCE, JobSpec
 
 if TYPE_CHECKING:
     from bot.deps import Deps
+    from bot.metrics import Metrics
+    from bot.watch import Heartbeat
 
 logger = logging.getLogger("pipebot.scheduler")
 
@@ -59,20 +69,37 @@ def next_fire_times(
     return times
 
 
-def _tick(deps: Deps, spec: JobSpec) -> Callable[[], None]:
+def _tick(deps: Deps, spec: JobSpec, metrics: Metrics | None = None) -> Callable[[], None]:
     def tick() -> None:
         assert spec.run is not None
-        try:
-            spec.run(deps, deps.clock.now())
-        except Exception as exc:  # the next tick retries; the scheduler thread must live on
-            logger.error("job %s failed (%s)", spec.id, type(exc).__name__)
-            logger.debug("job %s failed", spec.id, exc_info=True)
+        started = time.perf_counter()
+        ok = False
+        with log_context(job_id=spec.id):
+            try:
+                spec.run(deps, deps.clock.now())
+                ok = True
+            except Exception:  # the next tick retries; the scheduler thread must live on
+                # The traceback is safe to log: tokens are masked by the log filter, and the
+                # engines hide SQL parameters from their error messages.
+                logger.exception("job %s failed", spec.id)
+            finally:
+                if metrics is not None:
+                    metrics.job_finished(spec.id, ok=ok, seconds=time.perf_counter() - started)
 
     return tick
 
 
-def build_scheduler(deps: Deps) -> BackgroundScheduler:
-    """A scheduler (not started) with every built job; what they queue wakes the sender on commit."""
+# A tick: the scheduler's loop woke and handed a job on (or found it still running, or too late).
+TICK_EVENTS = EVENT_JOB_SUBMITTED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED
+
+
+def build_scheduler(
+    deps: Deps, *, metrics: Metrics | None = None, heartbeat: Heartbeat | None = None
+) -> BackgroundScheduler:
+    """A scheduler (not started) with every built job; what they queue wakes the sender on commit.
+
+    With `metrics`, each run's outcome and duration are recorded; with `heartbeat`, each tick.
+    """
     scheduler = BackgroundScheduler(
         jobstores={"default": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(max_workers=WORKERS)},
@@ -87,11 +114,17 @@ def build_scheduler(deps: Deps) -> BackgroundScheduler:
         trigger = spec.when.trigger(team_zone=deps.team_zone, working_days=working_days)
         # The defaults are repeated per job so they are visible on the job before `start()`.
         scheduler.add_job(
-            _tick(deps, spec),
+            _tick(deps, spec, metrics),
             trigger=trigger,
             id=spec.id,
             name=spec.id,
             replace_existing=True,
             **JOB_DEFAULTS,
         )
+    if heartbeat is not None:
+
+        def ticked(_event: JobEvent) -> None:
+            heartbeat.beat()
+
+        scheduler.add_listener(ticked, TICK_EVENTS)
     return scheduler

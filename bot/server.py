@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
+import gc
 import hmac
 import logging
+import socket
 import time
+from typing import TypeVar
 
 import uvicorn
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from slack_bolt import App, BoltRequest
 from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.db import ping
 from bot.deps import Deps
-from bot.flows import receive_inbound_lead
+from bot.executor import ListenerExecutor
+from bot.flows import Refused, log_inbound_touch, receive_inbound_lead
+from bot.health import RequestLogContext, health_routes
 from bot.metrics import Metrics
-from bot.services.inbound import InboundLead
+from bot.services.export import cell
+from bot.services.inbound import InboundLead, InboundTouch
 from bot.slack.envelope import shape_problem
 from bot.slack.publisher import refresh_homes
 from bot.slack.verify import rejection
+from bot.watch import Watch
 
 logger = logging.getLogger(__name__)
+
+ApiModel = TypeVar("ApiModel", bound=BaseModel)
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -52,12 +60,32 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> Starlette:
-    """Routes: `POST /slack/events`, `GET /healthz`, `GET /metrics`."""
+def create_http_app(
+    deps: Deps,
+    bolt: App,
+    metrics: Metrics | None = None,
+    watch: Watch | None = None,
+    *,
+    serve_metrics: bool = True,
+) -> Starlette:
+    """Routes: `POST /slack/events`, `POST /api/leads`, and the health routes (`/metrics` unless
+    `serve_metrics` is off because another port serves it)."""
     metrics = metrics or Metrics()
     signing_secret = deps.config.settings.slack_signing_secret
+    # Listener work yields to requests still waiting for their ack (see bot/executor.py).
+    executor = bolt.listener_runner.listener_executor
+    acks = executor if isinstance(executor, ListenerExecutor) else None
 
     async def slack_events(request: Request) -> Response:
+        if acks is None:
+            return await answer_slack(request)
+        acks.arrived()
+        try:
+            return await answer_slack(request)
+        finally:
+            acks.answered()
+
+    async def answer_slack(request: Request) -> Response:
         started = time.perf_counter()
         body = await read_body(request)
         if body is None:
@@ -98,18 +126,12 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
             content=bolt_response.body, status_code=bolt_response.status, headers=headers
         )
 
-    async def healthz(_request: Request) -> Response:
-        healthy = await run_in_threadpool(ping, deps.engine)
-        return JSONResponse(
-            {"status": "ok" if healthy else "database unavailable"},
-            status_code=200 if healthy else 503,
-        )
-
     inbound_token = deps.config.settings.pipebot_inbound_token
 
-    async def inbound_lead(request: Request) -> Response:
+    async def api_body(request: Request, model: type[ApiModel]) -> ApiModel | Response:
+        """The request's JSON as `model`, or the answer refusing it (404, 401, 413 or 422)."""
         if inbound_token is None:
-            return JSONResponse({"error": "inbound leads are disabled"}, status_code=404)
+            return JSONResponse({"error": "the API is disabled"}, status_code=404)
         supplied = bearer_token(request) or ""
         if not hmac.compare_digest(supplied.encode(), inbound_token.get_secret_value().encode()):
             return JSONResponse(
@@ -119,48 +141,105 @@ def create_http_app(deps: Deps, bolt: App, metrics: Metrics | None = None) -> St
         if body is None:
             return JSONResponse({"error": "payload too large"}, status_code=413)
         try:
-            inbound = InboundLead.model_validate_json(body)
+            return model.model_validate_json(body)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "body"
-            return JSONResponse({"error": f"{where}: {first['msg']}"}, status_code=422)
+            return JSONResponse({"error": first_problem(exc)}, status_code=422)
+
+    async def inbound_lead(request: Request) -> Response:
+        inbound = await api_body(request, InboundLead)
+        if isinstance(inbound, Response):
+            return inbound
         status, payload = await run_in_threadpool(accept_inbound, deps, inbound)
         return JSONResponse(payload, status_code=status)
 
-    async def prometheus(_request: Request) -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    async def inbound_touch(request: Request) -> Response:
+        touch = await api_body(request, InboundTouch)
+        if isinstance(touch, Response):
+            return touch
+        status, payload = await run_in_threadpool(accept_touch, deps, touch)
+        return JSONResponse(payload, status_code=status)
 
     return Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/metrics", prometheus, methods=["GET"]),
+            *health_routes(deps, metrics, watch or Watch(), serve_metrics=serve_metrics),
             Route("/api/leads", inbound_lead, methods=["POST"]),
-        ]
+            Route("/api/touches", inbound_touch, methods=["POST"]),
+        ],
+        middleware=[Middleware(RequestLogContext)],
     )
 
 
+def first_problem(error: ValidationError) -> str:
+    """The first thing wrong with a body, as `field: problem`."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return f"{where}: {first['msg'].removeprefix('Value error, ')}"
+
+
+def _database_down(exc: OperationalError, what: str) -> tuple[int, dict[str, object]]:
+    # The database is down or unreachable: the caller may retry.
+    logger.error("%s not stored: the database is unavailable (%s)", what, type(exc.orig).__name__)
+    return 503, {"error": "the database is unavailable; try again shortly"}
+
+
 def accept_inbound(deps: Deps, inbound: InboundLead) -> tuple[int, dict[str, object]]:
-    """Store an inbound lead and tell its owner; 201 when new, 200 for an open duplicate."""
+    """Store an inbound lead and tell its owner: 201 when new, 200 for a lead already there.
+
+    A lead already there is the one this `external_id` reached before, or an open lead with the
+    same email or company, which gets the inquiry as an `inbound` touch.
+    """
     try:
-        created = receive_inbound_lead(deps, inbound=inbound, now=deps.clock.now())
+        received = receive_inbound_lead(deps, inbound=inbound, now=deps.clock.now())
     except LookupError as exc:
         return 409, {"error": str(exc)}
-    except OperationalError as exc:  # the database is down or unreachable: the form may retry
-        logger.error(
-            "inbound lead not stored: the database is unavailable (%s)", type(exc.orig).__name__
-        )
-        return 503, {"error": "the database is unavailable; try again shortly"}
-    lead = created.lead
-    assert lead is not None
-    if created.created and deps.slack is not None:
-        refresh_homes(deps, deps.slack, *created.homes)
-    logger.info("inbound lead %s (%s)", lead.id, "new" if created.created else "duplicate")
-    return (201 if created.created else 200), {
+    except OperationalError as exc:
+        return _database_down(exc, "inbound lead")
+    lead = received.lead
+    if received.homes and deps.slack is not None:
+        refresh_homes(deps, deps.slack, *received.homes)
+    how = "new" if received.created else f"known by {received.matched}"
+    logger.info("inbound lead %s (%s)", lead.id, how)
+    payload: dict[str, object] = {
         "id": lead.id,
         "owner": lead.owner_id,
-        "duplicate": not created.created,
+        "duplicate": not received.created,
     }
+    if received.matched:
+        payload["matched"] = received.matched
+    if received.touch is not None:
+        payload["touch_id"] = received.touch.id
+    return (201 if received.created else 200), payload
+
+
+def accept_touch(deps: Deps, touch: InboundTouch) -> tuple[int, dict[str, object]]:
+    """Log a touch another tool saw: 201 with the touch, or the status and reason it was refused."""
+    try:
+        logged = log_inbound_touch(deps, touch=touch, now=deps.clock.now())
+    except Refused as exc:
+        return exc.status, {"error": exc.message}
+    except OperationalError as exc:
+        return _database_down(exc, "touch")
+    if deps.slack is not None:
+        refresh_homes(deps, deps.slack, *logged.homes)
+    logger.info("touch %s logged on lead %s over the API", logged.touch.id, logged.lead.id)
+    return 201, {
+        "id": logged.touch.id,
+        "lead_id": logged.lead.id,
+        "kind": logged.touch.kind,
+        "occurred_at": cell(logged.touch.occurred_at),
+        "author": logged.touch.author_id,
+    }
+
+
+class _Server(uvicorn.Server):
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        # Everything built so far (modules, the app, its listeners) lives as long as the process.
+        # Frozen, the garbage collector stops rescanning it: a full collection of the ~100,000
+        # start-up objects took 130-170 ms, long enough to show in the acks of a burst.
+        gc.collect()
+        gc.freeze()
+        await super().startup(sockets)
 
 
 def make_server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
@@ -168,4 +247,4 @@ def make_server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
     )
-    return uvicorn.Server(config)
+    return _Server(config)

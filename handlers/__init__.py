@@ -20,11 +20,12 @@ def register_all(app: App) -> None:
         shortcuts,
         touch,
         touch_form,
+        workspace,
     )
 
     surfaces = (
         lead, touch, pipeline, lead_form, edit_form, touch_form, qualify_form, lost_form,
         last_chance,
     )  # fmt: skip
-    for surface in (*surfaces, shortcuts, home, settings, actions, managers):
+    for surface in (*surfaces, shortcuts, home, settings, actions, managers, workspace):
         surface.register(app)

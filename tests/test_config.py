@@ -229,6 +229,7 @@ def test_manager_figures_have_their_documented_defaults() -> None:
     assert (report.currency, report.fx, report.min_sample, report.cohort_days) == (None, {}, 10, 90)
     assert report.minutes.model_dump() == {
         "call": 15, "email": 10, "message": 5, "linkedin": 5, "meeting": 45, "demo": 60, "other": 15,
+        "inbound": 0,
     }  # fmt: skip
     rules = pipeline.team_rules
     # Early: the first two stages; late: probability >= 0.5 (proposal 50%, closing 80%).

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.services.export import EVENT_COLUMNS, LEAD_COLUMNS, STAGE_CHANGE_COLUMNS, TOUCH_COLUMNS
 from jobs import JOBS
 
 
@@ -26,4 +27,11 @@ def test_demo_prints_the_pipeline_and_a_day_of_messages(tmp_path: Path) -> None:
     assert "#sales-managers" in out
     assert "<!" not in out and "<@" not in out
     assert (tmp_path / "out" / "pipeline-funnel.png").read_bytes().startswith(b"\x89PNG")
+    # The sample pipeline as `pipebot export` writes it.
+    for what, first_line in (
+        ("leads", ",".join(LEAD_COLUMNS)), ("touches", ",".join(TOUCH_COLUMNS)),
+        ("stage-changes", ",".join(STAGE_CHANGE_COLUMNS)), ("events", ",".join(EVENT_COLUMNS)),
+    ):  # fmt: skip
+        lines = (tmp_path / "out" / f"{what}.csv").read_text(encoding="utf-8").splitlines()
+        assert lines[0] == first_line and len(lines) > 1, what
     assert not list(tmp_path.glob("*.db"))

@@ -30,6 +30,7 @@ from bot.demo.terminal import render_message
 from bot.deps import Deps
 from bot.migrate import upgrade
 from bot.models import Notification
+from bot.services.export import EXPORTS, write_csv
 from bot.services.pipeline import RepTotals, team_totals, totals_by_rep
 from bot.slack.format import money
 from jobs.spec import JobSpec, TeamTime
@@ -144,6 +145,16 @@ def _local(when: datetime, recipient: str, zones: dict[str, str]) -> datetime:
     return when.astimezone(ZoneInfo(zones.get(recipient, MANAGER.tz)))
 
 
+def _write_exports(deps: Deps, out: Path) -> None:
+    """The sample pipeline as `pipebot export` writes it, one CSV file per export."""
+    with deps.session_factory() as session:
+        for what in EXPORTS:
+            path = out / f"{what}.csv"
+            with path.open("w", encoding="utf-8", newline="") as file:
+                count = write_csv(session, what=what, out=file)
+            print(f"Export written to {path} ({count} rows)")
+
+
 def run_demo(*, out: Path) -> int:
     names = {rep.id: rep.name for rep in (MANAGER, *REPS)}
     names[MANAGERS_CHANNEL] = "#sales-managers"
@@ -213,5 +224,6 @@ def run_demo(*, out: Path) -> int:
             )
             chart.write_bytes(funnel_png(team.stages, currency=team.currency))
             print(f"Chart written to {chart}")
+        _write_exports(deps, out)
         deps.engine.dispose()
     return 0

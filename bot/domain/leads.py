@@ -29,18 +29,22 @@ class TouchKind(StrEnum):
     LINKEDIN = "linkedin"
     NOTE = "note"
     OTHER = "other"
+    # The buyer came back on their own (a web form sent again): a contact, but not the rep's.
+    INBOUND = "inbound"
 
 
 # A contact touch resets the no-touch clock and completes a follow-up; a note never does.
-CONTACT_KINDS = frozenset(kind.value for kind in TouchKind if kind is not TouchKind.NOTE)
+CONTACT_KINDS = frozenset(
+    kind.value for kind in TouchKind if kind not in (TouchKind.NOTE, TouchKind.INBOUND)
+)
 # What the cleanup counts as an attempt to reach the buyer, and what counts as their answer.
 ATTEMPT_KINDS = frozenset({"call", "email", "message", "linkedin", "other"})
 MEETING_KINDS = frozenset({"meeting", "demo"})
 
 
 def is_contact(kind: str) -> bool:
-    """True for every touch kind but a note."""
-    return kind != TouchKind.NOTE
+    """True for a rep reaching the buyer: every kind but a note (context) and an inbound (the buyer writing in)."""
+    return kind not in (TouchKind.NOTE, TouchKind.INBOUND)
 
 
 class Role(StrEnum):

@@ -11,8 +11,9 @@ from types import MappingProxyType
 REMOVED_STAGE = "(removed stage)"
 QUOTA_PERIODS = ("month", "quarter", "year")
 DEFAULT_MINUTES: Mapping[str, int] = MappingProxyType(
-    {"call": 15, "email": 10, "message": 5, "linkedin": 5, "meeting": 45, "demo": 60, "other": 15}
-)
+    {"call": 15, "email": 10, "message": 5, "linkedin": 5, "meeting": 45, "demo": 60, "other": 15,
+     "inbound": 0}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

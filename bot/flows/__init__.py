@@ -3,9 +3,10 @@
 Each flow takes the deps, who is acting (`by`), what they asked and `now`; it owns the transaction,
 applies the access rule, records the notifications its change causes in the outbox, and returns
 what happened and whose App Home now shows something stale. Slack listeners, `POST /api/leads`,
-the importer and jobs are adapters around these functions.
+`POST /api/touches`, the importer and jobs are adapters around these functions.
 """
 
+from bot.flows.inbound import Received, Refused, log_inbound_touch, receive_inbound_lead
 from bot.flows.leads import (
     Assign,
     Changed,
@@ -24,7 +25,6 @@ from bot.flows.leads import (
     calendar_for,
     change_lead,
     create_lead,
-    receive_inbound_lead,
     workable_lead,
 )
 from bot.flows.roster import NotOnTeam, assignee_refusal
@@ -46,11 +46,14 @@ __all__ = [
     "Reopen",
     "SetCloseDate",
     "SetFollowUp",
+    "Received",
+    "Refused",
     "Snooze",
     "assignee_refusal",
     "calendar_for",
     "change_lead",
     "create_lead",
+    "log_inbound_touch",
     "log_touch",
     "receive_inbound_lead",
     "workable_lead",

@@ -23,6 +23,7 @@ from datetime import datetime
 from bot.deps import Deps
 from bot.services import import_rows, importer
 from bot.services.import_rows import NewRow, Row, RowError, UpdateRow
+from bot.slack import people
 
 logger = logging.getLogger("pipebot.import")
 
@@ -106,8 +107,9 @@ def import_leads(
     is then taken back.
     """
     rows, errors = import_rows.read_lead_rows(
-        source, pipeline=deps.pipeline, default_owner=default_owner, now=now, update=update
-    )
+        source, pipeline=deps.pipeline, default_owner=default_owner, now=now, update=update,
+        owner_lookup=owner_lookup(deps),
+    )  # fmt: skip
     if errors:
         return Imported(None, errors=tuple(errors))
     rows, unchanged, errors = _check_updates(deps, rows, now=now, default_owner=default_owner)
@@ -132,6 +134,27 @@ def import_leads(
             raise  # Ctrl-C or exit: taken back, and still stopping
         raise ImportAborted(_reason(exc), import_id=import_id, undone=undone) from exc
     return Imported(import_id, done.created, done.updated, unchanged + done.unchanged)
+
+
+def owner_lookup(deps: Deps) -> import_rows.OwnerLookup | None:
+    """Owners' emails to member IDs with `users.lookupByEmail`; None without a Slack client.
+
+    Once Slack cannot be asked, the rest of the file is not asked either: each such row says why.
+    """
+    if deps.slack is None:
+        return None
+    lookup = people.email_lookup(deps.slack)
+    failed: list[str] = []
+
+    def resolve(email: str) -> str | None:
+        if not failed:
+            try:
+                return lookup(email)
+            except people.LookupFailed as exc:
+                failed.append(str(exc))
+        raise ValueError(f"{email}: Slack could not be asked for its member ({failed[0]})")
+
+    return resolve
 
 
 def _check_updates(

@@ -20,10 +20,9 @@ from bot.domain.parsing.dates import span_date
 from bot.domain.qualification import UNQUALIFIED_REASON
 from bot.domain.schedule import Calendar
 from bot.domain.speed import alert_keys
-from bot.flows.assignment import OwnerChoice, choose_inbound_owner, record_choice
+from bot.flows import events
 from bot.models import Lead, Rep
 from bot.services import lead_changes, leads, reps, touches
-from bot.services.inbound import InboundLead
 from bot.services.leads import NewLead
 from bot.services.outbox import PRIORITY_DIRECT, cancel_pending, enqueue
 from bot.services.records import LeadView
@@ -229,6 +228,7 @@ def _insert(
         now=now,
         inbound=is_inbound(deps, by=by, new=new, from_api=inbound),
     )
+    events.lead_created(session, deps, lead=lead, by=by.user_id, now=now)
     if note:
         # A note is context, not a contact: it must not stop the speed-to-lead clock.
         leads.record_note(session, lead_id=lead.id, text=note, by=by.user_id, now=now)
@@ -283,48 +283,17 @@ def create_lead(
         return _insert(session, deps, by=by, new=new, now=now, note=note)
 
 
-def receive_inbound_lead(deps: Deps, *, inbound: InboundLead, now: datetime) -> Created:
-    """A lead from a web form: the open lead for that company if there is one, else a new one.
-
-    Without an owner it goes to a rep on the roster at work now and not away (in turn, or the
-    least busy: `[team] assignment`), who is told at once; with nobody available it waits with a
-    manager and the managers' channel is asked to pick (`bot.flows.assignment`).
-    """
-    with deps.session_factory.begin() as session:
-        leads.lock_company(session, company=inbound.company)
-        existing = leads.find_open_duplicates(session, company=inbound.company)
-        if existing:
-            return Created(lead=existing[0], created=False)
-        choice = (
-            OwnerChoice(inbound.owner, "given")
-            if inbound.owner
-            else choose_inbound_owner(session, deps, now=now)
-        )
-        if choice is None:
-            raise LookupError(
-                "no rep to own it: list the reps in pipeline.toml ([team] reps), or pass owner"
-            )
-        new = NewLead(
-            company=inbound.company, owner_id=choice.owner_id, stage=deps.pipeline.stages[0].key,
-            value=inbound.value, currency=inbound.currency, contact=inbound.contact,
-            email=inbound.email, phone=inbound.phone, source=inbound.source,
-        )  # fmt: skip
-        created = _insert(
-            session, deps, by=Actor(choice.owner_id), new=new, now=now, inbound=True,
-            tell_owner=not choice.waiting,
-        )  # fmt: skip
-        assert created.lead is not None
-        if not inbound.owner:
-            record_choice(session, deps, lead=created.lead, choice=choice, now=now)
-        return created
-
-
 def change_lead(
     deps: Deps, *, by: Actor, lead_id: int, change: LeadChange, now: datetime
 ) -> Changed:
     """Make one change to a lead the actor may change; history is written, the new owner told."""
     with deps.session_factory.begin() as session:
         done, previous = _apply(session, deps, by=by, lead_id=lead_id, change=change, now=now)
+        if done.changed:
+            events.lead_changed(
+                session, deps, change=change, lead=done.lead, by=by.user_id,
+                previous_owner=previous, now=now,
+            )  # fmt: skip
     homes = _homes(by.user_id, done.lead.owner_id, previous) if done.changed else _homes(by.user_id)
     return Changed(done.lead, done.changed, previous, homes)
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from bot.deps import Deps
 from bot.domain.access import Actor
 from bot.domain.leads import is_contact
+from bot.flows import events
 from bot.flows.leads import owner_calendar
 from bot.services import leads, touches
 from bot.services.records import LeadView, TouchView
@@ -53,6 +54,7 @@ def log_touch(
             permalink=permalink,
             owner_zone=calendar.zone,
         )
+        events.touch_logged(session, deps, touch=touch, by=by.user_id, now=now)
     due = before.next_follow_up
     done = (
         is_contact(kind)

@@ -134,8 +134,35 @@ def _currency(text: str) -> str:
 
 def _owner(text: str) -> str:
     if not _USER_ID.fullmatch(text):
-        raise ValueError(f"{shown(text)} is not a Slack member ID like U012AB3CD")
+        raise ValueError(
+            f"{shown(text)} is not a Slack member ID like U012AB3CD or a teammate's email address"
+        )
     return text
+
+
+# Finds the member ID of the teammate with an email (None: nobody has it); raises ValueError
+# saying why when it cannot tell.
+OwnerLookup = Callable[[str], str | None]
+
+
+def _owner_reader(lookup: OwnerLookup | None) -> Callable[[str], str]:
+    """Owners as member IDs or, with a way to look them up in Slack, as email addresses."""
+
+    def read(text: str) -> str:
+        if "@" not in text:
+            return _owner(text)
+        email = _email(text)
+        if lookup is None:
+            raise ValueError(
+                f"{shown(text)} is an email address; owners given by email are looked up in Slack, "
+                "so set SLACK_BOT_TOKEN (or give the member ID, like U012AB3CD)"
+            )
+        member = lookup(email)
+        if member is None:
+            raise ValueError(f"{shown(text)}: no active Slack member has that email")
+        return member
+
+    return read
 
 
 def _status(text: str) -> str:
@@ -194,7 +221,9 @@ def _date(text: str) -> date:
     return parsed
 
 
-def _readers(pipeline: PipelineConfig) -> dict[str, tuple[str, Callable[[str], Any]]]:
+def _readers(
+    pipeline: PipelineConfig, owner_lookup: OwnerLookup | None = None
+) -> dict[str, tuple[str, Callable[[str], Any]]]:
     """Each importable column (but `id`): the lead attribute it sets and how its cell is read."""
     stages = tuple(pipeline.stage_by_key)
 
@@ -212,7 +241,7 @@ def _readers(pipeline: PipelineConfig) -> dict[str, tuple[str, Callable[[str], A
         "currency": ("currency", _currency),
         "stage": ("stage", stage),
         "status": ("status", _status),
-        "owner": ("owner_id", _owner),
+        "owner": ("owner_id", _owner_reader(owner_lookup)),
         "source": ("source", _text(MAX_SOURCE_LENGTH)),
         "created_at": ("created_at", _time),
         "stage_changed_at": ("stage_changed_at", _time),
@@ -277,12 +306,13 @@ def read_lead_rows(
     default_owner: str,
     now: datetime,
     update: bool = True,
+    owner_lookup: OwnerLookup | None = None,
 ) -> tuple[list[Row], list[RowError]]:
     """Every row of a lead CSV checked, in file order, or the problems by line number.
 
     A row with an `id` updates that lead (a second row with the same id is a problem; with
     `update=False` any id is); a row without one is a new lead. Rows whose cells are all empty
-    are skipped.
+    are skipped. Owners given as email addresses are resolved with `owner_lookup`.
     """
     reader = csv.reader(source)
     try:
@@ -293,7 +323,7 @@ def read_lead_rows(
     problem = _header_problem(names)
     if problem:
         return [], [RowError(1, problem)]
-    readers = _readers(pipeline)
+    readers = _readers(pipeline, owner_lookup)
     columns = [(name, readers.get(name)) for name in names]
     rows: list[Row] = []
     errors: list[RowError] = []

@@ -32,6 +32,7 @@ __all__ = [
     "get_rep",
     "needs_profile_refresh",
     "update_profile",
+    "apply_profile_change",
     "apply_rep_settings",
 ]
 
@@ -128,6 +129,36 @@ def deactivate(session: Session, *, user_id: str, now: datetime) -> None:
     if rep is not None:
         rep.is_active = False
         rep.profile_refreshed_at = now
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """A rep's record after Slack reported their profile, and whether they were active before."""
+
+    rep: RepView
+    active: bool
+    was_active: bool
+
+
+def apply_profile_change(
+    session: Session, *, user_id: str, name: str, tz: str | None, active: bool, now: datetime
+) -> ProfileChange | None:
+    """Apply a profile Slack pushed (`user_change`) to a known rep; None for anyone else.
+
+    An active account takes its name and timezone at once; a deleted one stops getting DMs; one
+    that Slack reactivated gets them again.
+    """
+    rep = session.get(Rep, user_id)
+    if rep is None:
+        return None
+    was_active = rep.is_active
+    if active:
+        rep.name = name[:200]
+        rep.tz = tz
+    rep.is_active = active
+    rep.profile_refreshed_at = now
+    session.flush()
+    return ProfileChange(RepView.of(rep), active=active, was_active=was_active)
 
 
 def apply_rep_settings(

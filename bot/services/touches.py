@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.access import Actor, closed_refusal
 from bot.domain.errors import UserFacingError
-from bot.domain.leads import is_contact
+from bot.domain.leads import TouchKind, is_contact
 from bot.domain.speed import alert_keys
 from bot.models import Touchpoint
 from bot.services.leads import lock_lead_for_change
@@ -53,9 +53,12 @@ def log_touch(
     )
     session.add(touch)
     lead.touch_count += 1
+    # The buyer writing in keeps a deal warm, but it is not the rep reaching them.
+    if (contact or kind == TouchKind.INBOUND) and (
+        lead.last_touch_at is None or when > lead.last_touch_at
+    ):
+        lead.last_touch_at = when
     if contact:
-        if lead.last_touch_at is None or when > lead.last_touch_at:
-            lead.last_touch_at = when
         if lead.first_touch_at is None or when < lead.first_touch_at:
             lead.first_touch_at = when
         due = lead.next_follow_up

@@ -60,3 +60,6 @@ class Action(StrEnum):
 
 class Event(StrEnum):
     APP_HOME_OPENED = "app_home_opened"
+    USER_CHANGE = "user_change"
+    APP_UNINSTALLED = "app_uninstalled"
+    TOKENS_REVOKED = "tokens_revoked"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -28,6 +30,11 @@ def fetch_profile(client: WebClient, *, user_id: str) -> Profile | None:
     except SlackApiError as exc:
         logger.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
         return None
+    return profile_of(user, user_id=user_id)
+
+
+def profile_of(user: Mapping[str, Any], *, user_id: str) -> Profile:
+    """Read a Slack user object, as `users.info` and the `user_change` event both carry it."""
     profile = user.get("profile") or {}
     name = profile.get("display_name") or user.get("real_name") or user.get("name") or ""
     return Profile(

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.metrics import Metrics
+from bot.logs import log_context
+from bot.metrics import Metrics, SlackErrorCounter
 from bot.services import outbox
 from bot.services.outbox import Claimed, FailedNotification
+from bot.services.webhooks import is_webhook
 from bot.slack.failures import Action, Failure, classify, lookup_failure
 from bot.slack.ratelimit import Pacer
 from bot.slack.reconcile import conversation_for, find_delivered, message_metadata
 from bot.slack.uploads import is_file, upload_file
+from bot.webhooks_sender import WebhookDelivery, WebhookOptions
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ class SenderOptions:
     max_attempts: int = 8
     backoff_cap_seconds: float = 900.0
     poll_seconds: float = 2.0
+    webhooks: WebhookOptions = field(default_factory=WebhookOptions)
 
     def __post_init__(self) -> None:
         # A post must finish (or be abandoned by the client) well before its lease can pass on.
@@ -95,8 +99,13 @@ def require_slack(deps: Deps) -> WebClient:
     return deps.slack
 
 
-def sending_client(slack: WebClient, options: SenderOptions) -> WebClient:
-    """A copy of the app's client that never retries by itself: a blind retry of a post Slack may have accepted is a duplicate."""
+def sending_client(
+    slack: WebClient, options: SenderOptions, metrics: Metrics | None = None
+) -> WebClient:
+    """A copy of the app's client that never retries by itself: a blind retry of a post Slack may have accepted is a duplicate.
+
+    Its only retry handler, with `metrics`, is the one that counts Slack's errors and never retries.
+    """
     return WebClient(
         token=slack.token,
         base_url=slack.base_url,
@@ -105,7 +114,7 @@ def sending_client(slack: WebClient, options: SenderOptions) -> WebClient:
         proxy=slack.proxy,
         headers={k: v for k, v in slack.headers.items() if k != "User-Agent"},
         team_id=slack.default_params.get("team_id"),
-        retry_handlers=[],
+        retry_handlers=[SlackErrorCounter(metrics)] if metrics is not None else [],
     )
 
 
@@ -138,9 +147,21 @@ class SendLoop:
         self.options = options
         self.pacer = pacer or make_pacer(deps)
         self.should_stop = should_stop
-        self.client = sending_client(slack, options)
+        self.client = sending_client(slack, options, metrics)
         self.counts: dict[str, int] = {}
         self.halted: str | None = None
+        self.webhooks = WebhookDelivery(
+            deps,
+            # A webhook's request must end well within its lease, as a post's does.
+            replace(
+                options.webhooks,
+                timeout_seconds=min(options.webhooks.timeout_seconds, options.http_timeout),
+            ),
+            start_attempt=self._start_attempt,
+            store=self._store,
+            record_sent=self._record_sent,
+            count=self._count,
+        )
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -230,7 +251,8 @@ class SendLoop:
                 if row is None:
                     break
                 waiting.remove(row)
-                self._deliver_row(row)
+                with log_context(notification_id=row.id):
+                    self._deliver_row(row)
                 if self.pacer.paused_for() > 0:
                     break
         finally:
@@ -240,14 +262,18 @@ class SendLoop:
     def _next_ready(self, waiting: list[Claimed], until: datetime | None) -> Claimed | None:
         """The first row whose channel may be posted to now, after waiting as needed; None when time is up."""
         while True:
-            delay = self.pacer.shared_delay()
-            if delay <= 0:
-                ready = next(
-                    (row for row in waiting if self.pacer.channel_delay(row.recipient) <= 0), None
-                )
-                if ready is not None:
-                    return ready
-                delay = min(self.pacer.channel_delay(row.recipient) for row in waiting)
+            shared = self.pacer.shared_delay()
+            for row in waiting:
+                # A webhook spends none of Slack's budget, so it never waits for it.
+                if is_webhook(row.payload) or (
+                    shared <= 0 and self.pacer.channel_delay(row.recipient) <= 0
+                ):
+                    return row
+            delay = (
+                shared
+                if shared > 0
+                else min(self.pacer.channel_delay(r.recipient) for r in waiting)
+            )
             if not self._wait(delay, until):
                 return None
 
@@ -255,6 +281,9 @@ class SendLoop:
 
     def _deliver_row(self, row: Claimed) -> None:
         """Reconcile if needed, post or upload, and record the outcome; a Slack failure affects only this row."""
+        if is_webhook(row.payload):
+            self.webhooks.deliver(row)
+            return
         upload = is_file(row.payload)
         channel = row.slack_channel
         if upload and row.attempted_at is None and channel is None:
@@ -352,7 +381,11 @@ class SendLoop:
             self._store(outbox.mark_deferred, row, "deferred", not_before=now, posted=posting)
         elif failure.action is Action.GIVE_UP or row.attempts + 1 >= self.options.max_attempts:
             log.warning("notification %s failed: %s", row.id, failure.reason)
-            self._store(outbox.mark_failed, row, "failed", error=failure.reason, channel=channel)
+            owned = self._store(
+                outbox.mark_failed, row, "failed", error=failure.reason, channel=channel
+            )
+            if owned and self.metrics is not None:
+                self.metrics.notifications_failed.labels(kind=row.kind, reason=failure.reason).inc()
         else:
             log.info("notification %s will be retried: %s", row.id, failure.reason)
             not_before = now + self.options.backoff(row.attempts + 1)
@@ -367,10 +400,11 @@ class SendLoop:
 
     def _store(
         self, change: Callable[..., bool], row: Claimed, outcome: str, **values: Any
-    ) -> None:
+    ) -> bool:
         with self.deps.session_factory.begin() as session:
             owned = change(session, notification_id=row.id, owner=self.owner, **values)
         self._count(outcome if owned else "lost")
+        return owned
 
     def _release(self, notification_ids: list[int]) -> None:
         with self.deps.session_factory.begin() as session:

@@ -25,6 +25,11 @@ a conversation, never to a user id), the file is named after the row's idempoten
 lookup before a repeat is `files.list` in that conversation since the attempt, by that name (the
 `files:read` scope). The file's id is recorded where a message's `ts` would be.
 
+Webhooks. A row of kind `webhook` (`bot.services.webhooks`) is an event for an endpoint outside
+Slack: `bot.webhooks_sender` POSTs it signed, the Standard Webhooks way, and records a 2xx as
+`sent`; it spends none of Slack's budget below, needs no lookup (the receiver dedupes by
+`webhook-id`), and has its own, longer, retry schedule before it is `failed` (dead).
+
 Pacing. Each sender process keeps a token bucket on `PIPEBOT_SEND_BUDGET_PER_MINUTE` and at most
 one post per channel per second; with several replicas the budget is per process, so divide it.
 
@@ -68,6 +73,7 @@ from bot.slack.send_loop import (
     make_pacer,
     require_slack,
 )
+from bot.watch import Heartbeat, SlackAccess
 
 __all__ = [
     "DeliveryReport",
@@ -87,6 +93,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 WAKE_SECONDS = 2.0
+# Naps are cut into slices this long, each a heartbeat, so a long 429 pause still shows life.
+NAP_SLICE_SECONDS = 1.0
+# Slack refused the token itself: no later pass can succeed, so sending pauses for good.
+TOKEN_GONE = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired"})
 
 
 def new_owner(prefix: str = "sender") -> str:
@@ -154,7 +164,11 @@ def deliver_until_settled(
 
 
 class SenderThread(threading.Thread):
-    """The background sender of `pipebot run`: wakes every few seconds, or at once after `notify()`."""
+    """The background sender of `pipebot run`: wakes every few seconds, or at once after `notify()`.
+
+    It beats `heartbeat` on every pass, row and nap, so readiness can tell it is alive; it pauses,
+    leaving every row pending, once `access` closes (the app uninstalled, its token revoked).
+    """
 
     def __init__(
         self,
@@ -165,6 +179,8 @@ class SenderThread(threading.Thread):
         options: SenderOptions | None = None,
         wake_seconds: float = WAKE_SECONDS,
         owner: str | None = None,
+        heartbeat: Heartbeat | None = None,
+        access: SlackAccess | None = None,
     ) -> None:
         require_slack(deps)
         super().__init__(name="pipebot-sender", daemon=True)
@@ -174,7 +190,10 @@ class SenderThread(threading.Thread):
         self.options = options or SenderOptions()
         self.wake_seconds = wake_seconds
         self.owner = owner or new_owner()
+        self.heartbeat = heartbeat or Heartbeat()
+        self.access = access or SlackAccess()
         self._wake = threading.Event()
+        self._told_paused = False
         # The pacer outlives each pass so the budget and a 429 pause carry over between wake-ups.
         self._pacer = make_pacer(deps)
 
@@ -185,22 +204,64 @@ class SenderThread(threading.Thread):
     def run(self) -> None:
         """Deliver until the stop event is set; a failed pass is logged and retried on the next wake-up."""
         while not self.stop_event.is_set():
+            self.heartbeat.beat()
             self._wake.clear()
-            try:
-                deliver(
-                    self.deps,
-                    owner=self.owner,
-                    sleep=self.stop_event.wait,
-                    metrics=self.metrics,
-                    options=self.options,
-                    pacer=self._pacer,
-                    should_stop=self.stop_event.is_set,
-                )
-            except Exception:
-                log.exception(
-                    "notification delivery pass failed; retrying in %ss", self.wake_seconds
-                )
+            if self.access.is_closed:
+                self._say_paused()
+            else:
+                self._pass()
             self._sleep_until_woken()
+
+    def _pass(self) -> None:
+        try:
+            report = deliver(
+                self.deps,
+                owner=self.owner,
+                sleep=self._nap,
+                metrics=self.metrics,
+                options=self.options,
+                pacer=self._pacer,
+                should_stop=self._should_stop,
+            )
+        except Exception:
+            log.exception("notification delivery pass failed; retrying in %ss", self.wake_seconds)
+            return
+        if report.halted in TOKEN_GONE:
+            self.access.close(f"Slack refused the bot token ({report.halted})")
+
+    def _should_stop(self) -> bool:
+        """Asked between rows and waits: a sign of life, and the moment to stop or pause."""
+        self.heartbeat.beat()
+        return self.stop_event.is_set() or self.access.is_closed
+
+    def _nap(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stop_event.is_set():
+            self.heartbeat.beat()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self.stop_event.wait(min(left, NAP_SLICE_SECONDS))
+
+    def _say_paused(self) -> None:
+        if self._told_paused:
+            return
+        self._told_paused = True
+        try:
+            with self.deps.session_factory() as session:
+                waiting = pending_count(session)
+        except Exception:  # the count only adds to the message
+            waiting = -1
+        held = (
+            f"{waiting} notifications stay pending"
+            if waiting >= 0
+            else "notifications stay pending"
+        )
+        log.error(
+            "sending paused: %s; %s until pipebot is restarted with a working SLACK_BOT_TOKEN",
+            self.access.closed_because,
+            held,
+        )
 
     def _sleep_until_woken(self) -> None:
         deadline = time.monotonic() + self.wake_seconds

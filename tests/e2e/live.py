@@ -6,8 +6,9 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.app import create_app
@@ -71,9 +72,12 @@ def _listening_socket() -> socket.socket:
 
 @contextmanager
 def running_app(
-    engine: Engine, db_url: str, clock: support.TestClock, **env: str
+    engine: Engine, db_url: str, clock: support.TestClock, *, web_client: bool = False, **env: str
 ) -> Iterator[Live]:
-    """Start the fake Slack, then pipebot's HTTP server on an ephemeral port, and stop both after."""
+    """Start the fake Slack, then pipebot's HTTP server on an ephemeral port, and stop both after.
+
+    With `web_client`, the deps carry a Slack client too, as `pipebot run` gives them.
+    """
     with FakeSlack(rate_limits=False) as slack:
         for user_id, name, tz in (
             (REP, "dana", "America/New_York"),
@@ -83,6 +87,8 @@ def running_app(
             slack.add_user(user_id, name=name, tz=tz)
         config = support.make_config(db_url, SLACK_API_URL=slack.base_url, **env)
         deps = support.make_deps(engine, config, clock)
+        if web_client:
+            deps = replace(deps, slack=WebClient(token=support.BOT_TOKEN, base_url=slack.base_url))
         executor = ListenerExecutor()
         metrics = Metrics()
         server = make_server(

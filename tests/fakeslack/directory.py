@@ -98,6 +98,18 @@ class Directory:
         """Whether the user exists."""
         return user_id in self._users
 
+    def by_email(self, email: str) -> str | None:
+        """The id of the user with this profile email (compared without case), or None."""
+        wanted = email.strip().lower()
+        return next(
+            (
+                uid
+                for uid, user in self._users.items()
+                if user["profile"]["email"].lower() == wanted
+            ),
+            None,
+        )
+
     def info(self, user_id: str, at: datetime | None = None) -> dict[str, Any] | None:
         """The users.info `user` object as of `at` (now by default), or None when unknown."""
         stored = self._users.get(user_id)

@@ -13,7 +13,8 @@ FILE_UPLOAD = "file_upload"
 class Call:
     """One request: Web API method (or RESPONSE_URL / FILE_UPLOAD), decoded args and the outcome.
 
-    `status` is the HTTP status answered, 0 when the connection was dropped on purpose.
+    `status` is the HTTP status answered, 0 when the connection was dropped on purpose; `peer` is
+    the client's address and port, the same for every request sent over one kept-alive connection.
     """
 
     method: str
@@ -23,6 +24,7 @@ class Call:
     status: int = 200
     response: Any = None
     url: str = ""
+    peer: str = ""
 
     @property
     def ok(self) -> bool:

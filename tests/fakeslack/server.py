@@ -276,7 +276,7 @@ class FakeSlack(Observations):
             )
 
     def handle(
-        self, path: str, query: str, headers: Mapping[str, str], body: bytes
+        self, path: str, query: str, headers: Mapping[str, str], body: bytes, peer: str = ""
     ) -> Reply | None:
         """Route one HTTP request; None means drop the connection without a reply."""
         url = f"{self.workspace.origin}{path}"
@@ -303,6 +303,7 @@ class FakeSlack(Observations):
                 0 if drop else reply.status,
                 response,
                 url,
+                peer,
             )
             self._log.record(call)
         return None if drop else reply
@@ -402,7 +403,11 @@ class _Handler(BaseHTTPRequestHandler):
     """Hands each request to the FakeSlack that owns the server."""
 
     server: "_Server"
-    protocol_version = "HTTP/1.0"
+    # Keep-alive, as Slack's servers allow: clients that reuse connections can be seen doing so.
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; on a kept-alive connection Nagle's algorithm would
+    # hold the body back until the client's delayed ACK, 40 ms later.
+    disable_nagle_algorithm = True
     timeout = 10
 
     def do_POST(self) -> None:
@@ -423,7 +428,8 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         headers = {name.lower(): value for name, value in self.headers.items()}
         try:
-            reply = self.server.fake.handle(url.path, url.query, headers, body)
+            peer = "{}:{}".format(*self.client_address[:2])
+            reply = self.server.fake.handle(url.path, url.query, headers, body, peer)
         except Exception as exc:
             reply = Reply.json({"ok": False, "error": f"fakeslack_bug: {exc!r}"}, 500)
         if reply is None:

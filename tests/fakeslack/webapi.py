@@ -95,6 +95,14 @@ def usergroups_users_list(ws: Workspace, args: Args) -> Result:
     return {"users": list(ws.usergroups[usergroup])}
 
 
+def users_lookup_by_email(ws: Workspace, args: Args) -> Result:
+    """users.lookupByEmail: the user with that profile email, as users.info shows them."""
+    user_id = ws.directory.by_email(str(args.get("email", "")))
+    if user_id is None:
+        raise ApiError("users_not_found")
+    return {"user": ws.directory.info(user_id, ws.now())}
+
+
 def conversations_open(ws: Workspace, args: Args) -> Result:
     """conversations.open: the stable DM with one user, or a group DM with several."""
     if args.get("channel"):
@@ -374,6 +382,7 @@ METHODS: dict[str, Handler] = {
     "apps.connections.open": apps_connections_open,
     "users.info": users_info,
     "usergroups.users.list": usergroups_users_list,
+    "users.lookupByEmail": users_lookup_by_email,
     "conversations.open": conversations_open,
     "conversations.history": conversations_history,
     "conversations.info": conversations_info,

@@ -1,0 +1,255 @@
+"""One writer at a time per SQLite file in a process: threads queue on a lock, never on SQLite.
+
+The tests set SQLite's own busy timeout to zero, so a writer that reached SQLite while another
+held the write lock would fail at once with "database is locked": none may.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, event, exc, text
+
+import bot.db
+from bot.db import GroupCommit, make_engine, set_transaction_gate, sqlite_write_lock
+
+PATIENCE = 10
+
+
+def _no_busy_wait(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _impatient(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.execute("PRAGMA busy_timeout = 0")
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "writes.db"
+
+
+@pytest.fixture
+def engine(path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{path}")
+    _no_busy_wait(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE marks (thread INTEGER, n INTEGER)")
+    yield engine
+    engine.dispose()
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM marks")).scalar_one()
+
+
+def test_two_threads_writes_serialise(engine: Engine, path: Path) -> None:
+    order: list[str] = []
+    inside, finish = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO marks VALUES (1, 1)")
+            inside.set()
+            assert finish.wait(PATIENCE)
+            order.append("first commits")
+
+    def second() -> None:
+        with engine.begin() as connection:
+            order.append("second begins")
+            connection.exec_driver_sql("INSERT INTO marks VALUES (2, 1)")
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert inside.wait(PATIENCE)
+    assert sqlite_write_lock(str(path)).locked()
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.05)
+    assert two.is_alive() and order == []  # queued on the lock, not failed in SQLite
+    finish.set()
+    one.join(PATIENCE)
+    two.join(PATIENCE)
+    assert order == ["first commits", "second begins"]
+    assert _count(engine) == 2
+    assert not sqlite_write_lock(str(path)).locked()
+
+
+def test_many_writers_never_see_database_is_locked(engine: Engine) -> None:
+    errors: list[BaseException] = []
+
+    def writer(thread: int) -> None:
+        try:
+            for n in range(50):
+                with engine.begin() as connection:
+                    # read, then write: the pattern deferred transactions fail on
+                    connection.execute(text("SELECT count(*) FROM marks")).scalar_one()
+                    connection.execute(
+                        text("INSERT INTO marks VALUES (:thread, :n)"), {"thread": thread, "n": n}
+                    )
+        except BaseException as error:  # collected for the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(PATIENCE * 3)
+    assert errors == []
+    assert _count(engine) == 8 * 50
+
+
+def test_two_engines_on_one_file_share_the_lock(engine: Engine, path: Path) -> None:
+    other = make_engine(f"sqlite:///{path}")
+    _no_busy_wait(other)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO marks VALUES (1, 1)")
+            blocked = threading.Thread(target=lambda: _count(other))
+            blocked.start()
+            blocked.join(0.05)
+            assert blocked.is_alive()
+        blocked.join(PATIENCE)
+        assert not blocked.is_alive()
+    finally:
+        other.dispose()
+
+
+def test_a_failed_transaction_gives_the_lock_back(engine: Engine, path: Path) -> None:
+    with pytest.raises(exc.OperationalError), engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO no_such_table VALUES (1)")
+    assert not sqlite_write_lock(str(path)).locked()
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+        connection.invalidate()  # a connection thrown away mid-transaction
+    assert not sqlite_write_lock(str(path)).locked()
+    assert _count(engine) == 0
+
+
+def test_a_writer_waiting_past_the_busy_timeout_fails_as_sqlite_would(
+    engine: Engine, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.db, "SQLITE_BUSY_TIMEOUT_MS", 10)
+    lock = sqlite_write_lock(str(path))
+    held = threading.Event()
+    release = threading.Event()
+
+    def holder() -> None:
+        with engine.begin():
+            held.set()
+            assert release.wait(PATIENCE)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert held.wait(PATIENCE) and lock.locked()
+    with pytest.raises(exc.OperationalError, match="database is locked"):
+        _count(engine)
+    release.set()
+    thread.join(PATIENCE)
+    assert _count(engine) == 0
+
+
+def test_a_waiting_writer_goes_before_background_work(engine: Engine, path: Path) -> None:
+    lock = sqlite_write_lock(str(path))
+    order: list[str] = []
+    holding, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with engine.begin():
+            holding.set()
+            assert release.wait(PATIENCE)
+
+    def writer(name: str, background: bool) -> None:
+        set_transaction_gate((lambda: None) if background else None)
+        try:
+            with engine.begin() as connection:
+                order.append(name)
+                connection.exec_driver_sql("INSERT INTO marks VALUES (1, 1)")
+        finally:
+            set_transaction_gate(None)
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert holding.wait(PATIENCE)
+    work = threading.Thread(target=writer, args=("post-ack work", True))
+    work.start()
+    work.join(0.05)
+    ack = threading.Thread(target=writer, args=("pre-ack write", False))
+    ack.start()
+    while lock.waiting_first == 0:  # the pre-ack writer is queued
+        ack.join(0.001)
+    release.set()
+    for thread in (first, work, ack):
+        thread.join(PATIENCE)
+    assert order == ["pre-ack write", "post-ack work"]
+
+
+def test_a_transaction_gate_runs_before_each_transaction_of_its_thread(db_url: str) -> None:
+    engine = make_engine(db_url)
+    passed: list[str] = []
+    try:
+        set_transaction_gate(lambda: passed.append("gate"))
+        with engine.begin() as connection:
+            connection.execute(text("SELECT 1"))
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        set_transaction_gate(None)
+        with engine.begin() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        set_transaction_gate(None)
+        engine.dispose()
+    assert passed == ["gate", "gate"]
+
+
+def test_writes_arriving_together_share_a_transaction() -> None:
+    batches: list[tuple[list[int], str]] = []
+    first_started, go_on = threading.Event(), threading.Event()
+
+    def write(items: list[int]) -> list[int]:
+        batches.append((items, threading.current_thread().name))
+        if len(batches) == 1:
+            first_started.set()
+            assert go_on.wait(PATIENCE)
+        return [item * 10 for item in items]
+
+    together = GroupCommit(write)
+    results: dict[int, int] = {}
+
+    def call(item: int) -> None:
+        results[item] = together(item)
+
+    first = threading.Thread(target=call, args=(0,), name="caller-0")
+    first.start()
+    assert first_started.wait(PATIENCE)
+    others = [threading.Thread(target=call, args=(n,), name=f"caller-{n}") for n in range(1, 6)]
+    for thread in others:
+        thread.start()
+    while together.waiting < 5:  # all five wait for the next transaction
+        first.join(0.001)
+    go_on.set()
+    for thread in [first, *others]:
+        thread.join(PATIENCE)
+    assert [items for items, _ in batches[:1]] == [[0]] and len(batches) == 2
+    assert sorted(batches[1][0]) == [1, 2, 3, 4, 5]
+    # The first caller went back to its request after its own transaction; a waiting one wrote the rest.
+    assert batches[0][1] == "caller-0" and batches[1][1] != "caller-0"
+    assert results == {n: n * 10 for n in range(6)}
+
+
+def test_a_failed_group_write_fails_each_of_its_callers_and_no_later_one() -> None:
+    calls = 0
+
+    def write(items: list[str]) -> list[str]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise exc.OperationalError("INSERT", None, Exception("disk I/O error"))
+        return items
+
+    together = GroupCommit(write)
+    with pytest.raises(exc.OperationalError):
+        together("first")
+    assert together("second") == "second"
