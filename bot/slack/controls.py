@@ -202,7 +202,8 @@ def read_pending_lead_value(value: str, *, stage_keys: Collection[str]) -> tuple
             next_follow_up=date.fromisoformat(data["f"]) if "f" in data else None,
             expected_close=date.fromisoformat(data["x"]) if "x" in data else None,
         )
-        after_id = parse_lead_id(str(data["a"]))
+        # The highest lead id when the button was made: 0 on a database with no leads yet.
+        after_id = 0 if str(data["a"]) == "0" else parse_lead_id(str(data["a"]))
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as error:
         raise StaleControl() from error
     valid = (
