@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.models import Lead, LeadEvent, Rep, StageChange, Touchpoint
 from bot.slack.ids import Action, View
+from jobs import refresh_roster
 from tests import support
 from tests.domain.test_lead_subcommands import MISSPELT
 from tests.e2e.leadkit import buttons, click, count_leads, lead, reply, seed, shown
@@ -354,3 +355,28 @@ def test_my_settings_mistakes_come_back_on_the_field(live: Live) -> None:
     click(live, button, container="view", view=home)
     answer = submit(live, last_opened(live), user_id=REP, working_days=[])
     assert "working_days" in answer.body
+
+
+def test_the_reps_user_group_is_the_roster_and_is_kept_current(
+    engine: Engine, db_url: str, clock: support.TestClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "pipeline.toml"
+    path.write_text(f'[team]\nreps_usergroup = "S0SALES01"\nmanagers = ["{MANAGER}"]\n')
+    with running_app(engine, db_url, clock, web_client=True, PIPEBOT_CONFIG=str(path)) as live:
+        live.slack.set_usergroup("S0SALES01", [REP])
+        refresh_roster.run(live.deps, clock.now())
+        live.command("/lead", "Acme $5k")
+        before = len(live.slack.responses())
+        live.command("/lead", "Globex $5k", user_id=OTHER_REP)
+        said = one_line(live, before)
+        assert "to the reps' user group in Slack" in said and f"<@{MANAGER}>" in said
+        live.slack.set_usergroup("S0SALES01", [REP, OTHER_REP])
+        refresh_roster.run(live.deps, clock.now())
+        live.command("/lead", "Globex $5k", user_id=OTHER_REP)
+        assert count_leads(live) == 2
+        live.slack.set_usergroup("S0SALES01", [OTHER_REP])  # REP left the team's group
+        refresh_roster.run(live.deps, clock.now())
+        before = len(live.slack.responses())
+        live.command("/lead", "Initech $5k")
+        assert "not on its roster" in one_line(live, before)
+        assert count_leads(live) == 2
