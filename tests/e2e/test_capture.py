@@ -380,3 +380,33 @@ def test_the_reps_user_group_is_the_roster_and_is_kept_current(
         live.command("/lead", "Initech $5k")
         assert "not on its roster" in one_line(live, before)
         assert count_leads(live) == 2
+
+
+# ---- details ---------------------------------------------------------------------------------
+
+
+def test_the_reply_and_the_card_show_the_close_date_and_the_verdict(live: Live) -> None:
+    live.command("/lead", "Hooli $5k close:2026-12-24")
+    assert "expected to close" in shown(reply(live)) and "24 Dec" in shown(reply(live))
+    live.command("/lead", "qualify #1")
+    submit(
+        live, last_opened(live), user_id=REP,
+        q_need="yes", q_fit="yes", q_position="partly", q_worth="no",
+    )  # fmt: skip
+    live.command("/lead", "show #1")
+    card = shown(reply(live))
+    assert "qualification 63/100, possible fit" in card, card
+    assert "expected to close Thu 24 Dec" in card
+
+
+def test_buttons_repeated_per_lead_name_their_lead_for_screen_readers(live: Live) -> None:
+    live.command("/lead", "Acme Corp $5k")
+    labels = [
+        b.get("accessibility_label")
+        for block in reply(live)["blocks"]
+        if block["type"] == "actions"
+        for b in block["elements"]
+        if b["type"] == "button"
+    ]
+    assert labels and all(label and "#1 Acme Corp" in label for label in labels), labels
+    assert "Log touch on #1 Acme Corp" in labels
