@@ -410,3 +410,29 @@ def test_buttons_repeated_per_lead_name_their_lead_for_screen_readers(live: Live
     ]
     assert labels and all(label and "#1 Acme Corp" in label for label in labels), labels
     assert "Log touch on #1 Acme Corp" in labels
+
+
+@pytest.mark.parametrize(
+    ("command", "text"),
+    [
+        ("/lead", "find " + "x" * 5000),
+        ("/lead", "edit #1 contact:" + "x" * 5000),
+        ("/lead", "edit #1 value:$9k value:$10k"),
+        ("/lead", "edit #1 owner:"),
+        ("/lead", "edit #1 colour:red"),
+        ("/lead", "reopen #1"),
+        ("/lead", "edti #1 company:<!everyone>"),
+        ("/touch", "acme " + "x" * 5000),
+    ],
+)
+def test_long_or_wrong_input_gets_one_line_and_changes_nothing(
+    live: Live, command: str, text: str
+) -> None:
+    acme = seed(live, "Acme", contact="Ann")
+    before = len(live.slack.responses())
+    live.command(command, text)
+    said = one_line(live, before)
+    assert len(said) < 500 and "<!everyone>" not in said
+    unchanged = lead(live, acme)
+    assert (unchanged.contact, unchanged.value, unchanged.status) == ("Ann", 1000, "open")
+    assert [e.kind for e in events(live, acme)] == [] and count(live, Touchpoint) == 0
