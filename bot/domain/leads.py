@@ -80,9 +80,16 @@ def company_key(company: str) -> str:
     return _NOT_WORD.sub(" ", folded.casefold()).strip()
 
 
+# Letters that carry their mark inside them, so decomposing leaves them as they are (`Søren`).
+_LETTER_FOLDS = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
 def search_fold(text: str) -> str:
-    """Text as search compares it: case and accents folded, whitespace collapsed (`Lée` → `lee`)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Text as search compares it: case and accents folded, whitespace collapsed (`Lée` → `lee`,
+    `Søren` → `soren`)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_LETTER_FOLDS)
     return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
 
 

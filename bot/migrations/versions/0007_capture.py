@@ -19,9 +19,14 @@ depends_on: Sequence[str] | None = None
 _BATCH = 2000
 
 
+_LETTER_FOLDS = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
 def _fold(text: str) -> str:
     """bot.domain.leads.search_fold as it was when this revision was written."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_LETTER_FOLDS)
     return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
 
 
