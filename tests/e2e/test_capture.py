@@ -6,21 +6,24 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.models import Lead, LeadEvent, Rep, StageChange, Touchpoint
+from bot.models import Lead, LeadEvent, Notification, Rep, StageChange, Touchpoint
 from bot.slack.ids import Action, View
 from jobs import refresh_roster
 from tests import support
 from tests.domain.test_lead_subcommands import MISSPELT
-from tests.e2e.leadkit import buttons, click, count_leads, lead, reply, seed, shown
+from tests.e2e.leadkit import buttons, click, count_leads, deliver_outbox, lead, reply, seed, shown
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live, running_app
 from tests.e2e.modalkit import inputs, last_opened, metadata, submit
+from tests.e2e.test_actions import click as press_on
 from tests.e2e.test_home import open_home
+from tests.e2e.test_managers import control
 from tests.slackkit import block_actions_payload
 
 
@@ -436,3 +439,47 @@ def test_long_or_wrong_input_gets_one_line_and_changes_nothing(
     unchanged = lead(live, acme)
     assert (unchanged.contact, unchanged.value, unchanged.status) == ("Ann", 1000, "open")
     assert [e.kind for e in events(live, acme)] == [] and count(live, Touchpoint) == 0
+
+
+# ---- inbound assignment ----------------------------------------------------------------------
+
+
+def test_an_inbound_lead_at_night_waits_for_the_managers_pick(
+    engine: Engine, db_url: str, clock: support.TestClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "pipeline.toml"
+    path.write_text(f'[team]\nreps = ["{REP}", "{OTHER_REP}"]\nmanagers = ["{MANAGER}"]\n')
+    token = "inbound-secret-token-for-the-tests"
+    clock.set(
+        datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    )  # 04:00 New York, 18:00 Tokyo: nobody at work
+    with running_app(
+        engine, db_url, clock, PIPEBOT_CONFIG=str(path), PIPEBOT_INBOUND_TOKEN=token
+    ) as live:
+        for rep in (REP, OTHER_REP):
+            live.command("/lead", f"Known {rep} $1k", user_id=rep)
+        answer = httpx.post(
+            live.url + "/api/leads",
+            json={"company": "Night Owl Inc", "source": "website"},
+            headers={"authorization": f"Bearer {token}"},
+        )
+        assert answer.status_code == 201 and answer.json()["owner"] == MANAGER
+        lead_id = answer.json()["id"]
+        with live.deps.session_factory() as session:
+            asked = session.scalars(
+                select(Notification).where(Notification.kind == "inbound-unassigned")
+            ).one()
+            told_reps = session.scalars(
+                select(Notification).where(Notification.recipient.in_([REP, OTHER_REP]))
+            ).all()
+        assert asked.recipient == "CMANAGERS" and told_reps == []
+        assert asked.not_before is not None, "the post waits for the team's working hours"
+        clock.set(asked.not_before)
+        deliver_outbox(live)
+        [post] = [m for m in live.slack.channel_messages("CMANAGERS") if "Night Owl" in m["text"]]
+        block_id, menu = control(post, Action.MANAGERS_REASSIGN)
+        options = [o for group in menu["option_groups"] for o in group["options"]]
+        to_kenji = next(o["value"] for o in options if o["value"].endswith(f"|{OTHER_REP}"))
+        press_on(live, "CMANAGERS", post, action_id=Action.MANAGERS_REASSIGN, value=to_kenji,
+                 block_id=block_id, user_id=MANAGER, action_type="static_select")  # fmt: skip
+        assert lead(live, lead_id).owner_id == OTHER_REP
