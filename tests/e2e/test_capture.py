@@ -22,6 +22,7 @@ from tests.e2e.leadkit import buttons, click, count_leads, deliver_outbox, lead,
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live, running_app
 from tests.e2e.modalkit import inputs, last_opened, metadata, submit
 from tests.e2e.test_actions import click as press_on
+from tests.e2e.test_actions import home_menu
 from tests.e2e.test_home import open_home
 from tests.e2e.test_managers import control
 from tests.slackkit import block_actions_payload
@@ -483,3 +484,24 @@ def test_an_inbound_lead_at_night_waits_for_the_managers_pick(
         press_on(live, "CMANAGERS", post, action_id=Action.MANAGERS_REASSIGN, value=to_kenji,
                  block_id=block_id, user_id=MANAGER, action_type="static_select")  # fmt: skip
         assert lead(live, lead_id).owner_id == OTHER_REP
+
+
+def test_edit_lead_from_the_home_menu_opens_the_form(live: Live) -> None:
+    acme = seed(live, "Acme")
+    open_home(live)
+    home_menu(live, acme, "edit")
+    view = last_opened(live)
+    assert view["callback_id"] == View.EDIT_LEAD and metadata(view)["l"] == acme
+    before = len(live.slack.opened_views())
+    open_home(live, OTHER_REP)
+    home_menu(live, acme, "edit", user_id=OTHER_REP)  # forged, not theirs: no form
+    assert len(live.slack.opened_views()) == before
+
+
+def test_a_touch_on_a_closed_lead_points_at_reopen(live: Live) -> None:
+    acme = seed(live, "Acme")
+    live.command("/lead", f"won #{acme}")
+    before = len(live.slack.responses())
+    live.command("/touch", f"#{acme} call after the win")
+    assert "/lead reopen" in one_line(live, before)
+    assert count(live, Touchpoint) == 0
