@@ -505,3 +505,11 @@ def test_a_touch_on_a_closed_lead_points_at_reopen(live: Live) -> None:
     live.command("/touch", f"#{acme} call after the win")
     assert "/lead reopen" in one_line(live, before)
     assert count(live, Touchpoint) == 0
+
+
+def test_a_quoted_name_that_starts_with_help_is_a_lead(live: Live) -> None:
+    scout = seed(live, "Help Scout")
+    live.command("/touch", '"Help Scout" call First call')
+    with live.deps.session_factory() as session:
+        touch = session.scalars(select(Touchpoint)).one()
+    assert (touch.lead_id, touch.kind, touch.note) == (scout, "call", "First call")
