@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from bot.domain.funnel import Conversion, CurrencyFunnel  # noqa: E402
 from bot.domain.money import SIGNS, short_money  # noqa: E402
@@ -34,6 +35,11 @@ def _amount(value: Decimal, currency: str) -> str:
     """`$12,500` or `12,500 CHF`, whole units, for a chart label."""
     sign = SIGNS.get(currency)
     return _plain(f"{sign}{value:,.0f}" if sign else f"{value:,.0f} {currency}")
+
+
+def _money_ticks(currency: str) -> FuncFormatter:
+    """Ticks read `$1.2m`, never matplotlib's `1e6` offset above the axis."""
+    return FuncFormatter(lambda tick, _: _plain(short_money(Decimal(str(tick)), currency)))
 
 
 def _png(figure: Figure) -> bytes:
@@ -140,6 +146,7 @@ def _trend_axis(axis: Axes, report: WeeklyReport, funnel: CurrencyFunnel) -> Non
         line.plot(list(weeks), [float(value or 0) for value in reversed(values)], color=INK,
                   marker="o", linewidth=1.5)  # fmt: skip
         line.set_ylabel(_plain(f"open value ({funnel.currency})"), fontsize=8, color=INK)
+        line.yaxis.set_major_formatter(_money_ticks(funnel.currency))
         line.tick_params(labelsize=7)
         line.spines["top"].set_visible(False)
 

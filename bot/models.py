@@ -121,6 +121,8 @@ class Lead(Base):
     touch_count: Mapped[int] = mapped_column(Integer, default=0)
     qualification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     qualification_score: Mapped[int | None] = mapped_column(Integer)
+    # The checklist's verdict (bot.domain.qualification), stored so SQL can find the weak fits.
+    qualification_verdict: Mapped[str | None] = mapped_column(String(32))
     lost_reason: Mapped[str | None] = mapped_column(String(500))
     # One of bot.domain.lost.LOST_CATEGORIES beside the free-text reason, for win rate and time sink.
     lost_category: Mapped[str | None] = mapped_column(String(16))

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import matplotlib
 
-from bot.charts import _amount, _leads, funnel_png, weekly_report_charts
+from bot.charts import _amount, _leads, _money_ticks, funnel_png, weekly_report_charts
 from bot.domain.money import Fx
 from bot.domain.report import build_weekly_report
 from bot.domain.team_facts import Move, ReportFacts
@@ -24,6 +24,12 @@ def test_amount_labels_carry_their_own_currency() -> None:
     assert _amount(Decimal(12500), "USD") == "\\$12,500"
     assert _amount(Decimal(12500), "EUR") == "€12,500"
     assert _amount(Decimal(12500), "CHF") == "12,500 CHF"
+
+
+def test_value_ticks_are_compact_amounts_not_an_exponent() -> None:
+    ticks = _money_ticks("USD")
+    assert [ticks(value, 0) for value in (0.0, 2_500_000.0, 750.0)] == ["\\$0", "\\$2.5m", "\\$750"]
+    assert _money_ticks("KRW")(3e9, 0) == "₩3bn"
 
 
 def test_lead_counts_read_as_words() -> None:

@@ -1,5 +1,6 @@
 """`pipebot demo` works with no Slack and no network, and shows every built job's messages."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,12 @@ def test_demo_prints_the_pipeline_and_a_day_of_messages(tmp_path: Path) -> None:
             assert f"─ {job.id} →" in out, job.id
     assert "#sales-managers" in out
     assert "<!" not in out and "<@" not in out
+    # The weekly report's activity and trend count the same week the same way.
+    report = re.sub(r"\s*\n│\s*", " ", out.split("the weekly report", 1)[1])
+    team = re.search(r"Team · [^│]*? (\d+) advanced · (\d+) won", report)
+    assert team is not None and int(team[2]) > 0
+    assert re.search(r"Advances: (\d+)", report)[1] == team[1]
+    assert re.search(r"Wins: (\d+)", report)[1] == team[2]
     assert (tmp_path / "out" / "pipeline-funnel.png").read_bytes().startswith(b"\x89PNG")
     # The sample pipeline as `pipebot export` writes it.
     for what, first_line in (

@@ -137,6 +137,16 @@ def seed_pipeline(
                     lead_id=lead.id, kind=status, actor_id=owner.id, at=lead.closed_at, detail=None
                 )
             )
+            # Closing is a move to the outcome, as the app records it: the report reads closes there.
+            session.add(
+                StageChange(
+                    lead_id=lead.id,
+                    from_stage=lead.stage,
+                    to_stage=status,
+                    changed_at=lead.closed_at,
+                    changed_by=owner.id,
+                )
+            )
         else:
             lead.next_follow_up = _follow_up(rng, lead, now=now, zone=ZoneInfo(owner.tz))
     session.flush()

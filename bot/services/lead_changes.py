@@ -13,6 +13,7 @@ from bot.domain.access import Actor, closed_refusal
 from bot.domain.errors import UserFacingError
 from bot.domain.leads import ARCHIVED, LOST, WON, company_key
 from bot.domain.lost import lost_category
+from bot.domain.qualification import verdict
 from bot.models import Lead, LeadEvent, StageChange
 from bot.services.leads import lock_lead_for_change
 from bot.services.records import LeadView
@@ -203,9 +204,10 @@ def record_qualification(
     actor: Actor,
     now: datetime,
 ) -> Change:
-    """Store the checklist answers and score on the lead."""
+    """Store the checklist answers, score and verdict on the lead."""
     lead = _open_lead(session, lead_id, actor)
     lead.qualification, lead.qualification_score, lead.updated_at = answers, score, now
+    lead.qualification_verdict = verdict(answers)
     _event(session, lead, "qualified", actor, now, {"score": score})
     session.flush()
     return Change(LeadView.of(lead), changed=True)

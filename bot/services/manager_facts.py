@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.domain.figures import paused_gc
 from bot.domain.lost import LOST_CATEGORIES, UNQUALIFIED, lost_category
+from bot.domain.qualification import WEAK
 from bot.domain.team_facts import (
     INBOUND_SOURCES,
     NEW_LEAD_DAYS,
@@ -43,8 +44,6 @@ OPEN = "open"
 NOTE = "note"
 SNOOZED_EVENT = "snoozed"
 ASSIGNED_EVENT = "assigned"
-# bot.domain.qualification.verdict calls a score under 40 a weak fit.
-WEAK_FIT_BELOW = 40
 
 
 def _category() -> ColumnElement[str]:
@@ -56,10 +55,10 @@ def _category() -> ColumnElement[str]:
 
 
 def _time_sink_lead() -> ColumnElement[bool]:
-    """Lost as unqualified, or open with a weak-fit qualification score."""
+    """Lost as unqualified, or open with a qualification verdict of weak fit (METRICS §1.5)."""
     return or_(
         and_(Lead.status == "lost", _category() == UNQUALIFIED),
-        and_(Lead.status == OPEN, Lead.qualification_score < WEAK_FIT_BELOW),
+        and_(Lead.status == OPEN, Lead.qualification_verdict == WEAK),
     )
 
 

@@ -24,6 +24,11 @@ def ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
 
 
+KNOCKED_OUT = {"need": "yes", "fit": "no", "decider": "yes", "timing": "yes", "position": "yes",
+               "effort": "yes", "outlook": "yes", "risks": "yes", "worth": "yes"}  # fmt: skip
+TOO_FEW = {"decider": "no", "timing": "no"}
+
+
 def seed_team(deps: Deps, suffix: str = "") -> dict[str, int]:
     """A small team's history, written through the same services the app uses."""
     dana, kenji, gone = DANA + suffix, KENJI + suffix, GONE + suffix
@@ -68,11 +73,17 @@ def seed_team(deps: Deps, suffix: str = "") -> dict[str, int]:
         lead_changes.snooze(
             session, lead_id=parked, until=date(2026, 12, 20), actor=Actor(dana, False), now=ago(2)
         )
+        # A knock-out ("no" on fit) makes a weak fit whatever the score; a low score on two
+        # answers is not enough to judge, so touches on it are not sunk.
         weak = new("Weak", kenji, ago(9))
-        lead_changes.record_qualification(session, lead_id=weak, answers={}, score=20,
+        lead_changes.record_qualification(session, lead_id=weak, answers=KNOCKED_OUT, score=75,
                                           actor=Actor(kenji, False), now=ago(8))  # fmt: skip
         touch(weak, kenji, "email", ago(7))
         touch(weak, kenji, "email", ago(6))
+        unsure = new("Unsure", kenji, ago(9))
+        lead_changes.record_qualification(session, lead_id=unsure, answers=TOO_FEW, score=0,
+                                          actor=Actor(kenji, False), now=ago(8))  # fmt: skip
+        touch(unsure, kenji, "message", ago(5))
         session.execute(update(Rep).where(Rep.id == gone).values(is_active=False))
     return ids
 
@@ -89,20 +100,28 @@ def test_congestion_facts_read_reps_open_leads_quota_wins_and_time_sink(deps: De
     )
     assert people[DANA].first_owned_at == ago(40) and people[MAX].first_owned_at is None
     open_by_name = {lead.company: lead for lead in facts.open_leads}
-    assert sorted(open_by_name) == ["Handed", "Inbound", "Orphan", "Parked", "Weak", "Worked"]
+    assert sorted(open_by_name) == [
+        "Handed",
+        "Inbound",
+        "Orphan",
+        "Parked",
+        "Unsure",
+        "Weak",
+        "Worked",
+    ]
     worked = open_by_name["Worked"]
     assert (worked.stage, worked.value, worked.stage_changed_at) == ("qualification", 1000, ago(10))
     # The note logged after the call is context, not a contact: the last touch is the call.
     assert worked.last_touch_at == ago(2) and worked.created_at.tzinfo is not None
     assert open_by_name["Parked"].snoozed_until == date(2026, 12, 20)
-    assert facts.new_leads_14d == {KENJI: 3}
+    assert facts.new_leads_14d == {KENJI: 4}
     [won] = facts.won_this_period
     assert (won.owner_id, won.currency, won.value, won.count) == (DANA, "EUR", 5000, 1)
     sink = {(row.author_id, row.kind, row.on_sink): row.count for row in facts.sink_touches}
     # Dana's calls on the lead she lost as unqualified and Kenji's emails on a weak fit are sunk;
     # her call on a live lead is not, and her note is not a contact at all.
     assert sink == {(DANA, "call", True): 3, (DANA, "call", False): 1, (KENJI, "call", False): 1,
-                    (KENJI, "email", True): 2}  # fmt: skip
+                    (KENJI, "email", True): 2, (KENJI, "message", False): 1}  # fmt: skip
     [dud] = facts.unqualified
     assert (dud.lead_id, dud.owner_id, dud.contact_touches, dud.closed_at) == (
         ids["Dud"], DANA, 3, ago(3),

@@ -1,7 +1,7 @@
 """the roster, a rep's own settings, and folded text for search
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-21 09:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0006"
+down_revision: str | None = "0009"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
