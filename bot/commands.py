@@ -115,6 +115,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
     _watch(metrics, deps, bolt, watch)
     sender.start()
     _answer_owed(deps)
+    _refresh_roster(deps)
     scheduler = (
         build_scheduler(deps, metrics=metrics, heartbeat=watch.scheduler) if scheduling else None
     )
@@ -164,6 +165,16 @@ def _answer_owed(deps: Deps) -> None:
         owed_replies.run(deps, deps.clock.now())
     except Exception:  # the scheduler's tick retries; starting must not fail on it
         logger.exception("checking for unanswered commands failed")
+
+
+def _refresh_roster(deps: Deps) -> None:
+    """Read the reps' user group before serving, so the roster is current from the first request."""
+    from jobs import refresh_roster
+
+    try:
+        refresh_roster.run(deps, deps.clock.now())
+    except Exception:  # the scheduler's tick retries; starting must not fail on it
+        logger.exception("reading the roster failed")
 
 
 def _slack_reason(exc: Exception) -> str:

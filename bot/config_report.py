@@ -100,6 +100,17 @@ def build_report(config: Config) -> Report:
         report.notes.append("no managers: nobody sees the team view or manager posts")
     if not channel:
         report.notes.append("no managers' channel: posts meant for managers are skipped")
+    if team.has_roster:
+        listed = ", ".join(team.reps)
+        group = f"members of user group {team.reps_usergroup}" if team.reps_usergroup else ""
+        report.row("roster", " and ".join(part for part in (listed, group) if part))
+    else:
+        report.row("roster", "not set: everyone who uses pipebot is a rep")
+        report.notes.append(
+            "no roster ([team] reps or reps_usergroup): anyone who uses pipebot becomes a rep, "
+            "owns leads, gets the daily DMs and can be handed inbound leads"
+        )
+    report.row("inbound assignment", team.assignment.replace("_", "-"))
     report.row("team timezone", settings.pipebot_timezone)
     report.row("working hours", team.working_hours)
     report.row("speed to lead", f"{team.speed_to_lead_hours} working hours")
@@ -128,6 +139,8 @@ def build_report(config: Config) -> Report:
     schedule = pipeline.schedule
     report.row("morning plan", f"{schedule.morning_plan}, each rep's own timezone")
     report.row("working days", _days(schedule.working_days))
+    holidays = ", ".join(day.isoformat() for day in schedule.holidays)
+    report.row("holidays", holidays or "none")
     cadence = pipeline.cadence
     report.row(
         "cadence",
@@ -147,6 +160,8 @@ def build_report(config: Config) -> Report:
             parts.append(f"works {_days(rep.working_days)}")
         if rep.quota is not None:
             parts.append(f"quota {rep.quota}")
+        if rep.holidays:
+            parts.append(f"off {', '.join(day.isoformat() for day in rep.holidays)}")
         report.row(f"rep {user_id}", "; ".join(parts) or "team defaults")
 
     report.heading("Server")

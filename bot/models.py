@@ -74,6 +74,17 @@ class Rep(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     profile_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A member of `[team] reps_usergroup` when it was last read from Slack.
+    in_reps_group: Mapped[bool] = mapped_column(default=False)
+    # My settings: the rep's own choices, over `plan_time`/`working_days` (the admin's `[reps.*]`).
+    own_plan_time: Mapped[str | None] = mapped_column(String(5))
+    own_working_days: Mapped[str | None] = mapped_column(String(32))
+    # Away (a vacation) up to and including this local date: no DMs, no assignments.
+    away_until: Mapped[date | None] = mapped_column(Date)
+    # Who gets the away rep's speed-to-lead DMs meanwhile.
+    away_delegate: Mapped[str | None] = mapped_column(String(32))
+    # DM kinds the rep muted, comma-separated (the morning plan cannot be muted).
+    muted: Mapped[str | None] = mapped_column(String(200))
 
 
 class Lead(Base):
@@ -121,6 +132,8 @@ class Lead(Base):
     expected_close: Mapped[date | None] = mapped_column(Date)
     close_pushes: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Company, contact, email, phone and source folded for search (bot.domain.leads.lead_search_text).
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
 
 class Touchpoint(Base):
@@ -142,6 +155,8 @@ class Touchpoint(Base):
     author_id: Mapped[str] = mapped_column(String(32))
     permalink: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The note folded for search (bot.domain.leads.search_fold).
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
 
 class LeadExternalId(Base):

@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import re
 import tomllib
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 from functools import cached_property
 from importlib import resources
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.domain.schedule import Workdays
 from bot.domain.team_rules import TeamRules, build_stage_rules
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -24,6 +25,8 @@ _SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+_USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+_FIRST_YEAR, _LAST_YEAR = 1970, 2100
 
 
 class ConfigError(Exception):
@@ -50,6 +53,20 @@ def _parse_clock(value: str, key: str) -> time:
     if not match:
         raise ValueError(f"{key} must be a 24-hour time like 08:30, not {value!r}")
     return time(int(match.group(1)), int(match.group(2)))
+
+
+def _check_holidays(value: tuple[date, ...]) -> tuple[date, ...]:
+    for day in value:
+        if not _FIRST_YEAR <= day.year <= _LAST_YEAR:
+            raise ValueError(f"{day.isoformat()} is outside the years {_FIRST_YEAR}–{_LAST_YEAR}")
+    return tuple(sorted(set(value)))
+
+
+def _check_user_ids(value: tuple[str, ...]) -> tuple[str, ...]:
+    for user_id in value:
+        if not _USER_ID.match(user_id):
+            raise ValueError(f"{user_id!r} is not a Slack user ID like U012AB3CD")
+    return value
 
 
 def _check_days(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -107,6 +124,29 @@ class TeamConfig(BaseModel):
     late_stage_probability: Decimal = Field(default=Decimal("0.5"), gt=0, le=1)
     # A new lead from one of these sources is inbound: the speed-to-lead clock runs for it.
     inbound_sources: tuple[str, ...] = ("website", "inbound", "webinar", "referral")
+    # The roster: who the reps are. Neither set means everyone who uses pipebot is a rep.
+    reps: tuple[str, ...] = ()
+    reps_usergroup: str = ""
+    # How an inbound lead without an owner finds one among the reps at work now.
+    assignment: Literal["round_robin", "least_busy"] = "round_robin"
+
+    @field_validator("reps")
+    @classmethod
+    def _reps(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_user_ids(value)
+
+    @field_validator("reps_usergroup")
+    @classmethod
+    def _usergroup(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _USERGROUP_ID.match(value):
+            raise ValueError(f"{value!r} is not a Slack user group ID like S012AB3CD")
+        return value
+
+    @property
+    def has_roster(self) -> bool:
+        """True when the admin named the reps (a list, a user group or both)."""
+        return bool(self.reps or self.reps_usergroup)
 
     @field_validator("inbound_sources")
     @classmethod
@@ -129,10 +169,7 @@ class TeamConfig(BaseModel):
     @field_validator("managers")
     @classmethod
     def _managers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for user_id in value:
-            if not _USER_ID.match(user_id):
-                raise ValueError(f"{user_id!r} is not a Slack user ID like U012AB3CD")
-        return value
+        return _check_user_ids(value)
 
     @field_validator("managers_channel")
     @classmethod
@@ -157,12 +194,19 @@ class ScheduleConfig(BaseModel):
 
     morning_plan: str = "08:30"
     working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    # The team's days off: no rep DM and no manager post, and working-day clocks skip them.
+    holidays: tuple[date, ...] = ()
 
     @field_validator("morning_plan")
     @classmethod
     def _plan_time(cls, value: str) -> str:
         _parse_clock(value, "morning_plan")
         return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: tuple[date, ...]) -> tuple[date, ...]:
+        return _check_holidays(value)
 
     @field_validator("working_days")
     @classmethod
@@ -174,8 +218,9 @@ class ScheduleConfig(BaseModel):
         return _parse_clock(self.morning_plan, "morning_plan")
 
     @property
-    def weekday_numbers(self) -> frozenset[int]:
-        return frozenset(WEEKDAYS.index(day) for day in self.working_days)
+    def weekday_numbers(self) -> Workdays:
+        """The team's working weekdays (Mon=0), carrying the team's holidays."""
+        return Workdays((WEEKDAYS.index(day) for day in self.working_days), self.holidays)
 
 
 class CadenceConfig(BaseModel):
@@ -239,6 +284,13 @@ class RepConfig(BaseModel):
     morning_plan: str | None = None
     working_days: tuple[str, ...] | None = None
     quota: Decimal | None = Field(default=None, ge=0, lt=Decimal(10) ** 12)
+    # This rep's own days off, on top of the team's.
+    holidays: tuple[date, ...] = ()
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: tuple[date, ...]) -> tuple[date, ...]:
+        return _check_holidays(value)
 
     @field_validator("morning_plan")
     @classmethod
@@ -373,9 +425,7 @@ class PipelineConfig(BaseModel):
     @field_validator("reps")
     @classmethod
     def _rep_ids(cls, value: dict[str, RepConfig]) -> dict[str, RepConfig]:
-        for user_id in value:
-            if not _USER_ID.match(user_id):
-                raise ValueError(f"{user_id!r} is not a Slack user ID like U012AB3CD")
+        _check_user_ids(tuple(value))
         return value
 
     @field_validator("stages")
@@ -434,6 +484,16 @@ class PipelineConfig(BaseModel):
     def quotas(self) -> dict[str, Decimal]:
         """Each configured rep's quota per `team.quota_period`, in the reporting currency."""
         return {user_id: rep.quota for user_id, rep in self.reps.items() if rep.quota is not None}
+
+    @property
+    def team_holidays(self) -> frozenset[date]:
+        """The days off of the whole team (`[schedule] holidays`)."""
+        return frozenset(self.schedule.holidays)
+
+    def holidays_for(self, user_id: str) -> frozenset[date]:
+        """One person's days off: the team's and their own `[reps.<id>] holidays`."""
+        own = self.reps.get(user_id)
+        return self.team_holidays | frozenset(own.holidays if own else ())
 
     def quota_of(self, user_id: str) -> Decimal | None:
         """A rep's quota for the current quota period, or None when they have none."""

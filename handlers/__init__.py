@@ -7,6 +7,7 @@ def register_all(app: App) -> None:
     """Register every surface on the one app."""
     from handlers import (
         actions,
+        edit_form,
         home,
         last_chance,
         lead,
@@ -15,6 +16,7 @@ def register_all(app: App) -> None:
         managers,
         pipeline,
         qualify_form,
+        settings,
         shortcuts,
         touch,
         touch_form,
@@ -22,6 +24,9 @@ def register_all(app: App) -> None:
     )
 
     # Bolt tries listeners in the order they were registered: /touch, the busiest, goes first.
-    surfaces = (touch, lead, pipeline, lead_form, touch_form, qualify_form, lost_form, last_chance)
-    for surface in (*surfaces, shortcuts, home, actions, managers, workspace):
+    surfaces = (
+        touch, lead, pipeline, lead_form, edit_form, touch_form, qualify_form, lost_form,
+        last_chance,
+    )  # fmt: skip
+    for surface in (*surfaces, shortcuts, home, settings, actions, managers, workspace):
         surface.register(app)

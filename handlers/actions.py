@@ -22,6 +22,7 @@ from bot.slack.ids import Action
 from bot.slack.messages import outcomes
 from bot.slack.publisher import refresh_homes
 from handlers.context import actor_of, channel_of, deps_of, open_modal_for
+from handlers.edit_form import open_confirm_won_modal, open_edit_lead_modal
 from handlers.errors import reports_errors
 from handlers.lost_form import open_mark_lost_modal
 from handlers.qualify_form import open_qualify_modal
@@ -30,9 +31,12 @@ from handlers.touch_form import open_log_touch_modal
 SNOOZE_SPANS = frozenset({"1d", "3d", "1w"})
 # The one-click next steps under a logged touch: tomorrow, in 3 working days, next week, none.
 NEXT_STEPS = frozenset({"1d", "3d", NEXT_WEEK, "none"})
+# Menu choices that ask first, in a modal: a menu option cannot carry a confirm dialog.
 MODAL_OPENERS = {
     LeadMenu.LOG_TOUCH: open_log_touch_modal,
+    LeadMenu.EDIT: open_edit_lead_modal,
     LeadMenu.QUALIFY: open_qualify_modal,
+    LeadMenu.WON: open_confirm_won_modal,
     LeadMenu.LOST: open_mark_lost_modal,
 }
 
@@ -121,26 +125,29 @@ def move_lead(click: Click) -> Outcome:
 
 
 def close_as(outcome: Status) -> Work:
-    """Work that marks a lead won, lost (the argument is the reason) or archived."""
+    """Work that marks a lead won or archived (the buttons ask first, with a confirm dialog)."""
 
     def close(click: Click) -> Outcome:
-        reason = (click.argument.strip() or None) if outcome is Status.LOST else None
-        done = _change(click, flows.Close(outcome, reason))
+        done = _change(click, flows.Close(outcome))
         user_id = click.actor.user_id
         if outcome is Status.WON:
             return done, outcomes.won_line(user_id=user_id)
-        if outcome is Status.LOST:
-            return done, outcomes.lost_line(reason=reason, user_id=user_id)
         return done, outcomes.archived_line(user_id=user_id)
 
     return close
+
+
+def reopen_lead(click: Click) -> Outcome:
+    """Reopen: a closed lead back in the stage it closed from."""
+    done = _change(click, flows.Reopen())
+    stage = click.deps.pipeline.stage(done.lead.stage).name
+    return done, outcomes.reopened_line(stage_name=stage, user_id=click.actor.user_id)
 
 
 MENU_WORK: dict[str, Work] = {
     LeadMenu.SNOOZE: snooze_lead,
     LeadMenu.KEEP: keep_lead,
     LeadMenu.MOVE: move_lead,
-    LeadMenu.WON: close_as(Status.WON),
     LeadMenu.ARCHIVE: close_as(Status.ARCHIVED),
 }
 # A control's value is `<lead>[:<argument>]`: a snooze span (1d, 3d, 1w), a stage key or a lost reason.
@@ -153,8 +160,8 @@ CLICK_WORK: dict[str, Work] = {
     Action.NEXT_STEP_NONE: next_step,
     Action.MOVE_STAGE: move_lead,
     Action.WON: close_as(Status.WON),
-    Action.LOST: close_as(Status.LOST),
     Action.ARCHIVE: close_as(Status.ARCHIVED),
+    Action.REOPEN: reopen_lead,
 }
 
 

@@ -7,11 +7,13 @@ from typing import Any
 
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.domain.access import Actor
 from bot.domain.parsing import StageRef
 from bot.domain.schedule import zone_for
+from bot.flows.roster import NotOnTeam, team_refusal
 from bot.services import reps
 from bot.slack.kit import SlackMessage
 from bot.slack.modal_forms import ModalMeta, seal, unseal
@@ -53,14 +55,28 @@ def quick_actor(deps: Deps, user_id: str) -> Actor:
 
 
 def stored_actor(deps: Deps, user_id: str) -> Actor:
-    """The actor in the timezone stored for them (a database read, no Slack call: safe before an ack)."""
+    """The actor in the timezone stored for them (a database read, no Slack call: safe before an ack).
+
+    Someone off the roster is refused (`NotOnTeam`).
+    """
     with deps.session_factory() as session:
+        refused = team_refusal(deps, session, user_id=user_id)
+        if refused:
+            raise NotOnTeam(refused)
         rep = reps.get_rep(session, user_id=user_id)
+        covers = _covers(deps, session, user_id)
     return Actor(
         user_id,
         deps.is_manager(user_id),
         zone_for(rep.tz if rep else None, fallback=deps.team_zone),
+        covers,
     )
+
+
+def _covers(deps: Deps, session: Session, user_id: str) -> frozenset[str]:
+    """The away reps this person covers for today (the team's today)."""
+    today = deps.clock.now().astimezone(deps.team_zone).date()
+    return reps.covered_by(session, user_id=user_id, today=today)
 
 
 def actor_of(deps: Deps, client: WebClient, payload: Mapping[str, Any]) -> Actor:
@@ -69,16 +85,24 @@ def actor_of(deps: Deps, client: WebClient, payload: Mapping[str, Any]) -> Actor
 
 
 def resolve_actor(deps: Deps, client: WebClient, *, user_id: str, team_id: str | None) -> Actor:
-    """Ensure the rep exists and their Slack profile is at most a day old; never fails on Slack errors."""
+    """Ensure the rep exists and their Slack profile is at most a day old; never fails on Slack errors.
+
+    Someone off the roster is refused (`NotOnTeam`) and gets no rep record: using pipebot does not
+    make anyone a rep.
+    """
     now = deps.clock.now()
     is_manager = deps.is_manager(user_id)
     with deps.session_factory.begin() as session:
+        refused = team_refusal(deps, session, user_id=user_id)
+        if refused:
+            raise NotOnTeam(refused)
         rep = reps.ensure_rep(
             session, user_id=user_id, team_id=team_id, now=now, is_manager=is_manager
         )
+        covers = _covers(deps, session, user_id)
     if reps.needs_profile_refresh(rep, now=now):
         rep = refresh_profile(deps, client, user_id=user_id) or rep
-    return Actor(user_id, is_manager, zone_for(rep.tz, fallback=deps.team_zone))
+    return Actor(user_id, is_manager, zone_for(rep.tz, fallback=deps.team_zone), covers)
 
 
 def refresh_profile(deps: Deps, client: WebClient, *, user_id: str) -> reps.RepView | None:
@@ -99,11 +123,14 @@ def open_modal_for(
     payload: Mapping[str, Any],
     **where: Any,
 ) -> dict[str, Any]:
-    """Open a modal for whoever sent `payload`, before any other Slack call: its trigger_id lives three seconds."""
+    """Open a modal for whoever sent `payload`, before any other Slack call: its trigger_id lives three seconds.
+
+    Someone off the roster gets the one line instead (a short database read, no Slack call).
+    """
     return opener(
         client,
         trigger_id=payload["trigger_id"],
-        actor=quick_actor(deps, user_of(payload)),
+        actor=stored_actor(deps, user_of(payload)),
         deps=deps,
         **where,
     )

@@ -9,9 +9,11 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.flows.roster import NotOnTeam
 from bot.services import events
+from bot.slack.home import build_off_team_view
 from bot.slack.ids import Action, Event
-from bot.slack.publisher import publish_home
+from bot.slack.publisher import publish_home, publish_view
 from handlers.context import deps_of, resolve_actor, team_of
 from handlers.errors import reports_errors
 
@@ -42,7 +44,11 @@ def handle_app_home_opened_event(
     deps = deps_of(context)
     if not first_delivery(deps, body):
         return
-    actor = resolve_actor(deps, client, user_id=event["user"], team_id=team_of(body))
+    try:
+        actor = resolve_actor(deps, client, user_id=event["user"], team_id=team_of(body))
+    except NotOnTeam as off_team:
+        publish_view(client, user_id=event["user"], view=build_off_team_view(off_team.message))
+        return
     shown = event.get("view") or {}
     publish_home(deps, client, user_id=actor.user_id, scope=shown.get("private_metadata"))
 

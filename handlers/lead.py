@@ -25,7 +25,14 @@ from handlers.context import (
 )
 from handlers.errors import reports_errors
 from handlers.lead_form import open_new_lead_modal
-from handlers.lead_subcommands import LeadRequest, answer_created, answer_detail, run_lead_command
+from handlers.lead_subcommands import (
+    LeadRequest,
+    answer_created,
+    answer_detail,
+    check_assignee,
+    offer_created,
+    run_lead_command,
+)
 
 
 def request_for(
@@ -74,7 +81,7 @@ def handle_lead_command(
         stages=stage_refs(req.deps),
         working_days=calendar.working_days,
     )
-    run_lead_command(req, parsed)
+    run_lead_command(req, parsed, command.get("text") or "")
 
 
 @reports_errors
@@ -105,8 +112,37 @@ def handle_create_anyway_action(
     ack()
     req = request_for(context, client, body, responder(respond, replace_original=True))
     new, after = read_pending_lead_value(action.get("value") or "", stage_keys=req.stage_names)
-    created = flows.create_lead(req.deps, by=req.actor, new=new, now=req.now, confirmed_after=after)
+    check_assignee(req, new.owner_id)
+    created = flows.create_lead(
+        req.deps,
+        by=req.actor,
+        new=new,
+        now=req.now,
+        confirmed_after=after,
+        duplicates=flows.Duplicates.ALLOW,
+    )
     answer_created(req, created)
+
+
+@reports_errors
+def handle_create_confirmed_action(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    """ "Create lead …" after `/lead` asked: create it once (a likely duplicate is still asked about)."""
+    ack()
+    req = request_for(context, client, body, responder(respond, replace_original=True))
+    new, after = read_pending_lead_value(action.get("value") or "", stage_keys=req.stage_names)
+    check_assignee(req, new.owner_id)
+    offer_created(
+        req,
+        flows.create_lead(req.deps, by=req.actor, new=new, now=req.now, confirmed_after=after),
+        new,
+    )
 
 
 @reports_errors
@@ -142,4 +178,5 @@ def register(app: App) -> None:
     app.command(Command.LEAD)(handle_lead_command)
     app.action(Action.PICK_LEAD)(handle_pick_lead_action)
     app.action(Action.CREATE_ANYWAY)(handle_create_anyway_action)
+    app.action(Action.CREATE_CONFIRMED)(handle_create_confirmed_action)
     app.action(Action.OPEN_LEAD)(handle_open_lead_action)

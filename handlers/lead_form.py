@@ -62,7 +62,9 @@ def handle_new_lead_submission(
         currency=DEFAULT_CURRENCY,
     )
     if valid.owner_id != user_id:
-        refused = assignee_refusal(client, user_id=valid.owner_id, mrkdwn=False)
+        refused = flows.assignee_refusal(
+            deps, owner_id=valid.owner_id, mrkdwn=False
+        ) or assignee_refusal(client, user_id=valid.owner_id, mrkdwn=False)
         if refused:
             raise FormInvalid({Block.OWNER: refused})
     with deps.session_factory() as session:

@@ -1,25 +1,103 @@
-"""`/touch`: log a touch on a lead from one line of text."""
+"""`/touch`: log a touch on a lead from one line of text, the lead named by the start of the line."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import flows
-from bot.slack.ids import Command
+from bot.deps import Deps
+from bot.domain.access import Actor
+from bot.domain.parsing import parse_touch
+from bot.domain.parsing.touch import TouchInput, is_help, ref_prefixes
+from bot.services import leads
+from bot.services.leads import Named
+from bot.services.records import LeadView
+from bot.slack.controls import TouchPick
+from bot.slack.ids import Action, Command
+from bot.slack.kit import SlackMessage
 from bot.slack.messages.cards import build_touch_logged_blocks
-from handlers.context import actor_of, deps_of, open_modal_for, team_of, user_of
+from bot.slack.messages.choices import build_touch_pick_blocks
+from bot.slack.messages.lead import build_help_blocks
+from bot.slack.messages.outcomes import touch_words
+from bot.slack.publisher import refresh_homes
+from handlers.context import actor_of, deps_of, open_modal_for, responder
 from handlers.errors import reports_errors
 from handlers.touch_form import open_log_touch_modal
+
+
+def log_line(
+    deps: Deps, client: WebClient, actor: Actor, *, lead: LeadView, words: int, text: str
+) -> SlackMessage:
+    """Log the touch a line describes on `lead`, reading its first `words` words as the lead's name.
+
+    `next:` lands on the owner's working days, counted from the owner's today.
+    """
+    now = deps.clock.now()
+    owner = flows.calendar_for(deps, lead.owner_id)
+    parsed = parse_touch(
+        text, today=owner.today(now), working_days=owner.working_days, ref_words=words
+    )
+    logged = flows.log_touch(
+        deps,
+        by=actor,
+        lead_id=lead.id,
+        kind=parsed.kind,
+        note=parsed.note,
+        now=now,
+        next_follow_up=parsed.next_follow_up,
+    )
+    refresh_homes(deps, client, *logged.homes)
+    return build_touch_logged_blocks(
+        logged.touch,
+        logged.lead,
+        today=logged.owner_today or actor.today(now),
+        completed=logged.completed,
+    )
+
+
+def preview(parsed: TouchInput) -> str:
+    """How a line reads for one lead: `call: First call`."""
+    kind = touch_words(parsed.kind)
+    return f"{kind}: {parsed.note}" if parsed.note else kind
+
+
+def answer_line(
+    deps: Deps, client: WebClient, actor: Actor, text: str, now: datetime
+) -> SlackMessage:
+    """Log the touch on the lead the line starts with, or ask which lead when that is not clear."""
+    first = parse_touch(text, today=actor.today(now))
+    if first.ref.lead_id is not None:
+        with deps.session_factory() as session:
+            lead = leads.get_lead(session, lead_id=first.ref.lead_id)
+        return log_line(deps, client, actor, lead=lead, words=1, text=text)
+    with deps.session_factory() as session:
+        naming = leads.name_at_start(session, prefixes=ref_prefixes(text), actor=actor)
+    if len(naming.fits) == 1:
+        named = naming.fits[0]
+        return log_line(deps, client, actor, lead=named.lead, words=named.words, text=text)
+    choices: tuple[Named, ...] = naming.fits or naming.several
+    picks = [
+        (
+            named.lead,
+            named.words,
+            preview(parse_touch(text, today=actor.today(now), ref_words=named.words)),
+        )
+        for named in choices
+    ]
+    return build_touch_pick_blocks(
+        picks, text=text, stage_names=deps.pipeline.stage_names, why=len(naming.fits) > 1
+    )
 
 
 @reports_errors
 def handle_touch_command(
     ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
-    """Ack at once, resolve the lead the text refers to, record the touch; no text opens Log touch."""
+    """Ack at once, find the lead the line starts with, record the touch; no text opens Log touch."""
     ack()
     deps = deps_of(context)
     text = command.get("text") or ""
@@ -35,23 +113,34 @@ def handle_touch_command(
         # While the user types: the rep record and its timezone, which the submission reads.
         actor_of(deps, client, command)
         return
-    now = deps.clock.now()
-    who = {"user_id": user_of(command), "team_id": team_of(command), "text": text}
-    # The rep, the lead, its owner's calendar and the touch, in one transaction.
-    logged = flows.log_touch_from_text(deps, now=now, **who)
-    if logged is None:
-        # A new rep, or a profile due a refresh from Slack: resolved first, outside the transaction.
-        actor_of(deps, client, command)
-        logged = flows.log_touch_from_text(deps, now=now, check_profile=False, **who)
-        assert logged is not None  # the rep exists now
-    message = build_touch_logged_blocks(
-        logged.touch,
-        logged.lead,
-        today=logged.owner_today or now.date(),
-        completed=logged.completed,
-    )
-    respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+    actor = actor_of(deps, client, command)
+    reply = responder(respond, replace_original=False)
+    if is_help(text):
+        reply(build_help_blocks("touch"))
+        return
+    reply(answer_line(deps, client, actor, text, deps.clock.now()))
+
+
+@reports_errors
+def handle_touch_pick_action(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    """A lead picked for a `/touch` line: log it there, in place of the question."""
+    ack()
+    deps = deps_of(context)
+    actor = actor_of(deps, client, body)
+    pick = TouchPick.decode(str(action.get("value") or ""))
+    with deps.session_factory() as session:
+        lead = leads.get_lead(session, lead_id=pick.lead_id)
+    message = log_line(deps, client, actor, lead=lead, words=pick.words, text=pick.text)
+    responder(respond, replace_original=True)(message)
 
 
 def register(app: App) -> None:
     app.command(Command.TOUCH)(handle_touch_command)
+    app.action(Action.TOUCH_PICK)(handle_touch_pick_action)

@@ -12,7 +12,8 @@ from bot.deps import Deps
 from bot.domain.access import Actor
 from bot.domain.errors import UserFacingError
 from bot.domain.forms import FormInvalid, validate_touch
-from bot.services import lead_reads
+from bot.flows.roster import NotOnTeam
+from bot.services import search
 from bot.slack.controls import LeadControl
 from bot.slack.ids import Action, View
 from bot.slack.messages import outcomes
@@ -27,7 +28,6 @@ from handlers.context import (
     deps_of,
     meta_of,
     open_modal_for,
-    quick_actor,
     sealed,
     stored_actor,
     user_of,
@@ -152,13 +152,19 @@ def handle_log_touch_submission(
 
 
 def handle_lead_options(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    """Type-ahead for the lead picker: the actor's open leads (a manager's: everyone's)."""
+    """Type-ahead for the lead picker: the open leads the actor may work on, found by anything
+    remembered of them (company, contact, email, phone, source, touch notes), newest activity first."""
     deps = deps_of(context)
+    try:
+        viewer = stored_actor(deps, user_of(body))
+    except NotOnTeam:
+        ack(options=[])
+        return
     with deps.session_factory() as session:
-        found = lead_reads.search_open_leads(
-            session, text=body.get("value") or "", viewer=quick_actor(deps, user_of(body))
+        found = search.find_leads(
+            session, text=body.get("value") or "", viewer=viewer, open_only=True
         )
-    ack(options=build_lead_options(found))
+    ack(options=build_lead_options([item.lead for item in found]))
 
 
 def register(app: App) -> None:

@@ -9,6 +9,7 @@ from jobs import (
     owed_replies,
     pipeline_cleanup,
     refresh_profiles,
+    refresh_roster,
     speed_to_lead,
     stale_nudges,
     weekly_report,
@@ -29,7 +30,7 @@ JOBS: tuple[JobSpec, ...] = (
 )
 
 # Housekeeping the scheduler runs but `pipebot jobs list` does not show: it sends nothing.
-MAINTENANCE: tuple[JobSpec, ...] = (refresh_profiles.JOB, owed_replies.JOB)
+MAINTENANCE: tuple[JobSpec, ...] = (refresh_profiles.JOB, refresh_roster.JOB, owed_replies.JOB)
 
 
 def job_by_id(job_id: str) -> JobSpec | None:

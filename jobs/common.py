@@ -18,10 +18,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.domain.rep_settings import is_away, muted_kinds
 from bot.domain.rhythm import LeadFacts, StageRules
-from bot.domain.schedule import due_local_date, parse_clock, parse_working_days, zone_for
+from bot.domain.schedule import (
+    due_local_date,
+    parse_clock,
+    parse_working_days,
+    with_holidays,
+    zone_for,
+)
 from bot.services.outbox import Outgoing, enqueue, enqueue_many
 from bot.services.rhythm import RepRow, existing_keys, list_active_reps
+from bot.services.roster import Roster
 from bot.slack.kit import SlackMessage
 
 if TYPE_CHECKING:
@@ -35,12 +43,19 @@ Found = TypeVar("Found")
 
 @dataclass(frozen=True)
 class RepClock:
-    """A rep's schedule resolved against the team defaults: zone, working days, plan time."""
+    """A rep's schedule resolved against the team defaults: zone, working days (holidays off), plan
+    time; and their own settings: back from being away on, who covers meanwhile, what they muted."""
 
     id: str
     zone: ZoneInfo
     working_days: frozenset[int]
     plan_time: time
+    away_until: date | None = None
+    away_delegate: str | None = None
+    muted: frozenset[str] = frozenset()
+
+    def away_on(self, day: date) -> bool:
+        return is_away(self.away_until, day)
 
 
 @dataclass(frozen=True)
@@ -92,9 +107,11 @@ class RepDigest(Generic[Extra, Found]):
     `read` runs once per batch of due reps; `rule` judges one rep's leads (nothing found —
     None or empty — sends nothing); `message` is what the rep sees; `record`, when given, is
     written with the newly queued messages of a batch, in their transaction, and gets each one's
-    finding, key and message (so it records only what the rep was shown). `days` picks, per rep,
-    the weekdays the DM goes out (their working days when None); `escalate`, when given, writes
+    finding, key and message (so it records only what the rep was shown). `on`, when given, picks
+    which of a rep's working days the DM goes out (every one when None); `escalate`, when given, writes
     what the rule found that goes to the managers instead of a DM, even when no DM is sent.
+
+    No DM goes out on a holiday, to a rep who is away, or to one who muted `job_id`.
     """
 
     job_id: str
@@ -105,7 +122,7 @@ class RepDigest(Generic[Extra, Found]):
     rule: Callable[[Tick, DueRep, list[LeadFacts], Extra], Found | None]
     message: Callable[[Tick, DueRep, Found], SlackMessage]
     record: Callable[[Tick, Session, Sequence[Queued[Found]]], None] | None = None
-    days: Callable[[RepClock], frozenset[int]] | None = None
+    on: Callable[[RepClock, date], bool] | None = None
     escalate: Callable[[Tick, Session, Found], None] | None = None
 
     def key(self, due: DueRep) -> str:
@@ -114,14 +131,20 @@ class RepDigest(Generic[Extra, Found]):
 
 
 def rep_clocks(reps: Iterable[RepRow], deps: Deps) -> list[RepClock]:
-    """Each rep's own zone, days and plan time, falling back to the team's."""
+    """Each rep's own zone, days (their holidays off) and plan time, falling back to the team's."""
     schedule = deps.pipeline.schedule
     return [
         RepClock(
             id=rep.id,
             zone=zone_for(rep.tz, fallback=deps.team_zone),
-            working_days=parse_working_days(rep.working_days, fallback=schedule.weekday_numbers),
+            working_days=with_holidays(
+                parse_working_days(rep.working_days, fallback=schedule.weekday_numbers),
+                deps.pipeline.holidays_for(rep.id),
+            ),
             plan_time=parse_clock(rep.plan_time, fallback=schedule.plan_time),
+            away_until=rep.away_until,
+            away_delegate=rep.away_delegate,
+            muted=muted_kinds(rep.muted),
         )
         for rep in reps
     ]
@@ -133,21 +156,23 @@ def due_reps(
     now: datetime,
     at: Callable[[RepClock], time],
     until: Callable[[RepClock], time | None],
-    days: Callable[[RepClock], frozenset[int]] | None = None,
+    on: Callable[[RepClock, date], bool] | None = None,
 ) -> list[DueRep]:
-    """The reps whose local window for this job is open at `now` (their working days unless `days`)."""
+    """The reps whose local window for this job is open at `now`: on a working day of theirs that
+    is no holiday (and one `on` accepts, when given)."""
     due = []
     for rep in reps:
         day = due_local_date(
-            now,
-            zone=rep.zone,
-            at=at(rep),
-            working_days=rep.working_days if days is None else days(rep),
-            until=until(rep),
+            now, zone=rep.zone, at=at(rep), working_days=rep.working_days, until=until(rep)
         )
-        if day is not None:
+        if day is not None and (on is None or on(rep, day)):
             due.append(DueRep(rep, day))
     return due
+
+
+def wants(rep: RepClock, *, kind: str, day: date) -> bool:
+    """Whether a rep takes a DM of this kind on their local `day`: not away, and not muted."""
+    return not rep.away_on(day) and kind not in rep.muted
 
 
 def owner_ids(due: Sequence[DueRep]) -> set[str]:
@@ -231,9 +256,14 @@ def run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> in
     whatever the team's size, and a team of up to that many reps is read in one go.
     """
     tick = Tick(deps, now, tuple(deps.pipeline.stages))
+    roster = Roster.of(deps.config)
     with deps.session_factory.begin() as session:
-        reps = rep_clocks(list_active_reps(session), deps)
-        due = due_reps(reps, now=now, at=digest.at, until=digest.until, days=digest.days)
+        reps = rep_clocks(list_active_reps(session, on_team=roster.team_condition()), deps)
+        due = [
+            item
+            for item in due_reps(reps, now=now, at=digest.at, until=digest.until, on=digest.on)
+            if wants(item.rep, kind=digest.job_id, day=item.day)
+        ]
         if not due:
             return 0
         sent = existing_keys(session, keys=[digest.key(item) for item in due])

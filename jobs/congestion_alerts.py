@@ -15,11 +15,12 @@ from bot.domain.conditions import open_keys, plan_posts
 from bot.domain.congestion import evaluate_conditions
 from bot.domain.team_facts import ManagerWindow, reporting_fx
 from bot.domain.value_at_risk import ignored_nudges_condition
+from bot.flows.managers import team_reps
 from bot.services.alert_states import load_condition_states, save_condition_states
 from bot.services.manager_facts import read_congestion_facts
 from bot.services.outbox import PRIORITY_DIGEST, enqueue
-from bot.services.reps import assignable_reps
 from bot.services.rhythm import escalated_leads
+from bot.services.roster import Roster
 from bot.slack.messages.congestion import build_congestion_blocks
 from jobs.spec import JobSpec, TeamTime
 
@@ -43,8 +44,11 @@ def run(deps: Deps, now: datetime) -> int:
         return 0
     rules = deps.pipeline.team_rules
     window = ManagerWindow.at(now, zone=deps.team_zone, rules=rules)
+    if window.today in deps.pipeline.team_holidays:
+        logger.info("%s: %s is a team holiday; nothing is posted", JOB_ID, window.today)
+        return 0
     with deps.session_factory.begin() as session:
-        facts = read_congestion_facts(session, window=window)
+        facts = read_congestion_facts(session, window=window, roster=Roster.of(deps.config))
         fx = reporting_fx(
             facts.open_leads, currency=deps.pipeline.report.currency, rates=deps.pipeline.report.fx
         )
@@ -62,7 +66,7 @@ def run(deps: Deps, now: datetime) -> int:
             plan.posts,
             today=window.today,
             stage_names=deps.pipeline.stage_names,
-            reps=assignable_reps(session),
+            reps=team_reps(deps, session, now=now),
             excluded=found.excluded,
             parked=found.parked,
         )

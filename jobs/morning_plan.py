@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.plan import MorningPlan, OpenTotals, open_totals, plan_from
 from bot.domain.rhythm import LeadFacts, late_stage_keys
-from bot.domain.schedule import first_working_weekday
+from bot.domain.schedule import first_working_day_of_week
 from bot.services.outbox import PRIORITY_DIGEST
 from bot.services.rhythm import open_totals_by_owner, plan_leads_by_owner
 from bot.slack.kit import SlackMessage
@@ -67,7 +67,7 @@ def _plan(
 ) -> MorningPlan | EmptyPipeline | None:
     found = totals.get(due.rep.id)
     if found is None:
-        starts_week = due.day.weekday() == first_working_weekday(due.rep.working_days)
+        starts_week = due.day == first_working_day_of_week(due.day, due.rep.working_days)
         return EmptyPipeline(due.day) if starts_week else None
     return plan_from(
         due.rep.id,

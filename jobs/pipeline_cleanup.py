@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cadence import KEEP_FOR, CadenceFinding, find_past_cadence
 from bot.domain.rhythm import LeadFacts, late_stage_keys
-from bot.domain.schedule import last_working_weekday, local_instant
+from bot.domain.schedule import last_working_day_of_week, local_instant
 from bot.services.outbox import PRIORITY_DIGEST
 from bot.services.rhythm import (
     KEPT_EVENT,
@@ -43,13 +43,10 @@ class CadenceFacts:
     kept: dict[int, tuple[datetime, date | None]]
 
 
-def cleanup_day(rep: RepClock) -> frozenset[int]:
-    """The last working day of the rep's own week: Friday for Mon–Fri, Thursday for Sun–Thu."""
-    return frozenset({last_working_weekday(rep.working_days)})
-
-
 def is_cleanup_day(rep: RepClock, day: date) -> bool:
-    return day.weekday() in cleanup_day(rep)
+    """The last working day of the rep's own week: Friday for Mon–Fri, Thursday for Sun–Thu, and
+    the working day before when that one is a holiday."""
+    return day == last_working_day_of_week(day, rep.working_days)
 
 
 def cleanup_moment(due: DueRep) -> datetime:
@@ -120,7 +117,7 @@ DIGEST = RepDigest(
     priority=PRIORITY_DIGEST,
     at=lambda _rep: AT,
     until=lambda _rep: UNTIL,
-    days=cleanup_day,
+    on=is_cleanup_day,
     read=_read,
     rule=cleanup_findings,
     message=_message,

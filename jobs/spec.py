@@ -75,13 +75,18 @@ class Every:
 
 @dataclass(frozen=True)
 class TeamTime:
-    """A time in the team's timezone, on its working days or on one weekday (`mon`)."""
+    """A time in the team's timezone, on its working days or on one weekday (`mon`).
+
+    With `or_later` the weekday's job also ticks on the working days after it, and the job itself
+    posts once a week, on the first of them that is no holiday.
+    """
 
     at: time
     weekday: str | None = None
+    or_later: bool = False
 
     def trigger(self, *, team_zone: ZoneInfo, working_days: tuple[str, ...]) -> BaseTrigger:
-        days = self.weekday or ",".join(working_days)
+        days = ",".join(working_days) if self.weekday is None or self.or_later else self.weekday
         return CronTrigger(
             day_of_week=days, hour=self.at.hour, minute=self.at.minute, timezone=team_zone
         )
@@ -89,7 +94,8 @@ class TeamTime:
     def describe(self) -> str:
         if self.weekday is None:
             return f"{_clock(self.at)} team time on working days"
-        return f"{self.weekday.title()}days {_clock(self.at)} team time"
+        when = f"{self.weekday.title()}days {_clock(self.at)} team time"
+        return f"{when} (the next working day after a holiday)" if self.or_later else when
 
 
 @dataclass(frozen=True)

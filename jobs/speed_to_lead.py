@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.domain.schedule import is_working_time, parse_working_days, zone_for
+from bot.domain.rep_settings import is_away, muted_kinds
+from bot.domain.schedule import is_working_time, parse_working_days, with_holidays, zone_for
 from bot.domain.speed import (
     SpeedCheck,
     WorkingHours,
@@ -26,7 +28,14 @@ from bot.domain.speed import (
 )
 from bot.services.outbox import PRIORITY_ALERT
 from bot.services.reps import RepChoice, assignable_reps
-from bot.services.rhythm import OwnedLead, existing_keys, untouched_open_leads
+from bot.services.rhythm import (
+    OwnedLead,
+    RepRow,
+    active_reps_by_id,
+    existing_keys,
+    untouched_open_leads,
+)
+from bot.services.roster import Roster
 from bot.slack.messages.nudges import build_speed_managers_blocks, build_speed_owner_blocks
 from jobs.common import Unit, message_unit, run_units
 from jobs.spec import Every, JobSpec
@@ -62,16 +71,47 @@ def team_hours(deps: Deps) -> WorkingHours:
 
 
 def owner_hours(owned: OwnedLead, deps: Deps) -> WorkingHours:
-    """When the owner is at their desk: their zone and working days, the team's hours."""
+    """When the owner is at their desk: their zone and working days (holidays off), the team's hours."""
     team = deps.pipeline.team
+    days = parse_working_days(
+        owned.owner.working_days, fallback=deps.pipeline.schedule.weekday_numbers
+    )
     return WorkingHours(
         zone=zone_for(owned.owner.tz, fallback=deps.team_zone),
-        working_days=parse_working_days(
-            owned.owner.working_days, fallback=deps.pipeline.schedule.weekday_numbers
-        ),
+        working_days=with_holidays(days, deps.pipeline.holidays_for(owned.owner.id)),
         start=team.work_start,
         end=team.work_end,
     )
+
+
+@dataclass(frozen=True)
+class OwnerDm:
+    """Where a lead's half-window DM goes: its owner, or who covers while they are away."""
+
+    recipient: str
+    hours: WorkingHours
+    # The owner, when someone else gets the DM for them.
+    covering_for: str | None = None
+    away_until: date | None = None
+
+
+def owner_dm(
+    owned: OwnedLead, deps: Deps, *, now: datetime, delegate: RepRow | None
+) -> OwnerDm | None:
+    """Who hears about a lead at half its window, and when they are at their desk; None for nobody.
+
+    An owner who left hears nothing; one who muted these DMs neither. While the owner is away,
+    the delegate they named gets it (on the delegate's clock), else nobody.
+    """
+    if not owned.owner_active or JOB_ID in muted_kinds(owned.owner.muted):
+        return None
+    hours = owner_hours(owned, deps)
+    if not is_away(owned.owner.away_until, now.astimezone(hours.zone).date()):
+        return OwnerDm(owned.owner.id, hours)
+    if delegate is None:
+        return None
+    stand_in = OwnedLead(owned.lead, delegate)
+    return OwnerDm(delegate.id, owner_hours(stand_in, deps), owned.owner.id, owned.owner.away_until)
 
 
 def _at_work(now: datetime, hours: WorkingHours) -> bool:
@@ -85,7 +125,7 @@ def _at_work(now: datetime, hours: WorkingHours) -> bool:
 
 
 def _alerts(
-    checks: list[tuple[SpeedCheck, WorkingHours | None]],
+    checks: list[tuple[SpeedCheck, OwnerDm | None]],
     *,
     sent: frozenset[str],
     channel: str | None,
@@ -96,19 +136,25 @@ def _alerts(
     """The owner DMs and managers' posts still to queue, and how many posts have no channel to go to."""
     units: list[Unit] = []
     unposted = 0
-    for check, hours in checks:
+    for check, dm in checks:
         lead_id, owner_id = check.lead.id, check.lead.owner_id
         owner_key = owner_alert_key(lead_id, owner_id)
         managers_key = managers_alert_key(lead_id, owner_id)
         alert = partial(message_unit, f"lead {lead_id}", now=now, priority=PRIORITY_ALERT)
-        # The owner hears at their desk (never once they left: `hours` is None then).
-        if owner_key not in sent and hours is not None and _at_work(now, hours):
+        # The owner (or who covers for them) hears at their desk; nobody when `dm` is None.
+        if owner_key not in sent and dm is not None and _at_work(now, dm.hours):
             units.append(
                 alert(
                     job_id=JOB_ID,
                     key=owner_key,
-                    recipient=check.lead.owner_id,
-                    build=partial(build_speed_owner_blocks, check),
+                    recipient=dm.recipient,
+                    build=partial(
+                        build_speed_owner_blocks,
+                        check,
+                        covering_for=dm.covering_for,
+                        away_until=dm.away_until,
+                        today=now.astimezone(dm.hours.zone).date(),
+                    ),
                 )
             )
         # Managers read their channel in working hours: a breach at night is posted in the morning.
@@ -130,23 +176,33 @@ def _alerts(
 def run(deps: Deps, now: datetime) -> int:
     """Queue the owner's half-window DM and the managers' breach post for each waiting lead, once each."""
     window = window_of(deps.pipeline.team.speed_to_lead_hours)
+    roster = Roster.of(deps.config)
     with deps.session_factory.begin() as session:
         waiting = untouched_open_leads(session, created_since=now - lookback(deps, window))
         team = team_hours(deps)
-        checks: list[tuple[SpeedCheck, WorkingHours | None]] = []
+        checks: list[tuple[SpeedCheck, OwnerDm | None]] = []
+        delegates = active_reps_by_id(
+            session, user_ids={o.owner.away_delegate for o in waiting if o.owner.away_delegate}
+        )
         for owned in waiting:
             check = check_speed_to_lead(
                 owned.lead, now=now, hours=team, window=window, since=owned.assigned_at
             )
             if check is not None and check.half_due:
-                checks.append((check, owner_hours(owned, deps) if owned.owner_active else None))
+                delegate = delegates.get(owned.owner.away_delegate or "")
+                checks.append((check, owner_dm(owned, deps, now=now, delegate=delegate)))
         if not checks:
             return 0
         keys = [
             key for check, _ in checks for key in alert_keys(check.lead.id, check.lead.owner_id)
         ]
         sent = existing_keys(session, keys=keys)
-        reps = assignable_reps(session) if any(check.breached for check, _ in checks) else []
+        today = now.astimezone(deps.team_zone).date()
+        reps = (
+            assignable_reps(session, on_roster=roster.rep_condition(), today=today)
+            if any(check.breached for check, _ in checks)
+            else []
+        )
     units, unposted = _alerts(
         checks,
         sent=sent,

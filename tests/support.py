@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import threading
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 
-from bot.config import Config, load_config
+from bot.config import Config, load_config, load_pipeline
 from bot.db import make_engine, make_session_factory, normalize_url
 from bot.deps import Deps
 from bot.migrate import upgrade
@@ -71,6 +72,14 @@ def make_deps(engine: Engine, config: Config, clock: TestClock) -> Deps:
         clock=clock,
         slack_clock=clock,
     )
+
+
+def with_pipeline(deps: Deps, toml: str, directory: Path) -> Deps:
+    """The same deps on a pipeline.toml of the test's own."""
+    path = directory / "pipeline.toml"
+    path.write_text(toml, encoding="utf-8")
+    config = deps.config.model_copy(update={"pipeline": load_pipeline(path), "pipeline_path": path})
+    return dataclasses.replace(deps, config=config)
 
 
 def pg_url() -> str:

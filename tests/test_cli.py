@@ -194,7 +194,26 @@ def test_config_check_prints_the_effective_settings_with_secrets_masked(
     ]
     assert "07:45" in out and "sun, mon, tue, wed, thu" in out
     assert "last chance after 6 touches or 30 days" in out
+    assert "not set: everyone who uses pipebot is a rep" in out and "note: no roster" in out
     assert out.rstrip().endswith("configuration OK")
+
+
+def test_config_check_shows_the_roster_assignment_and_holidays(
+    bare: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (bare / "pipeline.toml").write_text(
+        "[team]\nreps = ['U0REP0001', 'U0REP0002']\nreps_usergroup = 'S0SALES01'\n"
+        "assignment = 'least_busy'\n[schedule]\nholidays = ['2026-12-25', '2026-12-26']\n"
+        "[reps.U0REP0001]\nholidays = ['2026-12-28']\n"
+    )
+    assert main(["config", "check"]) in (0, 1)
+    out = capsys.readouterr().out
+    rows = {line.split("  ")[1].strip(): line.strip() for line in out.splitlines() if "  " in line}
+    assert "U0REP0001, U0REP0002 and members of user group S0SALES01" in rows["roster"]
+    assert rows["inbound assignment"].endswith("least-busy")
+    assert rows["holidays"].endswith("2026-12-25, 2026-12-26")
+    assert "off 2026-12-28" in rows["rep U0REP0001"]
+    assert "note: no roster" not in out
 
 
 def test_config_check_reads_the_file_given_and_names_a_bad_key(

@@ -76,6 +76,12 @@ def test_environment_overrides_managers_and_channel(tmp_path: Path) -> None:
         ("[[stages]]\nkey = 'won'\nprobability = 1\nstale_days = 1\nstuck_days = 1\n", "stages"),
         ("this is not toml", "not valid TOML"),
         ('last_chance_template = "Hi {{ name"\n', "last_chance_template"),
+        ("[team]\nreps = ['dana']\n", "team.reps"),
+        ("[team]\nreps_usergroup = 'sales'\n", "team.reps_usergroup"),
+        ("[team]\nassignment = 'random'\n", "team.assignment"),
+        ("[schedule]\nholidays = ['2026-13-01']\n", "schedule.holidays.0"),
+        ("[schedule]\nholidays = [1800-12-25]\n", "schedule.holidays"),
+        ("[reps.U012AB3CD]\nholidays = ['someday']\n", "reps.U012AB3CD.holidays.0"),
     ],
 )
 def test_bad_pipeline_is_refused_naming_the_key(tmp_path: Path, toml: str, expected: str) -> None:
@@ -293,3 +299,30 @@ def test_early_stages_must_name_stages_of_the_file_itself(tmp_path: Path) -> Non
     )
     rules = load_pipeline(file).team_rules
     assert rules.early_keys == {"lead"} and rules.late_keys == {"deal"}
+
+
+def test_roster_assignment_and_holidays_are_read(tmp_path: Path) -> None:
+    from datetime import date
+
+    file = tmp_path / "pipeline.toml"
+    file.write_text(
+        "[team]\nreps = ['U0REP0001', 'U0REP0002']\nreps_usergroup = 'S0SALES01'\n"
+        "assignment = 'least_busy'\n"
+        "[schedule]\nholidays = [2026-12-25, '2027-01-01']\n"
+        "[reps.U0REP0001]\nholidays = ['2026-12-24']\n"
+    )
+    pipeline = load_pipeline(file)
+    team = pipeline.team
+    assert team.reps == ("U0REP0001", "U0REP0002") and team.reps_usergroup == "S0SALES01"
+    assert team.assignment == "least_busy" and team.has_roster
+    xmas, new_year, eve = date(2026, 12, 25), date(2027, 1, 1), date(2026, 12, 24)
+    assert pipeline.team_holidays == {xmas, new_year}
+    assert pipeline.schedule.weekday_numbers.holidays == {xmas, new_year}
+    assert pipeline.holidays_for("U0REP0001") == {xmas, new_year, eve}
+    assert pipeline.holidays_for("U0REP0002") == {xmas, new_year}
+
+
+def test_without_roster_keys_there_is_no_roster() -> None:
+    team = load_pipeline(None).team
+    assert (team.reps, team.reps_usergroup, team.has_roster) == ((), "", False)
+    assert team.assignment == "round_robin"

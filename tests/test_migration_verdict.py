@@ -1,4 +1,4 @@
-"""Revision 0009 gives every lead qualified before it the verdict of its stored answers."""
+"""Revision 0008 gives every lead qualified before it the verdict of its stored answers."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Who is asking, and the one rule for what they may see and change.
 
-A rep sees and changes their own leads; a manager sees and changes everyone's. A change needs an
-open lead. Every surface (commands, buttons, forms, the API, jobs) asks these functions, so the rule
+A rep sees and changes their own leads; a manager sees and changes everyone's; whoever covers for
+an away rep (their delegate) sees and changes that rep's leads too. A change needs an open lead. Every surface (commands, buttons, forms, the API, jobs) asks these functions, so the rule
 and its wording live here once.
 """
 
@@ -30,18 +30,26 @@ class Actor:
     user_id: str
     is_manager: bool = False
     zone: tzinfo = field(default=UTC, compare=False)
+    # The reps who are away and named this person to cover for them.
+    covers: frozenset[str] = field(default=frozenset(), compare=False)
 
     def today(self, now: datetime) -> date:
         """Their own calendar date at `now`."""
         return local_today(now, self.zone)
 
+    @property
+    def owners(self) -> frozenset[str]:
+        """Whose leads are theirs to work: their own, and those of the away reps they cover for."""
+        return self.covers | {self.user_id}
+
     def may_see(self, owner_id: str) -> bool:
-        """A manager sees every lead; a rep sees their own."""
-        return self.is_manager or owner_id == self.user_id
+        """A manager sees every lead; a rep sees their own and those they cover for."""
+        return self.is_manager or owner_id in self.owners
 
     def may_change(self, owner_id: str) -> bool:
-        """Only the owner or a manager may move, assign, close, snooze, qualify or touch a lead."""
-        return self.is_manager or owner_id == self.user_id
+        """Only the owner (or who covers for them) or a manager may move, assign, close, snooze,
+        qualify or touch a lead."""
+        return self.is_manager or owner_id in self.owners
 
 
 def owner_refusal(lead: OwnedLead, actor: Actor, *, doing: str, mrkdwn: bool = True) -> str | None:
@@ -56,7 +64,10 @@ def closed_refusal(lead: OwnedLead) -> str | None:
     """Why a closed lead cannot be worked on, or None while it is open."""
     if lead.status == "open":
         return None
-    return f"Lead #{lead.id} is already {lead.status}."
+    return (
+        f"Lead #{lead.id} is {lead.status}; to work on it again, reopen it with "
+        f"`/lead reopen {lead.id}` or the Reopen button on its card."
+    )
 
 
 def refusal(lead: OwnedLead, actor: Actor, *, doing: str, mrkdwn: bool = True) -> str | None:

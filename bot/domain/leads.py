@@ -80,6 +80,35 @@ def company_key(company: str) -> str:
     return _NOT_WORD.sub(" ", folded.casefold()).strip()
 
 
+# Letters that carry their mark inside them, so decomposing leaves them as they are (`Søren`).
+_LETTER_FOLDS = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
+def search_fold(text: str) -> str:
+    """Text as search compares it: case and accents folded, whitespace collapsed (`Lée` → `lee`,
+    `Søren` → `soren`)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_LETTER_FOLDS)
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+def lead_search_text(
+    company: str,
+    contact: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    source: str | None = None,
+) -> str:
+    """What `/lead find` and the lead picker look through, one folded field a line.
+
+    A phone is there twice, as written and as bare digits, so `5550100` finds `+1 555 0100`.
+    """
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    fields = (company, contact, email, phone, digits, source)
+    return "\n".join(search_fold(field) for field in fields if field)
+
+
 def weighted(value: Decimal | None, probability: Decimal) -> Decimal:
     """Value times stage probability, to the cent."""
     return ((value or Decimal(0)) * probability).quantize(Decimal("0.01"))

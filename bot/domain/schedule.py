@@ -1,9 +1,14 @@
-"""When a rep-local job is due: local dates, DST-safe instants and working hours. Pure."""
+"""When a rep-local job is due: local dates, DST-safe instants, working days and hours. Pure.
+
+A working day is one of someone's working weekdays that is not a holiday. Holidays ride along
+with the weekdays in `Workdays`, so every clock counted in working days (relative dates, snooze
+spans, the speed-to-lead window, the rep jobs' windows) skips them without a second argument.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,7 +16,36 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FRIDAY = 4
 _CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
-_SEARCH_DAYS = 8
+# Far enough to get past a long run of holidays (a closed fortnight at year end, say).
+_SEARCH_DAYS = 60
+
+
+class Workdays(frozenset[int]):
+    """Working weekdays (Mon=0) that also know the dates off: a holiday is never a working day.
+
+    It is a set of weekday numbers like any other, so code that only asks "is Monday a working
+    weekday?" keeps working; code that asks about a date uses `is_working_day`.
+    """
+
+    holidays: frozenset[date]
+
+    def __new__(cls, weekdays: Iterable[int] = (), holidays: Iterable[date] = ()) -> Workdays:
+        days = super().__new__(cls, weekdays)
+        days.holidays = frozenset(holidays)
+        return days
+
+    def __repr__(self) -> str:
+        return f"Workdays({sorted(self)}, holidays={sorted(self.holidays)})"
+
+
+def holidays_of(working_days: Collection[int]) -> frozenset[date]:
+    """The holidays a set of working days carries (none for a plain set of weekdays)."""
+    return getattr(working_days, "holidays", frozenset())
+
+
+def with_holidays(working_days: Collection[int], holidays: Iterable[date]) -> Workdays:
+    """The same weekdays, with `holidays` added to any they already carry."""
+    return Workdays(working_days, holidays_of(working_days) | frozenset(holidays))
 
 
 def zone_for(name: str | None, *, fallback: ZoneInfo) -> ZoneInfo:
@@ -66,7 +100,7 @@ def due_local_date(
     the returned date.
     """
     local_day = now.astimezone(zone).date()
-    if local_day.weekday() not in working_days:
+    if local_day.weekday() not in working_days or local_day in holidays_of(working_days):
         return None
     start = local_instant(local_day, at, zone)
     if until is None:
@@ -87,12 +121,12 @@ def next_due_instant(
     day = after.astimezone(zone).date() - timedelta(days=1)
     for offset in range(_SEARCH_DAYS + 1):
         candidate_day = day + timedelta(days=offset)
-        if candidate_day.weekday() not in working_days:
+        if not is_working_day(candidate_day, working_days):
             continue
         candidate = local_instant(candidate_day, at, zone)
         if candidate > after:
             return candidate
-    raise AssertionError("a working day always occurs within a week")
+    raise ValueError("no working day in the next two months: check the holidays")
 
 
 def working_hours_between(
@@ -111,7 +145,7 @@ def working_hours_between(
     day = start.astimezone(zone).date()
     last = end.astimezone(zone).date()
     while day <= last:
-        if day.weekday() in working_days:
+        if is_working_day(day, working_days):
             opens = max(local_instant(day, work_start, zone), start)
             closes = min(local_instant(day, work_end, zone), end)
             if closes > opens:
@@ -130,13 +164,15 @@ def is_working_time(
 ) -> bool:
     """True when `now` falls inside working hours on a working day in `zone`."""
     day = now.astimezone(zone).date()
-    if day.weekday() not in working_days:
+    if not is_working_day(day, working_days):
         return False
     return local_instant(day, work_start, zone) <= now < local_instant(day, work_end, zone)
 
 
 def is_working_day(day: date, working_days: Collection[int]) -> bool:
-    """True when `day` is one of the working weekdays (Mon=0); with none configured, every day is."""
+    """True when `day` is a working weekday (Mon=0; with none configured, every day is) and no holiday."""
+    if day in holidays_of(working_days):
+        return False
     return not working_days or day.weekday() in working_days
 
 
@@ -177,9 +213,43 @@ def first_working_weekday(working_days: Collection[int]) -> int:
     return starts[0] if starts else 0
 
 
+def _week_end(day: date, working_days: Collection[int]) -> date:
+    """The date the working week holding `day` ends on (its last working weekday, on or after `day`)."""
+    last = last_working_weekday(working_days)
+    return day + timedelta(days=(last - day.weekday()) % 7)
+
+
+def last_working_day_of_week(day: date, working_days: Collection[int]) -> date | None:
+    """The last working day of the working week holding `day`, holidays skipped; None when all are off.
+
+    Friday for Mon–Fri, Thursday when that Friday is a holiday.
+    """
+    end = _week_end(day, working_days)
+    for back in range(7):
+        candidate = end - timedelta(days=back)
+        if candidate.weekday() not in working_days and working_days:
+            return None  # walked past the week's start: every working day of it is off
+        if is_working_day(candidate, working_days):
+            return candidate
+    return None
+
+
+def first_working_day_of_week(day: date, working_days: Collection[int]) -> date | None:
+    """The first working day of the working week holding `day`, holidays skipped; None when all are off."""
+    first = first_working_weekday(working_days)
+    start = day - timedelta(days=(day.weekday() - first) % 7)
+    for ahead in range(7):
+        candidate = start + timedelta(days=ahead)
+        if candidate.weekday() not in working_days and working_days:
+            return None
+        if is_working_day(candidate, working_days):
+            return candidate
+    return None
+
+
 @dataclass(frozen=True)
 class Calendar:
-    """A person's calendar: their zone and working weekdays, for dates they will see."""
+    """A person's calendar: their zone and working days (holidays included), for dates they will see."""
 
     zone: ZoneInfo
     working_days: frozenset[int]

@@ -13,10 +13,12 @@ from bot.flows.leads import (
     Close,
     Created,
     Duplicates,
+    Edit,
     Keep,
     LeadChange,
     Move,
     Qualify,
+    Reopen,
     SetCloseDate,
     SetFollowUp,
     Snooze,
@@ -25,7 +27,8 @@ from bot.flows.leads import (
     create_lead,
     workable_lead,
 )
-from bot.flows.touches import Logged, log_touch, log_touch_from_text
+from bot.flows.roster import NotOnTeam, assignee_refusal
+from bot.flows.touches import Logged, log_touch
 
 __all__ = [
     "Assign",
@@ -33,22 +36,25 @@ __all__ = [
     "Close",
     "Created",
     "Duplicates",
+    "Edit",
     "Keep",
     "LeadChange",
     "Logged",
     "Move",
+    "NotOnTeam",
     "Qualify",
+    "Reopen",
     "SetCloseDate",
     "SetFollowUp",
     "Received",
     "Refused",
     "Snooze",
+    "assignee_refusal",
     "calendar_for",
     "change_lead",
     "create_lead",
     "log_inbound_touch",
     "log_touch",
-    "log_touch_from_text",
     "receive_inbound_lead",
     "workable_lead",
 ]

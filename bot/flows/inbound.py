@@ -16,11 +16,12 @@ from bot.domain.errors import NotFound, PermissionDenied, UserFacingError
 from bot.domain.forms import FUTURE_SLACK
 from bot.domain.leads import TouchKind
 from bot.flows import events
+from bot.flows.assignment import OwnerChoice, choose_inbound_owner, record_choice
 from bot.flows.leads import _insert
 from bot.flows.touches import Logged, log_touch
 from bot.services import inbound as received
 from bot.services import leads, touches
-from bot.services.inbound import InboundLead, InboundTouch, pick_owner
+from bot.services.inbound import InboundLead, InboundTouch
 from bot.services.leads import NewLead
 from bot.services.outbox import PRIORITY_DIRECT, enqueue
 from bot.services.records import LeadView, TouchView
@@ -46,8 +47,10 @@ def receive_inbound_lead(deps: Deps, *, inbound: InboundLead, now: datetime) -> 
 
     The same `external_id` again returns the lead it reached the first time and does nothing
     else. An inquiry from an open lead's email or company is logged on that lead as an `inbound`
-    touch and its owner is told. Anything else is a new lead for the least busy rep (or `owner`),
-    who is told at once. Raises LookupError when there is no rep to own it.
+    touch and its owner is told. Anything else is a new lead for `owner`, or else for a rep on the
+    roster at work now and not away (in turn, or the least busy: `[team] assignment`), who is told
+    at once; with nobody available it waits with a manager and the managers' channel is asked to
+    pick (`bot.flows.assignment`). Raises LookupError when there is nobody at all to own it.
     """
     with deps.session_factory.begin() as session:
         client_id = inbound.external_id
@@ -66,20 +69,27 @@ def receive_inbound_lead(deps: Deps, *, inbound: InboundLead, now: datetime) -> 
                     session, external_id=client_id, lead_id=lead.id, now=now, touch_id=touch.id
                 )
             return Received(lead, False, matched, touch, homes=(lead.owner_id,))
-        owner = inbound.owner or pick_owner(session, managers=deps.config.managers)
-        if owner is None:
+        choice = (
+            OwnerChoice(inbound.owner, "given")
+            if inbound.owner
+            else choose_inbound_owner(session, deps, now=now)
+        )
+        if choice is None:
             raise LookupError(
-                "no rep to own it: add reps by having them use /lead once, or pass owner"
+                "no rep to own it: list the reps in pipeline.toml ([team] reps), or pass owner"
             )
         new = NewLead(
-            company=inbound.company, owner_id=owner, stage=deps.pipeline.stages[0].key,
+            company=inbound.company, owner_id=choice.owner_id, stage=deps.pipeline.stages[0].key,
             value=inbound.value, currency=inbound.currency, contact=inbound.contact,
             email=inbound.email, phone=inbound.phone, source=inbound.source,
         )  # fmt: skip
         created = _insert(
-            session, deps, by=Actor(owner), new=new, now=now, note=inbound.message, inbound=True
-        )
+            session, deps, by=Actor(choice.owner_id), new=new, now=now, note=inbound.message,
+            inbound=True, tell_owner=not choice.waiting,
+        )  # fmt: skip
         assert created.lead is not None
+        if not inbound.owner:
+            record_choice(session, deps, lead=created.lead, choice=choice, now=now)
         if client_id:
             received.remember_external_id(
                 session, external_id=client_id, lead_id=created.lead.id, now=now

@@ -28,6 +28,9 @@ from bot.services.outbox import PRIORITY_DIRECT, cancel_pending, enqueue
 from bot.services.records import LeadView
 from bot.slack.messages.lead import build_new_owner_message
 
+# The DM a rep gets when a lead becomes theirs (a kind they can mute in My settings).
+ASSIGNED_KIND = "assigned"
+
 
 class Duplicates(StrEnum):
     """What creating does when an open lead for the same company exists."""
@@ -92,6 +95,25 @@ class Assign:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Change any of a lead's details at once; each change goes in its history with who and when.
+
+    `changes` holds the new values by column (`bot.services.lead_changes.EDITABLE`; `value` as an
+    (amount, currency) pair, None to clear an optional field); `stage` moves it and `owner` hands
+    it over, as Move and Assign do.
+    """
+
+    changes: dict[str, Any]
+    stage: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class Reopen:
+    """A closed lead back to the stage it closed from."""
+
+
+@dataclass(frozen=True)
 class Qualify:
     answers: dict[str, Any]
     score: int
@@ -100,7 +122,9 @@ class Qualify:
     needed_by: date | None = None
 
 
-LeadChange: TypeAlias = Move | Close | Snooze | Keep | Assign | Qualify | SetCloseDate | SetFollowUp
+LeadChange: TypeAlias = (
+    Move | Close | Snooze | Keep | Assign | Qualify | SetCloseDate | SetFollowUp | Edit | Reopen
+)
 
 
 @dataclass(frozen=True)
@@ -119,8 +143,13 @@ def team_calendar(deps: Deps) -> Calendar:
 
 
 def owner_calendar(session: Session, deps: Deps, owner_id: str) -> Calendar:
-    """The owner's zone and working days: the calendar their dates are counted on."""
-    return reps.calendar_of(session, user_id=owner_id, fallback=team_calendar(deps))
+    """The owner's zone and working days (holidays off): the calendar their dates are counted on."""
+    return reps.calendar_of(
+        session,
+        user_id=owner_id,
+        fallback=team_calendar(deps),
+        holidays=deps.pipeline.holidays_for(owner_id),
+    )
 
 
 def calendar_for(deps: Deps, user_id: str) -> Calendar:
@@ -156,7 +185,12 @@ def _tell_new_owner(
     note: str | None = None,
     inbound: bool = False,
 ) -> bool:
-    """Record the DM telling a lead's new owner it is theirs, once per `key`."""
+    """Record the DM telling a lead's new owner it is theirs, once per `key`; none while they are
+    away or when they muted these DMs."""
+    if not reps.takes_dm(
+        session, user_id=lead.owner_id, kind=ASSIGNED_KIND, now=now, zone=deps.team_zone
+    ):
+        return False
     actor = reps.get_rep(session, user_id=by.user_id)
     message = build_new_owner_message(
         lead,
@@ -170,8 +204,8 @@ def _tell_new_owner(
     )
     return enqueue(
         session,
-        key=f"assigned:{lead.id}:{lead.owner_id}:{key}",
-        kind="assigned",
+        key=f"{ASSIGNED_KIND}:{lead.id}:{lead.owner_id}:{key}",
+        kind=ASSIGNED_KIND,
         recipient=lead.owner_id,
         message=message,
         now=now,
@@ -188,6 +222,7 @@ def _insert(
     now: datetime,
     note: str | None = None,
     inbound: bool = False,
+    tell_owner: bool = True,
 ) -> Created:
     """Create the lead with its owner's record, keep its note, and tell the owner when it is not theirs by their own hand."""
     reps.ensure_rep(
@@ -204,7 +239,11 @@ def _insert(
     if note:
         # A note is context, not a contact: it must not stop the speed-to-lead clock.
         leads.record_note(session, lead_id=lead.id, text=note, by=by.user_id, now=now)
-    if (inbound or lead.owner_id != by.user_id) and reps.is_active(session, user_id=lead.owner_id):
+    if (
+        tell_owner
+        and (inbound or lead.owner_id != by.user_id)
+        and reps.is_active(session, user_id=lead.owner_id)
+    ):
         _tell_new_owner(
             session, deps, by=by, lead=lead, key="created", now=now, note=note, inbound=inbound
         )
@@ -223,8 +262,9 @@ def create_lead(
 ) -> Created:
     """Create a lead for `new.owner_id`, its owner told at once when someone else made it theirs.
 
-    With `confirmed_after` (a "Create anyway" click over the duplicates up to that id) it is created
-    once: a second click returns the lead the first one made.
+    With `confirmed_after` (a click on "Create anyway" or "Create lead", when leads went up to that
+    id) it is created once: a second click returns the lead the first one made. A likely
+    duplicate is still asked about unless `duplicates` is ALLOW.
     """
     with deps.session_factory.begin() as session:
         leads.lock_company(session, company=new.company)
@@ -243,7 +283,7 @@ def create_lead(
             ).first()
             if earlier is not None:
                 return Created(lead=LeadView.of(earlier), created=False)
-        elif duplicates is Duplicates.ASK:
+        if duplicates is Duplicates.ASK:
             found = leads.find_open_duplicates(session, company=new.company)
             if found:
                 return Created(lead=None, created=False, duplicates=tuple(found))
@@ -310,18 +350,24 @@ def _apply(
             )
             return lead_changes.Change(view, changed), None
         case Assign(owner_id=owner_id):
-            reps.ensure_rep(
-                session, user_id=owner_id, now=now, is_manager=deps.is_manager(owner_id)
-            )
-            done = lead_changes.reassign(
-                session, lead_id=lead_id, owner_id=owner_id, actor=by, now=now
-            )
-            if done.changed and done.previous_owner:
-                # The old owner's speed-to-lead alerts are void; the new owner's window starts now.
-                cancel_pending(session, keys=alert_keys(lead_id, done.previous_owner))
-            if done.changed and done.lead.owner_id != by.user_id:
-                _tell_new_owner(session, deps, by=by, lead=done.lead, key=now.isoformat(), now=now)
+            done = _assign(session, deps, by=by, lead_id=lead_id, owner_id=owner_id, now=now)
             return done, done.previous_owner
+        case Edit(changes=changes, stage=stage, owner=owner):
+            done = lead_changes.edit_lead(
+                session, lead_id=lead_id, changes=changes, actor=by, now=now
+            )
+            changed, previous = done.changed, None
+            if stage is not None:
+                done = lead_changes.move_stage(
+                    session, lead_id=lead_id, stage=stage, actor=by, now=now
+                )
+                changed = changed or done.changed
+            if owner is not None:
+                done = _assign(session, deps, by=by, lead_id=lead_id, owner_id=owner, now=now)
+                changed, previous = changed or done.changed, done.previous_owner
+            return lead_changes.Change(done.lead, changed, previous), previous
+        case Reopen():
+            return lead_changes.reopen(session, lead_id=lead_id, actor=by, now=now), None
         case Qualify(answers=answers, score=score, unqualified=unqualified, needed_by=needed_by):
             done = lead_changes.record_qualification(
                 session, lead_id=lead_id, answers=answers, score=score, actor=by, now=now
@@ -342,6 +388,20 @@ def _apply(
                 )
                 cancel_pending(session, keys=alert_keys(lead_id, done.lead.owner_id))
             return done, None
+
+
+def _assign(
+    session: Session, deps: Deps, *, by: Actor, lead_id: int, owner_id: str, now: datetime
+) -> lead_changes.Change:
+    """Hand a lead over: the old owner's speed-to-lead alerts go, the new owner is told."""
+    reps.ensure_rep(session, user_id=owner_id, now=now, is_manager=deps.is_manager(owner_id))
+    done = lead_changes.reassign(session, lead_id=lead_id, owner_id=owner_id, actor=by, now=now)
+    if done.changed and done.previous_owner:
+        # The old owner's speed-to-lead alerts are void; the new owner's window starts now.
+        cancel_pending(session, keys=alert_keys(lead_id, done.previous_owner))
+    if done.changed and done.lead.owner_id != by.user_id:
+        _tell_new_owner(session, deps, by=by, lead=done.lead, key=now.isoformat(), now=now)
+    return done
 
 
 def workable_lead(

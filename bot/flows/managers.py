@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.deps import Deps
 from bot.domain.access import Actor, manager_refusal
 from bot.domain.errors import PermissionDenied, UserFacingError
-from bot.domain.schedule import is_working_time, parse_working_days, zone_for
+from bot.flows.assignment import at_work, team_reps
 from bot.flows.leads import Assign, change_lead
 from bot.services import queries
 from bot.services.outbox import PRIORITY_DIRECT, enqueue
 from bot.services.records import LeadView
-from bot.services.reps import RepChoice, assignable_reps
 from bot.slack.messages.managers import build_manager_nudge_blocks
 
 LIST_LIMIT = 40
@@ -115,22 +113,6 @@ def nudge_owners(
     return tuple(told)
 
 
-def at_work(deps: Deps, reps: Sequence[RepChoice], *, now: datetime) -> list[RepChoice]:
-    """The reps in their working hours now, on their own clock and working days."""
-    team, schedule = deps.pipeline.team, deps.pipeline.schedule
-    return [
-        rep
-        for rep in reps
-        if is_working_time(
-            now,
-            zone=zone_for(rep.tz, fallback=deps.team_zone),
-            working_days=parse_working_days(rep.working_days, fallback=schedule.weekday_numbers),
-            work_start=team.work_start,
-            work_end=team.work_end,
-        )
-    ]
-
-
 def reassign_leads(
     deps: Deps, *, by: Actor, behind: Behind, to: str | None, now: datetime
 ) -> list[tuple[LeadView, str]]:
@@ -140,9 +122,9 @@ def reassign_leads(
     if not leads:
         raise UserFacingError("There is nothing open left to reassign here.")
     with deps.session_factory() as session:
-        reps = assignable_reps(session)
+        reps = team_reps(deps, session, now=now)
     if to is not None and to not in {rep.id for rep in reps}:
-        raise UserFacingError("That rep is no longer on the team; pick another one.")
+        raise UserFacingError("That rep is no longer on the team or is away; pick another one.")
     if to is None:
         pool = at_work(deps, reps, now=now)
         if not pool:

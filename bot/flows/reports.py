@@ -19,6 +19,7 @@ from bot.domain.team_facts import ManagerWindow, reporting_fx
 from bot.services.manager_facts import read_report_facts
 from bot.services.outbox import PRIORITY_DIRECT, enqueue
 from bot.services.rhythm import existing_keys
+from bot.services.roster import Roster
 from bot.slack.kit import SlackMessage
 from bot.slack.messages.report import (
     MANAGER_ELSEWHERE_FOOTER,
@@ -51,7 +52,9 @@ def make_weekly_report(deps: Deps, *, now: datetime, owner: str | None = None) -
     rules = deps.pipeline.team_rules
     window = ManagerWindow.at(now, zone=deps.team_zone, rules=rules)
     with deps.session_factory() as session:
-        facts = read_report_facts(session, window=window, rules=rules, owner=owner)
+        facts = read_report_facts(
+            session, window=window, rules=rules, owner=owner, roster=Roster.of(deps.config)
+        )
     settings = deps.pipeline.report
     fx = reporting_fx(facts.open_leads, currency=settings.currency, rates=settings.fx)
     return build_weekly_report(facts, rules=rules, fx=fx)

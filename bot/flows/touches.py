@@ -7,15 +7,12 @@ from datetime import date, datetime
 
 from bot.deps import Deps
 from bot.domain.access import Actor
-from bot.domain.errors import UserFacingError
 from bot.domain.leads import is_contact
-from bot.domain.parsing import parse_touch
-from bot.domain.schedule import Calendar, zone_for
+from bot.domain.schedule import Calendar
 from bot.flows import events
-from bot.flows.leads import owner_calendar, team_calendar
-from bot.services import leads, reps, touches
+from bot.flows.leads import owner_calendar
+from bot.services import leads, touches
 from bot.services.records import LeadView, TouchView
-from bot.slack.mrkdwn import escape
 
 
 @dataclass(frozen=True)
@@ -60,68 +57,6 @@ def log_touch(
         )
         events.touch_logged(session, deps, touch=touch, by=by.user_id, now=now)
     return _logged(by, before, touch, lead, calendar, now)
-
-
-def log_touch_from_text(
-    deps: Deps,
-    *,
-    user_id: str,
-    team_id: str | None,
-    text: str,
-    now: datetime,
-    check_profile: bool = True,
-) -> Logged | None:
-    """`/touch <text>` in one transaction: who is asking, the lead the text names, its owner's
-    calendar (the `next:` words count the owner's working days from the owner's today) and the
-    touch, as `log_touch` records it.
-
-    None, with nothing written, when the rep is new or (with `check_profile`) their Slack profile
-    is due a refresh: that takes a Slack call, which never happens inside a transaction. The caller
-    resolves the actor first (`resolve_actor`), then calls again without `check_profile`.
-    """
-    is_manager = deps.is_manager(user_id)
-    with deps.session_factory.begin() as session:
-        found = reps.existing_rep(
-            session, user_id=user_id, fallback=team_calendar(deps), is_manager=is_manager
-        )
-        if found is None or (check_profile and reps.needs_profile_refresh(found[0], now=now)):
-            return None
-        rep, own_calendar = found
-        by = Actor(user_id, is_manager, zone_for(rep.tz, fallback=deps.team_zone))
-        parsed = parse_touch(text, today=by.today(now))
-        matches = leads.resolve_ref(
-            session, lead_id=parsed.ref.lead_id, text=parsed.ref.text, actor=by
-        )
-        if len(matches) > 1:
-            raise several_matches(parsed.ref.text, matches)
-        before = matches[0]
-        calendar = (
-            own_calendar
-            if before.owner_id == user_id
-            else owner_calendar(session, deps, before.owner_id)
-        )
-        parsed = parse_touch(text, today=calendar.today(now), working_days=calendar.working_days)
-        touch, lead = touches.log_touch(
-            session,
-            lead_id=before.id,
-            author=by,
-            kind=parsed.kind,
-            note=parsed.note,
-            now=now,
-            next_follow_up=parsed.next_follow_up,
-            owner_zone=calendar.zone,
-        )
-        events.touch_logged(session, deps, touch=touch, by=user_id, now=now)
-    return _logged(by, before, touch, lead, calendar, now)
-
-
-def several_matches(text: str | None, matches: list[LeadView]) -> UserFacingError:
-    """The answer to a reference that names more than one lead: their numbers, to pick one."""
-    names = ", ".join(f"#{lead.id} {escape(lead.company)}" for lead in matches[:10])
-    return UserFacingError(
-        f"“{escape(text or '')}” matches several leads ({names}); use the number, like `/touch #{matches[0].id} …`.",
-        is_mrkdwn=True,
-    )
 
 
 def _logged(

@@ -16,7 +16,15 @@ from typing import Any
 
 from bot.config import PipelineConfig
 from bot.domain.errors import ParseError
-from bot.domain.leads import LEAD_ID_MAX, LOST, OPEN, STATUSES, company_key, parse_lead_id
+from bot.domain.leads import (
+    LEAD_ID_MAX,
+    LOST,
+    OPEN,
+    STATUSES,
+    company_key,
+    lead_search_text,
+    parse_lead_id,
+)
 from bot.domain.lost import LOST_CATEGORIES, lost_category
 from bot.domain.parsing import read_email, read_phone
 from bot.domain.parsing.commands import MAX_REASON_LENGTH
@@ -286,6 +294,8 @@ def new_lead_values(
         "last_touch_at": fields.get("last_touch_at"), "next_follow_up": fields.get("next_follow_up"),
         "touch_count": fields.get("touch_count") or 0, "lost_reason": fields.get("lost_reason"),
         "lost_category": _category_for(status, fields), "close_pushes": 0, "closed_at": closed_at or (now if status != OPEN else None),
+        "search_text": lead_search_text(fields["company"], fields.get("contact"), fields.get("email"),
+                                        fields.get("phone"), fields.get("source")),
     }  # fmt: skip
 
 
@@ -397,6 +407,19 @@ def keepable_id(lead_id: int) -> int:
 
 
 # ---- what an update changes -----------------------------------------------------------------
+
+
+# The lead columns search looks through (bot.domain.leads.lead_search_text).
+SEARCHED_ORDER = ("company", "contact", "email", "phone", "source")
+SEARCHED = frozenset(SEARCHED_ORDER)
+
+
+def search_text_change(changes: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The folded search text an update needs when it changes a searched field, else nothing."""
+    if not SEARCHED.intersection(changes):
+        return {}
+    merged = {attr: changes.get(attr, current[attr]) for attr in SEARCHED}
+    return {"search_text": lead_search_text(**merged)}
 
 
 def planned_changes(

@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from bot.db import insert_if_missing
 from bot.domain.leads import Role
 from bot.models import Lead, LeadEvent, Rep, StageChange
-from bot.services.import_rows import NewRow, Row, UpdateRow, planned_changes
+from bot.services.import_rows import (
+    SEARCHED_ORDER,
+    NewRow,
+    Row,
+    UpdateRow,
+    planned_changes,
+    search_text_change,
+)
 from bot.services.rhythm import IMPORTED_EVENT
 
 # Times an `imported` event's `before` keeps as ISO text.
@@ -198,8 +205,9 @@ def write_batch(session: Session, *, rows: Sequence[Row], import_id: str, now: d
             except ValueError as exc:
                 raise ImportConflict(row.line, str(exc)) from None
             if changes:
-                changed.append({"id": row.lead_id, **changes})
                 before = {attr: _stored(state[attr]) for attr in changes if attr in state}
+                changes.update(search_text_change(changes, state))
+                changed.append({"id": row.lead_id, **changes})
                 events.append(_event(row.lead_id, import_id, row.line, now, before=before))
         if changed:
             session.execute(update(Lead), changed)
@@ -261,13 +269,14 @@ def undo_batch(session: Session, *, import_id: str, after_event: int, limit: int
     ).all()
     if not events:
         return UndoBatch(after_event, 0, 0, (), None)
-    stamps = dict(
-        session.execute(
-            select(Lead.id, Lead.updated_at)
-            .where(Lead.id.in_(sorted({e.lead_id for e in events})))
-            .with_for_update()
-        ).all()
-    )
+    rows = session.execute(
+        select(Lead.id, Lead.updated_at, Lead.company, Lead.contact, Lead.email, Lead.phone,
+               Lead.source)
+        .where(Lead.id.in_(sorted({e.lead_id for e in events})))
+        .with_for_update()
+    ).all()  # fmt: skip
+    stamps = {row[0]: row[1] for row in rows}
+    searched = {row[0]: dict(zip(SEARCHED_ORDER, row[2:], strict=True)) for row in rows}
     untouched = [e for e in events if stamps.get(e.lead_id) == e.at]
     kept = tuple(
         sorted({e.lead_id for e in events if e.lead_id in stamps} - {e.lead_id for e in untouched})
@@ -280,10 +289,12 @@ def undo_batch(session: Session, *, import_id: str, after_event: int, limit: int
             delete(Lead).where(Lead.id.in_(added)), execution_options={"synchronize_session": False}
         )
     if changed:
-        session.execute(update(Lead), [
-            {"id": e.lead_id, **{a: _restored(a, v) for a, v in e.detail["before"].items()}}
-            for e in changed
-        ])  # fmt: skip
+        restored = []
+        for e in changed:
+            values = {a: _restored(a, v) for a, v in e.detail["before"].items()}
+            values.update(search_text_change(values, searched[e.lead_id]))
+            restored.append({"id": e.lead_id, **values})
+        session.execute(update(Lead), restored)
         session.execute(delete(LeadEvent).where(LeadEvent.id.in_([e.id for e in changed])))
     return UndoBatch(events[-1].id, len(added), len(changed), kept, events[0].at)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.leads import LEAD_ID_MAX, OPEN, TOUCH_KINDS, company_key
 from bot.domain.parsing.text import tidy_block, tidy_line
-from bot.models import Lead, LeadExternalId, Rep
+from bot.models import Lead, LeadExternalId
 from bot.services.records import LeadView
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -80,24 +80,6 @@ class InboundLead(BaseModel):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
-
-
-def pick_owner(session: Session, *, managers: frozenset[str]) -> str | None:
-    """The active rep with the fewest open leads (managers only when there is no rep)."""
-    open_count = (
-        select(Lead.owner_id, func.count().label("n"))
-        .where(Lead.status == OPEN)
-        .group_by(Lead.owner_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Rep.id, func.coalesce(open_count.c.n, 0))
-        .outerjoin(open_count, open_count.c.owner_id == Rep.id)
-        .where(Rep.is_active.is_(True))
-        .order_by(func.coalesce(open_count.c.n, 0), Rep.id)
-    ).all()
-    reps = [rep_id for rep_id, _ in rows if rep_id not in managers]
-    return (reps or [rep_id for rep_id, _ in rows] or [None])[0]
 
 
 def inquiry_note(inbound: InboundLead) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.access import Actor, closed_refusal
 from bot.domain.errors import UserFacingError
-from bot.domain.leads import ARCHIVED, LOST, WON
+from bot.domain.leads import ARCHIVED, LOST, WON, company_key
 from bot.domain.lost import lost_category
 from bot.domain.qualification import verdict
 from bot.models import Lead, LeadEvent, StageChange
@@ -20,6 +20,13 @@ from bot.services.records import LeadView
 
 KEPT = "kept"
 CLOSE_DATE = "close_date"
+EDITED = "edited"
+REOPENED = "reopened"
+# What an edit may change on a lead, as the columns hold it (`value` carries its currency).
+EDITABLE = ("company", "contact", "email", "phone", "value", "source", "expected_close",
+            "next_follow_up")  # fmt: skip
+# What only an open lead may have changed: its clocks.
+_CLOCKS = frozenset({"expected_close", "next_follow_up"})
 
 
 @dataclass(frozen=True)
@@ -202,5 +209,92 @@ def record_qualification(
     lead.qualification, lead.qualification_score, lead.updated_at = answers, score, now
     lead.qualification_verdict = verdict(answers)
     _event(session, lead, "qualified", actor, now, {"score": score})
+    session.flush()
+    return Change(LeadView.of(lead), changed=True)
+
+
+def _shown(value: object) -> str | None:
+    """A field's value as the history keeps it: text, an ISO date, `12500.00 USD`."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def edit_lead(
+    session: Session,
+    *,
+    lead_id: int,
+    changes: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+) -> Change:
+    """Change a lead's details (None clears an optional one), recording each change with from and
+    to in its history. `value` is a (amount, currency) pair, or None.
+
+    Details may be corrected on a closed lead too; its dates only on an open one. Changing nothing
+    (the same values again) records nothing.
+    """
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    lead = _lock(session, lead_id, actor)
+    if _CLOCKS & set(changes):
+        _require_open(lead)
+    before: dict[str, object] = {}
+    after: dict[str, object] = {}
+    for field, wanted in changes.items():
+        if field == "value":
+            amount, currency = wanted if wanted is not None else (None, lead.currency)
+            if (lead.value, lead.currency) == (amount, currency) or (
+                amount is None and lead.value is None
+            ):
+                continue
+            before[field] = f"{lead.value} {lead.currency}" if lead.value is not None else None
+            after[field] = f"{amount} {currency}" if amount is not None else None
+            lead.value, lead.currency = amount, currency
+            continue
+        current = getattr(lead, field)
+        if current == wanted:
+            continue
+        if field == "company" and not wanted:
+            raise UserFacingError("A lead needs a company name.")
+        if field == "expected_close" and current and wanted and wanted > current:
+            lead.close_pushes = (lead.close_pushes or 0) + 1
+        before[field], after[field] = _shown(current), _shown(wanted)
+        setattr(lead, field, wanted)
+        if field == "company":
+            lead.company_key = company_key(wanted)
+    if not after and not before:
+        return Change(LeadView.of(lead), changed=False)
+    lead.updated_at = now
+    detail = {field: {"from": before[field], "to": after[field]} for field in after}
+    _event(session, lead, EDITED, actor, now, {"changes": detail})
+    session.flush()
+    return Change(LeadView.of(lead), changed=True)
+
+
+def reopen(session: Session, *, lead_id: int, actor: Actor, now: datetime) -> Change:
+    """Bring a won, lost or archived lead back to the stage it closed from; the history says so.
+
+    Reopening an open lead changes nothing.
+    """
+    lead = _lock(session, lead_id, actor)
+    if lead.status == "open":
+        return Change(LeadView.of(lead), changed=False)
+    closed_as = lead.status
+    session.add(
+        StageChange(
+            lead_id=lead.id,
+            from_stage=closed_as,
+            to_stage=lead.stage,
+            changed_at=now,
+            changed_by=actor.user_id,
+        )
+    )
+    lead.status, lead.closed_at, lead.updated_at, lead.stage_changed_at = "open", None, now, now
+    lead.lost_reason, lead.lost_category = None, None
+    _event(session, lead, REOPENED, actor, now, {"from": closed_as, "to": lead.stage})
     session.flush()
     return Change(LeadView.of(lead), changed=True)

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, select, text
+from sqlalchemy import ColumnElement, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from bot.domain.access import Actor, owner_refusal
 from bot.domain.errors import NotFound, PermissionDenied
 from bot.domain.forms import ValidLead
-from bot.domain.leads import OPEN, company_key
+from bot.domain.leads import OPEN, company_key, search_fold
 from bot.domain.parsing import NewLeadInput
 from bot.models import Lead, LeadEvent, StageChange
 from bot.services.records import LeadView
 
 MAX_REF_MATCHES = 10
+MAX_NAMING_CANDIDATES = 500
 NOTE_EVENT = "note"
 
 
@@ -142,6 +144,11 @@ def record_note(session: Session, *, lead_id: int, text: str, by: str, now: date
     session.flush()
 
 
+def latest_lead_id(session: Session) -> int:
+    """The highest lead number so far (0 with none): a "create once" button's watermark."""
+    return int(session.scalar(select(func.max(Lead.id))) or 0)
+
+
 def get_lead(session: Session, *, lead_id: int) -> LeadView:
     lead = session.get(Lead, lead_id)
     if lead is None:
@@ -155,30 +162,103 @@ def resolve_ref(
     lead_id: int | None,
     text: str | None,
     actor: Actor,
+    closed: bool = False,
 ) -> list[LeadView]:
-    """The leads a reference names: one by id, or the actor's visible open leads whose company contains the text."""
+    """The leads a reference names: one by id, or the actor's visible open leads (closed ones, with
+    `closed`) whose company contains the text."""
     if lead_id is not None:
         return [get_lead(session, lead_id=lead_id)]
     assert text is not None
     pattern = text.strip()
+    status = Lead.status != OPEN if closed else Lead.status == OPEN
     query = select(Lead).where(
-        *open_leads_visible_to(actor),
+        status,
+        *visible_to(actor),
         Lead.company.ilike(containing(pattern), escape="\\"),
     )
-    rows = list(session.scalars(query.order_by(Lead.id).limit(MAX_REF_MATCHES + 1)))
+    order = Lead.id.desc() if closed else Lead.id
+    rows = list(session.scalars(query.order_by(order).limit(MAX_REF_MATCHES + 1)))
     exact = [lead for lead in rows if lead.company_key == company_key(pattern)]
     if len(exact) == 1:
         return [LeadView.of(exact[0])]
     if not rows:
+        which = "closed" if closed else "open"
         raise NotFound(
-            f"No open lead of yours matches “{pattern}”. Try `/lead list`, or use the lead number like `#42`."
+            f"No {which} lead of yours matches “{pattern}”. Try `/lead find`, or use the lead "
+            "number like `#42`."
         )
     return [LeadView.of(lead) for lead in rows]
 
 
+@dataclass(frozen=True)
+class Named:
+    """A lead the start of a line names, and how many of its words name it."""
+
+    words: int
+    lead: LeadView
+
+
+@dataclass(frozen=True)
+class Naming:
+    """What the start of a line names: each lead some reading names alone (`fits`, longest
+    reading first), or, when none does, the leads the longest matching reading could mean."""
+
+    fits: tuple[Named, ...]
+    several: tuple[Named, ...] = ()
+
+
+def name_at_start(session: Session, *, prefixes: Sequence[tuple[int, str]], actor: Actor) -> Naming:
+    """Which visible open lead a line starts with, trying its readings `(words, name)` longest first.
+
+    A reading names a lead alone when exactly one company contains it (case and accents aside),
+    or exactly one company is it. NotFound when no reading matches any lead.
+    """
+    readings = [(words, name.strip()) for words, name in prefixes if len(name.strip()) >= 2]
+    if not readings:
+        raise NotFound("Say which lead: its number like #42, or at least 2 letters of its name.")
+    shortest = readings[-1][1]
+    candidates = [
+        LeadView.of(lead)
+        for lead in session.scalars(
+            select(Lead)
+            .where(
+                *open_leads_visible_to(actor),
+                or_(
+                    Lead.company.ilike(containing(shortest), escape="\\"),
+                    Lead.search_text.like(containing(search_fold(shortest)), escape="\\"),
+                ),
+            )
+            .order_by(Lead.id)
+            .limit(MAX_NAMING_CANDIDATES)
+        )
+    ]
+    fits: dict[int, Named] = {}
+    several: tuple[Named, ...] = ()
+    for words, name in readings:
+        wanted, key = search_fold(name), company_key(name)
+        matches = [lead for lead in candidates if wanted in search_fold(lead.company)]
+        exact = [lead for lead in matches if company_key(lead.company) == key]
+        alone = exact if len(exact) == 1 else matches if len(matches) == 1 else []
+        if alone and alone[0].id not in fits:
+            fits[alone[0].id] = Named(words, alone[0])
+        if matches and not several and not alone:
+            several = tuple(Named(words, lead) for lead in matches[:MAX_REF_MATCHES])
+    if not fits and not several:
+        raise NotFound(
+            f"No open lead of yours matches “{readings[-1][1]}”. Try `/lead find`, or use the lead "
+            "number like `#42`."
+        )
+    return Naming(tuple(fits.values()), () if fits else several)
+
+
 def visible_to(actor: Actor) -> list[ColumnElement[bool]]:
-    """Conditions for the leads an actor may see: their own, or a manager's everyone's."""
-    return [] if actor.is_manager else [Lead.owner_id == actor.user_id]
+    """Conditions for the leads an actor may see: their own (and those they cover for), or a
+    manager's everyone's."""
+    if actor.is_manager:
+        return []
+    if not actor.covers:
+        return [Lead.owner_id == actor.user_id]
+    return [Lead.owner_id.in_(sorted(actor.owners))]
 
 
 def open_leads_visible_to(actor: Actor) -> list[ColumnElement[bool]]:

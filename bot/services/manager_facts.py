@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from bot.domain.figures import paused_gc
@@ -38,6 +38,7 @@ from bot.domain.team_facts import (
 from bot.domain.team_rules import TeamRules
 from bot.models import Lead, LeadEvent, Rep, StageChange, Touchpoint, UTCDateTime
 from bot.services.fast_rows import FastColumns, raw_rows
+from bot.services.roster import Roster
 
 OPEN = "open"
 NOTE = "note"
@@ -69,16 +70,18 @@ def _week(column: ColumnElement[datetime], window: ManagerWindow) -> ColumnEleme
     )
 
 
-def read_reps(session: Session) -> tuple[RepFacts, ...]:
-    """Everyone in the reps table with when they first owned a lead; the roster is the table for now."""
+def read_reps(session: Session, *, roster: Roster | None = None) -> tuple[RepFacts, ...]:
+    """Everyone in the reps table with when they first owned a lead, whether they are on the team's
+    roster (everyone is, without one) and when they are back from being away."""
     first = (
         select(Lead.owner_id, func.min(Lead.created_at).label("first"))
         .group_by(Lead.owner_id)
         .subquery()
     )
+    on_roster = (roster.team_condition() if roster is not None else true()).label("on_roster")
     rows = session.execute(
         select(Rep.id, Rep.name, Rep.role, Rep.is_active, Rep.tz, first.c.first, Rep.created_at,
-               Rep.quota)
+               Rep.quota, on_roster, Rep.away_until)
         .outerjoin(first, first.c.owner_id == Rep.id)
         .order_by(Rep.id)
     )  # fmt: skip
@@ -88,12 +91,14 @@ def read_reps(session: Session) -> tuple[RepFacts, ...]:
             name=name,
             role=role,
             is_active=bool(active),
+            on_roster=bool(listed),
             tz=tz,
+            away_until=away,
             first_owned_at=first_owned,
             joined_at=joined,
             quota=quota,
         )  # fmt: skip
-        for rep_id, name, role, active, tz, first_owned, joined, quota in rows
+        for rep_id, name, role, active, tz, first_owned, joined, quota, listed, away in rows
     )
 
 
@@ -144,13 +149,17 @@ def read_won_this_period(
     return tuple(WonAmount(owner, currency, value, count) for owner, currency, value, count in rows)
 
 
-def read_congestion_facts(session: Session, *, window: ManagerWindow) -> CongestionFacts:
+def read_congestion_facts(
+    session: Session, *, window: ManagerWindow, roster: Roster | None = None
+) -> CongestionFacts:
     """The facts behind the daily congestion alerts, in six statements."""
     with paused_gc():
-        return _congestion_facts(session, window=window)
+        return _congestion_facts(session, window=window, roster=roster)
 
 
-def _congestion_facts(session: Session, *, window: ManagerWindow) -> CongestionFacts:
+def _congestion_facts(
+    session: Session, *, window: ManagerWindow, roster: Roster | None
+) -> CongestionFacts:
     since_new = window.now - timedelta(days=NEW_LEAD_DAYS)
     new = session.execute(
         select(Lead.owner_id, func.count())
@@ -159,7 +168,7 @@ def _congestion_facts(session: Session, *, window: ManagerWindow) -> CongestionF
     )
     return CongestionFacts(
         window=window,
-        reps=read_reps(session),
+        reps=read_reps(session, roster=roster),
         open_leads=read_open_leads(session),
         new_leads_14d={owner: int(count) for owner, count in new},
         won_this_period=read_won_this_period(session, window=window),
@@ -198,7 +207,12 @@ def _unqualified(session: Session, *, window: ManagerWindow) -> tuple[Unqualifie
 
 
 def read_report_facts(
-    session: Session, *, window: ManagerWindow, rules: TeamRules, owner: str | None = None
+    session: Session,
+    *,
+    window: ManagerWindow,
+    rules: TeamRules,
+    owner: str | None = None,
+    roster: Roster | None = None,
 ) -> ReportFacts:
     """The facts behind the weekly report, in nine statements: the team's, or one owner's own week.
 
@@ -207,13 +221,20 @@ def read_report_facts(
     early-stage leads per rep and the history's start are theirs.
     """
     with paused_gc():
-        return _report_facts(session, window=window, rules=rules, owner=owner)
+        return _report_facts(session, window=window, rules=rules, owner=owner, roster=roster)
 
 
 def _report_facts(
-    session: Session, *, window: ManagerWindow, rules: TeamRules, owner: str | None
+    session: Session,
+    *,
+    window: ManagerWindow,
+    rules: TeamRules,
+    owner: str | None,
+    roster: Roster | None,
 ) -> ReportFacts:
-    reps = tuple(rep for rep in read_reps(session) if owner is None or rep.id == owner)
+    reps = tuple(
+        rep for rep in read_reps(session, roster=roster) if owner is None or rep.id == owner
+    )
     starts = [rep.first_owned_at for rep in reps if rep.first_owned_at is not None]
     return ReportFacts(
         window=window,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.access import Actor, view_refusal
@@ -21,7 +21,10 @@ from bot.services.export import write_csv
 from bot.services.records import LeadView, TouchView
 
 # Lead events worth showing in a lead's history; the rest (nudge bookkeeping) stays internal.
-HISTORY_EVENTS = ("assigned", "won", "lost", "archived", "snoozed", "qualified", "kept", "note")
+HISTORY_EVENTS = (
+    "assigned", "won", "lost", "archived", "snoozed", "qualified", "kept", "note", "edited",
+    "reopened",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -148,8 +151,11 @@ def lead_detail(
         .limit(touches)
     )
     # Outcomes are written both as a stage change and as an event; the event carries the reason.
+    # A reopening is written as a move out of the outcome too; its event says so.
     moves = select(StageChange).where(
-        StageChange.lead_id == lead_id, StageChange.to_stage.not_in(CLOSED)
+        StageChange.lead_id == lead_id,
+        StageChange.to_stage.not_in(CLOSED),
+        or_(StageChange.from_stage.is_(None), StageChange.from_stage.not_in(CLOSED)),
     )
     events = select(LeadEvent).where(
         LeadEvent.lead_id == lead_id, LeadEvent.kind.in_(HISTORY_EVENTS)

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from bot.config import RepConfig
 from bot.db import insert_if_missing
 from bot.domain.leads import Role, Status
-from bot.domain.schedule import Calendar, parse_working_days, zone_for
+from bot.domain.rep_settings import MySettings, SettingsChange, is_away, muted_kinds
+from bot.domain.schedule import (
+    WEEKDAY_NAMES,
+    Calendar,
+    parse_clock,
+    parse_working_days,
+    with_holidays,
+    zone_for,
+)
 from bot.models import Lead, Rep
 from bot.services.records import RepView
 
@@ -20,7 +29,6 @@ __all__ = [
     "known_rep",
     "RepView",
     "ensure_rep",
-    "existing_rep",
     "get_rep",
     "needs_profile_refresh",
     "update_profile",
@@ -29,6 +37,15 @@ __all__ = [
 ]
 
 PROFILE_MAX_AGE = timedelta(days=1)
+
+# The rhythm a rep's DMs and dates follow: their own choice (My settings) over the admin's `[reps.*]`.
+WORKING_DAYS = func.coalesce(Rep.own_working_days, Rep.working_days).label("working_days")
+PLAN_TIME = func.coalesce(Rep.own_plan_time, Rep.plan_time).label("plan_time")
+
+
+def not_away(today: date) -> ColumnElement[bool]:
+    """SQL for "not away on `today`": no return date, or back by then."""
+    return or_(Rep.away_until.is_(None), Rep.away_until <= today)
 
 
 def ensure_rep(
@@ -45,20 +62,6 @@ def ensure_rep(
     if rep.role != role:
         rep.role = role
     return RepView.of(rep)
-
-
-def existing_rep(
-    session: Session, *, user_id: str, fallback: Calendar, is_manager: bool = False
-) -> tuple[RepView, Calendar] | None:
-    """The rep for a Slack user if there is one, its role made to follow the config, and its
-    calendar (as `calendar_of` gives it) from the same read; None creates nothing."""
-    rep = session.get(Rep, user_id)
-    if rep is None:
-        return None
-    role = Role.MANAGER if is_manager else Role.REP
-    if rep.role != role:
-        rep.role = role
-    return RepView.of(rep), _calendar(rep, fallback)
 
 
 def known_rep(
@@ -182,8 +185,18 @@ class RepChoice:
     open_leads: int
 
 
-def assignable_reps(session: Session, *, limit: int = 99) -> list[RepChoice]:
-    """Active reps (not managers) with their open-lead counts, fewest first: who a lead can go to."""
+def assignable_reps(
+    session: Session,
+    *,
+    on_roster: ColumnElement[bool] | None = None,
+    today: date | None = None,
+    limit: int = 99,
+) -> list[RepChoice]:
+    """Active reps (not managers) with their open-lead counts, fewest first: who a lead can go to.
+
+    `on_roster` keeps the reps on the roster (`Roster.rep_condition()`); with `today`, a rep away
+    that day is left out.
+    """
     open_count = (
         select(Lead.owner_id, func.count().label("n"))
         .where(Lead.status == Status.OPEN)
@@ -191,27 +204,38 @@ def assignable_reps(session: Session, *, limit: int = 99) -> list[RepChoice]:
         .subquery()
     )
     rows = session.execute(
-        select(Rep.id, Rep.name, Rep.tz, Rep.working_days, func.coalesce(open_count.c.n, 0))
+        select(Rep.id, Rep.name, Rep.tz, WORKING_DAYS, func.coalesce(open_count.c.n, 0))
         .outerjoin(open_count, open_count.c.owner_id == Rep.id)
-        .where(Rep.is_active.is_(True), Rep.role == Role.REP)
+        .where(
+            Rep.is_active.is_(True),
+            Rep.role == Role.REP,
+            on_roster if on_roster is not None else true(),
+            not_away(today) if today is not None else true(),
+        )
         .order_by(func.coalesce(open_count.c.n, 0), Rep.id)
         .limit(limit)
     )
     return [RepChoice(*row) for row in rows]
 
 
-def calendar_of(session: Session, *, user_id: str, fallback: Calendar) -> Calendar:
-    """A person's zone and working days as stored, the team's where they have none."""
+def calendar_of(
+    session: Session, *, user_id: str, fallback: Calendar, holidays: Collection[date] = ()
+) -> Calendar:
+    """A person's zone and working days as stored (their own choice first), the team's where they
+    have none; `holidays` are their days off."""
     rep = session.get(Rep, user_id)
     if rep is None:
-        return fallback
-    return _calendar(rep, fallback)
+        return Calendar(fallback.zone, with_holidays(fallback.working_days, holidays))
+    return _calendar(rep, fallback, holidays)
 
 
-def _calendar(rep: Rep, fallback: Calendar) -> Calendar:
+def _calendar(rep: Rep, fallback: Calendar, holidays: Collection[date] = ()) -> Calendar:
+    days = parse_working_days(
+        rep.own_working_days or rep.working_days, fallback=fallback.working_days
+    )
     return Calendar(
         zone=zone_for(rep.tz, fallback=fallback.zone),
-        working_days=parse_working_days(rep.working_days, fallback=fallback.working_days),
+        working_days=with_holidays(days, holidays),
     )
 
 
@@ -219,3 +243,75 @@ def is_active(session: Session, *, user_id: str) -> bool:
     """False for someone who left (deactivated in Slack); unknown people count as active."""
     rep = session.get(Rep, user_id)
     return rep is None or rep.is_active
+
+
+def covered_by(session: Session, *, user_id: str, today: date) -> frozenset[str]:
+    """The reps away on `today` who named `user_id` to cover for them."""
+    rows = session.scalars(
+        select(Rep.id).where(
+            Rep.away_delegate == user_id, Rep.away_until > today, Rep.is_active.is_(True)
+        )
+    )
+    return frozenset(rows)
+
+
+def takes_dm(session: Session, *, user_id: str, kind: str, now: datetime, zone: ZoneInfo) -> bool:
+    """Whether someone takes a DM of this kind now: not away on their own today, not muted.
+
+    `zone` is the fallback when their own timezone is unknown.
+    """
+    rep = session.get(Rep, user_id)
+    if rep is None:
+        return True
+    today = now.astimezone(zone_for(rep.tz, fallback=zone)).date()
+    return not is_away(rep.away_until, today) and kind not in muted_kinds(rep.muted)
+
+
+def read_my_settings(
+    session: Session, *, user_id: str, team_time: time, team_days: tuple[str, ...]
+) -> MySettings:
+    """A rep's settings as they apply now: their own choice, else the admin's, else the team's."""
+    rep = session.get(Rep, user_id)
+    if rep is None:
+        return MySettings(plan_time=team_time, working_days=team_days)
+    admin_time = parse_clock(rep.plan_time, fallback=team_time)
+    plan = parse_clock(rep.own_plan_time, fallback=admin_time)
+    admin_days = _day_names(rep.working_days) or team_days
+    days = _day_names(rep.own_working_days) or admin_days
+    return MySettings(
+        plan_time=plan,
+        working_days=days,
+        away_until=rep.away_until,
+        delegate=rep.away_delegate,
+        muted=muted_kinds(rep.muted),
+        own_plan_time=rep.own_plan_time is not None,
+        own_working_days=rep.own_working_days is not None,
+    )
+
+
+def admin_defaults(
+    session: Session, *, user_id: str, team_time: time, team_days: tuple[str, ...]
+) -> tuple[time, tuple[str, ...]]:
+    """The plan time and working days a rep has when they choose nothing: `[reps.*]`, else the team's."""
+    rep = session.get(Rep, user_id)
+    if rep is None:
+        return team_time, team_days
+    return parse_clock(rep.plan_time, fallback=team_time), _day_names(rep.working_days) or team_days
+
+
+def save_my_settings(
+    session: Session, *, user_id: str, change: SettingsChange, now: datetime
+) -> None:
+    """Store what a rep chose in My settings."""
+    rep = known_rep(session, user_id=user_id, now=now)
+    rep.own_plan_time = change.plan_time
+    rep.own_working_days = change.working_days
+    rep.away_until = change.away_until
+    rep.away_delegate = change.delegate
+    rep.muted = change.muted
+    session.flush()
+
+
+def _day_names(stored: str | None) -> tuple[str, ...]:
+    numbers = parse_working_days(stored, fallback=frozenset())
+    return tuple(WEEKDAY_NAMES[number] for number in sorted(numbers))

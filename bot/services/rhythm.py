@@ -31,6 +31,7 @@ from bot.domain.leads import ATTEMPT_KINDS, MEETING_KINDS, OPEN, weighted
 from bot.domain.qualification import stored_verdict
 from bot.domain.rhythm import LeadFacts, StageCurrencyTotals, StageRules
 from bot.models import Lead, LeadEvent, Notification, Rep, Touchpoint, UTCDateTime
+from bot.services.reps import PLAN_TIME, WORKING_DAYS
 
 # Lead events the rhythm writes and reads; the Keep button's handler records KEPT_EVENT, the
 # importer IMPORTED_EVENT.
@@ -50,13 +51,17 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class RepRow:
-    """A rep's schedule as stored: raw zone name, plan time and working days (None means the team's)."""
+    """A rep's schedule as stored: raw zone name, plan time and working days (None means the team's),
+    and their own settings: back from being away on, who covers meanwhile, what they muted."""
 
     id: str
     name: str
     tz: str | None
     plan_time: str | None
     working_days: str | None
+    away_until: date | None = None
+    away_delegate: str | None = None
+    muted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,9 @@ _LEAD_COLUMNS = (
     Lead.qualification,
     Lead.inbound,
 )
-_REP_COLUMNS = (Rep.id, Rep.name, Rep.tz, Rep.plan_time, Rep.working_days)
+_REP_COLUMNS = (
+    Rep.id, Rep.name, Rep.tz, PLAN_TIME, WORKING_DAYS, Rep.away_until, Rep.away_delegate, Rep.muted,
+)  # fmt: skip
 
 
 def _chunks(items: Sequence[_T], size: int = _IN_CHUNK) -> Iterator[Sequence[_T]]:
@@ -117,10 +124,26 @@ def _rep(row: Any) -> RepRow:
     return RepRow(*row)
 
 
-def list_active_reps(session: Session) -> list[RepRow]:
-    """Every active rep with their stored schedule, in one statement."""
-    rows = session.execute(select(*_REP_COLUMNS).where(Rep.is_active.is_(True)).order_by(Rep.id))
+def list_active_reps(
+    session: Session, *, on_team: ColumnElement[bool] | None = None
+) -> list[RepRow]:
+    """Every active rep (on the team, with `on_team`) with their stored schedule, in one statement."""
+    rows = session.execute(
+        select(*_REP_COLUMNS)
+        .where(Rep.is_active.is_(True), *([on_team] if on_team is not None else []))
+        .order_by(Rep.id)
+    )
     return [_rep(row) for row in rows]
+
+
+def active_reps_by_id(session: Session, *, user_ids: Collection[str]) -> dict[str, RepRow]:
+    """These people's schedules by id, those still active only."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(*_REP_COLUMNS).where(Rep.is_active.is_(True), Rep.id.in_(sorted(user_ids)))
+    )
+    return {row[0]: _rep(row) for row in rows}
 
 
 def _open_leads_by_owner(

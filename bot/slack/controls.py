@@ -24,10 +24,12 @@ from bot.domain.parsing import (
     CURRENCIES,
     ArchiveCmd,
     AssignCmd,
+    EditCmd,
     LeadRef,
     LostCmd,
     MoveCmd,
     QualifyCmd,
+    ReopenCmd,
     ShowCmd,
     SnoozeCmd,
     WonCmd,
@@ -86,7 +88,15 @@ class LeadControl:
 
 
 RefCommand: TypeAlias = (
-    ShowCmd | MoveCmd | WonCmd | LostCmd | AssignCmd | QualifyCmd | SnoozeCmd | ArchiveCmd
+    ShowCmd
+    | MoveCmd
+    | WonCmd
+    | LostCmd
+    | AssignCmd
+    | QualifyCmd
+    | SnoozeCmd
+    | ArchiveCmd
+    | ReopenCmd
 )
 
 SUBCOMMANDS: dict[type, str] = {
@@ -98,11 +108,13 @@ SUBCOMMANDS: dict[type, str] = {
     QualifyCmd: "qualify",
     SnoozeCmd: "snooze",
     ArchiveCmd: "archive",
+    ReopenCmd: "reopen",
+    EditCmd: "edit",
 }
 _BY_NAME = {name: kind for kind, name in SUBCOMMANDS.items()}
 
 
-def subcommand_of(cmd: RefCommand) -> str:
+def subcommand_of(cmd: RefCommand | EditCmd) -> str:
     return SUBCOMMANDS[type(cmd)]
 
 
@@ -144,7 +156,7 @@ def read_pick_value(value: str, *, stage_keys: Collection[str]) -> RefCommand:
         if category and category not in LOST_CATEGORIES:
             raise StaleControl()
         return LostCmd(ref=ref, reason=reason or None, category=category or None)
-    if kind in (ShowCmd, WonCmd, QualifyCmd, ArchiveCmd):
+    if kind in (ShowCmd, WonCmd, QualifyCmd, ArchiveCmd, ReopenCmd):
         return kind(ref=ref)
     raise StaleControl()
 
@@ -162,6 +174,7 @@ def pending_lead_value(new: NewLead, *, after_id: int) -> str | None:
         "p": new.phone,
         "r": new.source,
         "f": new.next_follow_up.isoformat() if new.next_follow_up else None,
+        "x": new.expected_close.isoformat() if new.expected_close else None,
         "a": after_id,
     }
     value = json.dumps(
@@ -187,8 +200,10 @@ def read_pending_lead_value(value: str, *, stage_keys: Collection[str]) -> tuple
             phone=data.get("p"),
             source=data.get("r"),
             next_follow_up=date.fromisoformat(data["f"]) if "f" in data else None,
+            expected_close=date.fromisoformat(data["x"]) if "x" in data else None,
         )
-        after_id = parse_lead_id(str(data["a"]))
+        # The highest lead id when the button was made: 0 on a database with no leads yet.
+        after_id = 0 if str(data["a"]) == "0" else parse_lead_id(str(data["a"]))
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as error:
         raise StaleControl() from error
     valid = (
@@ -223,6 +238,7 @@ def _retyped_ok(new: NewLead) -> bool:
         and new.currency in CURRENCIES
         and (new.value is None or sane_value(new.value))
         and (new.next_follow_up is None or sane_date(new.next_follow_up))
+        and (new.expected_close is None or sane_date(new.expected_close))
         and email_ok
         and phone_ok
     )
@@ -315,3 +331,32 @@ def _part_ok(kind: ItemKind, index: int, part: str) -> bool:
     if kind is ItemKind.STAGE or (kind is ItemKind.WIP and index == 1):
         return bool(_STAGE_KEY_RE.fullmatch(part))
     return bool(_USER_ID_RE.fullmatch(part))
+
+
+@dataclass(frozen=True)
+class TouchPick:
+    """A `/touch` line whose lead had to be picked: the lead, how many words named it, the line."""
+
+    lead_id: int
+    words: int
+    text: str
+
+    def encode(self) -> str | None:
+        """The button's value, or None when the line is too long to carry in one."""
+        value = json.dumps({"l": self.lead_id, "w": self.words, "t": self.text}, ensure_ascii=False)
+        return value if len(value) <= BUTTON_VALUE_MAX else None
+
+    @classmethod
+    def decode(cls, value: str) -> TouchPick:
+        """Read a value this app wrote; StaleControl otherwise."""
+        try:
+            data = json.loads(value)
+            lead_id = parse_lead_id(str(data["l"]))
+            words, text = data["w"], data["t"]
+        except (KeyError, TypeError, ValueError) as error:
+            raise StaleControl() from error
+        if lead_id is None or not isinstance(words, int) or not 1 <= words <= 20:
+            raise StaleControl()
+        if not isinstance(text, str) or len(value) > BUTTON_VALUE_MAX:
+            raise StaleControl()
+        return cls(lead_id, words, text)

@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.config import Stage
+from bot.domain.rep_settings import MySettings
 from bot.services.board import Board, BoardLead, StageColumn
 from bot.slack import format as fmt
 from bot.slack.controls import LeadControl
@@ -41,6 +42,7 @@ from bot.slack.kit import (
 from bot.slack.messages.rows import SNOOZE_CHOICES
 from bot.slack.mrkdwn import escape, mention, truncate
 from bot.slack.render import render
+from bot.slack.settings import settings_block
 
 # Slack refuses views over 250 kB; many stages make the per-stage selects large, so keep a margin.
 VIEW_BYTES_BUDGET = 200_000
@@ -62,6 +64,7 @@ class LeadMenu(StrEnum):
     """The verbs of a lead's overflow menu; an option's value is `<lead id>:<verb>[:<argument>]`."""
 
     LOG_TOUCH = "log_touch"
+    EDIT = "edit"
     QUALIFY = "qualify"
     SNOOZE = "snooze"
     MOVE = "move"
@@ -81,19 +84,20 @@ def plain(text: str, limit: int) -> str:
     return truncate(escape(text), limit)
 
 
-def lead_menu(lead: BoardLead) -> OverflowMenuElement:
-    """A lead's overflow (Slack allows five options): moving and snoozing by the choice live per stage."""
+def lead_menu(lead_id: int) -> OverflowMenuElement:
+    """A lead's ⋯ menu (Slack allows five options): moving and snoozing live in each stage's
+    selects. Mark won and Mark lost ask first, in a modal: an option cannot carry a confirm dialog."""
     options: list[tuple[str, tuple[str, ...]]] = [
         ("Log touch", (LeadMenu.LOG_TOUCH,)),
+        ("Edit lead", (LeadMenu.EDIT,)),
         ("Qualify", (LeadMenu.QUALIFY,)),
-        ("Snooze 1 day", (LeadMenu.SNOOZE, "1d")),
-        ("Mark won", (LeadMenu.WON,)),
-        ("Mark lost", (LeadMenu.LOST,)),
+        ("Mark won…", (LeadMenu.WON,)),
+        ("Mark lost…", (LeadMenu.LOST,)),
     ]
     return OverflowMenuElement(
         action_id=Action.OVERFLOW,
         options=[
-            Option(text=label, value=LeadControl(lead.id, parts).encode())
+            Option(text=label, value=LeadControl(lead_id, parts).encode())
             for label, parts in options
         ],
     )
@@ -132,7 +136,7 @@ def lead_block(
     return SectionBlock(
         block_id=f"home_lead_{lead.id}",
         text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)),
-        accessory=lead_menu(lead),
+        accessory=lead_menu(lead.id),
     )
 
 
@@ -238,14 +242,23 @@ def _fit_columns(columns: Sequence[StageColumn], budget: int) -> tuple[list[Stag
     return list(columns[:count]), len(columns) - count
 
 
-def top_blocks(board: Board, *, scope: Scope, is_manager: bool) -> list[Block]:
-    """Title, totals, the Mine/Team switch for managers and the per-rep rows for Team."""
+def top_blocks(
+    board: Board,
+    *,
+    scope: Scope,
+    is_manager: bool,
+    settings: MySettings | None = None,
+    today: date | None = None,
+) -> list[Block]:
+    """Title, totals, My settings, the Mine/Team switch for managers and the per-rep rows for Team."""
     title = "Team pipeline" if scope is Scope.TEAM else "Your pipeline"
     summary = render("home_summary.md.j2", **totals_fields(board), overdue=board.overdue)
     blocks: list[Block] = [
         HeaderBlock(block_id="home_title", text=title),
         SectionBlock(block_id="home_summary", text=MarkdownTextObject(text=summary)),
     ]
+    if settings is not None and today is not None:
+        blocks.append(settings_block(settings, today=today))
     if is_manager:
         blocks.append(
             ActionsBlock(
@@ -292,8 +305,10 @@ def build_home_view(
     now: datetime,
     today: date,
     zone: tzinfo | None = None,
+    settings: MySettings | None = None,
 ) -> dict[str, Any]:
-    """The Home tab: the board by stage in at most 100 blocks, summarising what does not fit."""
+    """The Home tab: My settings, then the board by stage in at most 100 blocks, summarising what
+    does not fit."""
     max_blocks = VIEW_BLOCKS_MAX
     while True:
         view = _layout(
@@ -305,6 +320,7 @@ def build_home_view(
             today=today,
             zone=zone,
             max_blocks=max_blocks,
+            settings=settings,
         )
         size = len(json.dumps(view, separators=(",", ":"), ensure_ascii=False).encode())
         if size <= VIEW_BYTES_BUDGET or max_blocks <= 20:
@@ -322,8 +338,9 @@ def _layout(
     today: date,
     max_blocks: int,
     zone: tzinfo | None = None,
+    settings: MySettings | None = None,
 ) -> dict[str, Any]:
-    blocks = top_blocks(board, scope=scope, is_manager=is_manager)
+    blocks = top_blocks(board, scope=scope, is_manager=is_manager, settings=settings, today=today)
     if not board.columns:
         text = render("home_empty.md.j2", team=scope is Scope.TEAM)
         blocks.append(SectionBlock(block_id="home_empty", text=MarkdownTextObject(text=text)))
@@ -355,6 +372,15 @@ def _layout(
             )
         )
     return _view(blocks, scope)
+
+
+def build_off_team_view(line: str) -> dict[str, Any]:
+    """The Home of someone off the roster: the one line on who can add them."""
+    blocks: list[Block] = [
+        HeaderBlock(block_id="home_title", text="pipebot"),
+        SectionBlock(block_id="home_off_team", text=MarkdownTextObject(text=line)),
+    ]
+    return _view(blocks, Scope.MINE)
 
 
 def _view(blocks: list[Block], scope: Scope) -> dict[str, Any]:

@@ -21,6 +21,9 @@ class View(StrEnum):
     QUALIFY = "qualify_modal"
     LAST_CHANCE = "last_chance_modal"
     MARK_LOST = "mark_lost_modal"
+    EDIT_LEAD = "edit_lead_modal"
+    CONFIRM_WON = "confirm_won_modal"
+    MY_SETTINGS = "my_settings_modal"
 
 
 class Action(StrEnum):
@@ -48,6 +51,11 @@ class Action(StrEnum):
     MANAGERS_OPEN = "managers_open"
     MANAGERS_NUDGE = "managers_nudge"
     MANAGERS_REASSIGN = "managers_reassign"
+    EDIT_LEAD = "lead_edit"
+    REOPEN = "lead_reopen"
+    CREATE_CONFIRMED = "lead_create_confirmed"
+    TOUCH_PICK = "touch_pick"
+    MY_SETTINGS = "home_my_settings"
 
 
 class Event(StrEnum):

@@ -28,6 +28,7 @@ OPTION_TEXT_MAX = 75
 MODAL_TITLE_MAX = 24
 BUTTON_VALUE_MAX = 2000
 METADATA_MAX = 3000
+ACCESSIBILITY_LABEL_MAX = 75
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,17 @@ def who(user_id: str | None) -> str:
 def clip(text: str, limit: int) -> str:
     """Shorten plain user text before it is escaped."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def lead_label(lead_id: int, company: str, *, limit: int = 40) -> str:
+    """`#42 Acme Corp` for labels screen readers speak: the company cut to `limit` and escaped
+    like any user text in a plain-text field (Slack decodes the entities)."""
+    return f"#{lead_id} {escape(clip(' '.join(company.split()), limit))}"
+
+
+def accessible(label: str) -> str:
+    """A button's accessibility label within Slack's 75 characters (never cutting an entity)."""
+    return truncate(label, ACCESSIBILITY_LABEL_MAX)
 
 
 def days_label(days: int) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.domain.forms import NewLeadForm, TouchForm
 from bot.domain.qualification import QUESTIONS
+from bot.domain.rep_settings import SettingsForm
 from bot.slack.kit import METADATA_MAX
 
 PERMALINK_MAX = 1000
@@ -41,6 +42,11 @@ class Block(StrEnum):
     REASON = "reason"
     NEEDED_BY = "needed_by"
     EXPECTED_CLOSE = "expected_close"
+    PLAN_TIME = "plan_time"
+    WORKING_DAYS = "working_days"
+    AWAY_UNTIL = "away_until"
+    DELEGATE = "delegate"
+    MUTED = "muted"
 
 
 def question_block(key: str) -> str:
@@ -135,7 +141,7 @@ def state_value(values: Mapping[str, Any], block_id: str) -> Any:
         return option.get("value")
     if kind == "checkboxes":
         return [option.get("value") for option in leaf.get("selected_options") or []]
-    for key in ("selected_user", "selected_date", "selected_date_time", "value"):
+    for key in ("selected_user", "selected_date", "selected_date_time", "selected_time", "value"):
         if key in leaf:
             return leaf[key]
     return None
@@ -163,6 +169,20 @@ def read_touch_form(view: Mapping[str, Any]) -> TouchForm:
         note=_text_or_none(state_value(values, Block.NOTE)),
         occurred_at=int(when) if isinstance(when, int | float) and math.isfinite(when) else None,
         next_follow_up=_text_or_none(state_value(values, Block.NEXT_FOLLOW_UP)),
+    )
+
+
+def read_settings_form(view: Mapping[str, Any]) -> SettingsForm:
+    """My settings' fields from a view_submission's view."""
+    values = _values(view)
+    days = state_value(values, Block.WORKING_DAYS) or []
+    muted = state_value(values, Block.MUTED) or []
+    return SettingsForm(
+        plan_time=_text_or_none(state_value(values, Block.PLAN_TIME)),
+        working_days=tuple(day for day in days if isinstance(day, str)),
+        away_until=_text_or_none(state_value(values, Block.AWAY_UNTIL)),
+        delegate=_text_or_none(state_value(values, Block.DELEGATE)),
+        muted=tuple(kind for kind in muted if isinstance(kind, str)),
     )
 
 

@@ -43,7 +43,7 @@ from bot.slack.ids import Action, View
 from bot.slack.kit import MODAL_TITLE_MAX, OPTION_TEXT_MAX, SECTION_TEXT_MAX, SlackMessage
 from bot.slack.modal_forms import UNQUALIFIED, ModalMeta, question_block
 from bot.slack.modal_forms import Block as Field
-from bot.slack.mrkdwn import link, truncate
+from bot.slack.mrkdwn import escape, link, truncate
 from bot.slack.render import render
 
 NOTE_MAX = SECTION_TEXT_MAX
@@ -141,6 +141,21 @@ def build_new_lead_modal(
             stage_names={stage.key: stage.name for stage in stages},
         )
         blocks.append(_mrkdwn(warning, block_id="duplicates"))
+    blocks += lead_field_blocks(stages, owner_id=owner_id, given=given, with_note=True)
+    return _modal(
+        callback_id=View.NEW_LEAD,
+        title="New lead",
+        submit="Create anyway" if duplicates else "Create",
+        blocks=blocks,
+        meta=meta,
+    )
+
+
+def lead_field_blocks(
+    stages: Sequence[StageRef], *, owner_id: str, given: Mapping[str, Any], with_note: bool
+) -> list[Block]:
+    """Every field of a lead as form inputs, filled with `given`: New lead's and Edit lead's."""
+    blocks: list[Block] = []
     blocks += [
         _text_input(Field.COMPANY, "Company", limit=MAX_COMPANY_LENGTH, initial=given.get("company"), optional=False),
         _text_input(Field.CONTACT, "Contact name", limit=MAX_CONTACT_LENGTH, initial=given.get("contact")),
@@ -164,11 +179,54 @@ def build_new_lead_modal(
         _date_input(Field.EXPECTED_CLOSE, "Expected close date", given.get("expected_close")),
         _text_input(Field.NOTE, "Note", limit=NOTE_MAX, initial=given.get("note"), multiline=True),
     ]  # fmt: skip
+    if not with_note:
+        blocks = [block for block in blocks if block.block_id != Field.NOTE]
+    return blocks
+
+
+def build_edit_lead_modal(
+    lead: LeadView, *, stages: Sequence[StageRef], meta: ModalMeta
+) -> dict[str, Any]:
+    """Edit lead: every field, filled with what the lead says now; each change goes in its history."""
+    given = {
+        "company": lead.company,
+        "contact": lead.contact,
+        "email": lead.email,
+        "phone": lead.phone,
+        "value": f"{lead.value:f}" if lead.value is not None else None,
+        "currency": lead.currency,
+        "source": lead.source,
+        "owner_id": lead.owner_id,
+        "stage": lead.stage,
+        "next_follow_up": lead.next_follow_up,
+        "expected_close": lead.expected_close,
+    }
+    header = _mrkdwn(
+        f"Editing *#{lead.id} {escape(_clip(lead.company, 80))}*. Each change is kept in its "
+        "history, with who made it and when.",
+        block_id="lead",
+    )
+    blocks = [
+        header,
+        *lead_field_blocks(stages, owner_id=lead.owner_id, given=given, with_note=False),
+    ]
     return _modal(
-        callback_id=View.NEW_LEAD,
-        title="New lead",
-        submit="Create anyway" if duplicates else "Create",
-        blocks=blocks,
+        callback_id=View.EDIT_LEAD, title="Edit lead", submit="Save", blocks=blocks, meta=meta
+    )
+
+
+def build_confirm_won_modal(lead: LeadView, *, meta: ModalMeta) -> dict[str, Any]:
+    """Asked before a lead is marked won from a menu (a menu option cannot carry a confirm dialog)."""
+    worth = f" ({fmt.short_money(lead.value, lead.currency)})" if lead.value is not None else ""
+    text = (
+        f"Mark *#{lead.id} {escape(_clip(lead.company, 80))}*{worth} won? It closes the lead and "
+        "counts toward the win rate; `/lead reopen` brings it back if it was a slip."
+    )
+    return _modal(
+        callback_id=View.CONFIRM_WON,
+        title="Mark won",
+        submit="Mark won",
+        blocks=[_mrkdwn(text, block_id="confirm_won")],
         meta=meta,
     )
 

@@ -66,3 +66,20 @@ def assignee_refusal(client: WebClient, *, user_id: str, mrkdwn: bool = True) ->
     if user.get("is_bot") or user_id == "USLACKBOT":
         return f"{shown} is a bot; give the lead to a person."
     return None
+
+
+def fetch_group_members(client: WebClient, *, usergroup_id: str) -> list[str] | None:
+    """The member ids of a Slack user group (`usergroups.users.list`); None when Slack cannot tell."""
+    try:
+        response = client.usergroups_users_list(usergroup=usergroup_id)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        needed = exc.response.get("needed")
+        logger.warning(
+            "usergroups.users.list failed for %s: %s%s",
+            usergroup_id,
+            error,
+            f" (the app needs {needed}; reinstall it from manifest.yml)" if needed else "",
+        )
+        return None
+    return [str(user) for user in response.get("users") or [] if _USER_ID.fullmatch(str(user))]

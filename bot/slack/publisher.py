@@ -37,6 +37,13 @@ def home_view_for(deps: Deps, *, user_id: str, scope: str | None = Scope.MINE) -
             today=today,
             with_reps=team,
         )
+        schedule = deps.pipeline.schedule
+        settings = reps.read_my_settings(
+            session,
+            user_id=user_id,
+            team_time=schedule.plan_time,
+            team_days=schedule.working_days,
+        )
     return build_home_view(
         board,
         scope=chosen,
@@ -45,6 +52,7 @@ def home_view_for(deps: Deps, *, user_id: str, scope: str | None = Scope.MINE) -
         now=now,
         today=today,
         zone=zone,
+        settings=settings,
     )
 
 
@@ -52,7 +60,11 @@ def publish_home(
     deps: Deps, client: WebClient, *, user_id: str, scope: str | None = Scope.MINE
 ) -> None:
     """Republish the user's App Home; a Slack refusal is logged by its error code and otherwise ignored."""
-    view = home_view_for(deps, user_id=user_id, scope=scope)
+    publish_view(client, user_id=user_id, view=home_view_for(deps, user_id=user_id, scope=scope))
+
+
+def publish_view(client: WebClient, *, user_id: str, view: dict[str, Any]) -> None:
+    """Publish a Home view; a Slack refusal is logged by its error code and otherwise ignored."""
     try:
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:

@@ -7,13 +7,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.parsing.dates import parse_when
 from bot.domain.schedule import (
+    Workdays,
+    add_working_days,
     due_local_date,
+    first_working_day_of_next_week,
+    first_working_day_of_week,
+    holidays_of,
+    is_working_day,
     is_working_time,
+    last_working_day_of_week,
     local_instant,
     next_due_instant,
+    next_working_day,
     parse_clock,
     parse_working_days,
+    with_holidays,
     working_hours_between,
     zone_for,
 )
@@ -188,3 +198,78 @@ def test_stored_rep_settings_fall_back_to_the_team():
     assert parse_working_days("monday tuesday", fallback=WEEKDAYS) == frozenset({0, 1})
     assert parse_working_days("funday", fallback=WEEKDAYS) == WEEKDAYS
     assert parse_working_days("", fallback=WEEKDAYS) == WEEKDAYS
+
+
+# ---- holidays -------------------------------------------------------------------------------
+
+XMAS = date(2026, 12, 25)  # a Friday
+BOXING = date(2026, 12, 28)  # the Monday after, off too
+OFF = Workdays(range(5), {XMAS, BOXING})
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 12, 24), True),
+        (XMAS, False),
+        (date(2026, 12, 26), False),  # Saturday
+        (BOXING, False),
+        (date(2026, 12, 29), True),
+    ],
+)
+def test_a_holiday_is_never_a_working_day(day: date, working: bool) -> None:
+    assert is_working_day(day, OFF) is working
+    assert is_working_day(day, frozenset(range(5))) is (day.weekday() < 5)
+
+
+def test_working_day_counts_skip_holidays() -> None:
+    assert add_working_days(date(2026, 12, 24), 1, OFF) == date(2026, 12, 29)
+    assert next_working_day(XMAS, OFF) == date(2026, 12, 29)
+    assert first_working_day_of_next_week(date(2026, 12, 23), OFF) == date(2026, 12, 29)
+    assert parse_when("tomorrow", today=date(2026, 12, 24), working_days=OFF) == date(2026, 12, 29)
+    assert parse_when("2d", today=date(2026, 12, 23), working_days=OFF) == date(2026, 12, 29)
+
+
+def test_no_rep_window_opens_on_a_holiday() -> None:
+    xmas_0830_ny = utc("2026-12-25T13:30:00")
+    assert due_local_date(xmas_0830_ny, zone=NY, at=PLAN, working_days=OFF, until=NOON) is None
+    assert due_local_date(xmas_0830_ny, zone=NY, at=PLAN, working_days=WEEKDAYS, until=NOON)
+    after = next_due_instant(utc("2026-12-24T14:00:00"), zone=NY, at=PLAN, working_days=OFF)
+    assert after == utc("2026-12-29T13:30:00")
+
+
+def test_working_hours_skip_holidays() -> None:
+    hours = {"zone": NY, "work_start": time(9), "work_end": time(18)}
+    wait = working_hours_between(
+        utc("2026-12-24T23:30:00"), utc("2026-12-29T16:00:00"), working_days=OFF, **hours
+    )
+    assert wait == timedelta(hours=2)  # only Tue 29 Dec 09:00–11:00
+    assert not is_working_time(utc("2026-12-25T16:00:00"), working_days=OFF, **hours)
+
+
+@pytest.mark.parametrize(
+    ("day", "last", "first"),
+    [
+        (date(2026, 12, 21), date(2026, 12, 24), date(2026, 12, 21)),  # Friday off: Thursday
+        (date(2026, 12, 30), date(2027, 1, 1), date(2026, 12, 29)),  # Monday off: Tuesday
+        (date(2026, 12, 2), date(2026, 12, 4), date(2026, 11, 30)),
+    ],
+)
+def test_the_weeks_first_and_last_working_days_step_round_holidays(
+    day: date, last: date, first: date
+) -> None:
+    assert last_working_day_of_week(day, OFF) == last
+    assert first_working_day_of_week(day, OFF) == first
+
+
+def test_a_week_with_every_day_off_has_no_first_or_last_day() -> None:
+    closed = Workdays(range(5), {date(2026, 12, 28) + timedelta(days=n) for n in range(5)})
+    assert last_working_day_of_week(date(2026, 12, 30), closed) is None
+    assert first_working_day_of_week(date(2026, 12, 30), closed) is None
+
+
+def test_holidays_ride_along_with_the_weekdays() -> None:
+    days = with_holidays(frozenset({0, 1, 2}), {XMAS})
+    assert set(days) == {0, 1, 2} and holidays_of(days) == {XMAS}
+    assert holidays_of(with_holidays(days, {BOXING})) == {XMAS, BOXING}
+    assert holidays_of(frozenset({0})) == frozenset()

@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from bot.domain.parsing import LeadRef, ParseError, TouchInput, parse_touch
+from bot.domain.parsing.touch import is_help, ref_prefixes
 from tests.domain.samples import FRIDAY
 
 
@@ -76,3 +77,36 @@ def test_touch(text: str, expected: TouchInput) -> None:
 def test_touch_errors(text: str, says: str) -> None:
     with pytest.raises(ParseError, match=says):
         touch(text)
+
+
+def test_the_readings_of_a_line_go_from_the_longest_name_to_the_first_word() -> None:
+    assert ref_prefixes("blue harbor call First call next:tue") == [
+        (5, "blue harbor call First call"),
+        (4, "blue harbor call First"),
+        (3, "blue harbor call"),
+        (2, "blue harbor"),
+        (1, "blue"),
+    ]
+    assert ref_prefixes("#42 call hello") == [(1, "#42")]
+    assert ref_prefixes('"Word Co" call') == [(1, "Word Co")]
+    assert ref_prefixes("a b c d e f g h") == [
+        (n, " ".join("abcdefgh"[:n])) for n in range(6, 0, -1)
+    ]
+
+
+def test_a_reading_takes_the_kind_and_note_after_the_name() -> None:
+    text = "blue harbor call First call next:tue"
+    two = parse_touch(text, today=date(2026, 11, 30), ref_words=2)
+    assert (two.ref, two.kind, two.note) == (LeadRef(text="blue harbor"), "call", "First call")
+    one = parse_touch(text, today=date(2026, 11, 30))
+    assert (one.ref, one.kind, one.note) == (
+        LeadRef(text="blue"),
+        "other",
+        "harbor call First call",
+    )
+    assert two.next_follow_up == one.next_follow_up == date(2026, 12, 1)
+
+
+def test_help_is_reserved() -> None:
+    assert is_help("help") and is_help("HELP me") and not is_help('"Help Scout" call')
+    assert not is_help("helpful co call")

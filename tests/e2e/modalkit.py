@@ -55,6 +55,8 @@ def _shown(element: dict[str, Any]) -> dict[str, Any]:
         return {"type": kind, "selected_date": element.get("initial_date")}
     if kind == "datetimepicker":
         return {"type": kind, "selected_date_time": element.get("initial_date_time")}
+    if kind == "timepicker":
+        return {"type": kind, "selected_time": element.get("initial_time")}
     raise AssertionError(f"unexpected element {kind}")
 
 
@@ -80,6 +82,8 @@ def change(element: dict[str, Any], value: Any) -> dict[str, Any]:
         state["selected_date"] = value
     elif kind == "datetimepicker":
         state["selected_date_time"] = value
+    elif kind == "timepicker":
+        state["selected_time"] = value
     return state
 
 

@@ -39,7 +39,7 @@ def lead_blocks(lead_id: int, live: Live) -> list[dict]:
             block_id=f"close_actions_{lead_id}",
             elements=[
                 ButtonElement(text="Won", action_id=Action.WON, value=value),
-                ButtonElement(text="Lost", action_id=Action.LOST, value=f"{value}:too expensive"),
+                ButtonElement(text="Lost", action_id=Action.LOST, value=value),
                 ButtonElement(text="Archive", action_id=Action.ARCHIVE, value=value),
                 ButtonElement(text="Keep 2 more weeks", action_id=Action.KEEP, value=value),
             ],
@@ -182,24 +182,30 @@ def test_move_stage_from_a_select(live: Live) -> None:
 
 
 @pytest.mark.parametrize(
-    ("action_id", "suffix", "status", "event", "line"),
+    ("action_id", "status", "event", "line"),
     [
-        (Action.WON, "", "won", "won", ":trophy: Marked won by"),
-        (Action.LOST, ":too expensive", "lost", "lost", "Marked lost (too expensive) by"),
-        (Action.ARCHIVE, "", "archived", "archived", "Archived by"),
+        (Action.WON, "won", "won", ":trophy: Marked won by"),
+        (Action.ARCHIVE, "archived", "archived", "Archived by"),
     ],
 )
-def test_closing_buttons(live: Live, action_id, suffix, status, event, line) -> None:
+def test_closing_buttons(live: Live, action_id, status, event, line) -> None:
     acme = seed_lead(live, "Acme")
     channel, message = post_nudge(live, [acme])
-    press(live, channel, message, action_id, f"{acme}{suffix}")
+    press(live, channel, message, action_id, str(acme))
     lead = lead_row(live, acme)
     assert lead.status == status and lead.closed_at == live.deps.clock.now()
-    if status == "lost":
-        assert lead.lost_reason == "too expensive"
     assert history(live, acme) == (["prospecting", status], [event])
     done = block(live.slack.message(channel, message["ts"]), f"close_actions_{acme}")
     assert line in done["elements"][0]["text"]
+
+
+def test_the_lost_button_asks_why_before_anything_changes(live: Live) -> None:
+    acme = seed_lead(live, "Acme")
+    channel, message = post_nudge(live, [acme])
+    press(live, channel, message, Action.LOST, str(acme))
+    assert lead_row(live, acme).status == "open" and history(live, acme)[1] == []
+    view = last_opened(live)
+    assert view["callback_id"] == View.MARK_LOST and metadata(view)["l"] == acme
 
 
 def test_keep_records_two_weeks_once_and_moves_nothing(live: Live) -> None:
@@ -336,7 +342,11 @@ def test_overflow_on_home_snoozes_and_republishes(live: Live) -> None:
 def test_overflow_won_and_lost_from_home(live: Live) -> None:
     acme, globex = seed_lead(live, "Acme"), seed_lead(live, "Globex")
     open_home(live)
-    home_menu(live, acme, "won")
+    home_menu(live, acme, "won")  # asks to confirm, in a modal
+    assert lead_row(live, acme).status == "open"
+    confirm = last_opened(live)
+    assert confirm["callback_id"] == View.CONFIRM_WON and metadata(confirm)["l"] == acme
+    submit(live, confirm, user_id=REP)
     home_menu(live, globex, "lost")  # asks why, in a modal
     assert lead_row(live, globex).status == "open"
     submit(live, last_opened(live), user_id=REP)  # the category defaults to other
@@ -454,7 +464,8 @@ def test_history_is_written_for_every_change(live: Live) -> None:
     press(live, channel, message, Action.MOVE_STAGE, f"{acme}:qualification")
     press(live, channel, message, Action.SNOOZE, f"{acme}:3d")
     live.deps.clock.advance(timedelta(days=1))
-    press(live, channel, message, Action.LOST, f"{acme}:went dark")
+    press(live, channel, message, Action.LOST, str(acme))
+    submit(live, last_opened(live), user_id=REP, reason="went dark")
     assert history(live, acme) == (["prospecting", "qualification", "lost"], ["snoozed", "lost"])
     assert count_rows(live, StageChange) == 3
 

@@ -73,7 +73,7 @@ def test_opening_home_publishes_the_board_by_stage(live: Live) -> None:
     menu = rows[0]["accessory"]
     assert menu["type"] == "overflow" and menu["action_id"] == Action.OVERFLOW
     values = [option["value"] for option in menu["options"]]
-    assert values == ["1:log_touch", "1:qualify", "1:snooze:1d", "1:won", "1:lost"]
+    assert values == ["1:log_touch", "1:edit", "1:qualify", "1:won", "1:lost"]
     assert all(len(value) <= 75 for value in values)
     selects = blocks_of(view, "actions")[0]["elements"]
     assert [element["action_id"] for element in selects] == [Action.MOVE_STAGE, Action.SNOOZE]

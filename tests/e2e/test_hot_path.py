@@ -19,7 +19,7 @@ def test_an_unexpected_error_after_the_ack_reaches_the_user(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(flows, "log_touch_from_text", broken)
+    monkeypatch.setattr(flows, "log_touch", broken)
     reply = live.command("/touch", f"#{lead_id} call Spoke with the CFO")
     assert reply.status == 200 and reply.body == ""
     (answer,) = live.slack.responses()

@@ -56,7 +56,7 @@ def test_create_anyway_creates_once_however_often_it_is_clicked(live: Live) -> N
 
 def test_create_anyway_clicked_twice_at_once_creates_one_lead(live: Live) -> None:
     seed(live, "Acme Corp")
-    live.command("/lead", "Acme Corp")
+    live.command("/lead", "add Acme Corp")
     [create] = buttons(reply(live), Action.CREATE_ANYWAY)
     payloads = [
         block_actions_payload(
@@ -77,10 +77,10 @@ def test_create_anyway_clicked_twice_at_once_creates_one_lead(live: Live) -> Non
 
 def test_create_anyway_after_another_duplicate_check_still_creates(live: Live) -> None:
     seed(live, "Acme Corp")
-    live.command("/lead", "Acme Corp")
+    live.command("/lead", "add Acme Corp")
     [first] = buttons(reply(live), Action.CREATE_ANYWAY)
     click(live, first)
-    live.command("/lead", "Acme Corp")
+    live.command("/lead", "Acme Corp $5k")
     [second] = buttons(reply(live), Action.CREATE_ANYWAY)
     assert "2 leads that are already open" in reply(live)["text"]
     click(live, second)

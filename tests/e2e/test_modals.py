@@ -268,10 +268,17 @@ def test_type_ahead_shows_a_rep_their_leads_and_a_manager_everyones(live: Live) 
         assert all(len(o["text"]["text"]) <= 75 and len(o["value"]) <= 75 for o in found)
         return [(o["value"], o["text"]["text"]) for o in found]
 
-    assert options(REP, "acm") == [("1", "#1 Acme Corp"), ("2", "#2 Acme Labs")]
-    assert [value for value, _ in options(MANAGER, "ACME")] == ["1", "2", "4"]
+    # Newest activity first (all four were made at the same moment: the newest lead first).
+    assert options(REP, "acm") == [("2", "#2 Acme Labs"), ("1", "#1 Acme Corp")]
+    assert [value for value, _ in options(MANAGER, "ACME")] == ["4", "2", "1"]
     assert options(REP, "#3") == [("3", "#3 Globex")]
     assert options(OTHER_REP, "globex") == []
+    # Contact, email, phone, source and touch notes match too, case and accents aside.
+    make_lead(live, "Initech", contact="Renée Müller", email="rm@initech.example")
+    assert options(REP, "MULLER") == [("5", "#5 Initech")]
+    assert options(REP, "initech.example") == [("5", "#5 Initech")]
+    live.command("/touch", "#3 call Talked budgets with Søren")
+    assert options(REP, "soren") == [("3", "#3 Globex")]
 
 
 # Qualification -----------------------------------------------------------------------------

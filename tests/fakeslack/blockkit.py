@@ -148,10 +148,13 @@ def _element(element: Any, where: str) -> None:
     _max_len(element.get("action_id"), ID_MAX, f"{where}.action_id")
     if "placeholder" in element:
         _text(element["placeholder"], f"{where}.placeholder", limit=150, plain_only=True)
+    if "confirm" in element:
+        _confirm(element["confirm"], f"{where}.confirm")
     if kind == "button":
         _text(element.get("text"), f"{where}.text", limit=75, plain_only=True)
         _max_len(element.get("value"), 2000, f"{where}.value")
         _max_len(element.get("url"), 3000, f"{where}.url")
+        _max_len(element.get("accessibility_label"), 75, f"{where}.accessibility_label")
     elif kind in _SELECTS:
         _select(element, where)
     elif kind == "overflow":
@@ -165,6 +168,15 @@ def _element(element: Any, where: str) -> None:
                 value is None or (isinstance(value, int) and 0 <= value <= 3000),
                 f"{where}.{field}: must be an integer 0..3000",
             )
+
+
+def _confirm(confirm: Any, where: str) -> None:
+    """Check a confirmation dialog: title, text, confirm and deny within their limits."""
+    _require(isinstance(confirm, Mapping), f"{where}: must be a confirm object")
+    _text(confirm.get("title"), f"{where}.title", limit=100, plain_only=True)
+    _text(confirm.get("text"), f"{where}.text", limit=300)
+    _text(confirm.get("confirm"), f"{where}.confirm", limit=30, plain_only=True)
+    _text(confirm.get("deny"), f"{where}.deny", limit=30, plain_only=True)
 
 
 def _block(block: Any, where: str) -> None:

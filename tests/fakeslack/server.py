@@ -199,6 +199,11 @@ class FakeSlack(Observations):
                 email=email,
             )
 
+    def set_usergroup(self, usergroup_id: str, member_ids: list[str]) -> None:
+        """Create or change a user group: usergroups.users.list answers these members."""
+        with self._lock:
+            self.workspace.usergroups[usergroup_id] = list(member_ids)
+
     def remove_bot(self, channel_id: str) -> None:
         """Take the bot out of a channel: conversations.info says is_member false, and posting
         or reading history there fails with not_in_channel (the app has no chat:write.public)."""

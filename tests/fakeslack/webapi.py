@@ -87,6 +87,14 @@ def users_info(ws: Workspace, args: Args) -> Result:
     return {"user": user}
 
 
+def usergroups_users_list(ws: Workspace, args: Args) -> Result:
+    """usergroups.users.list: the member ids of a user group."""
+    usergroup = str(args.get("usergroup") or "")
+    if usergroup not in ws.usergroups:
+        raise ApiError("no_such_subteam")
+    return {"users": list(ws.usergroups[usergroup])}
+
+
 def users_lookup_by_email(ws: Workspace, args: Args) -> Result:
     """users.lookupByEmail: the user with that profile email, as users.info shows them."""
     user_id = ws.directory.by_email(str(args.get("email", "")))
@@ -373,6 +381,7 @@ METHODS: dict[str, Handler] = {
     "auth.test": auth_test,
     "apps.connections.open": apps_connections_open,
     "users.info": users_info,
+    "usergroups.users.list": usergroups_users_list,
     "users.lookupByEmail": users_lookup_by_email,
     "conversations.open": conversations_open,
     "conversations.history": conversations_history,

@@ -98,6 +98,8 @@ class Workspace:
         self.group_dms: dict[frozenset[str], str] = {}
         # Channels (C…/G…) the bot is not a member of; it is in every other one.
         self.outside: set[str] = set()
+        # User groups (S…) by id: their member ids, as usergroups.users.list answers.
+        self.usergroups: dict[str, list[str]] = {}
         self._serial = itertools.count(1)
         self._last_ts_us = 0
 

@@ -179,6 +179,11 @@ def test_every_item_has_its_buttons(deps, db, queued, rep):
     ]
     moves = [option["value"] for option in by_id[Action.MOVE_STAGE]["options"]]
     assert f"{lead_id}:closing" in moves and f"{lead_id}:proposal" not in moves
+    # Won asks in a confirm dialog and Lost opens the form that asks why: a DM never closes a lead
+    # on one stray click.
+    assert by_id[Action.WON]["confirm"]["confirm"]["text"] == "Mark won"
+    assert by_id[Action.LOST]["value"] == str(lead_id) and "confirm" not in by_id[Action.LOST]
+    assert by_id[Action.LOG_TOUCH]["accessibility_label"].startswith(f"Log touch on #{lead_id} ")
 
 
 def test_one_reps_failure_never_stops_the_batch(deps, db, monkeypatch, caplog, recipients):

@@ -735,7 +735,9 @@ def test_item18_wording(deps, db, rep):
     won = LeadView.of(lead_row(db, lead_id))
     won = won.__class__(**{**won.__dict__, "status": "won"})
     refusal = closed_refusal(won)
-    assert refusal == f"Lead #{lead_id} is already won." and "reopen" not in refusal
+    # A closed lead's refusal points at the way back, now that there is one.
+    assert refusal is not None and refusal.startswith(f"Lead #{lead_id} is won;")
+    assert f"`/lead reopen {lead_id}`" in refusal
     flows.change_lead(
         deps,
         by=Actor(rep, zone=NY),
@@ -753,7 +755,7 @@ def test_item18_wording(deps, db, rep):
             now=ny("2026-11-30T14:05"),
         )
     except UserFacingError as error:
-        assert "already won" in str(error) and "reopen" not in str(error)
+        assert "is won" in str(error) and "/lead reopen" in str(error)
     else:
         raise AssertionError("a touch on a won lead must be refused")
     assert Rep  # the roster model is what "left" reads

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
+from bot.models import Rep
 from jobs import speed_to_lead
-from tests.jobs.factories import add_lead, touch, utc
+from tests.jobs.factories import add_lead, add_rep, touch, utc
 
 MON_0900 = utc("2026-11-30T14:00:00")  # Mon 09:00 New York
 HOUR = timedelta(hours=1)
@@ -99,3 +100,22 @@ def test_a_touch_withdraws_an_alert_still_waiting_to_be_sent(deps, db, rep):
     with deps.session_factory() as session:
         assert session.scalars(select(Notification.status)).all() == ["cancelled"]
     assert speed_to_lead.run(deps, MON_0900 + HOUR * 5) == 0
+
+
+def test_an_away_owner_is_covered_by_their_delegate_and_a_muted_one_hears_nothing(
+    deps, db, queued, rep
+):
+    with db() as session:
+        add_rep(session, "UCOVER001")
+        owner = session.get(Rep, rep)
+        owner.away_until, owner.away_delegate = date(2026, 12, 7), "UCOVER001"
+        lead_id = add_lead(session, owner=rep, company="Away Co", created_at=MON_0900, inbound=True)
+    assert speed_to_lead.run(deps, MON_0900 + HOUR * 2) == 1
+    [dm] = queued()
+    assert dm.recipient == "UCOVER001" and f"#{lead_id} Away Co" in dm.text
+    with db() as session:
+        owner = session.get(Rep, rep)
+        owner.away_until, owner.away_delegate, owner.muted = None, None, "speed-to-lead"
+        add_lead(session, owner=rep, company="Muted Co", created_at=MON_0900, inbound=True)
+    speed_to_lead.run(deps, MON_0900 + HOUR * 2.5)
+    assert [sent.recipient for sent in queued()] == ["UCOVER001"]

@@ -39,6 +39,7 @@ from bot.slack.controls import (
     read_pick_value,
 )
 from bot.slack.ids import Action
+from bot.slack.messages.choices import build_pick_lead_blocks
 from bot.slack.messages.lead import (
     build_change_reply,
     build_duplicate_blocks,
@@ -46,7 +47,6 @@ from bot.slack.messages.lead import (
     build_lead_detail_blocks,
     build_lead_list_blocks,
     build_new_owner_message,
-    build_pick_lead_blocks,
 )
 from bot.slack.messages.pipeline import build_pipeline_blocks
 from tests.hostile import tricky_text
@@ -295,12 +295,15 @@ def test_help_for_one_subcommand_shows_its_usage_and_examples() -> None:
     assert "/lead move" not in text
 
 
-def test_a_closed_lead_has_no_buttons_and_shows_why() -> None:
+def test_a_closed_lead_offers_only_reopen_and_shows_why() -> None:
     lost = lead_view(status="lost", lost_reason="went elsewhere")
     message = build_change_reply(lost, kind="lost", stage_name="Proposal", now=NOW, today=TODAY)
-    assert [b["type"] for b in message.blocks] == ["section", "section"]
+    assert [b["type"] for b in message.blocks] == ["section", "section", "actions"]
     assert "Lost: went elsewhere" in message.blocks[1]["text"]["text"]
     assert message.text == "Marked #1 Acme Corp lost: went elsewhere."
+    [reopen] = message.blocks[2]["elements"]
+    assert (reopen["action_id"], reopen["value"]) == (Action.REOPEN, "1")
+    assert reopen["accessibility_label"] == "Reopen #1 Acme Corp"
 
 
 def test_the_assignment_dm_says_who_what_worth_and_stage() -> None:
@@ -314,8 +317,18 @@ def test_the_assignment_dm_says_who_what_worth_and_stage() -> None:
     )
     assert message.text == "Max assigned you *Acme Corp* — $12,500, Qualification"
     actions = [e["action_id"] for e in message.blocks[-1]["elements"]]
-    # The expected close date is set in place, from the card the new owner gets.
-    assert actions == [Action.LOG_TOUCH, Action.OPEN_LEAD, Action.CLOSE_DATE]
+    # The expected close date is set in place, from the card the new owner gets; Won asks first.
+    assert actions == [
+        Action.LOG_TOUCH, Action.OPEN_LEAD, Action.EDIT_LEAD, Action.WON, Action.LOST,
+        Action.CLOSE_DATE,
+    ]  # fmt: skip
+    won = message.blocks[-1]["elements"][3]
+    assert won["confirm"]["confirm"]["text"] == "Mark won"
+    labels = [e.get("accessibility_label") for e in message.blocks[-1]["elements"][:5]]
+    assert labels == [
+        "Log touch on #1 Acme Corp", "Open #1 Acme Corp", "Edit #1 Acme Corp",
+        "Mark won #1 Acme Corp", "Mark lost #1 Acme Corp",
+    ]  # fmt: skip
     unnamed = build_new_owner_message(
         lead_view(value=None), actor_id=ACTOR, actor_name=None, stage_name="Proposal", now=NOW,
         today=TODAY,

@@ -39,6 +39,7 @@ MAX_EMAIL_LENGTH = 254
 MAX_PHONE_LENGTH = 40
 
 _EXAMPLES = {
+    "company": 'company:"Acme Corp"',
     "source": "source:webinar",
     "contact": 'contact:"Ann Lee"',
     "email": "email:ann@acme.test",
@@ -88,7 +89,7 @@ def parse_new_lead(
     tokens = tokenize(text)
     fields: dict[str, object] = {}
     said: dict[str, str] = {}
-    readers = _readers(today, stages, working_days)
+    readers = field_readers(today, stages, working_days)
     company: list[str] = []
     i = 0
     while i < len(tokens):
@@ -114,10 +115,12 @@ def parse_new_lead(
     return NewLeadInput(company=name, **named)  # type: ignore[arg-type]
 
 
-def _readers(
+def field_readers(
     today: date, stages: Sequence[StageRef], working_days: Collection[int]
 ) -> dict[str, Callable[[str], object]]:
+    """How each `key:` value is read, by key (`company` too, for `/lead edit`)."""
     return {
+        "company": lambda value: _read_text("company", value, MAX_COMPANY_LENGTH),
         "stage": lambda value: resolve_stage(value, stages).key,
         "next": lambda value: parse_when(value, today=today, working_days=working_days),
         "close": lambda value: parse_when(value, today=today, working_days=working_days),

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DatePickerElement
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    DatePickerElement,
+)
 
 from bot.domain.leads import OPEN
 from bot.services.records import LeadView, TouchView
@@ -13,8 +19,9 @@ from bot.slack.controls import LeadControl
 from bot.slack.ids import Action
 from bot.slack.kit import (
     SlackMessage,
-    button_dict,
+    accessible,
     context_dict,
+    lead_label,
     section,
     section_dict,
     to_dicts,
@@ -25,8 +32,62 @@ from bot.slack.mrkdwn import escape
 from bot.slack.render import render
 
 
-def open_button(lead_id: int, text: str = "Open") -> ButtonElement:
-    return ButtonElement(text=text, action_id=Action.OPEN_LEAD, value=LeadControl(lead_id).encode())
+def lead_button(
+    text: str,
+    action_id: str,
+    lead_id: int,
+    company: str | None,
+    *,
+    label: str | None = None,
+    **options: Any,
+) -> ButtonElement:
+    """A button about one lead; with the company, its accessibility label names the lead
+    ("Log touch on #42 Acme"), as screen readers need among many rows of the same buttons."""
+    spoken = None
+    if company is not None:
+        spoken = accessible(f"{label or text} {lead_label(lead_id, company)}")
+    return ButtonElement(
+        text=text,
+        action_id=action_id,
+        value=LeadControl(lead_id).encode(),
+        accessibility_label=spoken,
+        **options,
+    )
+
+
+def open_button(lead_id: int, text: str = "Open", company: str | None = None) -> ButtonElement:
+    return lead_button(text, Action.OPEN_LEAD, lead_id, company, label=text)
+
+
+def won_button(lead_id: int, company: str) -> ButtonElement:
+    """Mark won, behind a confirm dialog: it closes the lead."""
+    name = lead_label(lead_id, company)
+    return lead_button(
+        "Won",
+        Action.WON,
+        lead_id,
+        company,
+        label="Mark won",
+        confirm=ConfirmObject(
+            title="Mark this lead won?",
+            text=f"{name} closes as won and counts toward the win rate.",
+            confirm="Mark won",
+            deny="Cancel",
+        ),
+    )
+
+
+def lost_button(lead_id: int, company: str) -> ButtonElement:
+    """Mark lost: opens the form that asks why (and is the confirmation)."""
+    return lead_button("Lost…", Action.LOST, lead_id, company, label="Mark lost")
+
+
+def edit_button(lead_id: int, company: str) -> ButtonElement:
+    return lead_button("Edit", Action.EDIT_LEAD, lead_id, company, label="Edit")
+
+
+def reopen_button(lead_id: int, company: str) -> ButtonElement:
+    return lead_button("Reopen", Action.REOPEN, lead_id, company, label="Reopen", style="primary")
 
 
 def close_date_picker(lead: LeadView) -> DatePickerElement:
@@ -39,19 +100,28 @@ def close_date_picker(lead: LeadView) -> DatePickerElement:
 
 
 def lead_actions(lead: LeadView, *, then: ButtonElement | None = None) -> ActionsBlock:
-    """The next-step controls under a lead: Log touch, Open (or another button), the close date."""
+    """The next-step controls under an open lead: Log touch, Open (or another button), Edit, Won,
+    Lost, the close date."""
     return ActionsBlock(
         block_id=f"lead_actions_{lead.id}",
         elements=[
-            ButtonElement(
-                text="Log touch",
-                action_id=Action.LOG_TOUCH,
-                value=LeadControl(lead.id).encode(),
+            lead_button(
+                "Log touch", Action.LOG_TOUCH, lead.id, lead.company, label="Log touch on",
                 style="primary",
             ),
-            then or open_button(lead.id),
+            then or open_button(lead.id, company=lead.company),
+            edit_button(lead.id, lead.company),
+            won_button(lead.id, lead.company),
+            lost_button(lead.id, lead.company),
             close_date_picker(lead),
         ],
+    )  # fmt: skip
+
+
+def closed_actions(lead: LeadView) -> ActionsBlock:
+    """Under a closed lead: Reopen, back to the stage it closed from."""
+    return ActionsBlock(
+        block_id=f"lead_actions_{lead.id}", elements=[reopen_button(lead.id, lead.company)]
     )
 
 
@@ -63,13 +133,19 @@ NEXT_STEP_CHOICES = (
 )
 
 
-def next_step_buttons(lead_id: int) -> dict[str, Any]:
+def next_step_buttons(lead_id: int, company: str | None = None) -> dict[str, Any]:
     """One click to plan the next step after a touch: tomorrow, in 3 working days, next week, none."""
+    name = lead_label(lead_id, company) if company is not None else f"#{lead_id}"
     buttons = [
-        button_dict(label, action_id=action, value=LeadControl(lead_id, (code,)).encode())
+        ButtonElement(
+            text=label,
+            action_id=action,
+            value=LeadControl(lead_id, (code,)).encode(),
+            accessibility_label=accessible(f"Next step for {name}: {label.lower()}"),
+        )
         for code, label, action in NEXT_STEP_CHOICES
     ]
-    return {"block_id": f"next_step_{lead_id}", "elements": buttons, "type": "actions"}
+    return {"block_id": f"next_step_{lead_id}", "elements": to_dicts(buttons), "type": "actions"}
 
 
 def build_lead_card_blocks(
@@ -95,8 +171,7 @@ def build_lead_card_blocks(
         touched=touched_label(lead.last_touch_at, now, zone),
     )
     blocks.append(section(card, block_id=f"lead_{lead.id}"))
-    if lead.status == OPEN:
-        blocks.append(lead_actions(lead))
+    blocks.append(lead_actions(lead) if lead.status == OPEN else closed_actions(lead))
     return SlackMessage(text=text or f"#{lead.id} {escape(lead.company)}", blocks=to_dicts(blocks))
 
 
@@ -119,6 +194,6 @@ def build_touch_logged_blocks(
     count = lead.touch_count
     blocks = [section_dict(text, block_id=f"touch_{touch.id}")]
     if lead.status == OPEN and lead.next_follow_up is None:
-        blocks.append(next_step_buttons(lead.id))
+        blocks.append(next_step_buttons(lead.id, lead.company))
     blocks.append(context_dict(f"Lead #{lead.id} · {count} touch{'' if count == 1 else 'es'}"))
     return SlackMessage(text=f"Logged {logged} on #{lead.id} {escape(lead.company)}", blocks=blocks)

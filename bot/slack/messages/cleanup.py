@@ -12,9 +12,9 @@ from slack_sdk.models.blocks import ButtonElement, ConfirmObject
 
 from bot.domain.cadence import CadenceFinding
 from bot.domain.rhythm import whole_days
-from bot.slack.controls import LeadControl
 from bot.slack.ids import Action
 from bot.slack.kit import SlackMessage
+from bot.slack.messages.cards import lead_button, open_button
 from bot.slack.messages.rows import lead_row, list_message, render_lead_line
 from bot.slack.render import render, render_string
 
@@ -38,20 +38,22 @@ class EmailLead(Protocol):
     def last_touch_at(self) -> datetime | None: ...
 
 
-def _cleanup_buttons(lead_id: int) -> list[ButtonElement]:
-    value = LeadControl(lead_id).encode()
+def _cleanup_buttons(lead_id: int, company: str) -> list[ButtonElement]:
     return [
-        ButtonElement(
-            text="Draft last-chance email",
-            action_id=Action.DRAFT_LAST_CHANCE,
-            value=value,
+        lead_button(
+            "Draft last-chance email",
+            Action.DRAFT_LAST_CHANCE,
+            lead_id,
+            company,
+            label="Draft a last-chance email to",
             style="primary",
         ),
-        ButtonElement(text="Keep 2 more weeks", action_id=Action.KEEP, value=value),
-        ButtonElement(
-            text="Archive",
-            action_id=Action.ARCHIVE,
-            value=value,
+        lead_button("Keep 2 more weeks", Action.KEEP, lead_id, company, label="Keep"),
+        lead_button(
+            "Archive",
+            Action.ARCHIVE,
+            lead_id,
+            company,
             style="danger",
             confirm=ConfirmObject(
                 title="Archive this lead?",
@@ -60,7 +62,7 @@ def _cleanup_buttons(lead_id: int) -> list[ButtonElement]:
                 deny="Cancel",
             ),
         ),
-        ButtonElement(text="Open", action_id=Action.OPEN_LEAD, value=value),
+        open_button(lead_id, company=company),
     ]
 
 
@@ -88,7 +90,7 @@ def build_cleanup_blocks(
                 zone=zone,
                 attempts=finding.attempts,
             ),
-            _cleanup_buttons(finding.lead.id),
+            _cleanup_buttons(finding.lead.id, finding.lead.company),
         )
         for finding in findings
     ]

@@ -13,7 +13,6 @@ from bot.domain.parsing import HELP_EXAMPLES, USAGE
 from bot.services.queries import HistoryEntry, LeadDetail, LeadPage
 from bot.services.records import LeadView, TouchView
 from bot.slack import format as fmt
-from bot.slack.controls import LeadControl, RefCommand, pick_value, subcommand_of
 from bot.slack.ids import Action
 from bot.slack.kit import (
     MESSAGE_BLOCKS_MAX,
@@ -26,12 +25,18 @@ from bot.slack.kit import (
     touched_label,
     who,
 )
-from bot.slack.messages.cards import build_lead_card_blocks, lead_actions, open_button
+from bot.slack.messages.cards import (
+    build_lead_card_blocks,
+    lead_actions,
+    lead_button,
+    open_button,
+)
 from bot.slack.mrkdwn import escape, link, truncate
 from bot.slack.render import render
 
 LIST_LIMIT = 40
 PICK_LIMIT = 10
+FIND_LIMIT = 25
 NOTE_CLIP = 200
 FALLBACK_ITEMS = 10
 FALLBACK_COMPANY = 60
@@ -101,7 +106,8 @@ def build_lead_list_blocks(
         used += len(row)
         if used > TEXT_BUDGET:
             break
-        blocks.append(section(row, block_id=f"list_lead_{lead.id}", accessory=open_button(lead.id)))
+        button = open_button(lead.id, company=lead.company)
+        blocks.append(section(row, block_id=f"list_lead_{lead.id}", accessory=button))
     hidden = page.total - (len(blocks) - 1 if page.leads else 0)
     if hidden > 0:
         blocks.append(
@@ -149,7 +155,28 @@ def _history_item(
         "note": clip(" ".join(str(detail.get("text") or "").split()), NOTE_CLIP),
         "until": until_label,
         "score": int(score) if isinstance(score, int | float) else "?",
+        "edits": _edits(detail.get("changes")),
+        "closed_as": str(detail.get("from") or ""),
+        "back_in": stage_names.get(str(detail.get("to") or ""), str(detail.get("to") or "")),
     }
+
+
+_EDIT_NAMES = {"expected_close": "close date", "next_follow_up": "next follow-up"}
+
+
+def _edits(changes: object) -> str:
+    """`value 5000.00 USD → 9000.00 USD, contact Ann → none` from an edit's history detail."""
+    if not isinstance(changes, dict):
+        return ""
+    parts = []
+    for field, change in list(changes.items())[:6]:
+        if not isinstance(change, dict):
+            continue
+        before, after = change.get("from") or "none", change.get("to") or "none"
+        parts.append(
+            f"{_EDIT_NAMES.get(field, field)} {clip(str(before), 40)} → {clip(str(after), 40)}"
+        )
+    return ", ".join(parts)
 
 
 def build_lead_detail_blocks(
@@ -183,11 +210,9 @@ def build_lead_detail_blocks(
         ],
         total=detail.history_total,
     )
-    if card[-1]["type"] == "actions":
+    if lead.status == "open" and card[-1]["type"] == "actions":
         # Shown in full, the lead is already open: the second button qualifies it instead.
-        qualify = ButtonElement(
-            text="Qualify", action_id=Action.QUALIFY, value=LeadControl(lead.id).encode()
-        )
+        qualify = lead_button("Qualify", Action.QUALIFY, lead.id, lead.company)
         card[-1] = lead_actions(lead, then=qualify).to_dict()
     blocks = card + to_dicts(
         [
@@ -224,38 +249,6 @@ def build_change_reply(
     return SlackMessage(
         text=truncate(render("lead_change.md.j2", plain=True, **words), 1000), blocks=card.blocks
     )
-
-
-def build_pick_lead_blocks(
-    matches: Sequence[LeadView],
-    *,
-    ref_text: str,
-    cmd: RefCommand,
-    stage_names: Mapping[str, str],
-    more: bool,
-) -> SlackMessage:
-    """Several leads match a reference: one button per lead re-runs the subcommand on it."""
-    shown = list(matches[:PICK_LIMIT])
-    intro = (
-        f"“{escape(clip(ref_text, 100))}” matches {len(matches)}{'+' if more else ''} open leads. "
-        f"Which one did you mean for `{subcommand_of(cmd)}`? Nothing has changed yet."
-    )
-    blocks: list[Block] = [section(intro)]
-    for lead in shown:
-        line = (
-            f"*{lead_name(lead)}* · {fmt.short_money(lead.value, lead.currency)}"
-            f" · {escape(stage_names.get(lead.stage, lead.stage))} · {who(lead.owner_id)}"
-        )
-        button = ButtonElement(
-            text="Pick", action_id=Action.PICK_LEAD, value=pick_value(lead.id, cmd)
-        )
-        blocks.append(section(line, block_id=f"pick_lead_{lead.id}", accessory=button))
-    if more:
-        blocks.append(
-            context("More leads match: type more of the name, or use the number like `#42`.")
-        )
-    lines = [intro] + [f"• {lead_name(lead)}" for lead in shown]
-    return SlackMessage(text="\n".join(lines), blocks=to_dicts(blocks))
 
 
 def build_duplicate_blocks(
@@ -301,22 +294,81 @@ def build_help_blocks(topic: str | None = None) -> SlackMessage:
     """`/lead help [subcommand]`: the grammar with examples, straight from USAGE and HELP_EXAMPLES."""
     if topic and topic in USAGE:
         usages = [USAGE[topic]]
-        examples = [e for e in HELP_EXAMPLES if e.startswith(f"/lead {topic} ")]
+        start = "/touch " if topic == "touch" else f"/lead {topic} "
+        examples = [e for e in HELP_EXAMPLES if e.startswith(start)]
     else:
         topic = None
         usages = list(USAGE.values())
         examples = list(HELP_EXAMPLES)
     text = render("lead_help.md.j2", topic=topic, usages=usages, examples=examples)
+    touch = (
+        "The lead is its number or the start of its name: `/touch blue harbor call …` logs a call "
+        "on Blue Harbor Logistics. Kinds: call, email, meeting, demo, message, linkedin, note, other. "
+        if topic == "touch"
+        else "A `&lt;ref&gt;` is a lead number (`42`, `#42`) or part of a company name. "
+    )
     blocks = [
         section(text, block_id="help"),
         context(
-            "A `&lt;ref&gt;` is a lead number (`42`, `#42`) or part of a company name. "
-            "Dates: `today`, `tomorrow`, `fri`, `3d`, `2w`, `2026-12-04`. "
+            touch + "Dates: `today`, `tomorrow`, `fri`, `3d`, `2w`, `2026-12-04`. "
             "`/lead help &lt;subcommand&gt;` shows one."
         ),
     ]
     return SlackMessage(
         text=text.splitlines()[0] if topic else "How to use /lead", blocks=to_dicts(blocks)
+    )
+
+
+def build_did_you_mean_blocks(typed: str, subcommand: str, pending: str | None) -> SlackMessage:
+    """A first word one slip from a subcommand: which one it may be; nothing changed."""
+    word = escape(clip(typed, 40))
+    text = (
+        f"Did you mean `/lead {subcommand}`? Nothing was changed. "
+        f"To add a company called “{word}”, use `/lead add`. `/lead help {subcommand}` shows how."
+    )
+    blocks: list[Block] = [section(text, block_id="did_you_mean")]
+    if pending is not None:
+        blocks.append(
+            ActionsBlock(
+                block_id="did_you_mean_create",
+                elements=[
+                    ButtonElement(
+                        text="Create it as a lead", action_id=Action.CREATE_CONFIRMED, value=pending
+                    )
+                ],
+            )
+        )
+    return SlackMessage(
+        text=f"Did you mean /lead {subcommand}? Nothing was changed.", blocks=to_dicts(blocks)
+    )
+
+
+def build_confirm_create_blocks(company: str, pending: str | None) -> SlackMessage:
+    """`/lead Acme Corp` and nothing else: ask before creating a lead of it."""
+    name = escape(clip(company, 80))
+    text = (
+        f"Create lead “{name}”? Nothing was created yet. "
+        "(A value, an @owner or an option like `stage:` creates at once; `/lead help` lists the rest.)"
+    )
+    blocks: list[Block] = [section(text, block_id="confirm_create")]
+    if pending is not None:
+        blocks.append(
+            ActionsBlock(
+                block_id="confirm_create_choice",
+                elements=[
+                    ButtonElement(
+                        text=truncate(f"Create lead “{escape(clip(company, 50))}”", 75),
+                        action_id=Action.CREATE_CONFIRMED,
+                        value=pending,
+                        style="primary",
+                    )
+                ],
+            )
+        )
+    else:
+        blocks.append(context("This lead is too long to create from a button; use `/lead add`."))
+    return SlackMessage(
+        text=f"Create lead “{name}”? Nothing was created yet.", blocks=to_dicts(blocks)
     )
 
 

@@ -19,9 +19,18 @@ from bot.domain.rhythm import LeadFacts, StageRules
 from bot.services.records import LeadView
 from bot.services.reps import RepChoice
 from bot.slack import format as fmt
-from bot.slack.controls import OPTION_VALUE_MAX, ROUND_ROBIN, ItemControl
+from bot.slack.controls import OPTION_VALUE_MAX, ROUND_ROBIN, ItemControl, ItemKind
 from bot.slack.ids import Action
-from bot.slack.kit import OPTION_TEXT_MAX, SlackMessage, clip, who
+from bot.slack.kit import (
+    OPTION_TEXT_MAX,
+    SlackMessage,
+    accessible,
+    clip,
+    lead_label,
+    section,
+    to_dicts,
+    who,
+)
 from bot.slack.messages.rows import list_message, work_row
 from bot.slack.mrkdwn import escape
 
@@ -96,6 +105,36 @@ def item_actions(
         if select is not None:
             elements.append(select)
     return ActionsBlock(block_id=block_id, elements=elements) if elements else None
+
+
+def build_pick_owner_blocks(
+    lead: LeadView, *, holder: str, reps: Sequence[RepChoice], stage_name: str
+) -> SlackMessage:
+    """A lead came in and no rep was at work to take it: it waits with `holder`; pick who gets it."""
+    worth = f" ({fmt.short_money(lead.value, lead.currency)})" if lead.value is not None else ""
+    name = f"#{lead.id} {escape(clip(lead.company, 80))}"
+    source = f" from {escape(clip(lead.source, 40))}" if lead.source else ""
+    text = (
+        f":inbox_tray: New lead *{name}*{worth}{source}, {escape(stage_name)}: no rep was at work "
+        f"to take it, so it waits with {who(holder)}. Pick who gets it; they get a DM at once and "
+        "the speed-to-lead clock starts for them."
+    )
+    elements: list[object] = [
+        ButtonElement(
+            text="Open lead",
+            action_id=Action.OPEN_LEAD,
+            value=str(lead.id),
+            accessibility_label=accessible(f"Open {lead_label(lead.id, lead.company)}"),
+        )
+    ]
+    reassign = reassign_select(ItemControl(ItemKind.LEAD, (str(lead.id),)), reps, exclude=holder)
+    if reassign is not None:
+        elements.append(reassign)
+    blocks = [
+        section(text, block_id=f"pick_owner_{lead.id}"),
+        ActionsBlock(block_id=f"pick_owner_actions_{lead.id}", elements=elements),
+    ]
+    return SlackMessage(text=text, blocks=to_dicts(blocks))
 
 
 def facts_of(lead: LeadView) -> LeadFacts:

@@ -15,7 +15,15 @@ from bot.services.reps import RepChoice
 from bot.slack import format as fmt
 from bot.slack.controls import ItemControl, ItemKind, LeadControl
 from bot.slack.ids import Action
-from bot.slack.kit import SlackMessage, duration_label, section, to_dicts
+from bot.slack.kit import (
+    SlackMessage,
+    accessible,
+    duration_label,
+    lead_label,
+    section,
+    to_dicts,
+)
+from bot.slack.messages.cards import open_button
 from bot.slack.messages.managers import reassign_select
 from bot.slack.messages.rows import lead_ids_in, list_message, work_row
 from bot.slack.render import render
@@ -61,8 +69,17 @@ def build_stale_nudge_blocks(
     return list_message(intro, rows)
 
 
-def build_speed_owner_blocks(check: SpeedCheck) -> SlackMessage:
-    """The owner's DM at half the window: this new lead needs its first touch."""
+def build_speed_owner_blocks(
+    check: SpeedCheck,
+    *,
+    covering_for: str | None = None,
+    away_until: date | None = None,
+    today: date | None = None,
+) -> SlackMessage:
+    """The owner's DM at half the window: this new lead needs its first touch.
+
+    With `covering_for`, it goes to whoever covers for that owner while they are away.
+    """
     lead = check.lead
     text = render(
         "job_speed_owner.md.j2",
@@ -71,15 +88,27 @@ def build_speed_owner_blocks(check: SpeedCheck) -> SlackMessage:
         remaining=duration_label(max(check.window - check.waited, timedelta(0))),
         window=duration_label(check.window),
         breached=check.breached,
+        covering_for=covering_for,
+        back_on=fmt.day(away_until, today=today) if away_until else None,
     )
     value = LeadControl(lead.id).encode()
+    name = lead_label(lead.id, lead.company)
     buttons = ActionsBlock(
         block_id=f"speed_actions_{lead.id}",
         elements=[
             ButtonElement(
-                text="Log first touch", action_id=Action.LOG_TOUCH, value=value, style="primary"
+                text="Log first touch",
+                action_id=Action.LOG_TOUCH,
+                value=value,
+                style="primary",
+                accessibility_label=accessible(f"Log first touch on {name}"),
             ),
-            ButtonElement(text="Open", action_id=Action.OPEN_LEAD, value=value),
+            ButtonElement(
+                text="Open",
+                action_id=Action.OPEN_LEAD,
+                value=value,
+                accessibility_label=accessible(f"Open {name}"),
+            ),
         ],
     )
     return SlackMessage(
@@ -103,11 +132,7 @@ def build_speed_managers_blocks(
         window=duration_label(check.window),
         came_in=fmt.age(lead.created_at, now, zone),
     )
-    elements: list[object] = [
-        ButtonElement(
-            text="Open lead", action_id=Action.OPEN_LEAD, value=LeadControl(lead.id).encode()
-        )
-    ]
+    elements: list[object] = [open_button(lead.id, "Open lead", company=lead.company)]
     reassign = reassign_select(
         ItemControl(ItemKind.LEAD, (str(lead.id),)), reps, exclude=lead.owner_id
     )

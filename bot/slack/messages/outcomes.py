@@ -58,6 +58,12 @@ def lost_line(*, reason: str | None, user_id: str) -> str:
     return f":white_check_mark: Marked lost{because} by {mention(user_id)}"
 
 
+def reopened_line(*, stage_name: str, user_id: str) -> str:
+    return (
+        f":leftwards_arrow_with_hook: Reopened, back in {escape(stage_name)}, by {mention(user_id)}"
+    )
+
+
 def archived_line(*, user_id: str) -> str:
     return f":white_check_mark: Archived by {mention(user_id)}"
 

@@ -20,7 +20,6 @@ from bot.slack.kit import (
     OPTION_TEXT_MAX,
     SlackMessage,
     actions_block,
-    button,
     context_block,
     days_label,
     mrkdwn_text,
@@ -31,6 +30,7 @@ from bot.slack.kit import (
     to_dicts,
     touched_label,
 )
+from bot.slack.messages.cards import edit_button, lead_button, lost_button, open_button, won_button
 from bot.slack.render import macro, render
 
 TEXT_ITEMS = 15
@@ -131,17 +131,28 @@ def move_select(lead_id: int, current: str, stages: Sequence[StageRules]) -> dic
     return static_select("Move stage", action_id=Action.MOVE_STAGE, options=options[:100])
 
 
-def work_buttons(lead_id: int, current_stage: str, stages: Sequence[StageRules]) -> list[Any]:
-    """Log touch, snooze (1d/3d/1w), move stage and open: the moves that clear a lead from a list."""
-    value = LeadControl(lead_id).encode()
+def work_buttons(
+    lead_id: int, current_stage: str, stages: Sequence[StageRules], company: str | None = None
+) -> list[Any]:
+    """Log touch, snooze (1d/3d/1w), move stage, open, edit, won and lost: the moves that clear a
+    lead from a list. Won asks first (a confirm dialog); Lost asks why. With the company, each
+    button's accessibility label names the lead."""
     elements: list[Any] = [
-        button("Log touch", action_id=Action.LOG_TOUCH, value=value, style="primary"),
+        lead_button(
+            "Log touch", Action.LOG_TOUCH, lead_id, company, label="Log touch on", style="primary"
+        ),
         snooze_select(lead_id),
     ]
     move = move_select(lead_id, current_stage, stages)
     if move is not None:
         elements.append(move)
-    elements.append(button("Open", action_id=Action.OPEN_LEAD, value=value))
+    elements.append(open_button(lead_id, company=company))
+    if company is not None:
+        elements += [
+            edit_button(lead_id, company),
+            won_button(lead_id, company),
+            lost_button(lead_id, company),
+        ]
     return elements
 
 
@@ -169,7 +180,7 @@ def work_row(
         lambda: render_lead_line(
             lead, stage, reason=reason, now=now, today=today, zone=zone, **flags
         ),
-        lambda: work_buttons(lead.id, lead.stage, stages),
+        lambda: work_buttons(lead.id, lead.stage, stages, lead.company),
     )
 
 

@@ -1,8 +1,8 @@
 """leads.qualification_verdict: the checklist's verdict, stored so time sunk can find weak fits
 
-Revision ID: 0009
-Revises: 0006
-Create Date: 2026-12-16 09:00:00.000000
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-22 09:00:00.000000
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 from bot.domain.qualification import verdict
 
-revision: str = "0009"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
