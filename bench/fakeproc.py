@@ -10,6 +10,7 @@ import multiprocessing
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from types import TracebackType
@@ -78,22 +79,23 @@ def _serve(pipe: Connection, latency: float, users: list[str]) -> None:
                 return
 
 
-class SlackProcess:
-    """Start with `with SlackProcess(latency, users) as slack:`; `slack.base_url` is its Web API."""
+class SpawnedSlack:
+    """A fake Slack in a process of its own, asked over a pipe; a subclass names its `_serve`
+    target and arguments. `with …:` starts it, and `base_url` is its Web API once started."""
 
-    def __init__(self, *, latency: float = 0.0, users: list[str] | None = None) -> None:
-        self.latency = latency
-        self.users = users or []
+    def __init__(self) -> None:
         self.base_url = ""
         self._pipe: Connection | None = None
         self._process: Any = None
 
+    def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        raise NotImplementedError
+
     def __enter__(self) -> Self:
         spawn = multiprocessing.get_context("spawn")
         self._pipe, child = spawn.Pipe()
-        self._process = spawn.Process(
-            target=_serve, args=(child, self.latency, self.users), daemon=True
-        )
+        serve, args = self._target()
+        self._process = spawn.Process(target=serve, args=(child, *args), daemon=True)
         self._process.start()
         self.base_url = self._ask()
         return self
@@ -119,6 +121,18 @@ class SlackProcess:
         assert self._pipe is not None
         self._pipe.send(message)
         return self._ask()
+
+
+class SlackProcess(SpawnedSlack):
+    """Start with `with SlackProcess(latency, users) as slack:`; `slack.base_url` is its Web API."""
+
+    def __init__(self, *, latency: float = 0.0, users: list[str] | None = None) -> None:
+        super().__init__()
+        self.latency = latency
+        self.users = users or []
+
+    def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        return _serve, (self.latency, self.users)
 
     def response_urls(self, users: list[str]) -> list[str]:
         """A fresh response_url for each user, in order."""

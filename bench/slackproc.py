@@ -7,14 +7,15 @@ benchmark asks it over a pipe what it stored: how many times each idempotency ke
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
+
+from bench.fakeproc import SpawnedSlack
 
 POST_PATH = "/api/chat.postMessage"
 
@@ -107,48 +108,17 @@ def _serve(pipe: Connection, users: list[str], limits: Limits, faults: Faults) -
                 return
 
 
-class FaultySlack:
+class FaultySlack(SpawnedSlack):
     """`with FaultySlack(users, limits, faults) as slack:`; `slack.base_url` is its Web API."""
 
     def __init__(self, users: list[str], limits: Limits, faults: Faults | None = None) -> None:
+        super().__init__()
         self.users = users
         self.limits = limits
         self.faults = faults or Faults()
-        self.base_url = ""
-        self._pipe: Connection | None = None
-        self._process: Any = None
 
-    def __enter__(self) -> Self:
-        spawn = multiprocessing.get_context("spawn")
-        self._pipe, child = spawn.Pipe()
-        self._process = spawn.Process(
-            target=_serve, args=(child, self.users, self.limits, self.faults), daemon=True
-        )
-        self._process.start()
-        self.base_url = self._ask()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        try:
-            self._call("stop")
-        finally:
-            self._process.join(timeout=10)
-            if self._process.is_alive():
-                self._process.kill()
-
-    def _ask(self) -> Any:
-        assert self._pipe is not None
-        while not self._pipe.poll(1):
-            if not self._process.is_alive():
-                raise RuntimeError(f"the fake Slack exited with {self._process.exitcode}")
-        return self._pipe.recv()
-
-    def _call(self, *message: Any) -> Any:
-        assert self._pipe is not None
-        self._pipe.send(message)
-        return self._ask()
+    def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        return _serve, (self.users, self.limits, self.faults)
 
     def received(self, users: list[str] | None = None) -> Counter[str]:
         """How many messages the fake stored per idempotency key, in these users' DMs."""
