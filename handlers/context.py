@@ -141,6 +141,13 @@ def sealed(deps: Deps, view: dict[str, Any]) -> dict[str, Any]:
     return seal(view, deps.metadata_key)
 
 
+def open_sealed(
+    client: WebClient, deps: Deps, *, trigger_id: str, view: dict[str, Any]
+) -> dict[str, Any]:
+    """Open a modal with its metadata signed; Slack's view as opened (its id, for updates)."""
+    return client.views_open(trigger_id=trigger_id, view=sealed(deps, view))["view"]
+
+
 def meta_of(deps: Deps, view: Mapping[str, Any]) -> ModalMeta:
     """The metadata a submitted modal carried back; a forged or unsigned one means none."""
     return ModalMeta.decode(unseal(view.get("private_metadata"), deps.metadata_key))

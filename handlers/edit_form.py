@@ -29,7 +29,7 @@ from handlers.context import (
     deps_of,
     meta_of,
     open_modal_for,
-    sealed,
+    open_sealed,
     stage_refs,
     stored_actor,
 )
@@ -51,7 +51,7 @@ def open_edit_lead_modal(
     lead = flows.workable_lead(deps, by=actor, lead_id=lead_id, doing="edit", mrkdwn=False)
     meta = ModalMeta(channel_id=channel_id, lead_id=lead.id)
     view = build_edit_lead_modal(lead, stages=stage_refs(deps), meta=meta)
-    return client.views_open(trigger_id=trigger_id, view=sealed(deps, view))["view"]
+    return open_sealed(client, deps, trigger_id=trigger_id, view=view)
 
 
 def open_confirm_won_modal(
@@ -66,7 +66,7 @@ def open_confirm_won_modal(
     """Ask before marking a lead won from a menu."""
     lead = flows.workable_lead(deps, by=actor, lead_id=lead_id, doing="close", mrkdwn=False)
     view = build_confirm_won_modal(lead, meta=ModalMeta(channel_id=channel_id, lead_id=lead.id))
-    return client.views_open(trigger_id=trigger_id, view=sealed(deps, view))["view"]
+    return open_sealed(client, deps, trigger_id=trigger_id, view=view)
 
 
 def _opener(opener: Any) -> Any:

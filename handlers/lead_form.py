@@ -22,7 +22,15 @@ from bot.slack.profiles import assignee_refusal
 from bot.slack.publisher import refresh_homes
 from bot.slack.render import render
 from bot.slack.replies import tell
-from handlers.context import actor_of, deps_of, meta_of, sealed, stage_refs, stored_actor
+from handlers.context import (
+    actor_of,
+    deps_of,
+    meta_of,
+    open_sealed,
+    sealed,
+    stage_refs,
+    stored_actor,
+)
 from handlers.errors import acks_form_errors, reports_errors
 
 
@@ -42,7 +50,7 @@ def open_new_lead_modal(
         prefill=prefill,
         meta=ModalMeta(channel_id=channel_id),
     )
-    return client.views_open(trigger_id=trigger_id, view=sealed(deps, view))["view"]
+    return open_sealed(client, deps, trigger_id=trigger_id, view=view)
 
 
 @reports_errors

@@ -21,7 +21,7 @@ from bot.slack.modal_forms import Block, ModalMeta, read_lost_form
 from bot.slack.modals import build_mark_lost_modal
 from bot.slack.publisher import refresh_homes
 from bot.slack.replies import tell
-from handlers.context import actor_of, deps_of, meta_of, sealed, stored_actor
+from handlers.context import actor_of, deps_of, meta_of, open_sealed, stored_actor
 from handlers.errors import acks_form_errors, reports_errors
 from handlers.touch_form import check_lead
 
@@ -40,7 +40,7 @@ def open_mark_lost_modal(
     """Open Mark lost for a lead the actor may change."""
     lead = flows.workable_lead(deps, by=actor, lead_id=lead_id, doing="close", mrkdwn=False)
     view = build_mark_lost_modal(lead, meta=ModalMeta(channel_id=channel_id, lead_id=lead.id))
-    return client.views_open(trigger_id=trigger_id, view=sealed(deps, view))["view"]
+    return open_sealed(client, deps, trigger_id=trigger_id, view=view)
 
 
 @reports_errors

@@ -26,7 +26,7 @@ from handlers.context import (
     deps_of,
     meta_of,
     open_modal_for,
-    sealed,
+    open_sealed,
     stored_actor,
 )
 from handlers.errors import acks_form_errors, reports_errors
@@ -49,7 +49,7 @@ def open_qualify_modal(
     view = build_qualify_modal(
         lead, answers=answers, meta=ModalMeta(channel_id=channel_id, lead_id=lead.id)
     )
-    return client.views_open(trigger_id=trigger_id, view=sealed(deps, view))["view"]
+    return open_sealed(client, deps, trigger_id=trigger_id, view=view)
 
 
 @reports_errors

@@ -14,7 +14,7 @@ from bot.slack.ids import Action, View
 from bot.slack.modal_forms import ModalMeta, read_settings_form
 from bot.slack.publisher import refresh_homes
 from bot.slack.settings import build_my_settings_modal, days_label
-from handlers.context import deps_of, open_modal_for, sealed, stored_actor
+from handlers.context import deps_of, open_modal_for, open_sealed, stored_actor
 from handlers.errors import acks_form_errors, reports_errors
 
 
@@ -37,7 +37,7 @@ def open_my_settings_modal(
         today=actor.today(deps.clock.now()),
         meta=ModalMeta(),
     )
-    return client.views_open(trigger_id=trigger_id, view=sealed(deps, view))["view"]
+    return open_sealed(client, deps, trigger_id=trigger_id, view=view)
 
 
 @reports_errors

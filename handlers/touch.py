@@ -23,7 +23,6 @@ from bot.slack.messages.cards import build_touch_logged_blocks
 from bot.slack.messages.choices import build_touch_pick_blocks
 from bot.slack.messages.lead import build_help_blocks
 from bot.slack.messages.outcomes import touch_words
-from bot.slack.publisher import refresh_homes
 from handlers.context import actor_of, deps_of, open_modal_for, responder
 from handlers.errors import reports_errors
 from handlers.touch_form import open_log_touch_modal
@@ -50,7 +49,8 @@ def log_line(
         now=now,
         next_follow_up=parsed.next_follow_up,
     )
-    refresh_homes(deps, client, *logged.homes)
+    # No Home is republished here: a command is typed in a channel, away from the Home tab, and the
+    # Home is built afresh whenever it opens. Forms opened from the Home republish it.
     return build_touch_logged_blocks(
         logged.touch,
         logged.lead,

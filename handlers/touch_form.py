@@ -28,7 +28,7 @@ from handlers.context import (
     deps_of,
     meta_of,
     open_modal_for,
-    sealed,
+    open_sealed,
     stored_actor,
     user_of,
 )
@@ -68,7 +68,7 @@ def open_log_touch_modal(
         button_block=button_block,
     )
     view = build_log_touch_modal(now=deps.clock.now(), lead=lead, note=note, meta=meta)
-    return client.views_open(trigger_id=trigger_id, view=sealed(deps, view))["view"]
+    return open_sealed(client, deps, trigger_id=trigger_id, view=view)
 
 
 def button_of(body: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:

@@ -84,14 +84,19 @@ def context_dict(text: str) -> dict[str, Any]:
     }
 
 
-def button_dict(text: str, *, action_id: str, value: str) -> dict[str, Any]:
+def button_dict(
+    text: str, *, action_id: str, value: str, accessibility_label: str | None = None
+) -> dict[str, Any]:
     """A plain button as the dict slack_sdk's `ButtonElement` sends (see `section_dict`)."""
-    return {
+    element: dict[str, Any] = {
         "action_id": action_id,
         "text": {"emoji": True, "text": text, "type": "plain_text"},
         "type": "button",
         "value": value,
     }
+    if accessibility_label is not None:
+        element["accessibility_label"] = accessibility_label
+    return element
 
 
 def who(user_id: str | None) -> str:

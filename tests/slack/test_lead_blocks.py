@@ -386,3 +386,17 @@ def test_a_forged_create_anyway_value_is_refused_like_typed_input(fields: dict) 
     value = json.dumps({"c": "Acme", "o": "UREP00002", "s": "proposal", "a": 1, **fields})
     with pytest.raises(StaleControl):
         read_pending_lead_value(value, stage_keys=STAGES)
+
+
+def test_a_button_built_as_a_dict_is_what_slack_sdks_model_sends() -> None:
+    from slack_sdk.models.blocks import ButtonElement
+
+    from bot.slack.kit import button_dict
+
+    for label in (None, "Next step for #7 Acme: tomorrow"):
+        model = ButtonElement(
+            text="Tomorrow", action_id="a", value="7:t", accessibility_label=label
+        )
+        assert button_dict("Tomorrow", action_id="a", value="7:t", accessibility_label=label) == (
+            model.to_dict()
+        )

@@ -20,6 +20,7 @@ from bot.slack.ids import Action
 from bot.slack.kit import (
     SlackMessage,
     accessible,
+    button_dict,
     context_dict,
     lead_label,
     section,
@@ -137,15 +138,15 @@ def next_step_buttons(lead_id: int, company: str | None = None) -> dict[str, Any
     """One click to plan the next step after a touch: tomorrow, in 3 working days, next week, none."""
     name = lead_label(lead_id, company) if company is not None else f"#{lead_id}"
     buttons = [
-        ButtonElement(
-            text=label,
+        button_dict(
+            label,
             action_id=action,
             value=LeadControl(lead_id, (code,)).encode(),
             accessibility_label=accessible(f"Next step for {name}: {label.lower()}"),
         )
         for code, label, action in NEXT_STEP_CHOICES
     ]
-    return {"block_id": f"next_step_{lead_id}", "elements": to_dicts(buttons), "type": "actions"}
+    return {"block_id": f"next_step_{lead_id}", "elements": buttons, "type": "actions"}
 
 
 def build_lead_card_blocks(
