@@ -191,6 +191,8 @@ def accept_inbound(deps: Deps, inbound: InboundLead) -> tuple[int, dict[str, obj
     """
     try:
         received = receive_inbound_lead(deps, inbound=inbound, now=deps.clock.now())
+    except Refused as refused:
+        return refused.status, {"error": refused.message}
     except LookupError as exc:
         return 409, {"error": str(exc)}
     except OperationalError as exc:

@@ -18,6 +18,7 @@ from bot.domain.leads import TouchKind
 from bot.flows import events
 from bot.flows.assignment import OwnerChoice, choose_inbound_owner, record_choice
 from bot.flows.leads import _insert
+from bot.flows.roster import roster_of
 from bot.flows.touches import Logged, log_touch
 from bot.services import inbound as received
 from bot.services import leads, touches
@@ -69,6 +70,14 @@ def receive_inbound_lead(deps: Deps, *, inbound: InboundLead, now: datetime) -> 
                     session, external_id=client_id, lead_id=lead.id, now=now, touch_id=touch.id
                 )
             return Received(lead, False, matched, touch, homes=(lead.owner_id,))
+        if inbound.owner:
+            roster = roster_of(deps)
+            if roster.configured and not roster.on_team(session, user_id=inbound.owner):
+                raise Refused(
+                    422,
+                    f"owner {inbound.owner} is not on the team's roster: pass a rep on the roster,"
+                    " or leave owner out",
+                )
         choice = (
             OwnerChoice(inbound.owner, "given")
             if inbound.owner

@@ -486,6 +486,28 @@ def test_an_inbound_lead_at_night_waits_for_the_managers_pick(
         assert lead(live, lead_id).owner_id == OTHER_REP
 
 
+def test_an_inbound_lead_for_someone_off_the_roster_is_refused_and_nothing_is_written(
+    engine: Engine, db_url: str, clock: support.TestClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "pipeline.toml"
+    path.write_text(f'[team]\nreps = ["{REP}"]\nmanagers = ["{MANAGER}"]\n')
+    token = "inbound-secret-token-for-the-tests"
+    with running_app(
+        engine, db_url, clock, PIPEBOT_CONFIG=str(path), PIPEBOT_INBOUND_TOKEN=token
+    ) as live:
+        answers = [
+            httpx.post(
+                live.url + "/api/leads",
+                json={"company": "Cfo Pick Inc", "owner": owner},
+                headers={"authorization": f"Bearer {token}"},
+            )
+            for owner in (OTHER_REP, REP)
+        ]
+        assert answers[0].status_code == 422 and "roster" in answers[0].json()["error"]
+        assert answers[1].status_code == 201 and answers[1].json()["owner"] == REP
+        assert count(live, Lead) == 1
+
+
 def test_edit_lead_from_the_home_menu_opens_the_form(live: Live) -> None:
     acme = seed(live, "Acme")
     open_home(live)
