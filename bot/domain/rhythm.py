@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.domain.leads import weighted
 
@@ -152,17 +152,29 @@ class Snapshot:
         return sum((row.weighted for row in self.rows), Money())
 
 
+class _InStage(Protocol):
+    @property
+    def stage(self) -> str: ...
+
+
+_Staged = TypeVar("_Staged", bound=_InStage)
+
+
+def _by_stage(
+    items: Iterable[_Staged], stages: tuple[StageRules, ...]
+) -> list[tuple[StageRules, list[_Staged]]]:
+    """Each configured stage with its items, in order, skipping empty ones; items in a stage no
+    longer configured count in the first."""
+    grouped: dict[str, list[_Staged]] = {stage.key: [] for stage in stages}
+    for item in items:
+        grouped[item.stage if item.stage in grouped else stages[0].key].append(item)
+    return [(stage, grouped[stage.key]) for stage in stages if grouped[stage.key]]
+
+
 def take_snapshot(leads: Iterable[LeadFacts], *, stages: tuple[StageRules, ...]) -> Snapshot:
     """Count, value and weighted value per stage; leads in a stage no longer configured count in the first."""
-    by_key = {stage.key: stage for stage in stages}
-    grouped: dict[str, list[LeadFacts]] = {stage.key: [] for stage in stages}
-    for lead in leads:
-        grouped[lead.stage if lead.stage in by_key else stages[0].key].append(lead)
     rows = []
-    for stage in stages:
-        members = grouped[stage.key]
-        if not members:
-            continue
+    for stage, members in _by_stage(leads, stages):
         rows.append(
             StageTotals(
                 key=stage.key,
@@ -199,15 +211,8 @@ def snapshot_from_totals(
     totals: Iterable[StageCurrencyTotals], *, stages: tuple[StageRules, ...]
 ) -> Snapshot:
     """`take_snapshot`'s result from the totals of the same leads, without the leads themselves."""
-    by_key = {stage.key: stage for stage in stages}
-    grouped: dict[str, list[StageCurrencyTotals]] = {stage.key: [] for stage in stages}
-    for part in totals:
-        grouped[part.stage if part.stage in by_key else stages[0].key].append(part)
     rows = []
-    for stage in stages:
-        members = grouped[stage.key]
-        if not members:
-            continue
+    for stage, members in _by_stage(totals, stages):
         rows.append(
             StageTotals(
                 key=stage.key,
