@@ -33,10 +33,10 @@ from standardwebhooks import Webhook
 
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps
-from bot.pipeline_config import WebhookConfig
 from bot.services import outbox
 from bot.services.outbox import Claimed
 from bot.services.webhooks import WEBHOOK
+from bot.webhook_config import WebhookConfig
 
 log = logging.getLogger(__name__)
 

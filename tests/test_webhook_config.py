@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_pipeline
-from bot.pipeline_config import WEBHOOK_EVENTS
+from bot.webhook_config import WEBHOOK_EVENTS
 from tests.webhookkit import SECRET, pipeline_text
 
 URL = "https://hooks.example.com/pipebot"
