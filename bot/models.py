@@ -174,6 +174,21 @@ class LeadExternalId(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ApiTouchKey(Base):
+    """An `Idempotency-Key` a tool sent with `POST /api/touches`, and the touch it logged.
+
+    A tool that retries with the same key gets that touch back and nothing is logged twice.
+    """
+
+    __tablename__ = "api_touch_keys"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    touch_id: Mapped[int] = mapped_column(
+        ForeignKey("touchpoints.id", ondelete="CASCADE"), index=True
+    )
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class StageChange(Base):
     """Every move of a lead, including the outcome: time-in-stage comes from here."""
 

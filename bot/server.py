@@ -26,7 +26,7 @@ from bot.flows import Refused, log_inbound_touch, receive_inbound_lead
 from bot.health import RequestLogContext, health_routes
 from bot.metrics import Metrics
 from bot.services.export import cell
-from bot.services.inbound import InboundLead, InboundTouch
+from bot.services.inbound import IDEMPOTENCY_KEY, InboundLead, InboundTouch
 from bot.slack.envelope import shape_problem
 from bot.slack.publisher import refresh_homes
 from bot.slack.verify import rejection
@@ -156,7 +156,13 @@ def create_http_app(
         touch = await api_body(request, InboundTouch)
         if isinstance(touch, Response):
             return touch
-        status, payload = await run_in_threadpool(accept_touch, deps, touch)
+        key = request.headers.get("idempotency-key")
+        if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+            return JSONResponse(
+                {"error": "Idempotency-Key: must be 1-200 visible ASCII characters"},
+                status_code=422,
+            )
+        status, payload = await run_in_threadpool(accept_touch, deps, touch, key)
         return JSONResponse(payload, status_code=status)
 
     return Starlette(
@@ -214,23 +220,29 @@ def accept_inbound(deps: Deps, inbound: InboundLead) -> tuple[int, dict[str, obj
     return (201 if received.created else 200), payload
 
 
-def accept_touch(deps: Deps, touch: InboundTouch) -> tuple[int, dict[str, object]]:
-    """Log a touch another tool saw: 201 with the touch, or the status and reason it was refused."""
+def accept_touch(
+    deps: Deps, touch: InboundTouch, key: str | None = None
+) -> tuple[int, dict[str, object]]:
+    """Log a touch another tool saw: 201 with the touch (200 with the one its Idempotency-Key
+    logged before), or the status and reason it was refused."""
     try:
-        logged = log_inbound_touch(deps, touch=touch, now=deps.clock.now())
+        received = log_inbound_touch(deps, touch=touch, now=deps.clock.now(), key=key)
     except Refused as exc:
         return exc.status, {"error": exc.message}
     except OperationalError as exc:
         return _database_down(exc, "touch")
+    logged = received.logged
     if deps.slack is not None:
         refresh_homes(deps, deps.slack, *logged.homes)
-    logger.info("touch %s logged on lead %s over the API", logged.touch.id, logged.lead.id)
-    return 201, {
+    if not received.duplicate:
+        logger.info("touch %s logged on lead %s over the API", logged.touch.id, logged.lead.id)
+    return 200 if received.duplicate else 201, {
         "id": logged.touch.id,
         "lead_id": logged.lead.id,
         "kind": logged.touch.kind,
         "occurred_at": cell(logged.touch.occurred_at),
         "author": logged.touch.author_id,
+        "duplicate": received.duplicate,
     }
 
 

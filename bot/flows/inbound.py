@@ -19,7 +19,7 @@ from bot.flows import events
 from bot.flows.assignment import OwnerChoice, choose_inbound_owner, record_choice
 from bot.flows.leads import _insert
 from bot.flows.roster import roster_of
-from bot.flows.touches import Logged, log_touch
+from bot.flows.touches import Logged, log_touch_in
 from bot.services import inbound as received
 from bot.services import leads, touches
 from bot.services.inbound import InboundLead, InboundTouch
@@ -148,34 +148,65 @@ class Refused(Exception):
         self.message = message
 
 
-def log_inbound_touch(deps: Deps, *, touch: InboundTouch, now: datetime) -> Logged:
+@dataclass(frozen=True)
+class TouchReceived:
+    """A touch from another tool: the one it logged, or the one its Idempotency-Key logged before."""
+
+    logged: Logged
+    duplicate: bool = False
+
+
+def log_inbound_touch(
+    deps: Deps, *, touch: InboundTouch, now: datetime, key: str | None = None
+) -> TouchReceived:
     """Log a touch another tool saw (an email BCC, a call, a meeting) through the `log_touch` flow.
 
-    Raises Refused: 404 when no lead matches, 409 when several do or the lead is closed, 403 when
-    the author may not log on it, 422 for a future time or an author Slack does not know, 503
-    when Slack cannot be asked.
+    With an Idempotency-Key seen before, nothing is logged and the touch it logged comes back.
+    Raises Refused: 404 when no lead matches, 409 when several do, the lead is closed or the key
+    logged a touch on another lead, 403 when the author may not log on it, 422 for a future time
+    or an author Slack does not know, 503 when Slack cannot be asked.
     """
     if touch.occurred_at is not None and touch.occurred_at > now + FUTURE_SLACK:
         raise Refused(422, "occurred_at: is in the future")
     with deps.session_factory() as session:
         lead = _the_lead(session, touch)
     author = _author(deps, touch.author, lead)
+    by = Actor(author, is_manager=deps.is_manager(author))
     try:
-        return log_touch(
-            deps,
-            by=Actor(author, is_manager=deps.is_manager(author)),
-            lead_id=lead.id,
-            kind=touch.kind,
-            note=touch.note,
-            now=now,
-            occurred_at=touch.occurred_at,
-        )
+        with deps.session_factory.begin() as session:
+            if key is not None:
+                repeated = _repeated(session, key=key, lead=lead)
+                if repeated is not None:
+                    return repeated
+            logged = log_touch_in(
+                session, deps, by=by, lead_id=lead.id, kind=touch.kind, note=touch.note,
+                now=now, occurred_at=touch.occurred_at,
+            )  # fmt: skip
+            if key is not None:
+                received.remember_touch_key(session, key=key, touch_id=logged.touch.id, now=now)
+            return TouchReceived(logged)
     except NotFound as exc:  # removed in between
         raise Refused(404, exc.message) from exc
     except PermissionDenied as exc:
         raise Refused(403, exc.message) from exc
     except UserFacingError as exc:  # a closed lead
         raise Refused(409, exc.message) from exc
+
+
+def _repeated(session: Session, *, key: str, lead: LeadView) -> TouchReceived | None:
+    received.lock_touch_key(session, key=key)
+    known = received.touch_for_key(session, key=key)
+    if known is None:
+        return None
+    if known.lead_id != lead.id:
+        raise Refused(
+            409,
+            f"Idempotency-Key: already logged a touch on lead #{known.lead_id};"
+            " send a new key for a new touch",
+        )
+    return TouchReceived(
+        Logged(known, leads.get_lead(session, lead_id=lead.id), ()), duplicate=True
+    )
 
 
 def _the_lead(session: Session, touch: InboundTouch) -> LeadView:

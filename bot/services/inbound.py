@@ -14,13 +14,15 @@ from sqlalchemy.orm import Session
 
 from bot.domain.leads import LEAD_ID_MAX, OPEN, TOUCH_KINDS, company_key
 from bot.domain.parsing.text import tidy_block, tidy_line
-from bot.models import Lead, LeadExternalId
-from bot.services.records import LeadView
+from bot.models import ApiTouchKey, Lead, LeadExternalId, Touchpoint
+from bot.services.records import LeadView, TouchView
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 USER_ID_PATTERN = r"^[UW][A-Z0-9]{2,31}$"
 MAX_NOTE_LENGTH = 4000
 FIRST_YEAR, LAST_YEAR = 1970, 2100
+# What `POST /api/touches` takes as an Idempotency-Key header.
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 
 
 def _refuse_controls(value: str) -> str:
@@ -90,13 +92,38 @@ def inquiry_note(inbound: InboundLead) -> str:
     return f"{head}\n{inbound.message}" if inbound.message else head
 
 
-def lock_external_id(session: Session, *, external_id: str) -> None:
-    """Serialise requests carrying one client id until this transaction ends (see `lock_company`)."""
+def _lock(session: Session, name: str) -> None:
+    # SQLite's BEGIN IMMEDIATE already lets one writer in at a time.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"lead-external-id:{external_id}"},
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": name}
         )
+
+
+def lock_external_id(session: Session, *, external_id: str) -> None:
+    """Serialise requests carrying one client id until this transaction ends (see `lock_company`)."""
+    _lock(session, f"lead-external-id:{external_id}")
+
+
+def lock_touch_key(session: Session, *, key: str) -> None:
+    """Serialise touches posted with one Idempotency-Key until this transaction ends."""
+    _lock(session, f"api-touch-key:{key}")
+
+
+def touch_for_key(session: Session, *, key: str) -> TouchView | None:
+    """The touch an Idempotency-Key logged, or None when the key is new."""
+    touch = session.scalars(
+        select(Touchpoint)
+        .join(ApiTouchKey, ApiTouchKey.touch_id == Touchpoint.id)
+        .where(ApiTouchKey.key == key)
+    ).first()
+    return TouchView.of(touch) if touch is not None else None
+
+
+def remember_touch_key(session: Session, *, key: str, touch_id: int, now: datetime) -> None:
+    """Keep an Idempotency-Key with the touch it logged."""
+    session.add(ApiTouchKey(key=key, touch_id=touch_id, received_at=now))
+    session.flush()
 
 
 def lead_for_external_id(session: Session, *, external_id: str) -> LeadView | None:

@@ -1,6 +1,7 @@
 """`POST /api/leads` idempotent on the client's id, repeat inquiries, and `POST /api/touches` from other tools."""
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy import select
 
 from bot import flows
 from bot.domain.access import Actor
-from bot.models import Lead, LeadExternalId, Notification, Touchpoint
+from bot.models import ApiTouchKey, Lead, LeadExternalId, Notification, Touchpoint
 from bot.services.leads import NewLead
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live, running_app
 
@@ -21,8 +22,9 @@ def api(engine, db_url, clock) -> Iterator[Live]:
         yield app
 
 
-def post(live: Live, path: str, body: object, token: str = TOKEN) -> httpx.Response:
-    return httpx.post(live.url + path, json=body, headers={"authorization": f"Bearer {token}"})
+def post(live: Live, path: str, body: object, token: str = TOKEN, **headers: str) -> httpx.Response:
+    headers = {"authorization": f"Bearer {token}", **headers}
+    return httpx.post(live.url + path, json=body, headers=headers)
 
 
 def rows(live: Live, model: type) -> list:
@@ -133,13 +135,71 @@ def test_a_touch_finds_its_lead_by_id_external_id_or_email(api: Live, lead_id: i
 
     assert by_id.status_code == 201, by_id.text
     assert by_id.json() == {"id": by_id.json()["id"], "lead_id": lead_id, "kind": "call",
-                            "occurred_at": "2026-11-30T14:00:00Z", "author": REP}  # fmt: skip
+                            "occurred_at": "2026-11-30T14:00:00Z", "author": REP,
+                            "duplicate": False}  # fmt: skip
     assert by_ref.status_code == 201 and by_ref.json()["occurred_at"] == "2026-11-30T13:30:00Z"
     # An email author is found with users.lookupByEmail: Kenji, who may not log on Dana's lead.
     assert by_email.status_code == 403, by_email.text
     touches = rows(api, Touchpoint)
     assert [(t.kind, t.note) for t in touches] == [("call", "Left a voicemail"), ("email", "")]
     assert api.slack.calls("users.lookupByEmail")[0].args["email"] == "kenji@example.com"
+
+
+def test_a_retry_with_the_same_idempotency_key_logs_nothing_twice(api: Live, lead_id: int) -> None:
+    body = {"lead_id": lead_id, "kind": "call", "note": "Left a voicemail"}
+    first = post(api, "/api/touches", body, **{"Idempotency-Key": "dialer-call-5521"})
+    again = post(api, "/api/touches", body, **{"Idempotency-Key": "dialer-call-5521"})
+    other = post(api, "/api/touches", body, **{"Idempotency-Key": "dialer-call-5522"})
+
+    assert first.status_code == 201, first.text
+    assert again.status_code == 200, again.text
+    assert again.json() == {**first.json(), "duplicate": True}
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    assert [t.note for t in rows(api, Touchpoint)] == ["Left a voicemail"] * 2
+    assert [(k.key, k.touch_id) for k in rows(api, ApiTouchKey)] == [
+        ("dialer-call-5521", first.json()["id"]),
+        ("dialer-call-5522", other.json()["id"]),
+    ]
+
+
+def test_concurrent_retries_with_one_key_log_one_touch(api: Live, lead_id: int) -> None:
+    body = {"lead_id": lead_id, "kind": "meeting"}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(
+            pool.map(
+                lambda _: post(api, "/api/touches", body, **{"Idempotency-Key": "cal-evt-1"}),
+                range(8),
+            )
+        )
+    assert sorted(reply.status_code for reply in replies) == [200] * 7 + [201]
+    assert len({reply.json()["id"] for reply in replies}) == 1
+    assert len(rows(api, Touchpoint)) == 1
+
+
+def test_an_idempotency_key_names_one_touch_on_one_lead(api: Live, lead_id: int) -> None:
+    other = post(api, "/api/leads", {"company": "Globex", "owner": REP}).json()["id"]
+    key = {"Idempotency-Key": "bcc-msg-77"}
+    assert (
+        post(api, "/api/touches", {"lead_id": lead_id, "kind": "email"}, **key).status_code == 201
+    )
+    elsewhere = post(api, "/api/touches", {"lead_id": other, "kind": "email"}, **key)
+
+    assert elsewhere.status_code == 409
+    assert elsewhere.json()["error"] == (
+        f"Idempotency-Key: already logged a touch on lead #{lead_id}; send a new key for a new touch"
+    )
+    assert [t.lead_id for t in rows(api, Touchpoint)] == [lead_id]
+
+
+@pytest.mark.parametrize("key", ["", "x" * 201, "has space", "caf\u00e9"])
+def test_a_malformed_idempotency_key_is_422(api: Live, lead_id: int, key: str) -> None:
+    reply = httpx.post(
+        api.url + "/api/touches",
+        json={"lead_id": lead_id, "kind": "call"},
+        headers=[("authorization", f"Bearer {TOKEN}"), ("idempotency-key", key.encode())],
+    )
+    assert reply.status_code == 422 and reply.json()["error"].startswith("Idempotency-Key:")
+    assert rows(api, Touchpoint) == []
 
 
 def test_an_author_by_email_is_looked_up_in_slack(api: Live, lead_id: int) -> None:
