@@ -69,13 +69,12 @@ from bot.deps import Deps
 from bot.metrics import Metrics
 from bot.services.outbox import FailedNotification, failed_since, pending_count
 from bot.slack.ratelimit import Pacer
-from bot.slack.send_loop import (
+from bot.slack.send_loop import SendLoop, Sleep
+from bot.slack.send_setup import (
     DeliveryReport,
     FrozenClockError,
     SenderOptions,
-    SendLoop,
     SettleReport,
-    Sleep,
     make_pacer,
     require_slack,
 )
