@@ -28,7 +28,7 @@ from bot.flows.leads import (
     workable_lead,
 )
 from bot.flows.roster import NotOnTeam, assignee_refusal
-from bot.flows.touches import Logged, log_touch
+from bot.flows.touches import Logged, log_touch, log_touch_in
 
 __all__ = [
     "Assign",
@@ -55,6 +55,7 @@ __all__ = [
     "create_lead",
     "log_inbound_touch",
     "log_touch",
+    "log_touch_in",
     "receive_inbound_lead",
     "workable_lead",
 ]

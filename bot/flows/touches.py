@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.orm import Session
+
 from bot.deps import Deps
 from bot.domain.access import Actor
 from bot.domain.leads import is_contact
@@ -41,21 +43,50 @@ def log_touch(
 ) -> Logged:
     """Record a touch on a lead the actor may change, in one transaction; a contact completes a due follow-up."""
     with deps.session_factory.begin() as session:
-        before = leads.get_lead(session, lead_id=lead_id)
-        calendar = owner_calendar(session, deps, before.owner_id)
-        touch, lead = touches.log_touch(
+        return log_touch_in(
             session,
+            deps,
+            by=by,
             lead_id=lead_id,
-            author=by,
             kind=kind,
             note=note,
             now=now,
             occurred_at=occurred_at,
             next_follow_up=next_follow_up,
             permalink=permalink,
-            owner_zone=calendar.zone,
         )
-        events.touch_logged(session, deps, touch=touch, by=by.user_id, now=now)
+
+
+def log_touch_in(
+    session: Session,
+    deps: Deps,
+    *,
+    by: Actor,
+    lead_id: int,
+    kind: str,
+    note: str,
+    now: datetime,
+    occurred_at: datetime | None = None,
+    next_follow_up: date | None = None,
+    permalink: str | None = None,
+) -> Logged:
+    """`log_touch` within the caller's transaction, which has read the lead or its owner already
+    (`/touch`'s single transaction): those reads are not repeated."""
+    before = leads.get_lead(session, lead_id=lead_id)
+    calendar = owner_calendar(session, deps, before.owner_id)
+    touch, lead = touches.log_touch(
+        session,
+        lead_id=lead_id,
+        author=by,
+        kind=kind,
+        note=note,
+        now=now,
+        occurred_at=occurred_at,
+        next_follow_up=next_follow_up,
+        permalink=permalink,
+        owner_zone=calendar.zone,
+    )
+    events.touch_logged(session, deps, touch=touch, by=by.user_id, now=now)
     return _logged(by, before, touch, lead, calendar, now)
 
 

@@ -4,6 +4,7 @@ Web API calls reuse kept-alive connections to Slack."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from bot import flows
 from tests.e2e.leadkit import seed
@@ -49,3 +50,21 @@ def test_web_api_calls_from_listeners_share_one_connection(live: Live) -> None:
     reply_peers = {call.peer for call in live.slack.calls(RESPONSE_URL)}
     # One origin here (the fake serves both), so one kept-alive connection carries everything.
     assert len(api_peers | reply_peers) == 1
+
+
+def test_a_touch_on_a_lead_by_number_writes_in_one_transaction(live: Live) -> None:
+    lead_id = seed(live, "Acme Corp")
+    live.command("/touch", f"#{lead_id} call first")  # a rep's first command reads their profile
+    begun: list[object] = []
+
+    def count(connection: object) -> None:
+        begun.append(connection)
+
+    event.listen(live.deps.engine, "begin", count)
+    try:
+        assert live.command("/touch", f"#{lead_id} call second").status == 200
+    finally:
+        event.remove(live.deps.engine, "begin", count)
+    assert "Logged a call" in live.slack.responses()[-1].args["text"]
+    # The owed reply recorded before the ack, the touch itself, the owed reply forgotten after.
+    assert len(begun) == 3
