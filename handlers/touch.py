@@ -11,11 +11,9 @@ from slack_sdk import WebClient
 from bot import flows
 from bot.deps import Deps
 from bot.domain.access import Actor
-from bot.domain.errors import UserFacingError
 from bot.domain.parsing import parse_touch
 from bot.domain.parsing.touch import TouchInput, is_help, names_lead_by_number, ref_prefixes
-from bot.flows.leads import owner_calendar
-from bot.services import leads, reps
+from bot.services import leads
 from bot.services.leads import Named
 from bot.services.records import LeadView
 from bot.slack.controls import TouchPick
@@ -30,8 +28,6 @@ from handlers.context import (
     deps_of,
     open_modal_for,
     responder,
-    settle_actor,
-    team_of,
     user_of,
 )
 from handlers.errors import reports_errors
@@ -125,63 +121,25 @@ def handle_touch_command(
         return
     reply = responder(respond, replace_original=False)
     if names_lead_by_number(text):
-        at_once = logged_at_once(deps, command, text, deps.clock.now())
+        # The common line, `#42 call …`, in one transaction; anything unusual the general way.
+        now = deps.clock.now()
+        at_once = flows.log_line_at_once(deps, user_id=user_of(command), text=text, now=now)
         if at_once is not None:
-            reply(at_once)
+            by, logged = at_once
+            reply(
+                build_touch_logged_blocks(
+                    logged.touch,
+                    logged.lead,
+                    today=logged.owner_today or by.today(now),
+                    completed=logged.completed,
+                )
+            )
             return
     actor = actor_of(deps, client, command)
     if is_help(text):
         reply(build_help_blocks("touch"))
         return
     reply(answer_line(deps, client, actor, text, deps.clock.now()))
-
-
-class _TheLongWay(Exception):
-    """The line needs what one transaction cannot give: a profile from Slack, a refusal to word."""
-
-
-def logged_at_once(
-    deps: Deps, command: dict[str, Any], text: str, now: datetime
-) -> SlackMessage | None:
-    """`/touch #42 …` in one transaction: the rep, the lead, its owner's calendar and the touch.
-
-    None, with nothing written, when the line needs more: a profile due from Slack, or anything
-    refused (off the roster, no such lead, someone else's or a closed lead, a line that does not
-    parse). `answer_line` then answers it as it answers every line, in the same words.
-    """
-    try:
-        with deps.session_factory.begin() as session:
-            actor, rep = settle_actor(
-                deps, session, user_id=user_of(command), team_id=team_of(command), now=now
-            )
-            if reps.needs_profile_refresh(rep, now=now):
-                raise _TheLongWay
-            lead_id = parse_touch(text, today=actor.today(now)).ref.lead_id
-            if lead_id is None:
-                raise _TheLongWay
-            lead = leads.get_lead(session, lead_id=lead_id)
-            owner = owner_calendar(session, deps, lead.owner_id)
-            parsed = parse_touch(
-                text, today=owner.today(now), working_days=owner.working_days, ref_words=1
-            )
-            logged = flows.log_touch_in(
-                session,
-                deps,
-                by=actor,
-                lead_id=lead_id,
-                kind=parsed.kind,
-                note=parsed.note,
-                now=now,
-                next_follow_up=parsed.next_follow_up,
-            )
-    except (_TheLongWay, UserFacingError):
-        return None
-    return build_touch_logged_blocks(
-        logged.touch,
-        logged.lead,
-        today=logged.owner_today or actor.today(now),
-        completed=logged.completed,
-    )
 
 
 @reports_errors

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from bot.config import RepConfig
@@ -41,6 +42,38 @@ PROFILE_MAX_AGE = timedelta(days=1)
 # The rhythm a rep's DMs and dates follow: their own choice (My settings) over the admin's `[reps.*]`.
 WORKING_DAYS = func.coalesce(Rep.own_working_days, Rep.working_days).label("working_days")
 PLAN_TIME = func.coalesce(Rep.own_plan_time, Rep.plan_time).label("plan_time")
+
+
+_REPS = Rep.__table__
+# Statements every request by a rep runs, built once.
+_REP_ROW = select(
+    _REPS.c.id,
+    _REPS.c.name,
+    _REPS.c.tz,
+    _REPS.c.role,
+    _REPS.c.profile_refreshed_at,
+    _REPS.c.in_reps_group,
+    _REPS.c.working_days,
+    _REPS.c.own_working_days,
+).where(_REPS.c.id == bindparam("user_id"))
+_COVERED_BY = select(_REPS.c.id).where(
+    _REPS.c.away_delegate == bindparam("user_id"),
+    _REPS.c.away_until > bindparam("today"),
+    _REPS.c.is_active.is_(True),
+)
+
+
+class RepRow(Protocol):
+    """A rep's row as `rep_row` reads it."""
+
+    id: str
+    name: str
+    tz: str | None
+    role: str
+    profile_refreshed_at: datetime | None
+    in_reps_group: bool
+    working_days: str | None
+    own_working_days: str | None
 
 
 def not_away(today: date) -> ColumnElement[bool]:
@@ -89,7 +122,7 @@ def known_rep(
     return rep
 
 
-def needs_profile_refresh(rep: RepView, *, now: datetime) -> bool:
+def needs_profile_refresh(rep: RepView | RepRow, *, now: datetime) -> bool:
     return rep.profile_refreshed_at is None or now - rep.profile_refreshed_at > PROFILE_MAX_AGE
 
 
@@ -229,7 +262,22 @@ def calendar_of(
     return _calendar(rep, fallback, holidays)
 
 
-def _calendar(rep: Rep, fallback: Calendar, holidays: Collection[date] = ()) -> Calendar:
+def calendar_of_row(
+    rep: RepRow | None, *, fallback: Calendar, holidays: Collection[date] = ()
+) -> Calendar:
+    """`calendar_of` from a rep's row already read (`rep_row`), or None for someone without one."""
+    if rep is None:
+        return Calendar(fallback.zone, with_holidays(fallback.working_days, holidays))
+    return _calendar(rep, fallback, holidays)
+
+
+def rep_row(session: Session, *, user_id: str) -> RepRow | None:
+    """What a request needs of someone's rep record, in one plain read: their profile, role,
+    roster membership and calendar; None when they have no record."""
+    return session.execute(_REP_ROW, {"user_id": user_id}).first()  # type: ignore[return-value]
+
+
+def _calendar(rep: Rep | RepRow, fallback: Calendar, holidays: Collection[date] = ()) -> Calendar:
     days = parse_working_days(
         rep.own_working_days or rep.working_days, fallback=fallback.working_days
     )
@@ -247,12 +295,7 @@ def is_active(session: Session, *, user_id: str) -> bool:
 
 def covered_by(session: Session, *, user_id: str, today: date) -> frozenset[str]:
     """The reps away on `today` who named `user_id` to cover for them."""
-    rows = session.scalars(
-        select(Rep.id).where(
-            Rep.away_delegate == user_id, Rep.away_until > today, Rep.is_active.is_(True)
-        )
-    )
-    return frozenset(rows)
+    return frozenset(session.scalars(_COVERED_BY, {"user_id": user_id, "today": today}))
 
 
 def takes_dm(session: Session, *, user_id: str, kind: str, now: datetime, zone: ZoneInfo) -> bool:
