@@ -23,7 +23,14 @@ _LEADS = Lead.__table__
 _TOUCHES = Touchpoint.__table__
 _LEAD_FOR_UPDATE = select(_LEADS).where(_LEADS.c.id == bindparam("lead_id")).with_for_update()
 _INSERT_TOUCH = insert(_TOUCHES).returning(_TOUCHES.c.id)
-_UPDATE_LEAD = update(_LEADS).where(_LEADS.c.id == bindparam("lead_id"))
+# Every column a touch may change, set each time (to its value as read when the touch leaves it):
+# one statement, compiled once, whatever the touch changed.
+_TOUCHED = ("touch_count", "last_touch_at", "first_touch_at", "next_follow_up", "snoozed_until")
+_UPDATE_LEAD = (
+    update(_LEADS)
+    .where(_LEADS.c.id == bindparam("lead_id"))
+    .values({column: bindparam(column) for column in (*_TOUCHED, "updated_at")})
+)
 _VIEWED = frozenset(field.name for field in fields(LeadView))
 
 
@@ -151,7 +158,10 @@ def log_touch_on_row(
     changes = touch_changes(
         lead, kind=kind, when=now, next_follow_up=next_follow_up, owner_zone=owner_zone, now=now
     )
-    db.execute(_UPDATE_LEAD.values(changes), {"lead_id": lead.id})
+    db.execute(
+        _UPDATE_LEAD,
+        {column: getattr(lead, column) for column in _TOUCHED} | changes | {"lead_id": lead.id},
+    )
     if first_contact:
         # A speed-to-lead alert still waiting to be sent would now be wrong.
         cancel_pending(db, keys=alert_keys(lead.id, lead.owner_id))
