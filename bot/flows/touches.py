@@ -97,9 +97,10 @@ def _line_at_once(
     covers = reps.covered_by(session, user_id=user_id, today=now.astimezone(deps.team_zone).date())
     actor = Actor(user_id, is_manager, zone_for(rep.tz, fallback=deps.team_zone), covers)
     try:
-        lead_id = parse_touch(text, today=actor.today(now)).ref.lead_id
+        first = parse_touch(text, today=actor.today(now))
     except UserFacingError:
         return None
+    lead_id = first.ref.lead_id
     lead = touches.lead_to_touch(session, lead_id=lead_id) if lead_id is not None else None
     if lead is None or refusal(lead, actor, doing="log touches on"):
         return None
@@ -108,8 +109,13 @@ def _line_at_once(
         owner, fallback=team_calendar(deps), holidays=deps.pipeline.holidays_for(lead.owner_id)
     )
     try:
-        parsed = parse_touch(
-            text, today=calendar.today(now), working_days=calendar.working_days, ref_words=1
+        # Only a `next:` date reads differently on the owner's calendar.
+        parsed = (
+            first
+            if first.next_follow_up is None
+            else parse_touch(
+                text, today=calendar.today(now), working_days=calendar.working_days, ref_words=1
+            )
         )
     except UserFacingError:
         return None
