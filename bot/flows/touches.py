@@ -85,7 +85,9 @@ def log_line_at_once(
 def _line_at_once(
     session: Session, deps: Deps, *, user_id: str, text: str, now: datetime
 ) -> tuple[Actor, Logged] | None:
-    rep = reps.rep_row(session, user_id=user_id)
+    rep, covers = reps.rep_row_and_covers(
+        session, user_id=user_id, today=now.astimezone(deps.team_zone).date()
+    )
     is_manager = deps.is_manager(user_id)
     if (
         rep is None
@@ -94,7 +96,6 @@ def _line_at_once(
         or reps.needs_profile_refresh(rep, now=now)
     ):
         return None
-    covers = reps.covered_by(session, user_id=user_id, today=now.astimezone(deps.team_zone).date())
     actor = Actor(user_id, is_manager, zone_for(rep.tz, fallback=deps.team_zone), covers)
     try:
         first = parse_touch(text, today=actor.today(now))

@@ -8,7 +8,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, true
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    bindparam,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from bot.config import RepConfig
@@ -56,10 +67,20 @@ _REP_ROW = select(
     _REPS.c.working_days,
     _REPS.c.own_working_days,
 ).where(_REPS.c.id == bindparam("user_id"))
-_COVERED_BY = select(_REPS.c.id).where(
+_COVERING = (
     _REPS.c.away_delegate == bindparam("user_id"),
     _REPS.c.away_until > bindparam("today"),
     _REPS.c.is_active.is_(True),
+)
+_COVERED_BY = select(_REPS.c.id).where(*_COVERING)
+# Both in one round trip: the rep's row (`covering` false), then a row per rep they cover for.
+_REP_AND_COVERED = union_all(
+    _REP_ROW.add_columns(literal(False, Boolean).label("covering")),
+    select(
+        _REPS.c.id,
+        *(null() for _ in range(len(_REP_ROW.selected_columns) - 1)),
+        literal(True, Boolean),
+    ).where(*_COVERING),
 )
 
 
@@ -291,6 +312,20 @@ def is_active(session: Session, *, user_id: str) -> bool:
     """False for someone who left (deactivated in Slack); unknown people count as active."""
     rep = session.get(Rep, user_id)
     return rep is None or rep.is_active
+
+
+def rep_row_and_covers(
+    session: Session, *, user_id: str, today: date
+) -> tuple[RepRow | None, frozenset[str]]:
+    """`rep_row` and `covered_by` in one read."""
+    rep: RepRow | None = None
+    covers: set[str] = set()
+    for row in session.execute(_REP_AND_COVERED, {"user_id": user_id, "today": today}):
+        if row.covering:
+            covers.add(row.id)
+        else:
+            rep = row  # type: ignore[assignment]
+    return rep, frozenset(covers)
 
 
 def covered_by(session: Session, *, user_id: str, today: date) -> frozenset[str]:
