@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import BoltContext, Respond
@@ -93,28 +91,18 @@ def resolve_actor(deps: Deps, client: WebClient, *, user_id: str, team_id: str |
     make anyone a rep.
     """
     now = deps.clock.now()
-    with deps.session_factory.begin() as session:
-        actor, rep = settle_actor(deps, session, user_id=user_id, team_id=team_id, now=now)
-    if reps.needs_profile_refresh(rep, now=now):
-        refreshed = refresh_profile(deps, client, user_id=user_id)
-        if refreshed is not None:
-            return replace(actor, zone=zone_for(refreshed.tz, fallback=deps.team_zone))
-    return actor
-
-
-def settle_actor(
-    deps: Deps, session: Session, *, user_id: str, team_id: str | None, now: datetime
-) -> tuple[Actor, reps.RepView]:
-    """`resolve_actor`'s database part, in the caller's transaction: the actor as stored and their
-    rep record (ensured), whose profile the caller refreshes when due. `NotOnTeam` for someone
-    off the roster, before anything is written."""
     is_manager = deps.is_manager(user_id)
-    refused = team_refusal(deps, session, user_id=user_id)
-    if refused:
-        raise NotOnTeam(refused)
-    rep = reps.ensure_rep(session, user_id=user_id, team_id=team_id, now=now, is_manager=is_manager)
-    covers = _covers(deps, session, user_id)
-    return Actor(user_id, is_manager, zone_for(rep.tz, fallback=deps.team_zone), covers), rep
+    with deps.session_factory.begin() as session:
+        refused = team_refusal(deps, session, user_id=user_id)
+        if refused:
+            raise NotOnTeam(refused)
+        rep = reps.ensure_rep(
+            session, user_id=user_id, team_id=team_id, now=now, is_manager=is_manager
+        )
+        covers = _covers(deps, session, user_id)
+    if reps.needs_profile_refresh(rep, now=now):
+        rep = refresh_profile(deps, client, user_id=user_id) or rep
+    return Actor(user_id, is_manager, zone_for(rep.tz, fallback=deps.team_zone), covers)
 
 
 def refresh_profile(deps: Deps, client: WebClient, *, user_id: str) -> reps.RepView | None:

@@ -23,13 +23,7 @@ from bot.slack.messages.cards import build_touch_logged_blocks
 from bot.slack.messages.choices import build_touch_pick_blocks
 from bot.slack.messages.lead import build_help_blocks
 from bot.slack.messages.outcomes import touch_words
-from handlers.context import (
-    actor_of,
-    deps_of,
-    open_modal_for,
-    responder,
-    user_of,
-)
+from handlers.context import actor_of, deps_of, open_modal_for, responder, user_of
 from handlers.errors import reports_errors
 from handlers.touch_form import open_log_touch_modal
 

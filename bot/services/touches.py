@@ -96,11 +96,11 @@ def touch_changes(
     owner_zone: tzinfo,
     now: datetime,
 ) -> dict[str, Any]:
-    """The lead's columns a touch at `when` changes, and their new values.
+    """The lead's columns a touch at `when` changes, and their new values (`log_touch`'s rules).
 
-    A contact touch resets the no-touch clock and completes a follow-up that fell due: one on or
-    before its date in the owner's zone clears it unless `next_follow_up` gives a new one. A note
-    is context: it changes no clock and no date except a `next_follow_up` it sets.
+    A contact resets the no-touch clock; one on or after the follow-up's date (the owner's local
+    date, `owner_zone`) clears it unless `next_follow_up` gives a new one. A note is context: it
+    changes no clock and no date except a `next_follow_up` it sets.
     """
     contact = is_contact(kind)
     changes: dict[str, Any] = {"touch_count": lead.touch_count + 1}
