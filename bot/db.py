@@ -323,6 +323,62 @@ class GroupCommit(Generic[Item, Result]):
                     self._writing = False
 
 
+class _Outcome(Generic[Result]):
+    """One piece of work's result, or the error it raised."""
+
+    __slots__ = ("error", "value")
+
+    def __init__(self, value: Result | None = None, error: Exception | None = None) -> None:
+        self.value = value
+        self.error = error
+
+    def get(self) -> Result:
+        if self.error is not None:
+            raise self.error
+        return self.value  # type: ignore[return-value]
+
+
+class SharedTransactions:
+    """Short pieces of work from many threads, each run in a transaction it shares with the work
+    of the threads that arrived with it: one BEGIN and one COMMIT for all of them (`GroupCommit`).
+
+    A piece of work takes the session and must leave nothing behind outside the database before
+    its transaction commits. When one of them fails, the shared transaction is rolled back and
+    every piece runs again in a transaction of its own, so each gets its own result or error and
+    no piece is written twice or lost.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._group: GroupCommit[Callable[[Session], Any], _Outcome[Any]] = GroupCommit(self._run)
+
+    @property
+    def waiting(self) -> int:
+        """Pieces of work waiting for the next transaction."""
+        return self._group.waiting
+
+    def __call__(self, work: Callable[[Session], Result]) -> Result:
+        """Run `work` in a shared transaction; its result once that transaction committed."""
+        outcome: _Outcome[Result] = self._group(work)
+        return outcome.get()
+
+    def _run(self, works: list[Callable[[Session], Any]]) -> list[_Outcome[Any]]:
+        try:
+            with self._session_factory.begin() as session:
+                return [_Outcome(work(session)) for work in works]
+        except Exception as error:
+            if len(works) == 1:
+                return [_Outcome(error=error)]
+        return [self._alone(work) for work in works]
+
+    def _alone(self, work: Callable[[Session], Any]) -> _Outcome[Any]:
+        try:
+            with self._session_factory.begin() as session:
+                return _Outcome(work(session))
+        except Exception as error:
+            return _Outcome(error=error)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded values after commit, so services can return plain data."""
     return sessionmaker(engine, expire_on_commit=False)

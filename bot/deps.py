@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config, PipelineConfig
-from bot.db import make_engine, make_session_factory
+from bot.db import SharedTransactions, make_engine, make_session_factory
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,11 @@ class Deps:
         )
         secret = source.get_secret_value().encode() if source else b"pipebot"
         return hmac.new(secret, b"pipebot modal metadata", hashlib.sha256).digest()
+
+    @cached_property
+    def shared_transactions(self) -> SharedTransactions:
+        """Short writes that many requests make at once, committed together (`/touch`)."""
+        return SharedTransactions(self.session_factory)
 
     def is_manager(self, user_id: str) -> bool:
         return user_id in self.config.managers

@@ -12,7 +12,7 @@ from bot import flows
 from bot.deps import Deps
 from bot.domain.access import Actor
 from bot.domain.parsing import parse_touch
-from bot.domain.parsing.touch import TouchInput, is_help, ref_prefixes
+from bot.domain.parsing.touch import TouchInput, is_help, names_lead_by_number, ref_prefixes
 from bot.services import leads
 from bot.services.leads import Named
 from bot.services.records import LeadView
@@ -23,7 +23,7 @@ from bot.slack.messages.cards import build_touch_logged_blocks
 from bot.slack.messages.choices import build_touch_pick_blocks
 from bot.slack.messages.lead import build_help_blocks
 from bot.slack.messages.outcomes import touch_words
-from handlers.context import actor_of, deps_of, open_modal_for, responder
+from handlers.context import actor_of, deps_of, open_modal_for, responder, user_of
 from handlers.errors import reports_errors
 from handlers.touch_form import open_log_touch_modal
 
@@ -113,8 +113,23 @@ def handle_touch_command(
         # While the user types: the rep record and its timezone, which the submission reads.
         actor_of(deps, client, command)
         return
-    actor = actor_of(deps, client, command)
     reply = responder(respond, replace_original=False)
+    if names_lead_by_number(text):
+        # The common line, `#42 call …`, in one transaction; anything unusual the general way.
+        now = deps.clock.now()
+        at_once = flows.log_line_at_once(deps, user_id=user_of(command), text=text, now=now)
+        if at_once is not None:
+            by, logged = at_once
+            reply(
+                build_touch_logged_blocks(
+                    logged.touch,
+                    logged.lead,
+                    today=logged.owner_today or by.today(now),
+                    completed=logged.completed,
+                )
+            )
+            return
+    actor = actor_of(deps, client, command)
     if is_help(text):
         reply(build_help_blocks("touch"))
         return

@@ -7,14 +7,22 @@ held the write lock would fail at once with "database is locked": none may.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, event, exc, text
+from sqlalchemy.orm import Session
 
 import bot.db
-from bot.db import GroupCommit, make_engine, set_transaction_gate, sqlite_write_lock
+from bot.db import (
+    GroupCommit,
+    SharedTransactions,
+    make_engine,
+    make_session_factory,
+    set_transaction_gate,
+    sqlite_write_lock,
+)
 
 PATIENCE = 10
 
@@ -253,3 +261,83 @@ def test_a_failed_group_write_fails_each_of_its_callers_and_no_later_one() -> No
     with pytest.raises(exc.OperationalError):
         together("first")
     assert together("second") == "second"
+
+
+def _mark(n: int) -> Callable[[Session], int]:
+    def work(session: Session) -> int:
+        session.execute(text("INSERT INTO marks VALUES (0, :n)"), {"n": n})
+        return n * 10
+
+    return work
+
+
+def test_work_arriving_together_shares_one_transaction(engine: Engine) -> None:
+    shared = SharedTransactions(make_session_factory(engine))
+    begun: list[object] = []
+    event.listen(engine, "begin", begun.append)
+    first_started, go_on = threading.Event(), threading.Event()
+
+    def first_work(session: Session) -> int:
+        first_started.set()
+        assert go_on.wait(PATIENCE)
+        return _mark(0)(session)
+
+    results: dict[int, int] = {}
+
+    def call(n: int) -> None:
+        results[n] = shared(first_work if n == 0 else _mark(n))
+
+    first = threading.Thread(target=call, args=(0,))
+    first.start()
+    assert first_started.wait(PATIENCE)
+    others = [threading.Thread(target=call, args=(n,)) for n in range(1, 6)]
+    for thread in others:
+        thread.start()
+    while shared.waiting < 5:
+        first.join(0.001)
+    go_on.set()
+    for thread in [first, *others]:
+        thread.join(PATIENCE)
+    # The first alone, the five that queued behind it together.
+    assert len(begun) == 2
+    assert results == {n: n * 10 for n in range(6)}
+    assert _count(engine) == 6
+
+
+def test_a_failing_piece_of_shared_work_fails_alone(engine: Engine) -> None:
+    shared = SharedTransactions(make_session_factory(engine))
+    first_started, go_on = threading.Event(), threading.Event()
+
+    def first_work(session: Session) -> int:
+        first_started.set()
+        assert go_on.wait(PATIENCE)
+        return _mark(0)(session)
+
+    def broken(session: Session) -> int:
+        session.execute(text("INSERT INTO marks VALUES (0, 99)"))
+        raise RuntimeError("no such lead")
+
+    outcomes: dict[int, object] = {}
+
+    def call(n: int) -> None:
+        try:
+            outcomes[n] = shared(first_work if n == 0 else broken if n == 3 else _mark(n))
+        except RuntimeError as error:
+            outcomes[n] = str(error)
+
+    first = threading.Thread(target=call, args=(0,))
+    first.start()
+    assert first_started.wait(PATIENCE)
+    others = [threading.Thread(target=call, args=(n,)) for n in range(1, 6)]
+    for thread in others:
+        thread.start()
+    while shared.waiting < 5:
+        first.join(0.001)
+    go_on.set()
+    for thread in [first, *others]:
+        thread.join(PATIENCE)
+    assert outcomes == {0: 0, 1: 10, 2: 20, 3: "no such lead", 4: 40, 5: 50}
+    # Every other piece written once, none of the failing one's writes.
+    with engine.connect() as connection:
+        marks = connection.execute(text("SELECT n FROM marks ORDER BY n")).scalars().all()
+    assert marks == [0, 1, 2, 4, 5]

@@ -28,7 +28,7 @@ from bot.flows.leads import (
     workable_lead,
 )
 from bot.flows.roster import NotOnTeam, assignee_refusal
-from bot.flows.touches import Logged, log_touch
+from bot.flows.touches import Logged, log_line_at_once, log_touch
 
 __all__ = [
     "Assign",
@@ -54,6 +54,7 @@ __all__ = [
     "change_lead",
     "create_lead",
     "log_inbound_touch",
+    "log_line_at_once",
     "log_touch",
     "receive_inbound_lead",
     "workable_lead",

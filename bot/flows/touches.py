@@ -8,12 +8,15 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
-from bot.domain.access import Actor
-from bot.domain.leads import is_contact
-from bot.domain.schedule import Calendar
+from bot.domain.access import Actor, refusal
+from bot.domain.errors import UserFacingError
+from bot.domain.leads import Role, is_contact
+from bot.domain.parsing import parse_touch
+from bot.domain.schedule import Calendar, zone_for
 from bot.flows import events
-from bot.flows.leads import owner_calendar
-from bot.services import leads, touches
+from bot.flows.leads import owner_calendar, team_calendar
+from bot.flows.roster import roster_of
+from bot.services import leads, reps, touches
 from bot.services.records import LeadView, TouchView
 
 
@@ -79,6 +82,76 @@ def log_touch_in(
     )
     events.touch_logged(session, deps, touch=touch, by=by.user_id, now=now)
     return _logged(by, before, touch, lead, calendar, now)
+
+
+def log_line_at_once(
+    deps: Deps, *, user_id: str, text: str, now: datetime
+) -> tuple[Actor, Logged] | None:
+    """`/touch #42 …` from a rep whose record is settled, in one transaction of plain statements
+    (shared with the touches arriving meanwhile): the rep, the lead, its owner's calendar, the
+    touch; the actor and what was logged.
+
+    None, with nothing written, when the line needs more than that: a rep record to create or
+    change, a profile due from Slack, or anything refused (off the roster, no such lead, someone
+    else's lead or a closed one, a line that does not parse). The general path then answers it,
+    with the same rules and in the same words.
+    """
+    # Touches arriving together share one transaction (a BEGIN and a COMMIT for many).
+    return deps.shared_transactions(
+        lambda session: _line_at_once(session, deps, user_id=user_id, text=text, now=now)
+    )
+
+
+def _line_at_once(
+    session: Session, deps: Deps, *, user_id: str, text: str, now: datetime
+) -> tuple[Actor, Logged] | None:
+    rep, covers = reps.rep_row_and_covers(
+        session, user_id=user_id, today=now.astimezone(deps.team_zone).date()
+    )
+    is_manager = deps.is_manager(user_id)
+    if (
+        rep is None
+        or rep.role != (Role.MANAGER if is_manager else Role.REP)
+        or not roster_of(deps).admits(user_id, in_reps_group=rep.in_reps_group)
+        or reps.needs_profile_refresh(rep, now=now)
+    ):
+        return None
+    actor = Actor(user_id, is_manager, zone_for(rep.tz, fallback=deps.team_zone), covers)
+    try:
+        first = parse_touch(text, today=actor.today(now))
+    except UserFacingError:
+        return None
+    lead_id = first.ref.lead_id
+    lead = touches.lead_to_touch(session, lead_id=lead_id) if lead_id is not None else None
+    if lead is None or refusal(lead, actor, doing="log touches on"):
+        return None
+    owner = rep if lead.owner_id == user_id else reps.rep_row(session, user_id=lead.owner_id)
+    calendar = reps.calendar_of_row(
+        owner, fallback=team_calendar(deps), holidays=deps.pipeline.holidays_for(lead.owner_id)
+    )
+    try:
+        # Only a `next:` date reads differently on the owner's calendar.
+        parsed = (
+            first
+            if first.next_follow_up is None
+            else parse_touch(
+                text, today=calendar.today(now), working_days=calendar.working_days, ref_words=1
+            )
+        )
+    except UserFacingError:
+        return None
+    touch, after = touches.log_touch_on_row(
+        session,
+        lead=lead,
+        author=actor,
+        kind=parsed.kind,
+        note=parsed.note,
+        now=now,
+        next_follow_up=parsed.next_follow_up,
+        owner_zone=calendar.zone,
+    )
+    events.touch_logged(session, deps, touch=touch, by=user_id, now=now)
+    return actor, _logged(actor, LeadView.of(lead), touch, after, calendar, now)
 
 
 def _logged(

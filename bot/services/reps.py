@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    bindparam,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from bot.config import RepConfig
@@ -41,6 +53,48 @@ PROFILE_MAX_AGE = timedelta(days=1)
 # The rhythm a rep's DMs and dates follow: their own choice (My settings) over the admin's `[reps.*]`.
 WORKING_DAYS = func.coalesce(Rep.own_working_days, Rep.working_days).label("working_days")
 PLAN_TIME = func.coalesce(Rep.own_plan_time, Rep.plan_time).label("plan_time")
+
+
+_REPS = Rep.__table__
+# Statements every request by a rep runs, built once.
+_REP_ROW = select(
+    _REPS.c.id,
+    _REPS.c.name,
+    _REPS.c.tz,
+    _REPS.c.role,
+    _REPS.c.profile_refreshed_at,
+    _REPS.c.in_reps_group,
+    _REPS.c.working_days,
+    _REPS.c.own_working_days,
+).where(_REPS.c.id == bindparam("user_id"))
+_COVERING = (
+    _REPS.c.away_delegate == bindparam("user_id"),
+    _REPS.c.away_until > bindparam("today"),
+    _REPS.c.is_active.is_(True),
+)
+_COVERED_BY = select(_REPS.c.id).where(*_COVERING)
+# Both in one round trip: the rep's row (`covering` false), then a row per rep they cover for.
+_REP_AND_COVERED = union_all(
+    _REP_ROW.add_columns(literal(False, Boolean).label("covering")),
+    select(
+        _REPS.c.id,
+        *(null() for _ in range(len(_REP_ROW.selected_columns) - 1)),
+        literal(True, Boolean),
+    ).where(*_COVERING),
+)
+
+
+class RepRow(Protocol):
+    """A rep's row as `rep_row` reads it."""
+
+    id: str
+    name: str
+    tz: str | None
+    role: str
+    profile_refreshed_at: datetime | None
+    in_reps_group: bool
+    working_days: str | None
+    own_working_days: str | None
 
 
 def not_away(today: date) -> ColumnElement[bool]:
@@ -89,7 +143,7 @@ def known_rep(
     return rep
 
 
-def needs_profile_refresh(rep: RepView, *, now: datetime) -> bool:
+def needs_profile_refresh(rep: RepView | RepRow, *, now: datetime) -> bool:
     return rep.profile_refreshed_at is None or now - rep.profile_refreshed_at > PROFILE_MAX_AGE
 
 
@@ -229,7 +283,22 @@ def calendar_of(
     return _calendar(rep, fallback, holidays)
 
 
-def _calendar(rep: Rep, fallback: Calendar, holidays: Collection[date] = ()) -> Calendar:
+def calendar_of_row(
+    rep: RepRow | None, *, fallback: Calendar, holidays: Collection[date] = ()
+) -> Calendar:
+    """`calendar_of` from a rep's row already read (`rep_row`), or None for someone without one."""
+    if rep is None:
+        return Calendar(fallback.zone, with_holidays(fallback.working_days, holidays))
+    return _calendar(rep, fallback, holidays)
+
+
+def rep_row(session: Session, *, user_id: str) -> RepRow | None:
+    """What a request needs of someone's rep record, in one plain read: their profile, role,
+    roster membership and calendar; None when they have no record."""
+    return session.execute(_REP_ROW, {"user_id": user_id}).first()  # type: ignore[return-value]
+
+
+def _calendar(rep: Rep | RepRow, fallback: Calendar, holidays: Collection[date] = ()) -> Calendar:
     days = parse_working_days(
         rep.own_working_days or rep.working_days, fallback=fallback.working_days
     )
@@ -245,14 +314,23 @@ def is_active(session: Session, *, user_id: str) -> bool:
     return rep is None or rep.is_active
 
 
+def rep_row_and_covers(
+    session: Session, *, user_id: str, today: date
+) -> tuple[RepRow | None, frozenset[str]]:
+    """`rep_row` and `covered_by` in one read."""
+    rep: RepRow | None = None
+    covers: set[str] = set()
+    for row in session.execute(_REP_AND_COVERED, {"user_id": user_id, "today": today}):
+        if row.covering:
+            covers.add(row.id)
+        else:
+            rep = row  # type: ignore[assignment]
+    return rep, frozenset(covers)
+
+
 def covered_by(session: Session, *, user_id: str, today: date) -> frozenset[str]:
     """The reps away on `today` who named `user_id` to cover for them."""
-    rows = session.scalars(
-        select(Rep.id).where(
-            Rep.away_delegate == user_id, Rep.away_until > today, Rep.is_active.is_(True)
-        )
-    )
-    return frozenset(rows)
+    return frozenset(session.scalars(_COVERED_BY, {"user_id": user_id, "today": today}))
 
 
 def takes_dm(session: Session, *, user_id: str, kind: str, now: datetime, zone: ZoneInfo) -> bool:

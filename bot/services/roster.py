@@ -64,6 +64,12 @@ class Roster:
         rep = session.get(Rep, user_id)
         return bool(rep is not None and rep.in_reps_group)
 
+    def admits(self, user_id: str, *, in_reps_group: bool) -> bool:
+        """`on_team` for someone whose rep record is read already (`in_reps_group` from it)."""
+        if user_id in self.managers or not self.configured or user_id in self.listed:
+            return True
+        return self.uses_group and in_reps_group
+
     def on_team(self, session: Session, *, user_id: str) -> bool:
         """Whether someone may use pipebot as a member of the team: a rep on the roster or a manager."""
         return user_id in self.managers or self.is_rep(session, user_id=user_id)

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from datetime import UTC, date, datetime, tzinfo
+from typing import Any, Protocol
 
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.access import Actor, closed_refusal
 from bot.domain.errors import UserFacingError
-from bot.domain.leads import TouchKind, is_contact
+from bot.domain.leads import TouchKind, is_contact, search_fold
 from bot.domain.speed import alert_keys
-from bot.models import Touchpoint
+from bot.models import Lead, Touchpoint
 from bot.services.leads import lock_lead_for_change
 from bot.services.outbox import cancel_pending
 from bot.services.records import LeadView, TouchView
+
+# `/touch`'s statements, built once: every touch by number runs them.
+_LEADS = Lead.__table__
+_TOUCHES = Touchpoint.__table__
+_LEAD_FOR_UPDATE = select(_LEADS).where(_LEADS.c.id == bindparam("lead_id")).with_for_update()
+_INSERT_TOUCH = insert(_TOUCHES).returning(_TOUCHES.c.id)
+# Every column a touch may change, set each time (to its value as read when the touch leaves it):
+# one statement, compiled once, whatever the touch changed.
+_TOUCHED = ("touch_count", "last_touch_at", "first_touch_at", "next_follow_up", "snoozed_until")
+_UPDATE_LEAD = (
+    update(_LEADS)
+    .where(_LEADS.c.id == bindparam("lead_id"))
+    .values({column: bindparam(column) for column in (*_TOUCHED, "updated_at")})
+)
+_VIEWED = frozenset(field.name for field in fields(LeadView))
 
 
 def log_touch(
@@ -40,8 +58,7 @@ def log_touch(
     if refusal:
         raise UserFacingError(refusal)
     when = occurred_at or now
-    contact = is_contact(kind)
-    first_contact = contact and lead.first_touch_at is None
+    first_contact = is_contact(kind) and lead.first_touch_at is None
     touch = Touchpoint(
         lead_id=lead.id,
         kind=kind,
@@ -52,27 +69,107 @@ def log_touch(
         created_at=now,
     )
     session.add(touch)
-    lead.touch_count += 1
-    # The buyer writing in keeps a deal warm, but it is not the rep reaching them.
-    if (contact or kind == TouchKind.INBOUND) and (
-        lead.last_touch_at is None or when > lead.last_touch_at
-    ):
-        lead.last_touch_at = when
-    if contact:
-        if lead.first_touch_at is None or when < lead.first_touch_at:
-            lead.first_touch_at = when
-        due = lead.next_follow_up
-        if due is not None and when.astimezone(owner_zone).date() >= due:
-            lead.next_follow_up = None  # done; a new date below replaces it
-        lead.snoozed_until = None
-    if next_follow_up is not None:
-        lead.next_follow_up = next_follow_up
-    lead.updated_at = now
+    for column, value in touch_changes(
+        lead, kind=kind, when=when, next_follow_up=next_follow_up, owner_zone=owner_zone, now=now
+    ).items():
+        setattr(lead, column, value)
     if first_contact:
         # A speed-to-lead alert still waiting to be sent would now be wrong.
         cancel_pending(session, keys=alert_keys(lead.id, lead.owner_id))
     session.flush()
     return TouchView.of(touch), LeadView.of(lead)
+
+
+class _TouchedLead(Protocol):
+    touch_count: int
+    last_touch_at: datetime | None
+    first_touch_at: datetime | None
+    next_follow_up: date | None
+
+
+def touch_changes(
+    lead: _TouchedLead,
+    *,
+    kind: str,
+    when: datetime,
+    next_follow_up: date | None,
+    owner_zone: tzinfo,
+    now: datetime,
+) -> dict[str, Any]:
+    """The lead's columns a touch at `when` changes, and their new values (`log_touch`'s rules).
+
+    A contact resets the no-touch clock; one on or after the follow-up's date (the owner's local
+    date, `owner_zone`) clears it unless `next_follow_up` gives a new one. A note is context: it
+    changes no clock and no date except a `next_follow_up` it sets.
+    """
+    contact = is_contact(kind)
+    changes: dict[str, Any] = {"touch_count": lead.touch_count + 1}
+    # The buyer writing in keeps a deal warm, but it is not the rep reaching them.
+    if (contact or kind == TouchKind.INBOUND) and (
+        lead.last_touch_at is None or when > lead.last_touch_at
+    ):
+        changes["last_touch_at"] = when
+    if contact:
+        if lead.first_touch_at is None or when < lead.first_touch_at:
+            changes["first_touch_at"] = when
+        due = lead.next_follow_up
+        if due is not None and when.astimezone(owner_zone).date() >= due:
+            changes["next_follow_up"] = None  # done; a new date below replaces it
+        changes["snoozed_until"] = None
+    if next_follow_up is not None:
+        changes["next_follow_up"] = next_follow_up
+    changes["updated_at"] = now
+    return changes
+
+
+def lead_to_touch(db: Session, *, lead_id: int) -> Row[Any] | None:
+    """A lead's row, locked for the touch about to be logged on it (PostgreSQL; SQLite's write
+    transaction holds the whole file); None when there is no such lead."""
+    return db.execute(_LEAD_FOR_UPDATE, {"lead_id": lead_id}).first()
+
+
+def log_touch_on_row(
+    db: Session,
+    *,
+    lead: Row[Any],
+    author: Actor,
+    kind: str,
+    note: str,
+    now: datetime,
+    next_follow_up: date | None = None,
+    owner_zone: tzinfo = UTC,
+) -> tuple[TouchView, LeadView]:
+    """`log_touch` on a lead already read and locked (`lead_to_touch`), open and the author's to
+    change, in plain statements: the touch's insert and the lead's update."""
+    first_contact = is_contact(kind) and lead.first_touch_at is None
+    touch_id = db.execute(
+        _INSERT_TOUCH,
+        {
+            "lead_id": lead.id,
+            "kind": kind,
+            "note": note,
+            "occurred_at": now,
+            "author_id": author.user_id,
+            "permalink": None,
+            "created_at": now,
+            "search_text": search_fold(note),
+        },
+    ).scalar_one()
+    changes = touch_changes(
+        lead, kind=kind, when=now, next_follow_up=next_follow_up, owner_zone=owner_zone, now=now
+    )
+    db.execute(
+        _UPDATE_LEAD,
+        {column: getattr(lead, column) for column in _TOUCHED} | changes | {"lead_id": lead.id},
+    )
+    if first_contact:
+        # A speed-to-lead alert still waiting to be sent would now be wrong.
+        cancel_pending(db, keys=alert_keys(lead.id, lead.owner_id))
+    touch = TouchView(touch_id, lead.id, kind, note, now, author.user_id, None)
+    after = replace(
+        LeadView.of(lead), **{key: value for key, value in changes.items() if key in _VIEWED}
+    )
+    return touch, after
 
 
 def set_follow_up(

@@ -3,11 +3,18 @@ Web API calls reuse kept-alive connections to Slack."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
+from sqlalchemy import Engine, event, select
 
 from bot import flows
-from tests.e2e.leadkit import seed
-from tests.e2e.live import OTHER_REP, REP, Live
+from bot.domain.schedule import add_working_days
+from bot.models import Rep, Touchpoint
+from tests import support
+from tests.e2e.leadkit import lead, seed
+from tests.e2e.live import MANAGER, OTHER_REP, REP, Live, running_app
 from tests.fakeslack import RESPONSE_URL
 
 
@@ -49,3 +56,104 @@ def test_web_api_calls_from_listeners_share_one_connection(live: Live) -> None:
     reply_peers = {call.peer for call in live.slack.calls(RESPONSE_URL)}
     # One origin here (the fake serves both), so one kept-alive connection carries everything.
     assert len(api_peers | reply_peers) == 1
+
+
+def test_a_touch_on_a_lead_by_number_writes_in_one_transaction(live: Live) -> None:
+    lead_id = seed(live, "Acme Corp")
+    live.command("/touch", f"#{lead_id} call first")  # a rep's first command reads their profile
+    begun: list[object] = []
+
+    def count(connection: object) -> None:
+        begun.append(connection)
+
+    event.listen(live.deps.engine, "begin", count)
+    try:
+        assert live.command("/touch", f"#{lead_id} call second").status == 200
+    finally:
+        event.remove(live.deps.engine, "begin", count)
+    assert "Logged a call" in live.slack.responses()[-1].args["text"]
+    # The owed reply recorded before the ack, the touch itself, the owed reply forgotten after.
+    assert len(begun) == 3
+
+
+# A rep whose record and profile are settled takes the single-transaction path: the same rules,
+# in the same words, as any other line.
+
+
+def _settled(live: Live, *user_ids: str) -> None:
+    for user_id in user_ids:
+        live.command("/touch", "help", user_id=user_id)  # reads the profile from Slack
+
+
+def _touches(live: Live, lead_id: int) -> list[Touchpoint]:
+    with live.deps.session_factory() as session:
+        found = list(session.scalars(select(Touchpoint).where(Touchpoint.lead_id == lead_id)))
+        session.expunge_all()
+        return found
+
+
+def test_a_settled_rep_may_not_touch_someone_elses_lead(live: Live) -> None:
+    lead_id = seed(live, "Acme Corp", owner=OTHER_REP)
+    _settled(live, REP)
+    live.command("/touch", f"#{lead_id} call hello")
+    said = live.slack.responses()[-1].args["text"]
+    assert (
+        said == f"Only <@{OTHER_REP}> (the owner) or a manager can log touches on lead #{lead_id}."
+    )
+    assert _touches(live, lead_id) == []
+
+
+def test_a_settled_rep_covering_for_an_away_rep_touches_their_lead(live: Live) -> None:
+    lead_id = seed(live, "Acme Corp", owner=OTHER_REP)
+    _settled(live, REP, OTHER_REP)
+    today = live.deps.clock.now().date()
+    with live.deps.session_factory.begin() as session:
+        away = session.get(Rep, OTHER_REP)
+        assert away is not None
+        away.away_until, away.away_delegate = today + timedelta(days=3), REP
+    live.command("/touch", f"#{lead_id} call covering for them")
+    assert "Logged a call" in live.slack.responses()[-1].args["text"]
+    (touch,) = _touches(live, lead_id)
+    assert (touch.author_id, touch.note) == (REP, "covering for them")
+
+
+def test_a_settled_manager_touching_a_reps_lead_dates_next_on_the_owners_calendar(
+    live: Live,
+) -> None:
+    lead_id = seed(live, "Acme Corp", owner=OTHER_REP)
+    _settled(live, MANAGER, OTHER_REP)
+    with live.deps.session_factory.begin() as session:
+        owner = session.get(Rep, OTHER_REP)
+        assert owner is not None
+        owner.own_working_days = "mon,tue,wed,thu"
+    live.command("/touch", f"#{lead_id} call next:3d", user_id=MANAGER)
+    assert "Logged a call" in live.slack.responses()[-1].args["text"]
+    # Three of the owner's working days (Monday to Thursday), not the team's.
+    today = live.deps.clock.now().astimezone(live.deps.team_zone).date()
+    assert lead(live, lead_id).next_follow_up == add_working_days(today, 3, (0, 1, 2, 3))
+
+
+def test_a_settled_rep_dropped_from_the_roster_is_refused_and_writes_nothing(
+    engine: Engine, db_url: str, clock: support.TestClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "pipeline.toml"
+    path.write_text(f'[team]\nreps = ["{REP}"]\nmanagers = ["{MANAGER}"]\n', encoding="utf-8")
+    with running_app(engine, db_url, clock, PIPEBOT_CONFIG=str(path)) as live:
+        lead_id = seed(live, "Acme Corp")
+        _settled(live, REP)
+        # Still a rep record with a fresh profile, but no longer on the roster.
+        with live.deps.session_factory.begin() as session:
+            kept = session.get(Rep, REP)
+            assert kept is not None
+            session.add(
+                Rep(
+                    id=OTHER_REP,
+                    name="Gone",
+                    role="rep",
+                    created_at=kept.created_at,
+                    profile_refreshed_at=live.deps.clock.now(),
+                )
+            )
+        live.command("/touch", f"#{lead_id} call hello", user_id=OTHER_REP)
+        assert "not on its roster" in live.slack.responses()[-1].args["text"]
+        assert _touches(live, lead_id) == []

@@ -51,6 +51,12 @@ def is_help(text: str) -> bool:
     return bool(tokens) and not tokens[0].quoted and tokens[0].text.lower() in HELP_WORDS
 
 
+def names_lead_by_number(text: str) -> bool:
+    """Whether a line starts with a lead's number (`#42 call …`), not a company's name."""
+    prefixes = ref_prefixes(text)
+    return len(prefixes) == 1 and _NUMBER_RE.fullmatch(prefixes[0][1]) is not None
+
+
 def ref_prefixes(text: str, *, skip_next: bool = True) -> list[tuple[int, str]]:
     """The lead names a line may start with, as (words, name), longest first: `blue harbor call`,
     `blue harbor`, `blue`. A number (`#42`) or a quoted name is the only one.
