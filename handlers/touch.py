@@ -11,8 +11,15 @@ from slack_sdk import WebClient
 from bot import flows
 from bot.deps import Deps
 from bot.domain.access import Actor
+from bot.domain.errors import NotFound
 from bot.domain.parsing import parse_touch
-from bot.domain.parsing.touch import TouchInput, is_help, names_lead_by_number, ref_prefixes
+from bot.domain.parsing.touch import (
+    TouchInput,
+    is_help,
+    names_lead_by_number,
+    near_help,
+    ref_prefixes,
+)
 from bot.services import leads
 from bot.services.leads import Named
 from bot.services.records import LeadView
@@ -75,7 +82,14 @@ def answer_line(
             lead = leads.get_lead(session, lead_id=first.ref.lead_id)
         return log_line(deps, client, actor, lead=lead, words=1, text=text)
     with deps.session_factory() as session:
-        naming = leads.name_at_start(session, prefixes=ref_prefixes(text), actor=actor)
+        try:
+            naming = leads.name_at_start(session, prefixes=ref_prefixes(text), actor=actor)
+        except NotFound as exc:
+            if near_help(text):
+                raise NotFound(
+                    f"Did you mean `/touch help`? Nothing was logged. {exc.message}"
+                ) from None
+            raise
     if len(naming.fits) == 1:
         named = naming.fits[0]
         return log_line(deps, client, actor, lead=named.lead, words=named.words, text=text)

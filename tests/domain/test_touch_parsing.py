@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from bot.domain.parsing import LeadRef, ParseError, TouchInput, parse_touch
-from bot.domain.parsing.touch import is_help, ref_prefixes
+from bot.domain.parsing.touch import is_help, near_help, ref_prefixes
 from tests.domain.samples import FRIDAY
 
 
@@ -110,3 +110,13 @@ def test_a_reading_takes_the_kind_and_note_after_the_name() -> None:
 def test_help_is_reserved() -> None:
     assert is_help("help") and is_help("HELP me") and not is_help('"Help Scout" call')
     assert not is_help("helpful co call")
+
+
+@pytest.mark.parametrize("text", ["hepl", "hlep", "halp", "hel", "helpp", "Hepl me", "hepl."])
+def test_a_word_one_slip_from_help_is_near_help(text: str) -> None:
+    assert near_help(text)
+
+
+@pytest.mark.parametrize("text", ["help", "he", "hell0 call", "helpful", '"Hepl" call', "", "#4"])
+def test_help_itself_quoted_names_and_other_words_are_not_near_help(text: str) -> None:
+    assert not near_help(text)

@@ -78,6 +78,20 @@ def test_touch_misspelt_or_with_a_lead_subcommand_logs_and_creates_nothing(live:
     assert lead(live, acme).touch_count == 0
 
 
+def test_touch_help_misspelt_says_did_you_mean_and_logs_nothing(live: Live) -> None:
+    acme = seed(live, "Acme")
+    for text in ("hepl", "hlep me", "halp"):
+        before = len(live.slack.responses())
+        live.command("/touch", text)
+        said = one_line(live, before)
+        assert said.startswith("Did you mean `/touch help`? Nothing was logged."), said
+    assert count(live, Touchpoint) == 0 and lead(live, acme).touch_count == 0
+    live.command("/touch", "hepl call")  # a lead whose name is one slip from help is still found
+    seed(live, "Hepl Labs")
+    live.command("/touch", "hepl call")
+    assert count(live, Touchpoint) == 1
+
+
 @pytest.mark.parametrize("text", ["help", "HELP", "help me", "?", "--help"])
 def test_help_is_reserved_for_touch(live: Live, text: str) -> None:
     seed(live, "Help Scout")

@@ -314,10 +314,14 @@ def near_subcommand(typed: str) -> str | None:
     if len(word) < 3 or word in SUBCOMMANDS:
         return None
     for name in SUBCOMMANDS:
-        distance = _slips(word, name)
-        if distance == 1 and not (len(name) <= 3 and _changed_one(word, name)):
+        if one_slip_from(word, name):
             return name
     return None
+
+
+def one_slip_from(word: str, name: str) -> bool:
+    """Whether `word` is `name` with one slip (see `near_subcommand`)."""
+    return _slips(word, name) == 1 and not (len(name) <= 3 and _changed_one(word, name))
 
 
 def _changed_one(word: str, name: str) -> bool:

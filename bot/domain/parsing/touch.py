@@ -14,7 +14,7 @@ from datetime import date
 
 from bot.domain.errors import ParseError
 from bot.domain.leads import TouchKind
-from bot.domain.parsing.commands import HELP_WORDS
+from bot.domain.parsing.commands import HELP_WORDS, one_slip_from
 from bot.domain.parsing.dates import parse_when
 from bot.domain.parsing.refs import LeadRef, ref_from_tokens
 from bot.domain.parsing.text import Token, clean_block, key_value, tokenize
@@ -49,6 +49,15 @@ def is_help(text: str) -> bool:
     """`/touch help`: help is a reserved word, never a lead's name."""
     tokens = tokenize(text)
     return bool(tokens) and not tokens[0].quoted and tokens[0].text.lower() in HELP_WORDS
+
+
+def near_help(text: str) -> bool:
+    """`/touch hepl`: a first word one slip from `help` (never a quoted one)."""
+    tokens = tokenize(text)
+    if not tokens or tokens[0].quoted:
+        return False
+    word = tokens[0].text.lower().rstrip(".,:;!")
+    return len(word) >= 3 and one_slip_from(word, "help")
 
 
 def names_lead_by_number(text: str) -> bool:
