@@ -19,18 +19,20 @@ from bot.slack.kit import (
     MESSAGE_BLOCKS_MAX,
     OPTION_TEXT_MAX,
     SlackMessage,
+    accessible,
     actions_block,
     context_block,
     days_label,
+    lead_label,
     mrkdwn_text,
     option,
+    plain_text,
     section_block,
     snapshot_fields,
     static_select,
     to_dicts,
     touched_label,
 )
-from bot.slack.messages.cards import edit_button, lead_button, lost_button, open_button, won_button
 from bot.slack.render import macro, render
 
 TEXT_ITEMS = 15
@@ -133,27 +135,61 @@ def move_select(lead_id: int, current: str, stages: Sequence[StageRules]) -> dic
 
 def work_buttons(
     lead_id: int, current_stage: str, stages: Sequence[StageRules], company: str | None = None
-) -> list[Any]:
+) -> list[dict[str, Any]]:
     """Log touch, snooze (1d/3d/1w), move stage, open, edit, won and lost: the moves that clear a
     lead from a list. Won asks first (a confirm dialog); Lost asks why. With the company, each
-    button's accessibility label names the lead."""
-    elements: list[Any] = [
-        lead_button(
-            "Log touch", Action.LOG_TOUCH, lead_id, company, label="Log touch on", style="primary"
-        ),
+    button's accessibility label names the lead.
+
+    Built as the dicts `cards.lead_button` and its kin send (keys in the same order): every row of
+    every job DM has them."""
+    value = str(lead_id)
+    name = None if company is None else lead_label(lead_id, company)
+    elements = [
+        _work_button("Log touch", Action.LOG_TOUCH, value, name, "Log touch on", style="primary"),
         snooze_select(lead_id),
     ]
     move = move_select(lead_id, current_stage, stages)
     if move is not None:
         elements.append(move)
-    elements.append(open_button(lead_id, company=company))
-    if company is not None:
+    elements.append(_work_button("Open", Action.OPEN_LEAD, value, name, "Open"))
+    if name is not None:
+        won = {
+            "title": plain_text("Mark this lead won?"),
+            "text": mrkdwn_text(f"{name} closes as won and counts toward the win rate."),
+            "confirm": plain_text("Mark won"),
+            "deny": plain_text("Cancel"),
+        }
         elements += [
-            edit_button(lead_id, company),
-            won_button(lead_id, company),
-            lost_button(lead_id, company),
+            _work_button("Edit", Action.EDIT_LEAD, value, name, "Edit"),
+            _work_button("Won", Action.WON, value, name, "Mark won", confirm=won),
+            _work_button("Lost…", Action.LOST, value, name, "Mark lost"),
         ]
     return elements
+
+
+def _work_button(
+    text: str,
+    action_id: str,
+    value: str,
+    name: str | None,
+    label: str,
+    *,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`cards.lead_button` as its dict: slack_sdk's keys, sorted; the label names the lead when known."""
+    element: dict[str, Any] = {}
+    if name is not None:
+        element["accessibility_label"] = accessible(f"{label} {name}")
+    element["action_id"] = str(action_id)
+    if confirm is not None:
+        element["confirm"] = confirm
+    if style is not None:
+        element["style"] = style
+    element["text"] = plain_text(text)
+    element["type"] = "button"
+    element["value"] = value
+    return element
 
 
 def lead_row(prefix: str, lead_id: int, line: str, elements: Sequence[Any]) -> LeadRow:
