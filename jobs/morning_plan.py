@@ -12,7 +12,7 @@ from bot.domain.plan import MorningPlan, OpenTotals, open_totals, plan_from
 from bot.domain.rhythm import LeadFacts, late_stage_keys
 from bot.domain.schedule import first_working_day_of_week
 from bot.services.outbox import PRIORITY_DIGEST
-from bot.services.rhythm import open_totals_by_owner, plan_leads_by_owner
+from bot.services.plan_reads import open_totals_by_owner, plan_leads_by_owner
 from bot.slack.kit import SlackMessage
 from bot.slack.messages.plan import build_empty_pipeline_blocks, build_morning_plan_blocks
 from jobs.common import DueRep, Reads, RepClock, RepDigest, Tick, owner_ids, run_rep_digest

@@ -18,7 +18,7 @@ from bot.domain.leads import company_key
 from bot.domain.plan import build_morning_plan, may_be_listed, open_totals, plan_from
 from bot.domain.rhythm import LeadFacts, late_stage_keys, take_snapshot
 from bot.models import Lead
-from bot.services.rhythm import open_totals_by_owner, plan_leads_by_owner
+from bot.services.plan_reads import open_totals_by_owner, plan_leads_by_owner
 from bot.slack.messages.plan import build_morning_plan_blocks
 from tests.jobs.factories import STAGES, add_rep
 from tests.jobs.layouts import NOW, TODAY, as_json, random_leads
@@ -186,7 +186,7 @@ def test_a_plans_lead_ids_read_from_its_text_are_those_of_its_blocks():
 @pytest.mark.parametrize("seed", [21, 22, 23])
 def test_sql_reads_the_leads_a_nudge_can_be_about_as_python_judges_them(db, seed):
     from bot.domain.staleness import decide_nudges, find_stale_leads, is_scheduled
-    from bot.services.rhythm import idle_leads_by_owner
+    from bot.services.nudge_reads import idle_leads_by_owner
     from bot.slack.messages.nudges import build_stale_nudge_blocks
 
     leads = _corpus(seed, 250)
