@@ -1,38 +1,239 @@
-"""The morning plan's reads: the leads each plan can list, and the totals of all open leads."""
+"""The morning plan's reads: the first leads of each plan, ranked in SQL, and the totals of all open leads."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
-from datetime import date
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from bot.domain.leads import OPEN, weighted
+from bot.domain.plan import Section
 from bot.domain.rhythm import LeadFacts, StageCurrencyTotals, StageRules
-from bot.models import Lead
-from bot.services.rhythm import in_chunks, open_leads_where
+from bot.models import Lead, UTCDateTime
+from bot.services.rhythm import LEAD_COLUMNS, in_chunks, lead_facts, open_leads_where
 
 
-def plan_leads_by_owner(
-    session: Session, *, owner_ids: Collection[str], on_or_before: date, late: Collection[str]
-) -> dict[str, list[LeadFacts]]:
-    """The open leads a morning plan for a day up to `on_or_before` can list (`may_be_listed`):
-    not snoozed past it, and due by then, without a follow-up, in a `late` stage or never touched.
-    An owner with open leads but none of these is left out."""
-    return open_leads_where(
-        session,
-        owner_ids,
-        or_(Lead.snoozed_until.is_(None), Lead.snoozed_until <= on_or_before),
-        or_(
-            Lead.next_follow_up.is_(None),
-            Lead.next_follow_up <= on_or_before,
-            Lead.stage.in_(sorted(late)),
-            Lead.first_touch_at.is_(None),
+@dataclass(frozen=True)
+class FirstLeads:
+    """The first leads of a rep's plan (in no particular order) and how many each section holds."""
+
+    leads: list[LeadFacts]
+    counts: dict[Section, int]
+
+
+def first_plan_leads(
+    session: Session,
+    *,
+    main_currency: Mapping[str, str | None],
+    today: date,
+    now: datetime,
+    stages: Sequence[StageRules],
+    late: Collection[str],
+    limit: int,
+) -> dict[str, FirstLeads]:
+    """Per owner (each with the currency most of their open leads are in), the first `limit`
+    leads of their morning plan for `today`, ranked by the database as `plan_from` ranks them,
+    and how many leads each section holds: a plan shows a few of a rep's leads, so only those come
+    back, whatever the size of the pipeline. An owner whose plan lists nothing is left out.
+
+    The sections and the order are `plan_from`'s: each lead in the first section that applies,
+    sections in plan order, and within one the section's own keys (whole days since a touch or a
+    move counted as `whole_days` counts them, to the microsecond), then the lead's number.
+    """
+    found: dict[str, FirstLeads] = {}
+    owners = sorted(main_currency)
+    for chunk in in_chunks(owners):
+        statement = _first_leads_statement(
+            session,
+            {owner: main_currency[owner] for owner in chunk},
+            today=today,
+            now=now,
+            stages=stages,
+            late=late,
+            limit=limit,
+        )
+        width = len(LEAD_COLUMNS)
+        for row in session.execute(statement):
+            lead = lead_facts(row)
+            entry = found.get(lead.owner_id)
+            if entry is None:
+                counts = {
+                    section: count for section, count in zip(_SECTIONS, row[width:], strict=True)
+                }
+                entry = found[lead.owner_id] = FirstLeads([], counts)
+            entry.leads.append(lead)
+    return found
+
+
+# Plan sections in order: the database numbers them so.
+_SECTIONS = tuple(Section)
+_MICROS_PER_DAY = 86_400_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _first_leads_statement(
+    session: Session,
+    main_currency: Mapping[str, str | None],
+    *,
+    today: date,
+    now: datetime,
+    stages: Sequence[StageRules],
+    late: Collection[str],
+    limit: int,
+) -> Select[Any]:
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    index = {section: number for number, section in enumerate(_SECTIONS)}
+    due = Lead.next_follow_up
+    is_late = Lead.stage.in_(sorted(late))
+    keys = [stage.key for stage in stages]
+    no_touch_since = func.coalesce(Lead.last_touch_at, Lead.created_at)
+
+    def by_stage(clock: Callable[[StageRules], ColumnElement[bool]]) -> ColumnElement[bool]:
+        # A lead in a stage no longer configured runs on the first stage's clocks.
+        return or_(
+            *(and_(Lead.stage == stage.key, clock(stage)) for stage in stages),
+            and_(Lead.stage.not_in(keys), clock(stages[0])),
+        )
+
+    def crossed_by_tomorrow(column: Any, days: int) -> ColumnElement[bool]:
+        # `whole_days(column, now) + 1 >= days`, as `check_clocks` with a day's margin.
+        if days - 1 <= 0:
+            return true()
+        return column <= now - timedelta(days=days - 1)
+
+    going_stale = by_stage(lambda stage: crossed_by_tomorrow(no_touch_since, stage.stale_days))
+    stuck = by_stage(lambda stage: crossed_by_tomorrow(Lead.stage_changed_at, stage.stuck_days))
+    section = case(
+        (due < today, index[Section.OVERDUE]),
+        (due == today, index[Section.DUE_TODAY]),
+        (and_(is_late, Lead.expected_close < today), index[Section.MISSED_CLOSE]),
+        (is_late, index[Section.CLOSING]),
+        (and_(due.is_(None), going_stale), index[Section.GOING_STALE]),
+        (and_(due.is_(None), stuck), index[Section.STUCK]),
+        (Lead.first_touch_at.is_(None), index[Section.NEW]),
+        (due.is_(None), index[Section.NO_NEXT_STEP]),
+    )
+    by_currency: dict[str, list[str]] = defaultdict(list)
+    for owner, currency in main_currency.items():
+        if currency is not None:
+            by_currency[currency].append(owner)
+    main = (
+        case(
+            *(
+                (Lead.owner_id.in_(sorted(owners)), literal(code))
+                for code, owners in by_currency.items()
+            ),
+            else_=None,
+        )
+        if by_currency
+        else literal(None, String())
+    )
+    # Values rank only within the owner's main currency: others come after, unranked.
+    unranked = case((and_(Lead.value.is_not(None), Lead.currency == main), 0), else_=1)
+    # Late stages by probability, highest first.
+    ranks = {
+        value: rank
+        for rank, value in enumerate(sorted({s.probability for s in stages}, reverse=True))
+    }
+    probability_rank = case(
+        *((Lead.stage == stage.key, ranks[stage.probability]) for stage in stages), else_=len(ranks)
+    )
+    listed = (
+        select(
+            *LEAD_COLUMNS,
+            section.label("section"),
+            unranked.label("unranked"),
+            case((is_late, 0), else_=1).label("not_late"),
+            probability_rank.label("probability_rank"),
+        )
+        .where(
+            Lead.status == OPEN,
+            Lead.owner_id.in_(sorted(main_currency)),
+            or_(Lead.snoozed_until.is_(None), Lead.snoozed_until <= today),
+        )
+        .subquery()
+    )
+    c = listed.c
+    part = c.section
+
+    def days_since(column: Any) -> ColumnElement[int]:
+        """`whole_days(column, now)`, exactly: microseconds apart, divided by a day's."""
+        if sqlite:
+            # Stored as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC): whole seconds, then the microseconds.
+            seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), BigInteger)
+            micros = cast(func.coalesce(func.substr(column, 21, 6), "0"), BigInteger)
+            elapsed = literal((now - _EPOCH) // timedelta(microseconds=1), BigInteger) - (
+                seconds * 1_000_000 + micros
+            )
+            days = elapsed // _MICROS_PER_DAY
+        else:
+            days = cast(
+                func.div(extract("epoch", literal(now, UTCDateTime()) - column), 86_400), BigInteger
+            )
+        return case((days < 0, 0), else_=days)
+
+    first_key = case(
+        (part.in_([index[Section.OVERDUE], index[Section.DUE_TODAY]]), c.not_late),
+        (part == index[Section.CLOSING], c.probability_rank),
+        (
+            part == index[Section.GOING_STALE],
+            -days_since(func.coalesce(c.last_touch_at, c.created_at)),
         ),
+        (part == index[Section.STUCK], -days_since(c.stage_changed_at)),
+        else_=0,
+    )
+    is_new = part == index[Section.NEW]
+    order = [
+        part,
+        first_key,
+        case((part == index[Section.MISSED_CLOSE], c.expected_close)),
+        case((is_new, 0), else_=c.unranked),
+        case((and_(~is_new, c.unranked == 0), -c.value), else_=0),
+        case((part == index[Section.OVERDUE], c.next_follow_up)),
+        case((is_new, c.created_at)),
+        c.id,
+    ]
+    ranked = (
+        select(
+            *(c[column.key] for column in LEAD_COLUMNS),
+            func.row_number().over(partition_by=c.owner_id, order_by=order).label("place"),
+            *(
+                func.count(case((part == number, 1)))
+                .over(partition_by=c.owner_id)
+                .label(f"in_{number}")
+                for number in range(len(_SECTIONS))
+            ),
+        )
+        .where(part.is_not(None))
+        .subquery()
+    )
+    return (
+        select(
+            *(ranked.c[column.key] for column in LEAD_COLUMNS),
+            *(ranked.c[f"in_{number}"] for number in range(len(_SECTIONS))),
+        )
+        .where(ranked.c.place <= limit)
+        .order_by(ranked.c.owner_id, ranked.c.place)
     )
 
 

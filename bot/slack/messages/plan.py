@@ -17,6 +17,8 @@ from bot.slack.kit import (
     to_dicts,
 )
 from bot.slack.messages.rows import (
+    ROW_BLOCKS,
+    TEXT_ITEMS,
     LeadRow,
     Title,
     fallback_text,
@@ -30,6 +32,9 @@ from bot.slack.messages.rows import (
 from bot.slack.render import render
 
 PLAN_PREFIX = "plan"
+# The most leads a plan can show (each takes two blocks) or name in its text: a plan needs only
+# its first this many leads, and how many each section holds.
+SHOWN_MAX = max(MESSAGE_BLOCKS_MAX // ROW_BLOCKS, TEXT_ITEMS)
 OVERDUE_PREFIX = "overdue"
 
 SECTION_TITLES = {
@@ -56,6 +61,7 @@ def build_morning_plan_blocks(
     parts = [f"*{counts[part]}* {SECTION_TITLES[part][1]}" for part in Section if counts[part]]
     intro = render("job_plan_intro.md.j2", clear=plan.is_clear, parts=parts)
     groups: list[tuple[Title | None, list[LeadRow]]] = []
+    group_counts: list[int] = []
     for part in Section:
         rows = [
             work_row(
@@ -70,21 +76,26 @@ def build_morning_plan_blocks(
             )
             for item in plan.in_section(part)
         ]
-        if rows:
+        if counts[part]:
             groups.append(
                 (
                     section_block(f"*{SECTION_TITLES[part][0]}*", block_id=f"title_{part.value}"),
                     rows,
                 )
             )
+            group_counts.append(counts[part])
     snapshot = snapshot_text(plan.snapshot)
     fixed: list[Title] = [header_block(_plan_title(plan)), section_block(intro, block_id="intro")]
     tail: list[Title] = [divider_block(), section_block(snapshot, block_id="snapshot")]
-    blocks = (
-        fixed + fit_with_more(groups, budget=MESSAGE_BLOCKS_MAX - len(fixed) - len(tail)) + tail
-    )
+    budget = MESSAGE_BLOCKS_MAX - len(fixed) - len(tail)
+    blocks = fixed + fit_with_more(groups, budget=budget, counts=group_counts) + tail
     all_rows = [row for _title, rows in groups for row in rows]
-    text = fallback_text(f"*{_plan_title(plan)}*\n{intro}", all_rows, hidden=0, footer=snapshot)
+    text = fallback_text(
+        f"*{_plan_title(plan)}*\n{intro}",
+        all_rows,
+        hidden=plan.listed - len(all_rows),
+        footer=snapshot,
+    )
     return SlackMessage(text=text, blocks=to_dicts(blocks))
 
 

@@ -36,6 +36,8 @@ from bot.slack.kit import (
 from bot.slack.render import macro, render
 
 TEXT_ITEMS = 15
+# Blocks a lead's row takes: its line, then its buttons.
+ROW_BLOCKS = 2
 SNOOZE_CHOICES = (("1d", "1 day"), ("3d", "3 days"), ("1w", "1 week"))
 
 
@@ -56,7 +58,7 @@ class LeadRow:
     make_line: Callable[[], str]
     make_elements: Callable[[], Sequence[Any]]
     # Blocks the row takes, known without building them.
-    size: int = 2
+    size: int = ROW_BLOCKS
 
     @cached_property
     def line(self) -> str:
@@ -254,37 +256,53 @@ def snapshot_text(snapshot: Snapshot) -> str:
 
 
 def fit_groups(
-    groups: Sequence[tuple[Title | None, Sequence[LeadRow]]], *, budget: int
+    groups: Sequence[tuple[Title | None, Sequence[LeadRow]]],
+    *,
+    budget: int,
+    counts: Sequence[int] | None = None,
 ) -> tuple[list[Title], list[LeadRow], int]:
     """Lay out titled groups of lead rows in at most `budget` blocks; returns blocks, shown rows, hidden count.
 
-    When everything does not fit, one block is kept back for the "…and N more" line.
+    When everything does not fit, one block is kept back for the "…and N more" line. With
+    `counts`, each group's rows are only its first ones and `counts` says how many it has in all:
+    the rest take two blocks each, and must be ones that would not have fit anyway.
     """
-    total = sum((1 if title else 0) + sum(row.size for row in rows) for title, rows in groups)
+    totals = [len(rows) for _title, rows in groups] if counts is None else list(counts)
+    total = sum(
+        (1 if title else 0) + sum(row.size for row in rows) + ROW_BLOCKS * (count - len(rows))
+        for (title, rows), count in zip(groups, totals, strict=True)
+    )
     room = budget if total <= budget else budget - 1
     blocks: list[Title] = []
     shown: list[LeadRow] = []
     hidden = 0
-    for title, rows in groups:
+    for (title, rows), count in zip(groups, totals, strict=True):
         header_cost = 1 if title else 0
-        for index, row in enumerate(rows):
-            cost = row.size + (header_cost if index == 0 else 0)
+        for index in range(count):
+            cost = (rows[index].size if index < len(rows) else ROW_BLOCKS) + (
+                header_cost if index == 0 else 0
+            )
             if cost > room:
-                hidden += len(rows) - index
+                hidden += count - index
                 break
+            if index >= len(rows):
+                raise ValueError("a group's first rows leave out one that fits")
             if index == 0 and title is not None:
                 blocks.append(title)
-            blocks.extend(row.blocks)
-            shown.append(row)
+            blocks.extend(rows[index].blocks)
+            shown.append(rows[index])
             room -= cost
     return blocks, shown, hidden
 
 
 def fit_with_more(
-    groups: Sequence[tuple[Title | None, Sequence[LeadRow]]], *, budget: int
+    groups: Sequence[tuple[Title | None, Sequence[LeadRow]]],
+    *,
+    budget: int,
+    counts: Sequence[int] | None = None,
 ) -> list[Title]:
     """`fit_groups`'s blocks, ending with the "…and N more" line when some rows did not fit."""
-    body, _shown, hidden = fit_groups(groups, budget=budget)
+    body, _shown, hidden = fit_groups(groups, budget=budget, counts=counts)
     return body + ([more_context(hidden)] if hidden else [])
 
 
