@@ -42,6 +42,11 @@ class Section(StrEnum):
     NO_NEXT_STEP = "no_next_step"
 
 
+# The sections in order, as a tuple: iterating an enum class costs more than a plan's own rules.
+SECTIONS = tuple(Section)
+_PLACE = {section: place for place, section in enumerate(SECTIONS)}
+
+
 @dataclass(frozen=True)
 class PlanItem:
     """One lead in one section, with its stage and, for stale or stuck leads, the finding."""
@@ -68,7 +73,7 @@ class MorningPlan:
     def is_clear(self) -> bool:
         counts = self.counts()
         return not any(
-            counts[section] for section in Section if section is not Section.NO_NEXT_STEP
+            counts[section] for section in SECTIONS if section is not Section.NO_NEXT_STEP
         )
 
     def in_section(self, section: Section) -> tuple[PlanItem, ...]:
@@ -78,8 +83,8 @@ class MorningPlan:
         """Leads per section, those beyond `items` included."""
         if self.section_counts is not None:
             known = dict(self.section_counts)
-            return {section: known.get(section, 0) for section in Section}
-        found = dict.fromkeys(Section, 0)
+            return {section: known.get(section, 0) for section in SECTIONS}
+        found = dict.fromkeys(SECTIONS, 0)
         for item in self.items:
             found[item.section] += 1
         return found
@@ -204,13 +209,15 @@ def plan_from(
             Section.NEW: (lead.created_at,),
             Section.NO_NEXT_STEP: (worth,),
         }
-        return (list(Section).index(item.section), *by_section[item.section], lead.id)
+        return (_PLACE[item.section], *by_section[item.section], lead.id)
 
     items.sort(key=priority)
     counted = None
     if section_counts is not None:
         counted = tuple(
-            (section, section_counts[section]) for section in Section if section_counts.get(section)
+            (section, section_counts[section])
+            for section in SECTIONS
+            if section_counts.get(section)
         )
     return MorningPlan(rep_id, today, tuple(items), totals.snapshot, counted)
 

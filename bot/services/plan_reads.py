@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bot.domain.leads import OPEN, weighted
-from bot.domain.plan import Section
+from bot.domain.plan import SECTIONS, Section
 from bot.domain.rhythm import LeadFacts, StageCurrencyTotals, StageRules
 from bot.models import Lead, UTCDateTime
 from bot.services.rhythm import LEAD_COLUMNS, in_chunks, lead_facts, open_leads_where
@@ -78,15 +78,13 @@ def first_plan_leads(
             entry = found.get(lead.owner_id)
             if entry is None:
                 counts = {
-                    section: count for section, count in zip(_SECTIONS, row[width:], strict=True)
+                    section: count for section, count in zip(SECTIONS, row[width:], strict=True)
                 }
                 entry = found[lead.owner_id] = FirstLeads([], counts)
             entry.leads.append(lead)
     return found
 
 
-# Plan sections in order: the database numbers them so.
-_SECTIONS = tuple(Section)
 _MICROS_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -102,7 +100,7 @@ def _first_leads_statement(
     limit: int,
 ) -> Select[Any]:
     sqlite = session.get_bind().dialect.name == "sqlite"
-    index = {section: number for number, section in enumerate(_SECTIONS)}
+    index = {section: number for number, section in enumerate(SECTIONS)}
     due = Lead.next_follow_up
     is_late = Lead.stage.in_(sorted(late))
     keys = [stage.key for stage in stages]
@@ -158,9 +156,17 @@ def _first_leads_statement(
     probability_rank = case(
         *((Lead.stage == stage.key, ranks[stage.probability]) for stage in stages), else_=len(ranks)
     )
+    # Only what ranking needs goes through the sort; the leads shown are read by id after.
     listed = (
         select(
-            *LEAD_COLUMNS,
+            Lead.id,
+            Lead.owner_id,
+            Lead.value,
+            Lead.created_at,
+            Lead.stage_changed_at,
+            Lead.last_touch_at,
+            Lead.next_follow_up,
+            Lead.expected_close,
             section.label("section"),
             unranked.label("unranked"),
             case((is_late, 0), else_=1).label("not_late"),
@@ -170,6 +176,8 @@ def _first_leads_statement(
             Lead.status == OPEN,
             Lead.owner_id.in_(sorted(main_currency)),
             or_(Lead.snoozed_until.is_(None), Lead.snoozed_until <= today),
+            # What every section asks first, cheap to test before the sections themselves.
+            or_(due.is_(None), due <= today, is_late, Lead.first_touch_at.is_(None)),
         )
         .subquery()
     )
@@ -215,23 +223,22 @@ def _first_leads_statement(
     ]
     ranked = (
         select(
-            *(c[column.key] for column in LEAD_COLUMNS),
+            c.id,
+            c.owner_id,
             func.row_number().over(partition_by=c.owner_id, order_by=order).label("place"),
             *(
                 func.count(case((part == number, 1)))
                 .over(partition_by=c.owner_id)
                 .label(f"in_{number}")
-                for number in range(len(_SECTIONS))
+                for number in range(len(SECTIONS))
             ),
         )
         .where(part.is_not(None))
         .subquery()
     )
     return (
-        select(
-            *(ranked.c[column.key] for column in LEAD_COLUMNS),
-            *(ranked.c[f"in_{number}"] for number in range(len(_SECTIONS))),
-        )
+        select(*LEAD_COLUMNS, *(ranked.c[f"in_{number}"] for number in range(len(SECTIONS))))
+        .join(ranked, ranked.c.id == Lead.id)
         .where(ranked.c.place <= limit)
         .order_by(ranked.c.owner_id, ranked.c.place)
     )

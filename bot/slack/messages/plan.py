@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from bot.domain.plan import MorningPlan, OverdueItem, Section
+from bot.domain.plan import SECTIONS, MorningPlan, OverdueItem, Section
 from bot.domain.rhythm import StageRules
 from bot.slack.kit import (
     MESSAGE_BLOCKS_MAX,
@@ -58,11 +58,11 @@ def build_morning_plan_blocks(
 ) -> SlackMessage:
     """The morning DM: what to work today, section by section, and the pipeline snapshot, in ≤ 50 blocks."""
     counts = plan.counts()
-    parts = [f"*{counts[part]}* {SECTION_TITLES[part][1]}" for part in Section if counts[part]]
+    parts = [f"*{counts[part]}* {SECTION_TITLES[part][1]}" for part in SECTIONS if counts[part]]
     intro = render("job_plan_intro.md.j2", clear=plan.is_clear, parts=parts)
     groups: list[tuple[Title | None, list[LeadRow]]] = []
     group_counts: list[int] = []
-    for part in Section:
+    for part in SECTIONS:
         rows = [
             work_row(
                 PLAN_PREFIX,

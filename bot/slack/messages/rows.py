@@ -13,7 +13,6 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain.rhythm import LeadFacts, Snapshot, StageRules, whole_days
 from bot.slack import format as fmt
-from bot.slack.controls import LeadControl
 from bot.slack.ids import Action
 from bot.slack.kit import (
     MESSAGE_BLOCKS_MAX,
@@ -25,11 +24,9 @@ from bot.slack.kit import (
     days_label,
     lead_label,
     mrkdwn_text,
-    option,
     plain_text,
     section_block,
     snapshot_fields,
-    static_select,
     to_dicts,
     touched_label,
 )
@@ -115,24 +112,33 @@ def render_lead_line(
 
 
 def snooze_select(lead_id: int) -> dict[str, Any]:
-    return static_select(
-        "Snooze",
-        action_id=Action.SNOOZE,
-        options=[
-            option(label, LeadControl(lead_id, (code,)).encode()) for code, label in SNOOZE_CHOICES
+    value = str(lead_id)
+    return {
+        "action_id": str(Action.SNOOZE),
+        "options": [
+            {"text": plain_text(label), "value": f"{value}:{code}"}
+            for code, label in SNOOZE_CHOICES
         ],
-    )
+        "placeholder": plain_text("Snooze"),
+        "type": "static_select",
+    }
 
 
 def move_select(lead_id: int, current: str, stages: Sequence[StageRules]) -> dict[str, Any] | None:
+    value = str(lead_id)
     options = [
-        option(stage.name[:OPTION_TEXT_MAX], LeadControl(lead_id, (stage.key,)).encode())
+        {"text": plain_text(stage.name[:OPTION_TEXT_MAX]), "value": f"{value}:{stage.key}"}
         for stage in stages
         if stage.key != current
     ]
     if not options:
         return None
-    return static_select("Move stage", action_id=Action.MOVE_STAGE, options=options[:100])
+    return {
+        "action_id": str(Action.MOVE_STAGE),
+        "options": options[:100],
+        "placeholder": plain_text("Move stage"),
+        "type": "static_select",
+    }
 
 
 def work_buttons(
@@ -142,56 +148,85 @@ def work_buttons(
     lead from a list. Won asks first (a confirm dialog); Lost asks why. With the company, each
     button's accessibility label names the lead.
 
-    Built as the dicts `cards.lead_button` and its kin send (keys in the same order): every row of
-    every job DM has them."""
+    Built as the dicts `cards.lead_button` and its kin send, keys in the same order (the values
+    as `LeadControl` writes them): every row of every job DM has them."""
     value = str(lead_id)
-    name = None if company is None else lead_label(lead_id, company)
+    move = move_select(lead_id, current_stage, stages)
+    if company is None:
+        elements = [
+            {
+                "action_id": _LOG_TOUCH,
+                "style": "primary",
+                "text": plain_text("Log touch"),
+                "type": "button",
+                "value": value,
+            },
+            snooze_select(lead_id),
+        ]
+        if move is not None:
+            elements.append(move)
+        elements.append(
+            {"action_id": _OPEN, "text": plain_text("Open"), "type": "button", "value": value}
+        )
+        return elements
+    name = lead_label(lead_id, company)
     elements = [
-        _work_button("Log touch", Action.LOG_TOUCH, value, name, "Log touch on", style="primary"),
+        {
+            "accessibility_label": accessible(f"Log touch on {name}"),
+            "action_id": _LOG_TOUCH,
+            "style": "primary",
+            "text": plain_text("Log touch"),
+            "type": "button",
+            "value": value,
+        },
         snooze_select(lead_id),
     ]
-    move = move_select(lead_id, current_stage, stages)
     if move is not None:
         elements.append(move)
-    elements.append(_work_button("Open", Action.OPEN_LEAD, value, name, "Open"))
-    if name is not None:
-        won = {
-            "title": plain_text("Mark this lead won?"),
-            "text": mrkdwn_text(f"{name} closes as won and counts toward the win rate."),
-            "confirm": plain_text("Mark won"),
-            "deny": plain_text("Cancel"),
-        }
-        elements += [
-            _work_button("Edit", Action.EDIT_LEAD, value, name, "Edit"),
-            _work_button("Won", Action.WON, value, name, "Mark won", confirm=won),
-            _work_button("Lost…", Action.LOST, value, name, "Mark lost"),
-        ]
+    elements += [
+        {
+            "accessibility_label": accessible(f"Open {name}"),
+            "action_id": _OPEN,
+            "text": plain_text("Open"),
+            "type": "button",
+            "value": value,
+        },
+        {
+            "accessibility_label": accessible(f"Edit {name}"),
+            "action_id": _EDIT,
+            "text": plain_text("Edit"),
+            "type": "button",
+            "value": value,
+        },
+        {
+            "accessibility_label": accessible(f"Mark won {name}"),
+            "action_id": _WON,
+            "confirm": {
+                "title": plain_text("Mark this lead won?"),
+                "text": mrkdwn_text(f"{name} closes as won and counts toward the win rate."),
+                "confirm": plain_text("Mark won"),
+                "deny": plain_text("Cancel"),
+            },
+            "text": plain_text("Won"),
+            "type": "button",
+            "value": value,
+        },
+        {
+            "accessibility_label": accessible(f"Mark lost {name}"),
+            "action_id": _LOST,
+            "text": plain_text("Lost…"),
+            "type": "button",
+            "value": value,
+        },
+    ]
     return elements
 
 
-def _work_button(
-    text: str,
-    action_id: str,
-    value: str,
-    name: str | None,
-    label: str,
-    *,
-    style: str | None = None,
-    confirm: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """`cards.lead_button` as its dict: slack_sdk's keys, sorted; the label names the lead when known."""
-    element: dict[str, Any] = {}
-    if name is not None:
-        element["accessibility_label"] = accessible(f"{label} {name}")
-    element["action_id"] = str(action_id)
-    if confirm is not None:
-        element["confirm"] = confirm
-    if style is not None:
-        element["style"] = style
-    element["text"] = plain_text(text)
-    element["type"] = "button"
-    element["value"] = value
-    return element
+_LOG_TOUCH = str(Action.LOG_TOUCH)
+_OPEN = str(Action.OPEN_LEAD)
+_EDIT = str(Action.EDIT_LEAD)
+_WON = str(Action.WON)
+_LOST = str(Action.LOST)
 
 
 def lead_row(prefix: str, lead_id: int, line: str, elements: Sequence[Any]) -> LeadRow:
