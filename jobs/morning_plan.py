@@ -15,11 +15,8 @@ from bot.domain.schedule import first_working_day_of_week
 from bot.services.outbox import PRIORITY_DIGEST
 from bot.services.plan_reads import first_plan_leads, open_totals_by_owner
 from bot.slack.kit import SlackMessage
-from bot.slack.messages.plan import (
-    SHOWN_MAX,
-    build_empty_pipeline_blocks,
-    build_morning_plan_blocks,
-)
+from bot.slack.messages.plan import build_empty_pipeline_blocks, build_morning_plan_blocks
+from bot.slack.messages.rows import SHOWN_MAX
 from jobs.common import DueRep, Reads, RepClock, RepDigest, Tick, owner_ids, run_rep_digest
 from jobs.spec import JobSpec, RepLocal
 

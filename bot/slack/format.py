@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 _SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -62,6 +63,12 @@ def day(value: date | None, *, today: date | None = None) -> str:
     """A follow-up date as people say it: `today`, `tomorrow`, `Fri 4 Dec`."""
     if value is None:
         return "—"
+    return _day(value, today)
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, today: date | None) -> str:
+    # A tick says the same few dates thousands of times.
     if today is not None:
         delta = (value - today).days
         if delta == 0:

@@ -21,7 +21,8 @@ from bot.domain.plan import build_morning_plan, open_totals, plan_from
 from bot.domain.rhythm import LeadFacts, late_stage_keys, take_snapshot
 from bot.models import Lead
 from bot.services.plan_reads import first_plan_leads, open_totals_by_owner
-from bot.slack.messages.plan import SHOWN_MAX, build_morning_plan_blocks
+from bot.slack.messages.plan import build_morning_plan_blocks
+from bot.slack.messages.rows import SHOWN_MAX
 from tests.jobs.factories import STAGES, add_rep
 from tests.jobs.layouts import NOW, TODAY, as_json, random_leads
 

@@ -17,8 +17,7 @@ from bot.slack.kit import (
     to_dicts,
 )
 from bot.slack.messages.rows import (
-    ROW_BLOCKS,
-    TEXT_ITEMS,
+    SHOWN_MAX,
     LeadRow,
     Title,
     fallback_text,
@@ -32,9 +31,6 @@ from bot.slack.messages.rows import (
 from bot.slack.render import render
 
 PLAN_PREFIX = "plan"
-# The most leads a plan can show (each takes two blocks) or name in its text: a plan needs only
-# its first this many leads, and how many each section holds.
-SHOWN_MAX = max(MESSAGE_BLOCKS_MAX // ROW_BLOCKS, TEXT_ITEMS)
 OVERDUE_PREFIX = "overdue"
 
 SECTION_TITLES = {
@@ -144,6 +140,6 @@ def build_overdue_blocks(
             zone=zone,
             in_plan=item.in_plan,
         )
-        for item in items
+        for item in items[:SHOWN_MAX]
     ]
-    return list_message(intro, rows)
+    return list_message(intro, rows, total=len(items))

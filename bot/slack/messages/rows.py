@@ -35,6 +35,9 @@ from bot.slack.render import macro, render
 TEXT_ITEMS = 15
 # Blocks a lead's row takes: its line, then its buttons.
 ROW_BLOCKS = 2
+# The most lead rows a message can show or name in its text: a list needs only its first this
+# many rows, and how many there are in all.
+SHOWN_MAX = max(MESSAGE_BLOCKS_MAX // ROW_BLOCKS, TEXT_ITEMS)
 SNOOZE_CHOICES = (("1d", "1 day"), ("3d", "3 days"), ("1w", "1 week"))
 
 
@@ -77,6 +80,12 @@ class LeadRow:
         return " — ".join(part for part in self.line.splitlines() if part.strip())
 
 
+# The reasons whose line (`job_lead_line.md.j2`) says when the lead was last touched.
+_SAYS_TOUCHED = frozenset(
+    ("overdue", "due_today", "missed_close", "closing", "no_next_step", "cadence")
+)
+
+
 def render_lead_line(
     lead: LeadFacts,
     stage: StageRules,
@@ -100,8 +109,9 @@ def render_lead_line(
         in_plan=in_plan,
         stale=stale,
         stuck=stuck,
-        touched=touched_label(lead.last_touch_at, now, zone),
-        came_in=fmt.age(lead.created_at, now, zone),
+        # Worked out only for the lines that say them: a tick renders thousands of lines.
+        touched=touched_label(lead.last_touch_at, now, zone) if reason in _SAYS_TOUCHED else "",
+        came_in=fmt.age(lead.created_at, now, zone) if reason == "new" else "",
         attempts=attempts,
         untouched_days=whole_days(lead.no_touch_since(), now),
         in_stage_days=whole_days(lead.stage_changed_at, now),
@@ -341,11 +351,18 @@ def fit_with_more(
     return body + ([more_context(hidden)] if hidden else [])
 
 
-def list_message(intro: str, rows: Sequence[LeadRow]) -> SlackMessage:
-    """A DM that is an intro and one list of lead rows, within the block cap."""
+def list_message(intro: str, rows: Sequence[LeadRow], *, total: int | None = None) -> SlackMessage:
+    """A DM that is an intro and one list of lead rows, within the block cap.
+
+    With `total`, `rows` are the list's first rows (at least `SHOWN_MAX` of them, when it has that
+    many) of `total` in all."""
+    count = len(rows) if total is None else total
     fixed: list[Title] = [section_block(intro, block_id="intro")]
-    blocks = fixed + fit_with_more([(None, rows)], budget=MESSAGE_BLOCKS_MAX - len(fixed))
-    return SlackMessage(text=fallback_text(intro, rows, hidden=0), blocks=to_dicts(blocks))
+    budget = MESSAGE_BLOCKS_MAX - len(fixed)
+    blocks = fixed + fit_with_more([(None, rows)], budget=budget, counts=[count])
+    return SlackMessage(
+        text=fallback_text(intro, rows, hidden=count - len(rows)), blocks=to_dicts(blocks)
+    )
 
 
 def fallback_text(
