@@ -30,7 +30,7 @@ from bot.domain.leads import OPEN, weighted
 from bot.domain.plan import SECTIONS, Section
 from bot.domain.rhythm import LeadFacts, StageCurrencyTotals, StageRules
 from bot.models import Lead, UTCDateTime
-from bot.services.rhythm import LEAD_COLUMNS, in_chunks, lead_facts, open_leads_where
+from bot.services.rhythm import LeadReader, in_chunks, open_leads_where
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,11 @@ def first_plan_leads(
     """
     found: dict[str, FirstLeads] = {}
     owners = sorted(main_currency)
+    reader = LeadReader.of(session)
     for chunk in in_chunks(owners):
         statement = _first_leads_statement(
             session,
+            reader,
             {owner: main_currency[owner] for owner in chunk},
             today=today,
             now=now,
@@ -72,9 +74,9 @@ def first_plan_leads(
             late=late,
             limit=limit,
         )
-        width = len(LEAD_COLUMNS)
-        for row in session.execute(statement):
-            lead = lead_facts(row)
+        width = len(reader.columns)
+        for row in reader.rows(session, statement):
+            lead = reader.facts(row)
             entry = found.get(lead.owner_id)
             if entry is None:
                 counts = {
@@ -91,6 +93,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _first_leads_statement(
     session: Session,
+    reader: LeadReader,
     main_currency: Mapping[str, str | None],
     *,
     today: date,
@@ -237,7 +240,7 @@ def _first_leads_statement(
         .subquery()
     )
     return (
-        select(*LEAD_COLUMNS, *(ranked.c[f"in_{number}"] for number in range(len(SECTIONS))))
+        select(*reader.columns, *(ranked.c[f"in_{number}"] for number in range(len(SECTIONS))))
         .join(ranked, ranked.c.id == Lead.id)
         .where(ranked.c.place <= limit)
         .order_by(ranked.c.owner_id, ranked.c.place)

@@ -23,6 +23,14 @@ def short_money(value: Decimal | None, currency: str = "USD") -> str:
     """Compact money for dense rows: `$12.5k`, `$1.2m`."""
     if value is None:
         return "—"
+    # Keyed by the exact digits (`-0` and `0`, `1.5` and `1.50` apart): a tick says the same
+    # amounts thousands of times.
+    return _short_money(str(value), currency)
+
+
+@lru_cache(maxsize=4096)
+def _short_money(digits: str, currency: str) -> str:
+    value = Decimal(digits)
     for limit, suffix in ((Decimal(1_000_000), "m"), (Decimal(1_000), "k")):
         if abs(value) >= limit:
             scaled = (value / limit).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()

@@ -313,3 +313,39 @@ def test_sql_reads_the_leads_a_nudge_can_be_about_as_python_judges_them(db, seed
     assert as_json(
         build_stale_nudge_blocks(part.nudge, stages=STAGES, now=NOW, today=TODAY)
     ) == as_json(build_stale_nudge_blocks(whole.nudge, stages=STAGES, now=NOW, today=TODAY))
+
+
+def test_leads_read_raw_are_the_leads_the_models_give(db):
+    from sqlalchemy import select, update
+
+    from bot.models import Lead
+    from bot.services.rhythm import LEAD_COLUMNS, LeadReader, lead_facts
+
+    leads = _corpus(51, 40)
+    answers = [None, {}, {"need": "yes", "fit": "partly"}, {"need": "no"}, dict.fromkeys(
+        ("need", "fit", "decider", "timing", "position", "effort", "outlook", "risks", "worth"),
+        "yes",
+    )]  # fmt: skip
+    with db() as session:
+        add_rep(session, OWNER)
+        _store(session, leads)
+        for index, lead in enumerate(leads):
+            session.execute(
+                update(Lead)
+                .where(Lead.id == lead.id)
+                .values(
+                    qualification=answers[index % len(answers)],
+                    value=Decimal("0.10") * index if index % 7 else None,
+                )
+            )
+    with db() as session:
+        reader = LeadReader.of(session)
+        fast = [
+            reader.facts(row)
+            for row in reader.rows(session, select(*reader.columns).order_by(Lead.id))
+        ]
+        slow = [lead_facts(row) for row in session.execute(select(*LEAD_COLUMNS).order_by(Lead.id))]
+    assert fast == slow and len(fast) == len(leads)
+    assert {lead.verdict for lead in fast} > {None}
+    instants = [lead.created_at for lead in fast] + [lead.updated_at for lead in fast]
+    assert all(moment.utcoffset() == timedelta(0) for moment in instants if moment is not None)
