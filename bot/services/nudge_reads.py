@@ -65,8 +65,9 @@ def record_lead_event_details(
     """One event of `kind` per lead, each with its own detail, in a single multi-row statement."""
     if not details:
         return
-    session.execute(
-        insert(LeadEvent),
+    # Through the table, not the model: the ORM's bulk path looked at every row on its way.
+    session.connection().execute(
+        insert(LeadEvent.__table__),
         [
             {
                 "lead_id": lead_id,
