@@ -43,12 +43,13 @@ class EmptyPipeline:
 @dataclass(frozen=True)
 class PlanFacts:
     """What a due rep's plan is made from besides its first leads: the totals of all their open
-    leads and how many leads each section holds (None: they have no open lead at all)."""
+    leads, and how many leads each section holds."""
 
     totals: OpenTotals
     counts: dict[Section, int]
 
 
+# Per due rep, what their plan is made from (None: they have no open lead at all).
 Facts = dict[str, PlanFacts | None]
 
 

@@ -35,7 +35,7 @@ from bot.services.rhythm import LeadReader, in_chunks, open_leads_where
 
 @dataclass(frozen=True)
 class FirstLeads:
-    """The first leads of a rep's plan (in no particular order) and how many each section holds."""
+    """The first leads of a rep's plan, in plan order, and how many leads each section holds."""
 
     leads: list[LeadFacts]
     counts: dict[Section, int]
