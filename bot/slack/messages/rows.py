@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain.rhythm import LeadFacts, Snapshot, StageRules, whole_days
 from bot.slack import format as fmt
+from bot.slack.controls import lead_value
 from bot.slack.ids import Action
 from bot.slack.kit import (
     MESSAGE_BLOCKS_MAX,
@@ -122,11 +123,10 @@ def render_lead_line(
 
 
 def snooze_select(lead_id: int) -> dict[str, Any]:
-    value = str(lead_id)
     return {
         "action_id": str(Action.SNOOZE),
         "options": [
-            {"text": plain_text(label), "value": f"{value}:{code}"}
+            {"text": plain_text(label), "value": lead_value(lead_id, code)}
             for code, label in SNOOZE_CHOICES
         ],
         "placeholder": plain_text("Snooze"),
@@ -135,9 +135,8 @@ def snooze_select(lead_id: int) -> dict[str, Any]:
 
 
 def move_select(lead_id: int, current: str, stages: Sequence[StageRules]) -> dict[str, Any] | None:
-    value = str(lead_id)
     options = [
-        {"text": plain_text(stage.name[:OPTION_TEXT_MAX]), "value": f"{value}:{stage.key}"}
+        {"text": plain_text(stage.name[:OPTION_TEXT_MAX]), "value": lead_value(lead_id, stage.key)}
         for stage in stages
         if stage.key != current
     ]
@@ -158,9 +157,9 @@ def work_buttons(
     lead from a list. Won asks first (a confirm dialog); Lost asks why. With the company, each
     button's accessibility label names the lead.
 
-    Built as the dicts `cards.lead_button` and its kin send, keys in the same order (the values
-    as `LeadControl` writes them): every row of every job DM has them."""
-    value = str(lead_id)
+    Built as the dicts `cards.lead_button` and its kin send, keys in the same order: every row of
+    every job DM has them."""
+    value = lead_value(lead_id)
     move = move_select(lead_id, current_stage, stages)
     if company is None:
         elements = [
