@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Numeric,
     Select,
     String,
     and_,
@@ -198,9 +199,9 @@ def _first_leads_statement(
             )
             days = elapsed // _MICROS_PER_DAY
         else:
-            days = cast(
-                func.div(extract("epoch", literal(now, UTCDateTime()) - column), 86_400), BigInteger
-            )
+            # Seconds apart as an exact numeric (PostgreSQL 14 on; before, a double made one).
+            elapsed = cast(extract("epoch", literal(now, UTCDateTime()) - column), Numeric())
+            days = cast(func.div(elapsed, 86_400), BigInteger)
         return case((days < 0, 0), else_=days)
 
     first_key = case(
