@@ -13,6 +13,7 @@ post-ack work.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
@@ -29,6 +30,10 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Address space, not memory: pages are shared with the OS page cache.
 SQLITE_MMAP_BYTES = 1 << 30
+
+# JSON columns' text exactly as `json.dumps` writes it, without its check for circular
+# references: what is stored is plain dicts and lists, and a job's tick stores megabytes of it.
+_to_json = json.JSONEncoder(check_circular=False).encode
 # Pooled SQLite connections are cheap, and every listener thread at work may hold one while it
 # queues for the write lock: a pool smaller than that would make them queue twice.
 SQLITE_POOL_SIZE = 16
@@ -217,6 +222,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             parsed,
             echo=echo,
             hide_parameters=True,
+            json_serializer=_to_json,
             connect_args={
                 "check_same_thread": False,
                 "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
@@ -235,6 +241,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         parsed,
         echo=echo,
         hide_parameters=True,
+        json_serializer=_to_json,
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,

@@ -8,8 +8,11 @@ transaction, then queue them a batch of reps per transaction and per INSERT.
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import partial
@@ -255,6 +258,11 @@ def run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> in
     The reads run once per `READ_BATCH` due reps, so a tick's memory holds one batch's leads
     whatever the team's size, and a team of up to that many reps is read in one go.
     """
+    with collection_paused():
+        return _run_rep_digest(digest, deps, now)
+
+
+def _run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> int:
     tick = Tick(deps, now, tuple(deps.pipeline.stages))
     roster = Roster.of(deps.config)
     with deps.session_factory.begin() as session:
@@ -280,6 +288,38 @@ def run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> in
 
 # Due reps read at once: their leads are what a tick holds in memory.
 READ_BATCH = 1000
+
+
+_pauses = 0
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Hold off Python's cyclic garbage collector while a tick builds its messages.
+
+    A tick allocates millions of small dicts and lists that live until their batch is queued,
+    none of them in a cycle (reference counting frees them); each collection pass walks them all
+    again, which cost as much as building them. Cycles left meanwhile are collected once the
+    last paused tick is done. Ticks in other threads may overlap: the collector comes back when
+    the last of them ends, if it was on when the first began.
+    """
+    global _pauses, _resume
+    with _pause_lock:
+        if _pauses == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _resume:
+                gc.enable()
+
+
+_resume = True
 
 
 # Reps whose DMs are queued in one transaction (and one INSERT).

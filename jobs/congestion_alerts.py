@@ -18,8 +18,8 @@ from bot.domain.value_at_risk import ignored_nudges_condition
 from bot.flows.managers import team_reps
 from bot.services.alert_states import load_condition_states, save_condition_states
 from bot.services.manager_facts import read_congestion_facts
+from bot.services.nudge_reads import escalated_leads
 from bot.services.outbox import PRIORITY_DIGEST, enqueue
-from bot.services.rhythm import escalated_leads
 from bot.services.roster import Roster
 from bot.slack.messages.congestion import build_congestion_blocks
 from jobs.spec import JobSpec, TeamTime

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.domain.plan import MorningPlan, OpenTotals, open_totals, plan_from
+from bot.domain.plan import MorningPlan, OpenTotals, Section, open_totals, plan_from
 from bot.domain.rhythm import LeadFacts, late_stage_keys
 from bot.domain.schedule import first_working_day_of_week
 from bot.services.outbox import PRIORITY_DIGEST
-from bot.services.rhythm import open_totals_by_owner, plan_leads_by_owner
+from bot.services.plan_reads import first_plan_leads, open_totals_by_owner
 from bot.slack.kit import SlackMessage
 from bot.slack.messages.plan import build_empty_pipeline_blocks, build_morning_plan_blocks
+from bot.slack.messages.rows import SHOWN_MAX
 from jobs.common import DueRep, Reads, RepClock, RepDigest, Tick, owner_ids, run_rep_digest
 from jobs.spec import JobSpec, RepLocal
 
@@ -38,45 +40,79 @@ class EmptyPipeline:
     day: date
 
 
-# Per due rep, the totals of all their open leads (None: they have none).
-Totals = dict[str, OpenTotals | None]
+@dataclass(frozen=True)
+class PlanFacts:
+    """What a due rep's plan is made from besides its first leads: the totals of all their open
+    leads, and how many leads each section holds."""
+
+    totals: OpenTotals
+    counts: dict[Section, int]
 
 
-def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[Totals]:
-    # Only the leads a plan can list, and the totals of all the others: a team's whole pipeline
-    # is never loaded. Every due rep is read, those with no open lead too (the short Monday DM).
-    owners = owner_ids(due)
-    late = late_stage_keys(tick.stages, probability=tick.deps.pipeline.team.late_stage_probability)
-    listed = plan_leads_by_owner(
-        session, owner_ids=owners, on_or_before=max(item.day for item in due), late=late
-    )
-    totals = open_totals_by_owner(session, owner_ids=owners, stages=tick.stages)
+# Per due rep, what their plan is made from (None: they have no open lead at all).
+Facts = dict[str, PlanFacts | None]
+
+
+def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[Facts]:
+    # The totals of every open lead, then only the leads a plan can show, ranked and counted by
+    # the database: a team's whole pipeline is never loaded. Every due rep is read, those with no
+    # open lead too (the short Monday DM).
+    stages = tick.stages
+    late = late_stage_keys(stages, probability=tick.deps.pipeline.team.late_stage_probability)
+    totals = {
+        owner: open_totals(parts, stages=stages)
+        for owner, parts in open_totals_by_owner(
+            session, owner_ids=owner_ids(due), stages=stages
+        ).items()
+    }
+    # Reps on different local dates (far apart time zones) are ranked a date at a time.
+    by_day: dict[date, dict[str, str | None]] = defaultdict(dict)
+    for item in due:
+        found = totals.get(item.rep.id)
+        if found is not None:
+            by_day[item.day][item.rep.id] = found.main_currency
+    first = {}
+    for day, main_currency in by_day.items():
+        first.update(
+            first_plan_leads(
+                session,
+                main_currency=main_currency,
+                today=day,
+                now=tick.now,
+                stages=stages,
+                late=late,
+                limit=SHOWN_MAX,
+            )
+        )
+    facts: Facts = {}
+    for item in due:
+        found = totals.get(item.rep.id)
+        listed = first.get(item.rep.id)
+        facts[item.rep.id] = (
+            None if found is None else PlanFacts(found, listed.counts if listed else {})
+        )
     return Reads(
-        {item.rep.id: listed.get(item.rep.id, []) for item in due},
-        {
-            item.rep.id: open_totals(totals[item.rep.id], stages=tick.stages)
-            if item.rep.id in totals
-            else None
-            for item in due
-        },
+        {item.rep.id: first[item.rep.id].leads if item.rep.id in first else [] for item in due},
+        facts,
     )
 
 
 def _plan(
-    tick: Tick, due: DueRep, leads: list[LeadFacts], totals: Totals
+    tick: Tick, due: DueRep, leads: list[LeadFacts], facts: Facts
 ) -> MorningPlan | EmptyPipeline | None:
-    found = totals.get(due.rep.id)
+    found = facts.get(due.rep.id)
     if found is None:
         starts_week = due.day == first_working_day_of_week(due.day, due.rep.working_days)
         return EmptyPipeline(due.day) if starts_week else None
     return plan_from(
         due.rep.id,
         leads,
-        totals=found,
+        totals=found.totals,
         stages=tick.stages,
         now=tick.now,
         today=due.day,
         late_probability=tick.deps.pipeline.team.late_stage_probability,
+        section_counts=found.counts,
     )
 
 

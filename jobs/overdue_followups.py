@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from bot.domain.plan import OverdueItem, PlanRecord, find_overdue_followups
 from bot.domain.rhythm import LeadFacts
 from bot.services.outbox import PRIORITY_DIRECT
-from bot.services.rhythm import due_leads_by_owner, recorded_texts
+from bot.services.plan_reads import due_leads_by_owner
+from bot.services.rhythm import recorded_texts
 from bot.slack.kit import SlackMessage
 from bot.slack.messages.plan import build_overdue_blocks, plan_lead_ids_in_text
 from jobs import morning_plan

@@ -13,13 +13,9 @@ from sqlalchemy.orm import Session
 from bot.domain.cadence import KEEP_FOR, CadenceFinding, find_past_cadence
 from bot.domain.rhythm import LeadFacts, late_stage_keys
 from bot.domain.schedule import last_working_day_of_week, local_instant
+from bot.services.nudge_reads import lead_event_history
 from bot.services.outbox import PRIORITY_DIGEST
-from bot.services.rhythm import (
-    KEPT_EVENT,
-    contact_attempts,
-    lead_event_history,
-    open_leads_by_owner,
-)
+from bot.services.rhythm import KEPT_EVENT, contact_attempts, open_leads_by_owner
 from bot.slack.kit import SlackMessage
 from bot.slack.messages.cleanup import build_cleanup_blocks
 from jobs.common import DueRep, Reads, RepClock, RepDigest, Tick, owner_ids, run_rep_digest

@@ -22,14 +22,13 @@ from bot.domain.staleness import (
     find_stale_leads,
     marks_of,
 )
-from bot.services.outbox import PRIORITY_DIGEST
-from bot.services.rhythm import (
-    ESCALATED_EVENT,
-    NUDGE_EVENT,
+from bot.services.nudge_reads import (
     idle_leads_by_owner,
     lead_event_history,
     record_lead_event_details,
 )
+from bot.services.outbox import PRIORITY_DIGEST
+from bot.services.rhythm import ESCALATED_EVENT, NUDGE_EVENT
 from bot.slack.kit import SlackMessage
 from bot.slack.messages.nudges import build_stale_nudge_blocks, nudged_lead_ids
 from jobs import pipeline_cleanup

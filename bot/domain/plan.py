@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,6 +42,11 @@ class Section(StrEnum):
     NO_NEXT_STEP = "no_next_step"
 
 
+# The sections in order, as a tuple: iterating an enum class costs more than a plan's own rules.
+SECTIONS = tuple(Section)
+_PLACE = {section: place for place, section in enumerate(SECTIONS)}
+
+
 @dataclass(frozen=True)
 class PlanItem:
     """One lead in one section, with its stage and, for stale or stuck leads, the finding."""
@@ -60,16 +65,34 @@ class MorningPlan:
     day: date
     items: tuple[PlanItem, ...]
     snapshot: Snapshot
+    # How many leads each section holds, when `items` are only the first of them in plan order
+    # (the database ranked and counted the rest); None when `items` are all of them.
+    section_counts: tuple[tuple[Section, int], ...] | None = None
 
     @property
     def is_clear(self) -> bool:
-        return not any(item.section is not Section.NO_NEXT_STEP for item in self.items)
+        counts = self.counts()
+        return not any(
+            counts[section] for section in SECTIONS if section is not Section.NO_NEXT_STEP
+        )
 
     def in_section(self, section: Section) -> tuple[PlanItem, ...]:
         return tuple(item for item in self.items if item.section is section)
 
     def counts(self) -> dict[Section, int]:
-        return {section: len(self.in_section(section)) for section in Section}
+        """Leads per section, those beyond `items` included."""
+        if self.section_counts is not None:
+            known = dict(self.section_counts)
+            return {section: known.get(section, 0) for section in SECTIONS}
+        found = dict.fromkeys(SECTIONS, 0)
+        for item in self.items:
+            found[item.section] += 1
+        return found
+
+    @property
+    def listed(self) -> int:
+        """How many leads the plan lists in all, those beyond `items` included."""
+        return sum(self.counts().values())
 
 
 def _section_for(
@@ -139,16 +162,6 @@ def open_totals(
     )
 
 
-def may_be_listed(lead: LeadFacts, *, late: frozenset[str], today: date) -> bool:
-    """Whether a plan for `today` can list the lead at all: what `plan_from` needs among the open
-    leads (the plan's read asks the database for exactly these)."""
-    if lead.is_snoozed(today):
-        return False
-    due = lead.next_follow_up
-    # Going stale and stuck both need no follow-up after today, so they are covered here too.
-    return due is None or due <= today or lead.stage in late or lead.awaiting_first_touch
-
-
 def plan_from(
     rep_id: str,
     leads: Iterable[LeadFacts],
@@ -158,9 +171,13 @@ def plan_from(
     now: datetime,
     today: date,
     late_probability: Decimal = DEFAULT_LATE_PROBABILITY,
+    section_counts: Mapping[Section, int] | None = None,
 ) -> MorningPlan:
-    """The rep's plan for `today` from the leads it may list (any superset of `may_be_listed`'s,
-    all open leads included) and the totals of all their open leads.
+    """The rep's plan for `today` from their open leads (those it would not list may be left
+    out) and the totals of all their open leads.
+
+    With `section_counts`, `leads` are only the first leads of the plan, in any order, and the
+    counts say how many each section holds in all (what the database ranked and counted).
 
     Within a section leads never compete on amounts across currencies: value ranks only within
     the rep's main currency, and late stages (by probability) come first where it matters.
@@ -192,10 +209,17 @@ def plan_from(
             Section.NEW: (lead.created_at,),
             Section.NO_NEXT_STEP: (worth,),
         }
-        return (list(Section).index(item.section), *by_section[item.section], lead.id)
+        return (_PLACE[item.section], *by_section[item.section], lead.id)
 
     items.sort(key=priority)
-    return MorningPlan(rep_id, today, tuple(items), totals.snapshot)
+    counted = None
+    if section_counts is not None:
+        counted = tuple(
+            (section, section_counts[section])
+            for section in SECTIONS
+            if section_counts.get(section)
+        )
+    return MorningPlan(rep_id, today, tuple(items), totals.snapshot, counted)
 
 
 @dataclass(frozen=True)

@@ -1,36 +1,37 @@
-"""Aggregate reads for the rhythm jobs: a fixed number of statements however many reps there are."""
+"""Aggregate reads the rhythm jobs share: reps, open leads by owner, the outbox's keys and lead events.
+
+Each is a fixed number of statements however many reps there are. The morning plan's reads are in
+`plan_reads`, the stale nudges' in `nudge_reads`.
+"""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
+    Select,
+    String,
     Text,
-    and_,
-    case,
     cast,
     exists,
     func,
-    insert,
-    literal,
     or_,
     select,
-    true,
     type_coerce,
 )
 from sqlalchemy.orm import Session
 
-from bot.domain.leads import ATTEMPT_KINDS, MEETING_KINDS, OPEN, weighted
+from bot.domain.leads import ATTEMPT_KINDS, MEETING_KINDS, OPEN
 from bot.domain.qualification import stored_verdict
-from bot.domain.rhythm import LeadFacts, StageCurrencyTotals, StageRules
+from bot.domain.rhythm import LeadFacts
 from bot.models import Lead, LeadEvent, Notification, Rep, Touchpoint, UTCDateTime
+from bot.services.fast_rows import FastColumns, raw_rows
 from bot.services.reps import PLAN_TIME, WORKING_DAYS
 
 # Lead events the rhythm writes and reads; the Keep button's handler records KEPT_EVENT, the
@@ -44,7 +45,7 @@ IMPORTED_EVENT = "imported"
 ASSIGNED_EVENT = "assigned"
 
 # Far below PostgreSQL's 65,535 and SQLite's 32,766 bind parameters, so one chunk covers any team.
-_IN_CHUNK = 10_000
+IN_CHUNK = 10_000
 
 _T = TypeVar("_T")
 
@@ -85,7 +86,7 @@ class RecordedNotification:
     payload: dict[str, Any]
 
 
-_LEAD_COLUMNS = (
+LEAD_COLUMNS = (
     Lead.id,
     Lead.company,
     Lead.contact,
@@ -110,14 +111,62 @@ _REP_COLUMNS = (
 )  # fmt: skip
 
 
-def _chunks(items: Sequence[_T], size: int = _IN_CHUNK) -> Iterator[Sequence[_T]]:
+def in_chunks(items: Sequence[_T], size: int = IN_CHUNK) -> Iterator[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _lead(row: Any) -> LeadFacts:
-    *head, qualification, inbound = row[: len(_LEAD_COLUMNS)]
+def lead_facts(row: Any) -> LeadFacts:
+    *head, qualification, inbound = row[: len(LEAD_COLUMNS)]
     return LeadFacts(*head, verdict=stored_verdict(qualification), inbound=bool(inbound))
+
+
+@dataclass(frozen=True)
+class LeadReader:
+    """`LEAD_COLUMNS` as the session's database reads them fastest, and each row as `LeadFacts`.
+
+    On SQLite the columns are read raw (`fast_rows`) and converted here, to the same values the
+    models give: type processing was most of reading tens of thousands of leads. On PostgreSQL
+    the driver's values need little, and the models' own processing keeps instants in UTC.
+    """
+
+    columns: tuple[ColumnElement[Any], ...]
+    facts: Callable[[Sequence[Any]], LeadFacts]
+    raw: bool
+
+    @classmethod
+    def of(cls, session: Session) -> LeadReader:
+        fast = FastColumns(session)
+        if not fast.sqlite:
+            return cls(LEAD_COLUMNS, lead_facts, raw=False)
+        money, instant, day, loads = fast.to_money, fast.to_instant, fast.to_day, json.loads
+
+        def facts(row: Sequence[Any]) -> LeadFacts:
+            (lead_id, company, contact, owner, stage, value, currency, created, moved, touched,
+             first, follow_up, snoozed, touches, updated, close, answers, inbound) = row[:18]  # fmt: skip
+            return LeadFacts(
+                lead_id, company, contact, owner, stage, money(value), currency, instant(created),
+                instant(moved), instant(touched), instant(first), day(follow_up), day(snoozed),
+                touches, instant(updated), day(close),
+                verdict=stored_verdict(loads(answers) if answers is not None else None),
+                inbound=bool(inbound),
+            )  # fmt: skip
+
+        columns = (
+            Lead.id, Lead.company, Lead.contact, Lead.owner_id, Lead.stage, fast.money(Lead.value),
+            Lead.currency, fast.instant(Lead.created_at), fast.instant(Lead.stage_changed_at),
+            fast.instant(Lead.last_touch_at), fast.instant(Lead.first_touch_at),
+            fast.day(Lead.next_follow_up), fast.day(Lead.snoozed_until), Lead.touch_count,
+            fast.instant(Lead.updated_at), fast.day(Lead.expected_close),
+            type_coerce(Lead.qualification, String()), Lead.inbound,
+        )  # fmt: skip
+        return cls(columns, facts, raw=True)
+
+    def rows(self, session: Session, statement: Select[Any]) -> Sequence[Sequence[Any]]:
+        """Run a statement that selects `columns` first."""
+        if self.raw:
+            return raw_rows(session, statement)
+        return list(session.execute(statement))
 
 
 def _rep(row: Any) -> RepRow:
@@ -146,18 +195,20 @@ def active_reps_by_id(session: Session, *, user_ids: Collection[str]) -> dict[st
     return {row[0]: _rep(row) for row in rows}
 
 
-def _open_leads_by_owner(
+def open_leads_where(
     session: Session, owner_ids: Collection[str], *conditions: ColumnElement[bool]
 ) -> dict[str, list[LeadFacts]]:
     grouped: dict[str, list[LeadFacts]] = defaultdict(list)
-    for chunk in _chunks(sorted(owner_ids)):
-        rows = session.execute(
-            select(*_LEAD_COLUMNS)
+    reader = LeadReader.of(session)
+    for chunk in in_chunks(sorted(owner_ids)):
+        rows = reader.rows(
+            session,
+            select(*reader.columns)
             .where(Lead.status == OPEN, Lead.owner_id.in_(chunk), *conditions)
-            .order_by(Lead.id)
+            .order_by(Lead.id),
         )
         for row in rows:
-            lead = _lead(row)
+            lead = reader.facts(row)
             grouped[lead.owner_id].append(lead)
     return dict(grouped)
 
@@ -166,165 +217,14 @@ def open_leads_by_owner(
     session: Session, *, owner_ids: Collection[str]
 ) -> dict[str, list[LeadFacts]]:
     """The open leads of these owners, grouped by owner, in one statement."""
-    return _open_leads_by_owner(session, owner_ids)
-
-
-def plan_leads_by_owner(
-    session: Session, *, owner_ids: Collection[str], on_or_before: date, late: Collection[str]
-) -> dict[str, list[LeadFacts]]:
-    """The open leads a morning plan for a day up to `on_or_before` can list (`may_be_listed`):
-    not snoozed past it, and due by then, without a follow-up, in a `late` stage or never touched.
-    An owner with open leads but none of these is left out."""
-    return _open_leads_by_owner(
-        session,
-        owner_ids,
-        or_(Lead.snoozed_until.is_(None), Lead.snoozed_until <= on_or_before),
-        or_(
-            Lead.next_follow_up.is_(None),
-            Lead.next_follow_up <= on_or_before,
-            Lead.stage.in_(sorted(late)),
-            Lead.first_touch_at.is_(None),
-        ),
-    )
-
-
-# Probabilities with more decimals than this are weighted in Python from the values themselves.
-_WEIGHT_DECIMALS = 6
-
-
-def open_totals_by_owner(
-    session: Session, *, owner_ids: Collection[str], stages: Sequence[StageRules]
-) -> dict[str, list[StageCurrencyTotals]]:
-    """Per owner, their open leads' count, value and weighted value by stage and currency, added
-    up by the database: a plan's snapshot without reading every lead.
-
-    Values are added as whole cents, and each lead's weighted value is rounded to the cent (half
-    to even, as `Decimal.quantize`) before it is added, so the totals are exactly those of the
-    leads themselves. A lead in a stage no longer configured is weighted with the first stage's
-    probability, as the snapshot counts it there.
-    """
-    decimals = max(-stage.probability.as_tuple().exponent for stage in stages)  # type: ignore[operator]
-    if decimals > _WEIGHT_DECIMALS:
-        return _open_totals_from_values(session, owner_ids, stages)
-    scale = 10 ** max(decimals, 0)
-    cents = cast(func.round(Lead.value * 100), BigInteger)
-    units = case((cents < 0, -cents), else_=cents)
-    sign = case((cents < 0, -1), else_=1)
-    weight = case(
-        *((Lead.stage == stage.key, int(stage.probability * scale)) for stage in stages),
-        else_=int(stages[0].probability * scale),
-    )
-    # |cents| × weight ÷ scale, split so no product can overflow 64 bits, rounded half to even.
-    whole = (units // scale) * weight
-    part = (units % scale) * weight
-    quotient = whole + part // scale
-    rest = part % scale
-    up = case(
-        (rest * 2 > scale, 1),
-        ((rest * 2 == scale) & (quotient % 2 == 1), 1),
-        else_=0,
-    )
-    weighted_cents = sign * (quotient + up)
-    found: dict[str, list[StageCurrencyTotals]] = defaultdict(list)
-    for chunk in _chunks(sorted(owner_ids)):
-        rows = session.execute(
-            select(
-                Lead.owner_id,
-                Lead.stage,
-                Lead.currency,
-                func.count(),
-                func.count(Lead.value),
-                func.coalesce(func.sum(cents), literal(0)),
-                func.coalesce(func.sum(weighted_cents), literal(0)),
-            )
-            .where(Lead.status == OPEN, Lead.owner_id.in_(chunk))
-            .group_by(Lead.owner_id, Lead.stage, Lead.currency)
-        )
-        for owner, stage, currency, count, valued, value, weighted_value in rows:
-            found[owner].append(
-                StageCurrencyTotals(
-                    stage,
-                    currency,
-                    count,
-                    valued,
-                    Decimal(int(value)).scaleb(-2),
-                    Decimal(int(weighted_value)).scaleb(-2),
-                )
-            )
-    return dict(found)
-
-
-def _open_totals_from_values(
-    session: Session, owner_ids: Collection[str], stages: Sequence[StageRules]
-) -> dict[str, list[StageCurrencyTotals]]:
-    """`open_totals_by_owner` for probabilities too precise to weight in SQL: one row per value."""
-    probability = {stage.key: stage.probability for stage in stages}
-    sums: dict[tuple[str, str, str], list[Any]] = {}
-    for chunk in _chunks(sorted(owner_ids)):
-        rows = session.execute(
-            select(Lead.owner_id, Lead.stage, Lead.currency, Lead.value, func.count())
-            .where(Lead.status == OPEN, Lead.owner_id.in_(chunk))
-            .group_by(Lead.owner_id, Lead.stage, Lead.currency, Lead.value)
-        )
-        for owner, stage, currency, value, count in rows:
-            entry = sums.setdefault((owner, stage, currency), [0, 0, Decimal(0), Decimal(0)])
-            entry[0] += count
-            if value is not None:
-                rate = probability.get(stage, stages[0].probability)
-                entry[1] += count
-                entry[2] += value * count
-                entry[3] += weighted(value, rate) * count
-    found: dict[str, list[StageCurrencyTotals]] = defaultdict(list)
-    for (owner, stage, currency), (count, valued, value, weight) in sums.items():
-        found[owner].append(StageCurrencyTotals(stage, currency, count, valued, value, weight))
-    return dict(found)
-
-
-def due_leads_by_owner(
-    session: Session, *, owner_ids: Collection[str], on_or_before: date
-) -> dict[str, list[LeadFacts]]:
-    """Open leads of these owners with a follow-up date on or before `on_or_before`."""
-    return _open_leads_by_owner(session, owner_ids, Lead.next_follow_up <= on_or_before)
-
-
-def idle_leads_by_owner(
-    session: Session,
-    *,
-    owner_ids: Collection[str],
-    stages: Sequence[StageRules],
-    now: datetime,
-    on_or_before: date,
-) -> dict[str, list[LeadFacts]]:
-    """Open leads past their own stage's stale or stuck clock at `now`, neither snoozed past nor
-    with a follow-up after `on_or_before`: what a nudge for a day up to then can be about (a lead
-    in a stage no longer configured runs on the first stage's clocks)."""
-    no_touch_since = func.coalesce(Lead.last_touch_at, Lead.created_at)
-
-    def past_clocks(stage: StageRules) -> ColumnElement[bool]:
-        stale = no_touch_since <= now - timedelta(days=stage.stale_days)
-        stuck = Lead.stage_changed_at <= now - timedelta(days=stage.stuck_days)
-        if stage.stale_days <= 0 or stage.stuck_days <= 0:
-            return true()  # whole days are never negative: the clock has always run out
-        return or_(stale, stuck)
-
-    keys = [stage.key for stage in stages]
-    return _open_leads_by_owner(
-        session,
-        owner_ids,
-        or_(Lead.snoozed_until.is_(None), Lead.snoozed_until <= on_or_before),
-        or_(Lead.next_follow_up.is_(None), Lead.next_follow_up <= on_or_before),
-        or_(
-            *(and_(Lead.stage == stage.key, past_clocks(stage)) for stage in stages),
-            and_(Lead.stage.not_in(keys), past_clocks(stages[0])),
-        ),
-    )
+    return open_leads_where(session, owner_ids)
 
 
 def cadence_leads_by_owner(
     session: Session, *, owner_ids: Collection[str], min_touches: int, unmoved_before: datetime
 ) -> dict[str, list[LeadFacts]]:
     """Open leads with at least `min_touches` touches or not moved since `unmoved_before`."""
-    return _open_leads_by_owner(
+    return open_leads_where(
         session,
         owner_ids,
         or_(Lead.touch_count >= min_touches, Lead.stage_changed_at <= unmoved_before),
@@ -345,7 +245,7 @@ def untouched_open_leads(session: Session, *, created_since: datetime) -> list[O
         UTCDateTime(),
     )
     rows = session.execute(
-        select(*_LEAD_COLUMNS, *_REP_COLUMNS, Rep.is_active, handed_over)
+        select(*LEAD_COLUMNS, *_REP_COLUMNS, Rep.is_active, handed_over)
         .join(Rep, Rep.id == Lead.owner_id)
         .where(
             Lead.status == OPEN,
@@ -357,9 +257,9 @@ def untouched_open_leads(session: Session, *, created_since: datetime) -> list[O
         )
         .order_by(Lead.id)
     )
-    width, reps = len(_LEAD_COLUMNS), len(_REP_COLUMNS)
+    width, reps = len(LEAD_COLUMNS), len(_REP_COLUMNS)
     return [
-        OwnedLead(_lead(row), _rep(row[width : width + reps]), row[-1], bool(row[-2]))
+        OwnedLead(lead_facts(row), _rep(row[width : width + reps]), row[-1], bool(row[-2]))
         for row in rows
     ]
 
@@ -367,7 +267,7 @@ def untouched_open_leads(session: Session, *, created_since: datetime) -> list[O
 def existing_keys(session: Session, *, keys: Collection[str]) -> frozenset[str]:
     """Which of these idempotency keys the outbox already holds."""
     found: set[str] = set()
-    for chunk in _chunks(sorted(keys)):
+    for chunk in in_chunks(sorted(keys)):
         found.update(
             session.scalars(
                 select(Notification.idempotency_key).where(Notification.idempotency_key.in_(chunk))
@@ -381,7 +281,7 @@ def recorded_notifications(
 ) -> dict[str, RecordedNotification]:
     """The outbox rows under these keys, with when they were recorded and their payload."""
     found: dict[str, RecordedNotification] = {}
-    for chunk in _chunks(sorted(keys)):
+    for chunk in in_chunks(sorted(keys)):
         rows = session.execute(
             select(
                 Notification.idempotency_key, Notification.created_at, Notification.payload
@@ -402,7 +302,7 @@ def recorded_texts(
     messages themselves.
     """
     found: dict[str, tuple[datetime, _T]] = {}
-    for chunk in _chunks(sorted(keys), _TEXT_CHUNK):
+    for chunk in in_chunks(sorted(keys), _TEXT_CHUNK):
         rows = session.execute(
             select(
                 Notification.idempotency_key,
@@ -419,37 +319,6 @@ def recorded_texts(
 _TEXT_CHUNK = 500
 
 
-def last_lead_events(session: Session, *, kind: str, since: datetime) -> dict[int, datetime]:
-    """The latest event of `kind` per lead since `since`, in one grouped statement."""
-    rows = session.execute(
-        select(LeadEvent.lead_id, func.max(LeadEvent.at))
-        .where(LeadEvent.kind == kind, LeadEvent.at >= since)
-        .group_by(LeadEvent.lead_id)
-    )
-    return {lead_id: at for lead_id, at in rows}
-
-
-def record_lead_event_details(
-    session: Session, *, kind: str, now: datetime, details: Mapping[int, dict[str, Any]]
-) -> None:
-    """One event of `kind` per lead, each with its own detail, in a single multi-row statement."""
-    if not details:
-        return
-    session.execute(
-        insert(LeadEvent),
-        [
-            {
-                "lead_id": lead_id,
-                "kind": kind,
-                "actor_id": None,
-                "at": now,
-                "detail": details[lead_id],
-            }
-            for lead_id in sorted(details)
-        ],
-    )
-
-
 def contact_attempts(session: Session, *, lead_ids: Collection[int]) -> dict[int, int]:
     """Unanswered contact attempts per lead: calls, emails, messages, LinkedIn and other contacts
     since the later of its last stage move and its last meeting or demo."""
@@ -460,7 +329,7 @@ def contact_attempts(session: Session, *, lead_ids: Collection[int]) -> dict[int
         .scalar_subquery()
     )
     found: dict[int, int] = {}
-    for chunk in _chunks(sorted(lead_ids)):
+    for chunk in in_chunks(sorted(lead_ids)):
         rows = session.execute(
             select(Touchpoint.lead_id, func.count())
             .join(Lead, Lead.id == Touchpoint.lead_id)
@@ -474,36 +343,3 @@ def contact_attempts(session: Session, *, lead_ids: Collection[int]) -> dict[int
         )
         found.update({lead_id: count for lead_id, count in rows})
     return found
-
-
-def lead_event_history(
-    session: Session, *, lead_ids: Collection[int], kinds: Collection[str], since: datetime
-) -> dict[int, list[tuple[datetime, dict[str, Any]]]]:
-    """Events of these kinds per lead since `since`, oldest first, with their detail."""
-    found: dict[int, list[tuple[datetime, dict[str, Any]]]] = defaultdict(list)
-    for chunk in _chunks(sorted(lead_ids)):
-        rows = session.execute(
-            select(LeadEvent.lead_id, LeadEvent.at, LeadEvent.detail)
-            .where(
-                LeadEvent.lead_id.in_(chunk),
-                LeadEvent.kind.in_(sorted(kinds)),
-                LeadEvent.at >= since,
-            )
-            .order_by(LeadEvent.lead_id, LeadEvent.at, LeadEvent.id)
-        )
-        for lead_id, at, detail in rows:
-            found[lead_id].append((at, detail or {}))
-    return dict(found)
-
-
-def escalated_leads(session: Session) -> dict[int, datetime]:
-    """Open leads nudged twice and left alone since, with when they were escalated: what the
-    managers' value-at-risk section shows as "nudged twice, no action"."""
-    rows = session.execute(
-        select(LeadEvent.lead_id, type_coerce(func.max(LeadEvent.at), UTCDateTime()))
-        .join(Lead, Lead.id == LeadEvent.lead_id)
-        .where(LeadEvent.kind == ESCALATED_EVENT, Lead.status == OPEN)
-        .group_by(LeadEvent.lead_id, Lead.updated_at)
-        .having(func.max(LeadEvent.at) >= Lead.updated_at)
-    )
-    return {lead_id: at for lead_id, at in rows}

@@ -54,6 +54,11 @@ class StaleControl(UserFacingError):
         super().__init__(STALE_CONTROL)
 
 
+def lead_value(lead_id: int, *parts: str) -> str:
+    """`LeadControl(lead_id, parts).encode()` without building one: for the rows of every job DM."""
+    return ":".join((str(lead_id), *parts))
+
+
 @dataclass(frozen=True)
 class LeadControl:
     """A control about one lead: its number and what else the control says, `42[:part…]` on the wire."""
@@ -62,7 +67,7 @@ class LeadControl:
     parts: tuple[str, ...] = ()
 
     def encode(self) -> str:
-        return ":".join((str(self.lead_id), *self.parts))
+        return lead_value(self.lead_id, *self.parts)
 
     @classmethod
     def decode(cls, value: str, *, parts: int = 0) -> LeadControl:

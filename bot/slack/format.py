@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 _SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -22,6 +23,14 @@ def short_money(value: Decimal | None, currency: str = "USD") -> str:
     """Compact money for dense rows: `$12.5k`, `$1.2m`."""
     if value is None:
         return "—"
+    # Keyed by the exact digits (`-0` and `0`, `1.5` and `1.50` apart): a tick says the same
+    # amounts thousands of times.
+    return _short_money(str(value), currency)
+
+
+@lru_cache(maxsize=4096)
+def _short_money(digits: str, currency: str) -> str:
+    value = Decimal(digits)
     for limit, suffix in ((Decimal(1_000_000), "m"), (Decimal(1_000), "k")):
         if abs(value) >= limit:
             scaled = (value / limit).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
@@ -62,6 +71,12 @@ def day(value: date | None, *, today: date | None = None) -> str:
     """A follow-up date as people say it: `today`, `tomorrow`, `Fri 4 Dec`."""
     if value is None:
         return "—"
+    return _day(value, today)
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, today: date | None) -> str:
+    # A tick says the same few dates thousands of times.
     if today is not None:
         delta = (value - today).days
         if delta == 0:

@@ -130,3 +130,25 @@ def test_snapshot_in_the_text_fallback():
     assert text.startswith("*Your plan for Monday 30 November*")
     assert "*Your pipeline* · 2 open · $17.5k · $10.3k weighted" in text
     assert "Proposal: 1 · $12.5k · $6.3k weighted" in text
+
+
+def test_groups_given_only_their_first_rows_lay_out_as_if_given_all():
+    from bot.slack.messages.rows import fit_groups, lead_row
+
+    def rows(start: int, count: int) -> list:
+        return [lead_row("plan", start + n, f"*#{start + n}*", []) for n in range(count)]
+
+    titles = [{"type": "divider"}, {"type": "divider"}, {"type": "divider"}]
+    every = [(titles[0], rows(100, 30)), (titles[1], rows(200, 9)), (titles[2], rows(300, 4))]
+
+    def laid_out(found: tuple) -> tuple:
+        blocks, shown, hidden = found
+        return blocks, [row.lead_id for row in shown], hidden
+
+    whole = laid_out(fit_groups(every, budget=46))
+    first = [(titles[0], rows(100, 25)), (titles[1], []), (titles[2], [])]
+    assert laid_out(fit_groups(first, budget=46, counts=[30, 9, 4])) == whole
+    assert whole[2] == 30 + 9 + 4 - 22
+    # A group cut before a row that would have fit is refused, not laid out short.
+    with pytest.raises(ValueError):
+        fit_groups([(titles[0], rows(100, 3))], budget=46, counts=[10])

@@ -28,8 +28,9 @@ from bot.domain.qualification import (
 from bot.models import Lead, LeadEvent, Rep, Touchpoint
 from bot.services.inbound import InboundLead
 from bot.services.leads import NewLead
+from bot.services.nudge_reads import escalated_leads
 from bot.services.records import LeadView
-from bot.services.rhythm import ESCALATED_EVENT, NUDGE_EVENT, escalated_leads
+from bot.services.rhythm import ESCALATED_EVENT, NUDGE_EVENT
 from bot.slack.kit import touched_label
 from bot.slack.messages.cards import build_touch_logged_blocks
 from jobs import (

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import LeadEvent
-from bot.services.rhythm import ESCALATED_EVENT, NUDGE_EVENT, escalated_leads
+from bot.services.nudge_reads import escalated_leads
+from bot.services.rhythm import ESCALATED_EVENT, NUDGE_EVENT
 from jobs import pipeline_cleanup, stale_nudges
 from tests.jobs.factories import add_lead, add_touches, days, touch, utc
 
@@ -142,7 +143,7 @@ def test_nudges_are_per_lead_not_per_owner(deps, db, queued, rep, stale_lead):
 
 
 def test_last_nudge_times_come_back_timezone_aware(deps, db, stale_lead):
-    from bot.services.rhythm import last_lead_events
+    from bot.services.nudge_reads import last_lead_events
 
     stale_nudges.run(deps, MON_1000)
     with db() as session:

@@ -143,3 +143,20 @@ def test_a_rolled_back_batch_leaves_no_message(deps):
     except RuntimeError:
         pass
     assert _rows(deps) == {}
+
+
+def test_a_payload_is_stored_as_the_json_text_json_dumps_writes(deps):
+    import json
+
+    from sqlalchemy import Text, cast
+
+    message = SlackMessage(
+        "Ünïcode — “quotes” & <tags>", blocks=[{"type": "section", "b": [1, 2.5, None, True]}]
+    )
+    with deps.session_factory.begin() as session:
+        enqueue_many(
+            session, [Outgoing("text:U1", "U1", message)], kind="plan", now=deps.clock.now()
+        )
+    with deps.session_factory() as session:
+        stored = session.scalar(select(cast(Notification.payload, Text)))
+    assert stored == json.dumps(message.payload())

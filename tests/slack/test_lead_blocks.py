@@ -400,3 +400,32 @@ def test_a_button_built_as_a_dict_is_what_slack_sdks_model_sends() -> None:
         assert button_dict("Tomorrow", action_id="a", value="7:t", accessibility_label=label) == (
             model.to_dict()
         )
+
+
+@pytest.mark.parametrize(
+    "company", [None, "Acme", "Acme <&> Co", "A" * 90, "Ünïcode  spaced\tname"]
+)
+def test_work_buttons_are_what_slack_sdks_models_send_key_for_key(company) -> None:
+    from bot.slack.kit import to_dicts
+    from bot.slack.messages.cards import (
+        edit_button,
+        lead_button,
+        lost_button,
+        open_button,
+        won_button,
+    )
+    from bot.slack.messages.rows import move_select, snooze_select, work_buttons
+    from tests.jobs.factories import STAGES
+
+    models: list = [
+        lead_button(
+            "Log touch", Action.LOG_TOUCH, 42, company, label="Log touch on", style="primary"
+        ),
+        snooze_select(42),
+        move_select(42, "proposal", STAGES),
+        open_button(42, company=company),
+    ]
+    if company is not None:
+        models += [edit_button(42, company), won_button(42, company), lost_button(42, company)]
+    expected = json.dumps(to_dicts(models), ensure_ascii=False)
+    assert json.dumps(work_buttons(42, "proposal", STAGES, company), ensure_ascii=False) == expected

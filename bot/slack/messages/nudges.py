@@ -25,7 +25,7 @@ from bot.slack.kit import (
 )
 from bot.slack.messages.cards import open_button
 from bot.slack.messages.managers import reassign_select
-from bot.slack.messages.rows import lead_ids_in, list_message, work_row
+from bot.slack.messages.rows import SHOWN_MAX, lead_ids_in, list_message, work_row
 from bot.slack.render import render
 
 STALE_PREFIX = "stale"
@@ -64,9 +64,9 @@ def build_stale_nudge_blocks(
             stale=finding.stale,
             stuck=finding.stuck,
         )
-        for finding in findings
+        for finding in findings[:SHOWN_MAX]
     ]
-    return list_message(intro, rows)
+    return list_message(intro, rows, total=len(findings))
 
 
 def build_speed_owner_blocks(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from bot.domain.plan import MorningPlan, OverdueItem, Section
+from bot.domain.plan import SECTIONS, MorningPlan, OverdueItem, Section
 from bot.domain.rhythm import StageRules
 from bot.slack.kit import (
     MESSAGE_BLOCKS_MAX,
@@ -17,6 +17,7 @@ from bot.slack.kit import (
     to_dicts,
 )
 from bot.slack.messages.rows import (
+    SHOWN_MAX,
     LeadRow,
     Title,
     fallback_text,
@@ -53,10 +54,11 @@ def build_morning_plan_blocks(
 ) -> SlackMessage:
     """The morning DM: what to work today, section by section, and the pipeline snapshot, in ≤ 50 blocks."""
     counts = plan.counts()
-    parts = [f"*{counts[part]}* {SECTION_TITLES[part][1]}" for part in Section if counts[part]]
+    parts = [f"*{counts[part]}* {SECTION_TITLES[part][1]}" for part in SECTIONS if counts[part]]
     intro = render("job_plan_intro.md.j2", clear=plan.is_clear, parts=parts)
     groups: list[tuple[Title | None, list[LeadRow]]] = []
-    for part in Section:
+    group_counts: list[int] = []
+    for part in SECTIONS:
         rows = [
             work_row(
                 PLAN_PREFIX,
@@ -70,21 +72,26 @@ def build_morning_plan_blocks(
             )
             for item in plan.in_section(part)
         ]
-        if rows:
+        if counts[part]:
             groups.append(
                 (
                     section_block(f"*{SECTION_TITLES[part][0]}*", block_id=f"title_{part.value}"),
                     rows,
                 )
             )
+            group_counts.append(counts[part])
     snapshot = snapshot_text(plan.snapshot)
     fixed: list[Title] = [header_block(_plan_title(plan)), section_block(intro, block_id="intro")]
     tail: list[Title] = [divider_block(), section_block(snapshot, block_id="snapshot")]
-    blocks = (
-        fixed + fit_with_more(groups, budget=MESSAGE_BLOCKS_MAX - len(fixed) - len(tail)) + tail
-    )
+    budget = MESSAGE_BLOCKS_MAX - len(fixed) - len(tail)
+    blocks = fixed + fit_with_more(groups, budget=budget, counts=group_counts) + tail
     all_rows = [row for _title, rows in groups for row in rows]
-    text = fallback_text(f"*{_plan_title(plan)}*\n{intro}", all_rows, hidden=0, footer=snapshot)
+    text = fallback_text(
+        f"*{_plan_title(plan)}*\n{intro}",
+        all_rows,
+        hidden=plan.listed - len(all_rows),
+        footer=snapshot,
+    )
     return SlackMessage(text=text, blocks=to_dicts(blocks))
 
 
@@ -133,6 +140,6 @@ def build_overdue_blocks(
             zone=zone,
             in_plan=item.in_plan,
         )
-        for item in items
+        for item in items[:SHOWN_MAX]
     ]
-    return list_message(intro, rows)
+    return list_message(intro, rows, total=len(items))

@@ -13,27 +13,32 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain.rhythm import LeadFacts, Snapshot, StageRules, whole_days
 from bot.slack import format as fmt
-from bot.slack.controls import LeadControl
+from bot.slack.controls import lead_value
 from bot.slack.ids import Action
 from bot.slack.kit import (
     MESSAGE_BLOCKS_MAX,
     OPTION_TEXT_MAX,
     SlackMessage,
+    accessible,
     actions_block,
     context_block,
     days_label,
+    lead_label,
     mrkdwn_text,
-    option,
+    plain_text,
     section_block,
     snapshot_fields,
-    static_select,
     to_dicts,
     touched_label,
 )
-from bot.slack.messages.cards import edit_button, lead_button, lost_button, open_button, won_button
 from bot.slack.render import macro, render
 
 TEXT_ITEMS = 15
+# Blocks a lead's row takes: its line, then its buttons.
+ROW_BLOCKS = 2
+# The most lead rows a message can show or name in its text: a list needs only its first this
+# many rows, and how many there are in all.
+SHOWN_MAX = max(MESSAGE_BLOCKS_MAX // ROW_BLOCKS, TEXT_ITEMS)
 SNOOZE_CHOICES = (("1d", "1 day"), ("3d", "3 days"), ("1w", "1 week"))
 
 
@@ -54,7 +59,7 @@ class LeadRow:
     make_line: Callable[[], str]
     make_elements: Callable[[], Sequence[Any]]
     # Blocks the row takes, known without building them.
-    size: int = 2
+    size: int = ROW_BLOCKS
 
     @cached_property
     def line(self) -> str:
@@ -74,6 +79,12 @@ class LeadRow:
     @cached_property
     def text(self) -> str:
         return " — ".join(part for part in self.line.splitlines() if part.strip())
+
+
+# The reasons whose line (`job_lead_line.md.j2`) says when the lead was last touched.
+_SAYS_TOUCHED = frozenset(
+    ("overdue", "due_today", "missed_close", "closing", "no_next_step", "cadence")
+)
 
 
 def render_lead_line(
@@ -99,8 +110,9 @@ def render_lead_line(
         in_plan=in_plan,
         stale=stale,
         stuck=stuck,
-        touched=touched_label(lead.last_touch_at, now, zone),
-        came_in=fmt.age(lead.created_at, now, zone),
+        # Worked out only for the lines that say them: a tick renders thousands of lines.
+        touched=touched_label(lead.last_touch_at, now, zone) if reason in _SAYS_TOUCHED else "",
+        came_in=fmt.age(lead.created_at, now, zone) if reason == "new" else "",
         attempts=attempts,
         untouched_days=whole_days(lead.no_touch_since(), now),
         in_stage_days=whole_days(lead.stage_changed_at, now),
@@ -111,49 +123,119 @@ def render_lead_line(
 
 
 def snooze_select(lead_id: int) -> dict[str, Any]:
-    return static_select(
-        "Snooze",
-        action_id=Action.SNOOZE,
-        options=[
-            option(label, LeadControl(lead_id, (code,)).encode()) for code, label in SNOOZE_CHOICES
+    return {
+        "action_id": str(Action.SNOOZE),
+        "options": [
+            {"text": plain_text(label), "value": lead_value(lead_id, code)}
+            for code, label in SNOOZE_CHOICES
         ],
-    )
+        "placeholder": plain_text("Snooze"),
+        "type": "static_select",
+    }
 
 
 def move_select(lead_id: int, current: str, stages: Sequence[StageRules]) -> dict[str, Any] | None:
     options = [
-        option(stage.name[:OPTION_TEXT_MAX], LeadControl(lead_id, (stage.key,)).encode())
+        {"text": plain_text(stage.name[:OPTION_TEXT_MAX]), "value": lead_value(lead_id, stage.key)}
         for stage in stages
         if stage.key != current
     ]
     if not options:
         return None
-    return static_select("Move stage", action_id=Action.MOVE_STAGE, options=options[:100])
+    return {
+        "action_id": str(Action.MOVE_STAGE),
+        "options": options[:100],
+        "placeholder": plain_text("Move stage"),
+        "type": "static_select",
+    }
 
 
 def work_buttons(
     lead_id: int, current_stage: str, stages: Sequence[StageRules], company: str | None = None
-) -> list[Any]:
+) -> list[dict[str, Any]]:
     """Log touch, snooze (1d/3d/1w), move stage, open, edit, won and lost: the moves that clear a
     lead from a list. Won asks first (a confirm dialog); Lost asks why. With the company, each
-    button's accessibility label names the lead."""
-    elements: list[Any] = [
-        lead_button(
-            "Log touch", Action.LOG_TOUCH, lead_id, company, label="Log touch on", style="primary"
-        ),
+    button's accessibility label names the lead.
+
+    Built as the dicts `cards.lead_button` and its kin send, keys in the same order: every row of
+    every job DM has them."""
+    value = lead_value(lead_id)
+    move = move_select(lead_id, current_stage, stages)
+    if company is None:
+        elements = [
+            {
+                "action_id": _LOG_TOUCH,
+                "style": "primary",
+                "text": plain_text("Log touch"),
+                "type": "button",
+                "value": value,
+            },
+            snooze_select(lead_id),
+        ]
+        if move is not None:
+            elements.append(move)
+        elements.append(
+            {"action_id": _OPEN, "text": plain_text("Open"), "type": "button", "value": value}
+        )
+        return elements
+    name = lead_label(lead_id, company)
+    elements = [
+        {
+            "accessibility_label": accessible(f"Log touch on {name}"),
+            "action_id": _LOG_TOUCH,
+            "style": "primary",
+            "text": plain_text("Log touch"),
+            "type": "button",
+            "value": value,
+        },
         snooze_select(lead_id),
     ]
-    move = move_select(lead_id, current_stage, stages)
     if move is not None:
         elements.append(move)
-    elements.append(open_button(lead_id, company=company))
-    if company is not None:
-        elements += [
-            edit_button(lead_id, company),
-            won_button(lead_id, company),
-            lost_button(lead_id, company),
-        ]
+    elements += [
+        {
+            "accessibility_label": accessible(f"Open {name}"),
+            "action_id": _OPEN,
+            "text": plain_text("Open"),
+            "type": "button",
+            "value": value,
+        },
+        {
+            "accessibility_label": accessible(f"Edit {name}"),
+            "action_id": _EDIT,
+            "text": plain_text("Edit"),
+            "type": "button",
+            "value": value,
+        },
+        {
+            "accessibility_label": accessible(f"Mark won {name}"),
+            "action_id": _WON,
+            "confirm": {
+                "title": plain_text("Mark this lead won?"),
+                "text": mrkdwn_text(f"{name} closes as won and counts toward the win rate."),
+                "confirm": plain_text("Mark won"),
+                "deny": plain_text("Cancel"),
+            },
+            "text": plain_text("Won"),
+            "type": "button",
+            "value": value,
+        },
+        {
+            "accessibility_label": accessible(f"Mark lost {name}"),
+            "action_id": _LOST,
+            "text": plain_text("Lost…"),
+            "type": "button",
+            "value": value,
+        },
+    ]
     return elements
+
+
+_LOG_TOUCH = str(Action.LOG_TOUCH)
+_OPEN = str(Action.OPEN_LEAD)
+_EDIT = str(Action.EDIT_LEAD)
+_WON = str(Action.WON)
+_LOST = str(Action.LOST)
 
 
 def lead_row(prefix: str, lead_id: int, line: str, elements: Sequence[Any]) -> LeadRow:
@@ -218,45 +300,68 @@ def snapshot_text(snapshot: Snapshot) -> str:
 
 
 def fit_groups(
-    groups: Sequence[tuple[Title | None, Sequence[LeadRow]]], *, budget: int
+    groups: Sequence[tuple[Title | None, Sequence[LeadRow]]],
+    *,
+    budget: int,
+    counts: Sequence[int] | None = None,
 ) -> tuple[list[Title], list[LeadRow], int]:
     """Lay out titled groups of lead rows in at most `budget` blocks; returns blocks, shown rows, hidden count.
 
-    When everything does not fit, one block is kept back for the "…and N more" line.
+    When everything does not fit, one block is kept back for the "…and N more" line. With
+    `counts`, each group's rows are only its first ones and `counts` says how many it has in all:
+    the rest take two blocks each, and must be ones that would not have fit anyway.
     """
-    total = sum((1 if title else 0) + sum(row.size for row in rows) for title, rows in groups)
+    totals = [len(rows) for _title, rows in groups] if counts is None else list(counts)
+    total = sum(
+        (1 if title else 0) + sum(row.size for row in rows) + ROW_BLOCKS * (count - len(rows))
+        for (title, rows), count in zip(groups, totals, strict=True)
+    )
     room = budget if total <= budget else budget - 1
     blocks: list[Title] = []
     shown: list[LeadRow] = []
     hidden = 0
-    for title, rows in groups:
+    for (title, rows), count in zip(groups, totals, strict=True):
         header_cost = 1 if title else 0
-        for index, row in enumerate(rows):
-            cost = row.size + (header_cost if index == 0 else 0)
+        for index in range(count):
+            cost = (rows[index].size if index < len(rows) else ROW_BLOCKS) + (
+                header_cost if index == 0 else 0
+            )
             if cost > room:
-                hidden += len(rows) - index
+                hidden += count - index
                 break
+            if index >= len(rows):
+                raise ValueError("a group's first rows leave out one that fits")
             if index == 0 and title is not None:
                 blocks.append(title)
-            blocks.extend(row.blocks)
-            shown.append(row)
+            blocks.extend(rows[index].blocks)
+            shown.append(rows[index])
             room -= cost
     return blocks, shown, hidden
 
 
 def fit_with_more(
-    groups: Sequence[tuple[Title | None, Sequence[LeadRow]]], *, budget: int
+    groups: Sequence[tuple[Title | None, Sequence[LeadRow]]],
+    *,
+    budget: int,
+    counts: Sequence[int] | None = None,
 ) -> list[Title]:
     """`fit_groups`'s blocks, ending with the "…and N more" line when some rows did not fit."""
-    body, _shown, hidden = fit_groups(groups, budget=budget)
+    body, _shown, hidden = fit_groups(groups, budget=budget, counts=counts)
     return body + ([more_context(hidden)] if hidden else [])
 
 
-def list_message(intro: str, rows: Sequence[LeadRow]) -> SlackMessage:
-    """A DM that is an intro and one list of lead rows, within the block cap."""
+def list_message(intro: str, rows: Sequence[LeadRow], *, total: int | None = None) -> SlackMessage:
+    """A DM that is an intro and one list of lead rows, within the block cap.
+
+    With `total`, `rows` are the list's first rows (at least `SHOWN_MAX` of them, when it has that
+    many) of `total` in all."""
+    count = len(rows) if total is None else total
     fixed: list[Title] = [section_block(intro, block_id="intro")]
-    blocks = fixed + fit_with_more([(None, rows)], budget=MESSAGE_BLOCKS_MAX - len(fixed))
-    return SlackMessage(text=fallback_text(intro, rows, hidden=0), blocks=to_dicts(blocks))
+    budget = MESSAGE_BLOCKS_MAX - len(fixed)
+    blocks = fixed + fit_with_more([(None, rows)], budget=budget, counts=[count])
+    return SlackMessage(
+        text=fallback_text(intro, rows, hidden=count - len(rows)), blocks=to_dicts(blocks)
+    )
 
 
 def fallback_text(

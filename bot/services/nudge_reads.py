@@ -1,0 +1,114 @@
+"""The stale nudges' reads and writes: leads past their clocks, each lead's past nudges, escalations."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, true, type_coerce
+from sqlalchemy.orm import Session
+
+from bot.domain.leads import OPEN
+from bot.domain.rhythm import LeadFacts, StageRules
+from bot.models import Lead, LeadEvent, UTCDateTime
+from bot.services.rhythm import ESCALATED_EVENT, in_chunks, open_leads_where
+
+
+def idle_leads_by_owner(
+    session: Session,
+    *,
+    owner_ids: Collection[str],
+    stages: Sequence[StageRules],
+    now: datetime,
+    on_or_before: date,
+) -> dict[str, list[LeadFacts]]:
+    """Open leads past their own stage's stale or stuck clock at `now`, neither snoozed past nor
+    with a follow-up after `on_or_before`: what a nudge for a day up to then can be about (a lead
+    in a stage no longer configured runs on the first stage's clocks)."""
+    no_touch_since = func.coalesce(Lead.last_touch_at, Lead.created_at)
+
+    def past_clocks(stage: StageRules) -> ColumnElement[bool]:
+        stale = no_touch_since <= now - timedelta(days=stage.stale_days)
+        stuck = Lead.stage_changed_at <= now - timedelta(days=stage.stuck_days)
+        if stage.stale_days <= 0 or stage.stuck_days <= 0:
+            return true()  # whole days are never negative: the clock has always run out
+        return or_(stale, stuck)
+
+    keys = [stage.key for stage in stages]
+    return open_leads_where(
+        session,
+        owner_ids,
+        or_(Lead.snoozed_until.is_(None), Lead.snoozed_until <= on_or_before),
+        or_(Lead.next_follow_up.is_(None), Lead.next_follow_up <= on_or_before),
+        or_(
+            *(and_(Lead.stage == stage.key, past_clocks(stage)) for stage in stages),
+            and_(Lead.stage.not_in(keys), past_clocks(stages[0])),
+        ),
+    )
+
+
+def last_lead_events(session: Session, *, kind: str, since: datetime) -> dict[int, datetime]:
+    """The latest event of `kind` per lead since `since`, in one grouped statement."""
+    rows = session.execute(
+        select(LeadEvent.lead_id, func.max(LeadEvent.at))
+        .where(LeadEvent.kind == kind, LeadEvent.at >= since)
+        .group_by(LeadEvent.lead_id)
+    )
+    return {lead_id: at for lead_id, at in rows}
+
+
+def record_lead_event_details(
+    session: Session, *, kind: str, now: datetime, details: Mapping[int, dict[str, Any]]
+) -> None:
+    """One event of `kind` per lead, each with its own detail, in a single multi-row statement."""
+    if not details:
+        return
+    # Through the table, not the model: the ORM's bulk path looked at every row on its way.
+    session.connection().execute(
+        insert(LeadEvent.__table__),
+        [
+            {
+                "lead_id": lead_id,
+                "kind": kind,
+                "actor_id": None,
+                "at": now,
+                "detail": details[lead_id],
+            }
+            for lead_id in sorted(details)
+        ],
+    )
+
+
+def lead_event_history(
+    session: Session, *, lead_ids: Collection[int], kinds: Collection[str], since: datetime
+) -> dict[int, list[tuple[datetime, dict[str, Any]]]]:
+    """Events of these kinds per lead since `since`, oldest first, with their detail."""
+    found: dict[int, list[tuple[datetime, dict[str, Any]]]] = defaultdict(list)
+    for chunk in in_chunks(sorted(lead_ids)):
+        rows = session.execute(
+            select(LeadEvent.lead_id, LeadEvent.at, LeadEvent.detail)
+            .where(
+                LeadEvent.lead_id.in_(chunk),
+                LeadEvent.kind.in_(sorted(kinds)),
+                LeadEvent.at >= since,
+            )
+            .order_by(LeadEvent.lead_id, LeadEvent.at, LeadEvent.id)
+        )
+        for lead_id, at, detail in rows:
+            found[lead_id].append((at, detail or {}))
+    return dict(found)
+
+
+def escalated_leads(session: Session) -> dict[int, datetime]:
+    """Open leads nudged twice and left alone since, with when they were escalated: what the
+    managers' value-at-risk section shows as "nudged twice, no action"."""
+    rows = session.execute(
+        select(LeadEvent.lead_id, type_coerce(func.max(LeadEvent.at), UTCDateTime()))
+        .join(Lead, Lead.id == LeadEvent.lead_id)
+        .where(LeadEvent.kind == ESCALATED_EVENT, Lead.status == OPEN)
+        .group_by(LeadEvent.lead_id, Lead.updated_at)
+        .having(func.max(LeadEvent.at) >= Lead.updated_at)
+    )
+    return {lead_id: at for lead_id, at in rows}
