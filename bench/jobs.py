@@ -1,7 +1,7 @@
 """Job ticks as the team grows: `morning-plan`, `stale-nudges` and `overdue-followups`, every rep due.
 
 Each size is seeded with bulk Core inserts (not timed), then each job's tick runs in a fresh
-child process of its own, so its peak memory is that process's peak resident set (`ru_maxrss`:
+child process of its own, so its peak memory is that process's peak resident set (`VmHWM`:
 the interpreter and its imports included, the seeding not).
 Besides wall seconds it reports the tick process's CPU seconds, which another load on the
 machine moves less (on PostgreSQL the server's own CPU is not in them). The three ticks run on one database
@@ -162,6 +162,22 @@ def _tick_in_child(url: str, job: str) -> Tick:
     return Tick(job=job, **figures)
 
 
+def _peak_resident_mb() -> float:
+    """This process's own peak resident set since it started (VmHWM).
+
+    Not `ru_maxrss`: Linux carries that across fork and exec, so a child started by a parent that
+    had just seeded a million rows would report the parent's size as its own.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _run_tick(url: str, job: str) -> dict[str, Any]:
     """The child's side: run one tick and say what it cost."""
     from sqlalchemy import event
@@ -183,14 +199,14 @@ def _run_tick(url: str, job: str) -> dict[str, Any]:
         nonlocal statements
         statements += 1
 
-    base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base_mb = _peak_resident_mb()
     event.listen(engine, "before_cursor_execute", count)
     started, cpu = time.perf_counter(), time.process_time()
     queued = runs[job](deps, moment)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     event.remove(engine, "before_cursor_execute", count)
     engine.dispose()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_resident_mb()
     return {
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu, 2),
