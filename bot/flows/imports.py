@@ -73,21 +73,26 @@ class ImportAborted(Exception):
 
 
 class _Pacer:
-    """Sizes transactions to about BATCH_SECONDS and, on SQLite, leaves the write lock free between them."""
+    """Sizes transactions to about BATCH_SECONDS and, on SQLite, leaves the write lock free for
+    SQLITE_GAP_SECONDS between them: work done meanwhile (readying the next batch) counts."""
 
     def __init__(self, deps: Deps) -> None:
         self.size = FIRST_BATCH
         self._gap = SQLITE_GAP_SECONDS if deps.engine.dialect.name == "sqlite" else 0.0
-        self._started = False
+        self._released: float | None = None
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        if self._started and self._gap:
-            time.sleep(self._gap)
-        self._started = True
+        if self._released is not None and self._gap:
+            left = self._gap - (time.monotonic() - self._released)
+            if left > 0:
+                time.sleep(left)
         began = time.monotonic()
-        yield
-        took = max(time.monotonic() - began, 0.001)
+        try:
+            yield
+        finally:
+            self._released = time.monotonic()
+        took = max(self._released - began, 0.001)
         self.size = max(MIN_BATCH, min(MAX_BATCH, int(self.size * BATCH_SECONDS / took)))
 
 
@@ -221,16 +226,21 @@ def _write(deps: Deps, rows: list[Row], *, import_id: str, now: datetime) -> imp
         if isinstance(row, UpdateRow) and row.fields.get("owner_id")
     }  # fmt: skip
     created = updated = unchanged = 0
+    dialect = deps.engine.dialect
     pacer = _Pacer(deps)
     start = 0
     while start < len(rows):
+        chunk = rows[start : start + pacer.size]
+        # Outside any transaction, so that the write lock is held only to write.
+        ready = importer.ready_batch(dialect, rows=chunk, import_id=import_id, now=now)
         with pacer.batch(), deps.session_factory.begin() as session:
             if start == 0:
                 importer.add_missing_reps(
                     session, user_ids=owners, managers=deps.config.managers, now=now
                 )
-            chunk = rows[start : start + pacer.size]
-            batch = importer.write_batch(session, rows=chunk, import_id=import_id, now=now)
+            batch = importer.write_batch(
+                session, rows=chunk, import_id=import_id, now=now, ready=ready
+            )
         created, updated = created + batch.created, updated + batch.updated
         unchanged += batch.unchanged
         start += len(chunk)
