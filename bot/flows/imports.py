@@ -3,7 +3,9 @@
 SQLite has one writer at a time, and a rep's `/lead` waits at most its 5 s busy timeout for the
 lock. So an import never holds the lock for long: it writes in transactions of about
 `BATCH_SECONDS` each and, on SQLite, leaves the lock free between them for longer than SQLite's
-busy handler ever sleeps, so a waiting writer always gets in. All or nothing is kept by
+busy handler ever sleeps, so a waiting writer always gets in. That gap is not idle: the next
+batch is made ready in it (rows turned into the driver's parameters) and the log checkpointed,
+so a transaction only inserts. All or nothing is kept by
 checking every row (against the database too) before the first write, and by taking back what
 was written when a later batch fails: every lead an import adds or changes carries an
 `imported` event with the import's id and what it held before, so the import can be undone
@@ -20,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.db import bulk_connection, checkpoint
 from bot.deps import Deps
 from bot.services import import_rows, importer
 from bot.services.import_rows import NewRow, Row, RowError, UpdateRow
@@ -81,19 +84,30 @@ class _Pacer:
         self._gap = SQLITE_GAP_SECONDS if deps.engine.dialect.name == "sqlite" else 0.0
         self._released: float | None = None
 
-    @contextmanager
-    def batch(self) -> Iterator[None]:
+    def wait(self) -> None:
+        """Sleep out what is left of the gap since the last transaction."""
         if self._released is not None and self._gap:
             left = self._gap - (time.monotonic() - self._released)
             if left > 0:
                 time.sleep(left)
+
+    def done(self, began: float) -> None:
+        """A transaction begun at `began` (when it had the write lock) has ended."""
+        self._released = time.monotonic()
+        took = max(self._released - began, 0.001)
+        # Grown by half at most: one quick batch (the machine briefly idle) must not make the
+        # next one hold the lock for several times as long.
+        size = min(int(self.size * BATCH_SECONDS / took), self.size * 3 // 2)
+        self.size = max(MIN_BATCH, min(MAX_BATCH, size))
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        self.wait()
         began = time.monotonic()
         try:
             yield
         finally:
-            self._released = time.monotonic()
-        took = max(self._released - began, 0.001)
-        self.size = max(MIN_BATCH, min(MAX_BATCH, int(self.size * BATCH_SECONDS / took)))
+            self.done(began)
 
 
 def import_leads(
@@ -229,21 +243,26 @@ def _write(deps: Deps, rows: list[Row], *, import_id: str, now: datetime) -> imp
     dialect = deps.engine.dialect
     pacer = _Pacer(deps)
     start = 0
-    while start < len(rows):
-        chunk = rows[start : start + pacer.size]
-        # Outside any transaction, so that the write lock is held only to write.
-        ready = importer.ready_batch(dialect, rows=chunk, import_id=import_id, now=now)
-        with pacer.batch(), deps.session_factory.begin() as session:
-            if start == 0:
-                importer.add_missing_reps(
-                    session, user_ids=owners, managers=deps.config.managers, now=now
+    with bulk_connection(deps.engine) as connection:
+        while start < len(rows):
+            chunk = rows[start : start + pacer.size]
+            # Outside any transaction, so that the write lock is held only to write.
+            ready = importer.ready_batch(dialect, rows=chunk, import_id=import_id, now=now)
+            pacer.wait()
+            with connection.begin(), deps.session_factory(bind=connection) as session:
+                began = time.monotonic()  # BEGIN IMMEDIATE has the write lock
+                if start == 0:
+                    importer.add_missing_reps(
+                        session, user_ids=owners, managers=deps.config.managers, now=now
+                    )
+                batch = importer.write_batch(
+                    session, rows=chunk, import_id=import_id, now=now, ready=ready
                 )
-            batch = importer.write_batch(
-                session, rows=chunk, import_id=import_id, now=now, ready=ready
-            )
-        created, updated = created + batch.created, updated + batch.updated
-        unchanged += batch.unchanged
-        start += len(chunk)
+            pacer.done(began)
+            checkpoint(connection)
+            created, updated = created + batch.created, updated + batch.updated
+            unchanged += batch.unchanged
+            start += len(chunk)
     return importer.Batch(created, updated, unchanged)
 
 
