@@ -9,12 +9,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, exc, text
 
 import bot.db
-from bot.db import GroupCommit, make_engine, set_transaction_gate, sqlite_write_lock
+from bot.db import (
+    GroupCommit,
+    bulk_connection,
+    checkpoint,
+    make_engine,
+    set_transaction_gate,
+    sqlite_write_lock,
+)
 
 PATIENCE = 10
 
@@ -126,6 +134,30 @@ def test_a_failed_transaction_gives_the_lock_back(engine: Engine, path: Path) ->
         connection.invalidate()  # a connection thrown away mid-transaction
     assert not sqlite_write_lock(str(path)).locked()
     assert _count(engine) == 0
+
+
+def _pragma(connection: Any, name: str) -> Any:
+    raw = connection.connection.dbapi_connection
+    return raw.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+def test_a_bulk_connection_checkpoints_between_transactions_and_keeps_its_settings_to_itself(
+    engine: Engine, path: Path
+) -> None:
+    with engine.connect() as pooled:
+        defaults = (_pragma(pooled, "cache_size"), _pragma(pooled, "wal_autocheckpoint"))
+    with bulk_connection(engine) as connection:
+        # A cache for all a transaction changes, and no checkpoint inside the write lock.
+        assert _pragma(connection, "cache_size") == -bot.db.SQLITE_BULK_CACHE_KIB
+        assert _pragma(connection, "wal_autocheckpoint") == 0
+        with connection.begin():
+            connection.exec_driver_sql("INSERT INTO marks VALUES (1, 1)")
+        assert not sqlite_write_lock(str(path)).locked()
+        checkpoint(connection)  # outside any transaction, without the write lock
+        assert not connection.in_transaction() and not sqlite_write_lock(str(path)).locked()
+    with engine.connect() as pooled:
+        assert (_pragma(pooled, "cache_size"), _pragma(pooled, "wal_autocheckpoint")) == defaults
+    assert _count(engine) == 1
 
 
 def test_a_writer_waiting_past_the_busy_timeout_fails_as_sqlite_would(
