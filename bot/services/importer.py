@@ -115,12 +115,13 @@ _LEADS, _STAGE_CHANGES, _LEAD_EVENTS = Lead.__table__, StageChange.__table__, Le
 
 @dataclass(frozen=True)
 class _Plan:
-    """An INSERT compiled once for rows naming the same columns, and how those rows become the
-    driver's tuples: the columns' scalar defaults filled in and their bind processors applied,
-    as SQLAlchemy would, but a column at a time (its per-row parameter handling costs more than
-    SQLite's insert)."""
+    """An INSERT compiled once for rows naming the same columns (on PostgreSQL a COPY of those
+    columns), and how those rows become the driver's tuples: the columns' scalar defaults
+    filled in and their bind processors applied, as SQLAlchemy would, but a column at a time
+    (its per-row parameter handling costs more than the database's insert)."""
 
     sql: str
+    copy: bool
     order: tuple[str, ...]
     # Each parameter's column, with the scalar default of a column the rows do not name.
     columns: tuple[Column[Any], ...]
@@ -151,6 +152,17 @@ class _Plan:
                 columns.append(list(map(process, values)))
         return columns
 
+    def write(self, session: Session, params: list[tuple[Any, ...]]) -> None:
+        """Insert rows given as the driver's tuples, in this plan's order."""
+        if not self.copy:
+            session.connection().exec_driver_sql(self.sql, params)
+            return
+        raw = session.connection().connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cursor, cursor.copy(self.sql) as copy:
+            for row in params:
+                copy.write_row(row)
+
 
 def _by_column(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> dict[str, Sequence[Any]]:
     """Rows' values of `names`, column by column; KeyError when a row lacks one."""
@@ -171,11 +183,12 @@ def _converts_alike(column: Column[Any]) -> bool:
 @lru_cache(maxsize=64)
 def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> _Plan | None:
     """The plan for rows naming `keys`; None where SQLAlchemy's own executemany must do it
-    (drivers without qmark parameters, or a default it computes itself)."""
-    if dialect.paramstyle != "qmark" or not keys:
+    (drivers other than SQLite's and psycopg, or a default it computes itself)."""
+    copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+    if not (dialect.paramstyle == "qmark" or copy) or not keys:
         return None
     compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
-    order = tuple(compiled.positiontup or ())
+    order = tuple(compiled.bind_names.values())
     defaults = {
         column.key: column.default.arg  # type: ignore[union-attr]
         for column in table.columns
@@ -184,7 +197,7 @@ def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> _Plan | None
         and column.default is not None
         and column.default.is_scalar
     }
-    if set(order) - set(keys) - set(defaults):
+    if set(order) - set(keys) - set(defaults) or len(set(order)) != len(order):
         return None
     columns = tuple(table.c[name] for name in order)
     processors = {
@@ -192,7 +205,12 @@ def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> _Plan | None
         for column in columns
         if (process := column.type._cached_bind_processor(dialect)) is not None
     }
-    return _Plan(compiled.string, order, columns, defaults, processors)
+    sql = compiled.string
+    if copy:
+        quote = dialect.identifier_preparer
+        names = ", ".join(quote.quote(column.name) for column in columns)
+        sql = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
+    return _Plan(sql, copy, order, columns, defaults, processors)
 
 
 @dataclass(frozen=True)
@@ -244,8 +262,7 @@ class _Ready:
             return
         columns = [values[part] for values in self.rows]
         columns[self.plan.order.index(self.late)] = list(lates)
-        params = list(zip(*columns, strict=True))
-        session.connection().exec_driver_sql(self.plan.sql, params)
+        self.plan.write(session, list(zip(*columns, strict=True)))
 
 
 def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -256,8 +273,9 @@ def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
     if plan is None or any(row.keys() != rows[0].keys() for row in rows):
         session.execute(insert(table), rows)
         return
-    params = list(zip(*plan.values(_by_column(rows, list(rows[0])), len(rows)), strict=True))
-    session.connection().exec_driver_sql(plan.sql, params)
+    plan.write(
+        session, list(zip(*plan.values(_by_column(rows, list(rows[0])), len(rows)), strict=True))
+    )
 
 
 @dataclass(frozen=True)
