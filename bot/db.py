@@ -217,11 +217,9 @@ def _configure_sqlite(engine: Engine) -> None:
 def bulk_connection(engine: Engine) -> Iterator[Connection]:
     """A connection of its own for a run of large write transactions, each begun on it.
 
-    On SQLite its page cache holds every page a transaction changes (the default cache spills
-    changed pages to the log mid-transaction and writes them again at commit), and its commits
-    leave the log to `checkpoint`, so that copying it into the database happens between the
-    transactions, outside the write lock. It is closed afterwards, never pooled with these
-    settings.
+    On SQLite its page cache holds every page a transaction changes: the default cache spills
+    changed pages to the log mid-transaction, and the commit writes them again. It is closed
+    afterwards, never pooled with that cache.
     """
     with engine.connect() as connection:
         if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
@@ -230,22 +228,10 @@ def bulk_connection(engine: Engine) -> Iterator[Connection]:
         raw = connection.connection.dbapi_connection
         assert raw is not None
         raw.execute(f"PRAGMA cache_size = -{SQLITE_BULK_CACHE_KIB}")
-        raw.execute("PRAGMA wal_autocheckpoint = 0")
         try:
             yield connection
         finally:
             connection.invalidate()
-
-
-def checkpoint(connection: Connection) -> None:
-    """On SQLite, copy what the log holds into the database file, between transactions.
-
-    Passive: it waits for no reader or writer, and a writer may commit meanwhile.
-    """
-    if connection.dialect.name == "sqlite" and not connection.in_transaction():
-        raw = connection.connection.dbapi_connection
-        assert raw is not None
-        raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -18,7 +18,6 @@ import bot.db
 from bot.db import (
     GroupCommit,
     bulk_connection,
-    checkpoint,
     make_engine,
     set_transaction_gate,
     sqlite_write_lock,
@@ -141,22 +140,16 @@ def _pragma(connection: Any, name: str) -> Any:
     return raw.execute(f"PRAGMA {name}").fetchone()[0]
 
 
-def test_a_bulk_connection_checkpoints_between_transactions_and_keeps_its_settings_to_itself(
-    engine: Engine, path: Path
-) -> None:
+def test_a_bulk_connection_keeps_its_cache_to_itself(engine: Engine, path: Path) -> None:
     with engine.connect() as pooled:
-        defaults = (_pragma(pooled, "cache_size"), _pragma(pooled, "wal_autocheckpoint"))
+        default = _pragma(pooled, "cache_size")
     with bulk_connection(engine) as connection:
-        # A cache for all a transaction changes, and no checkpoint inside the write lock.
         assert _pragma(connection, "cache_size") == -bot.db.SQLITE_BULK_CACHE_KIB
-        assert _pragma(connection, "wal_autocheckpoint") == 0
         with connection.begin():
             connection.exec_driver_sql("INSERT INTO marks VALUES (1, 1)")
         assert not sqlite_write_lock(str(path)).locked()
-        checkpoint(connection)  # outside any transaction, without the write lock
-        assert not connection.in_transaction() and not sqlite_write_lock(str(path)).locked()
     with engine.connect() as pooled:
-        assert (_pragma(pooled, "cache_size"), _pragma(pooled, "wal_autocheckpoint")) == defaults
+        assert _pragma(pooled, "cache_size") == default
     assert _count(engine) == 1
 
 

@@ -4,8 +4,8 @@ SQLite has one writer at a time, and a rep's `/lead` waits at most its 5 s busy 
 lock. So an import never holds the lock for long: it writes in transactions of about
 `BATCH_SECONDS` each and, on SQLite, leaves the lock free between them for longer than SQLite's
 busy handler ever sleeps, so a waiting writer always gets in. That gap is not idle: the next
-batch is made ready in it (rows turned into the driver's parameters) and the log checkpointed,
-so a transaction only inserts. All or nothing is kept by
+batch is made ready in it (rows turned into the driver's parameters), so a transaction only
+inserts. All or nothing is kept by
 checking every row (against the database too) before the first write, and by taking back what
 was written when a later batch fails: every lead an import adds or changes carries an
 `imported` event with the import's id and what it held before, so the import can be undone
@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.db import bulk_connection, checkpoint
+from bot.db import bulk_connection
 from bot.deps import Deps
 from bot.services import import_rows, importer
 from bot.services.import_rows import NewRow, Row, RowError, UpdateRow
@@ -259,7 +259,6 @@ def _write(deps: Deps, rows: list[Row], *, import_id: str, now: datetime) -> imp
                     session, rows=chunk, import_id=import_id, now=now, ready=ready
                 )
             pacer.done(began)
-            checkpoint(connection)
             created, updated = created + batch.created, updated + batch.updated
             unchanged += batch.unchanged
             start += len(chunk)
