@@ -91,14 +91,24 @@ class _Pacer:
             if left > 0:
                 time.sleep(left)
 
-    def done(self, began: float) -> None:
-        """A transaction begun at `began` (when it had the write lock) has ended."""
+    def done(self, began: float, *, wrote: float | None = None, rows: int = 0) -> None:
+        """A transaction begun at `began` (when it had the write lock) has ended; when it wrote
+        `rows` rows by `wrote` and then committed, the next one is sized by its rate of writing.
+        """
         self._released = time.monotonic()
         took = max(self._released - began, 0.001)
+        size = int(self.size * BATCH_SECONDS / took)
+        if wrote is not None and rows:
+            # A commit costs about the same however many rows it carries (on SQLite it copies
+            # the log into the database): what it leaves of the aim goes to writing, but never
+            # less than the commit itself, or slow commits would shrink batches to nothing and
+            # be paid on every few rows.
+            per_row = max(wrote - began, 0.001) / rows
+            committing = self._released - wrote
+            size = int(max(BATCH_SECONDS - committing, committing) / per_row)
         # Grown by half at most: one quick batch (the machine briefly idle) must not make the
         # next one hold the lock for several times as long.
-        size = min(int(self.size * BATCH_SECONDS / took), self.size * 3 // 2)
-        self.size = max(MIN_BATCH, min(MAX_BATCH, size))
+        self.size = max(MIN_BATCH, min(MAX_BATCH, size, self.size * 3 // 2))
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -258,7 +268,8 @@ def _write(deps: Deps, rows: list[Row], *, import_id: str, now: datetime) -> imp
                 batch = importer.write_batch(
                     session, rows=chunk, import_id=import_id, now=now, ready=ready
                 )
-            pacer.done(began)
+                wrote = time.monotonic()
+            pacer.done(began, wrote=wrote, rows=len(chunk))
             created, updated = created + batch.created, updated + batch.updated
             unchanged += batch.unchanged
             start += len(chunk)
