@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import threading
 import time
@@ -369,3 +370,29 @@ def test_batches_are_sized_by_their_rate_of_writing_and_slow_commits_never_shrin
     # grow instead of shrinking until every few rows pay a commit.
     sizes = [batch(pacer.size * 0.0001, 0.5) for _ in range(4)]
     assert sizes == sorted(sizes) and sizes[-1] > 1000
+
+
+def test_an_import_runs_with_the_cycle_collector_paused_and_restores_it(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    reading, writing = imports.import_rows.read_lead_rows, importer.write_batch
+
+    def read(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return reading(*args, **kwargs)
+
+    def write(*args: Any, **kwargs: Any) -> importer.Batch:
+        seen.append(gc.isenabled())
+        if len(seen) > 2:
+            raise OSError("disk I/O error")
+        return writing(*args, **kwargs)
+
+    monkeypatch.setattr(imports.import_rows, "read_lead_rows", read)
+    monkeypatch.setattr(importer, "write_batch", write)
+    assert gc.isenabled()
+    assert run(deps, "company,owner\nAcme,UREP00001\n").created == 1
+    assert seen == [False, False] and gc.isenabled()
+    with pytest.raises(ImportAborted):
+        run(deps, "company,owner\nGlobex,UREP00001\n")
+    assert seen == [False, False, False, False] and gc.isenabled()
