@@ -222,7 +222,8 @@ class _Ready:
     table: Table
     late: str
     plan: _Plan | None
-    rows: list[Any]
+    # The plan's parameters column by column; without a plan, the rows.
+    values: list[Any]
 
     @classmethod
     def of(
@@ -248,19 +249,19 @@ class _Ready:
 
     def __len__(self) -> int:
         if self.plan is None:
-            return len(self.rows)
-        return len(self.rows[0]) if self.rows else 0
+            return len(self.values)
+        return len(self.values[0]) if self.values else 0
 
     def insert(self, session: Session, lates: Sequence[Any], *, part: slice = slice(None)) -> None:
         if not lates:
             return
         if self.plan is None:
-            rows = self.rows[part]
+            rows = self.values[part]
             session.execute(insert(self.table), [
                 {**row, self.late: late} for row, late in zip(rows, lates, strict=True)
             ])  # fmt: skip
             return
-        columns = [values[part] for values in self.rows]
+        columns = [column[part] for column in self.values]
         columns[self.plan.order.index(self.late)] = list(lates)
         self.plan.write(session, list(zip(*columns, strict=True)))
 
