@@ -18,10 +18,11 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Engine, Insert, create_engine, event, exc, insert, inspect, text
+from sqlalchemy import Connection, Engine, Insert, create_engine, event, exc, insert, inspect, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -40,6 +41,9 @@ SQLITE_POOL_SIZE = 16
 SQLITE_POOL_OVERFLOW = 48
 # A background writer lets others go first for at most this long, then queues like anyone.
 BACKGROUND_YIELD_SECONDS = 1.0
+# The page cache of a connection writing in bulk: enough for every page a transaction of tens of
+# thousands of rows changes in a table and its indexes (a negative size is in KiB).
+SQLITE_BULK_CACHE_KIB = 65536
 
 _thread = threading.local()
 Item = TypeVar("Item")
@@ -212,6 +216,27 @@ def _configure_sqlite(engine: Engine) -> None:
         except BaseException:
             dbapi_connection.release_write_lock()
             raise
+
+
+@contextmanager
+def bulk_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection of its own for a run of large write transactions, each begun on it.
+
+    On SQLite its page cache holds every page a transaction changes: the default cache spills
+    changed pages to the log mid-transaction, and the commit writes them again. It is closed
+    afterwards, never pooled with that cache.
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+            yield connection
+            return
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        raw.execute(f"PRAGMA cache_size = -{SQLITE_BULK_CACHE_KIB}")
+        try:
+            yield connection
+        finally:
+            connection.invalidate()
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, exc, text
@@ -18,6 +19,7 @@ import bot.db
 from bot.db import (
     GroupCommit,
     SharedTransactions,
+    bulk_connection,
     make_engine,
     make_session_factory,
     set_transaction_gate,
@@ -134,6 +136,24 @@ def test_a_failed_transaction_gives_the_lock_back(engine: Engine, path: Path) ->
         connection.invalidate()  # a connection thrown away mid-transaction
     assert not sqlite_write_lock(str(path)).locked()
     assert _count(engine) == 0
+
+
+def _pragma(connection: Any, name: str) -> Any:
+    raw = connection.connection.dbapi_connection
+    return raw.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+def test_a_bulk_connection_keeps_its_cache_to_itself(engine: Engine, path: Path) -> None:
+    with engine.connect() as pooled:
+        default = _pragma(pooled, "cache_size")
+    with bulk_connection(engine) as connection:
+        assert _pragma(connection, "cache_size") == -bot.db.SQLITE_BULK_CACHE_KIB
+        with connection.begin():
+            connection.exec_driver_sql("INSERT INTO marks VALUES (1, 1)")
+        assert not sqlite_write_lock(str(path)).locked()
+    with engine.connect() as pooled:
+        assert _pragma(pooled, "cache_size") == default
+    assert _count(engine) == 1
 
 
 def test_a_writer_waiting_past_the_busy_timeout_fails_as_sqlite_would(

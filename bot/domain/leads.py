@@ -63,6 +63,7 @@ TOUCH_KINDS = tuple(TouchKind)
 LEAD_ID_MAX = 2**31 - 1
 _LEAD_ID = re.compile(r"[0-9]{1,10}")
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_NOT_ASCII_DIGIT = re.compile(r"[^0-9]+")
 
 
 def parse_lead_id(text: str) -> int | None:
@@ -76,6 +77,8 @@ def parse_lead_id(text: str) -> int | None:
 
 def company_key(company: str) -> str:
     """A case-, accent- and punctuation-insensitive key for spotting duplicate companies."""
+    if company.isascii():  # nothing to decompose, and ASCII folds to lower case
+        return _NOT_WORD.sub(" ", company.lower()).strip()
     folded = unicodedata.normalize("NFKD", company).encode("ascii", "ignore").decode() or company
     return _NOT_WORD.sub(" ", folded.casefold()).strip()
 
@@ -89,6 +92,8 @@ _LETTER_FOLDS = str.maketrans(
 def search_fold(text: str) -> str:
     """Text as search compares it: case and accents folded, whitespace collapsed (`Lée` → `lee`,
     `Søren` → `soren`)."""
+    if text.isascii():  # no accent to take off, and ASCII folds to lower case
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_LETTER_FOLDS)
     return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
 
@@ -104,7 +109,10 @@ def lead_search_text(
 
     A phone is there twice, as written and as bare digits, so `5550100` finds `+1 555 0100`.
     """
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    if phone is None or phone.isascii():
+        digits = _NOT_ASCII_DIGIT.sub("", phone or "")
+    else:
+        digits = "".join(ch for ch in phone if ch.isdigit())
     fields = (company, contact, email, phone, digits, source)
     return "\n".join(search_fold(field) for field in fields if field)
 

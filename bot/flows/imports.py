@@ -3,7 +3,9 @@
 SQLite has one writer at a time, and a rep's `/lead` waits at most its 5 s busy timeout for the
 lock. So an import never holds the lock for long: it writes in transactions of about
 `BATCH_SECONDS` each and, on SQLite, leaves the lock free between them for longer than SQLite's
-busy handler ever sleeps, so a waiting writer always gets in. All or nothing is kept by
+busy handler ever sleeps, so a waiting writer always gets in. That gap is not idle: the next
+batch is made ready in it (rows turned into the driver's parameters), so a transaction only
+inserts. All or nothing is kept by
 checking every row (against the database too) before the first write, and by taking back what
 was written when a later batch fails: every lead an import adds or changes carries an
 `imported` event with the import's id and what it held before, so the import can be undone
@@ -12,6 +14,7 @@ from the database alone, even after the process was killed (`pipebot import lead
 
 from __future__ import annotations
 
+import gc
 import logging
 import secrets
 import time
@@ -20,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.db import bulk_connection
 from bot.deps import Deps
 from bot.services import import_rows, importer
 from bot.services.import_rows import NewRow, Row, RowError, UpdateRow
@@ -73,22 +77,48 @@ class ImportAborted(Exception):
 
 
 class _Pacer:
-    """Sizes transactions to about BATCH_SECONDS and, on SQLite, leaves the write lock free between them."""
+    """Sizes transactions to about BATCH_SECONDS and, on SQLite, leaves the write lock free for
+    SQLITE_GAP_SECONDS between them: work done meanwhile (readying the next batch) counts."""
 
     def __init__(self, deps: Deps) -> None:
         self.size = FIRST_BATCH
         self._gap = SQLITE_GAP_SECONDS if deps.engine.dialect.name == "sqlite" else 0.0
-        self._started = False
+        self._released: float | None = None
+
+    def wait(self) -> None:
+        """Sleep out what is left of the gap since the last transaction."""
+        if self._released is not None and self._gap:
+            left = self._gap - (time.monotonic() - self._released)
+            if left > 0:
+                time.sleep(left)
+
+    def done(self, began: float, *, wrote: float | None = None, rows: int = 0) -> None:
+        """A transaction begun at `began` (when it had the write lock) has ended; when it wrote
+        `rows` rows by `wrote` and then committed, the next one is sized by its rate of writing.
+        """
+        self._released = time.monotonic()
+        took = max(self._released - began, 0.001)
+        size = int(self.size * BATCH_SECONDS / took)
+        if wrote is not None and rows:
+            # A commit costs about the same however many rows it carries (on SQLite it copies
+            # the log into the database): what it leaves of the aim goes to writing, but never
+            # less than the commit itself, or slow commits would shrink batches to nothing and
+            # be paid on every few rows.
+            per_row = max(wrote - began, 0.001) / rows
+            committing = self._released - wrote
+            size = int(max(BATCH_SECONDS - committing, committing) / per_row)
+        # Grown by half at most: one quick batch (the machine briefly idle) must not make the
+        # next one hold the lock for several times as long.
+        self.size = max(MIN_BATCH, min(MAX_BATCH, size, self.size * 3 // 2))
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        if self._started and self._gap:
-            time.sleep(self._gap)
-        self._started = True
+        self.wait()
         began = time.monotonic()
-        yield
-        took = max(time.monotonic() - began, 0.001)
-        self.size = max(MIN_BATCH, min(MAX_BATCH, int(self.size * BATCH_SECONDS / took)))
+        try:
+            yield
+        finally:
+            self.done(began)
 
 
 def import_leads(
@@ -106,6 +136,40 @@ def import_leads(
     the speed-to-lead clock. Raises ImportAborted when writing fails part way; what was written
     is then taken back.
     """
+    with _cycles_left_for_later():
+        return _import_leads(
+            deps, source=source, default_owner=default_owner, now=now, dry_run=dry_run,
+            update=update,
+        )  # fmt: skip
+
+
+@contextmanager
+def _cycles_left_for_later() -> Iterator[None]:
+    """Python's cycle collector paused while an import runs.
+
+    Reading and readying rows makes millions of objects and no reference cycles, and each of
+    the collector's full passes walks all of them while every thread of the process waits: a
+    rep's /lead in the same process stood behind such a pass for over a second, and the passes
+    cost the import CPU for nothing. Cycles made meanwhile are collected once it is done.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _import_leads(
+    deps: Deps,
+    *,
+    source: Iterable[str],
+    default_owner: str,
+    now: datetime,
+    dry_run: bool,
+    update: bool,
+) -> Imported:
     rows, errors = import_rows.read_lead_rows(
         source, pipeline=deps.pipeline, default_owner=default_owner, now=now, update=update,
         owner_lookup=owner_lookup(deps),
@@ -221,19 +285,29 @@ def _write(deps: Deps, rows: list[Row], *, import_id: str, now: datetime) -> imp
         if isinstance(row, UpdateRow) and row.fields.get("owner_id")
     }  # fmt: skip
     created = updated = unchanged = 0
+    dialect = deps.engine.dialect
     pacer = _Pacer(deps)
     start = 0
-    while start < len(rows):
-        with pacer.batch(), deps.session_factory.begin() as session:
-            if start == 0:
-                importer.add_missing_reps(
-                    session, user_ids=owners, managers=deps.config.managers, now=now
-                )
+    with bulk_connection(deps.engine) as connection:
+        while start < len(rows):
             chunk = rows[start : start + pacer.size]
-            batch = importer.write_batch(session, rows=chunk, import_id=import_id, now=now)
-        created, updated = created + batch.created, updated + batch.updated
-        unchanged += batch.unchanged
-        start += len(chunk)
+            # Outside any transaction, so that the write lock is held only to write.
+            ready = importer.ready_batch(dialect, rows=chunk, import_id=import_id, now=now)
+            pacer.wait()
+            with connection.begin(), deps.session_factory(bind=connection) as session:
+                began = time.monotonic()  # BEGIN IMMEDIATE has the write lock
+                if start == 0:
+                    importer.add_missing_reps(
+                        session, user_ids=owners, managers=deps.config.managers, now=now
+                    )
+                batch = importer.write_batch(
+                    session, rows=chunk, import_id=import_id, now=now, ready=ready
+                )
+                wrote = time.monotonic()
+            pacer.done(began, wrote=wrote, rows=len(chunk))
+            created, updated = created + batch.created, updated + batch.updated
+            unchanged += batch.unchanged
+            start += len(chunk)
     return importer.Batch(created, updated, unchanged)
 
 

@@ -46,6 +46,10 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
 _PLAIN_DECIMAL = re.compile(r"[0-9]{1,20}(?:\.[0-9]{0,10})?|\.[0-9]{1,10}")
 _WHOLE = re.compile(r"[0-9]{1,6}")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
+# Distinct cells a column keeps the reading of: stages, owners, currencies and days repeat down
+# a file and are read once each; names and emails do not, and stop being kept here.
+READ_BEFORE_CELLS = 4096
+_UNREAD = object()
 
 # On an update an empty cell clears an optional field; in these, which every lead has, it keeps
 # what the lead holds.
@@ -324,7 +328,15 @@ def read_lead_rows(
     if problem:
         return [], [RowError(1, problem)]
     readers = _readers(pipeline, owner_lookup)
-    columns = [(name, readers.get(name)) for name in names]
+    # Each column remembers how its cells read, but the owner where reading may ask Slack.
+    columns = [
+        (
+            name,
+            readers.get(name),
+            None if name == "id" or (name == "owner" and owner_lookup) else {},
+        )
+        for name in names
+    ]
     rows: list[Row] = []
     errors: list[RowError] = []
     first_line_of: dict[int, int] = {}
@@ -372,13 +384,19 @@ def read_lead_rows(
 
 
 def _read_cells(
-    cells: list[str], columns: list[tuple[str, tuple[str, Callable[[str], Any]] | None]]
+    cells: list[str],
+    columns: list[tuple[str, tuple[str, Callable[[str], Any]] | None, dict[str, Any] | None]],
 ) -> tuple[int | None, dict[str, Any], list[str]]:
     """One row's id (None: a new lead), its cells read into lead fields (None where empty), and its problems."""
     fields: dict[str, Any] = {}
     problems: list[str] = []
     lead_id: int | None = None
-    for (name, reader), raw in zip(columns, cells, strict=True):
+    for (name, reader, read_before), raw in zip(columns, cells, strict=True):
+        if read_before is not None and reader is not None:
+            value = read_before.get(raw, _UNREAD)
+            if value is not _UNREAD:
+                fields[reader[0]] = value
+                continue
         # Export puts a `'` before text a spreadsheet would run as a formula; take it off.
         text = unshield_formula(raw.strip())
         if reader is None:  # the id column
@@ -389,9 +407,13 @@ def _read_cells(
             continue
         attr, read = reader
         try:
-            fields[attr] = read(text) if text else None
+            value = read(text) if text else None
         except ValueError as exc:
             problems.append(f"{name} {exc}")
+            continue
+        fields[attr] = value
+        if read_before is not None and len(read_before) < READ_BEFORE_CELLS:
+            read_before[raw] = value
     if not problems and fields.get("company") is None:
         problems.append("company is empty")
     return lead_id, fields, problems

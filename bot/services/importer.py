@@ -7,18 +7,20 @@ so an import can be taken back from the database alone.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, delete, exists, func, insert, select, update
+from sqlalchemy import Column, Date, Dialect, Table, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import insert_if_missing
 from bot.domain.leads import Role
-from bot.models import Lead, LeadEvent, Rep, StageChange
+from bot.models import Lead, LeadEvent, Rep, StageChange, UTCDateTime
 from bot.services.import_rows import (
     SEARCHED_ORDER,
     NewRow,
@@ -111,45 +113,218 @@ def _event(lead_id: int, import_id: str, line: int, now: datetime, **detail: Any
 _LEADS, _STAGE_CHANGES, _LEAD_EVENTS = Lead.__table__, StageChange.__table__, LeadEvent.__table__
 
 
-def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows that all name the same columns, in one executemany.
+@dataclass(frozen=True)
+class _Plan:
+    """An INSERT compiled once for rows naming the same columns (on PostgreSQL a COPY of those
+    columns), and how those rows become the driver's tuples: the columns' scalar defaults
+    filled in and their bind processors applied, as SQLAlchemy would, but a column at a time
+    (its per-row parameter handling costs more than the database's insert)."""
 
-    On SQLite the statement is compiled once and each row goes to the driver as a tuple, its
-    values converted by the columns' own bind processors and the columns' scalar defaults filled
-    in, as SQLAlchemy would: its per-row parameter handling costs more than SQLite's insert.
-    Elsewhere (and for rows naming different columns) SQLAlchemy's executemany does it all.
-    """
+    sql: str
+    copy: bool
+    order: tuple[str, ...]
+    # Each parameter's column, with the scalar default of a column the rows do not name.
+    columns: tuple[Column[Any], ...]
+    defaults: dict[str, Any]
+    processors: dict[str, Callable[[Any], Any]]
+
+    def values(
+        self, given: Mapping[str, Sequence[Any]], count: int, *, seen: dict[Any, Any] | None = None
+    ) -> list[list[Any]]:
+        """Parameters column by column from the values `given` (a column not given and without a
+        default is left None); `seen` keeps converted times and dates across calls."""
+        seen = {} if seen is None else seen
+        columns: list[list[Any]] = []
+        for name, column in zip(self.order, self.columns, strict=True):
+            if name in given:
+                values: Sequence[Any] = given[name]
+            else:
+                values = [self.defaults.get(name)] * count
+            process = self.processors.get(name)
+            if process is None:
+                columns.append(list(values))
+            elif _converts_alike(column):
+                # Times and dates repeat (an import's own time, follow-up days): each once.
+                for value in set(values).difference(seen):
+                    seen[value] = process(value)
+                columns.append(list(map(seen.__getitem__, values)))
+            else:
+                columns.append(list(map(process, values)))
+        return columns
+
+    def write(self, session: Session, params: list[tuple[Any, ...]]) -> None:
+        """Insert rows given as the driver's tuples, in this plan's order."""
+        if not self.copy:
+            session.connection().exec_driver_sql(self.sql, params)
+            return
+        raw = session.connection().connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cursor, cursor.copy(self.sql) as copy:
+            for row in params:
+                copy.write_row(row)
+
+
+def _by_column(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> dict[str, Sequence[Any]]:
+    """Rows' values of `names`, column by column; KeyError when a row lacks one."""
+    if len(names) == 1:  # itemgetter of one key gives the value, not a 1-tuple
+        return {names[0]: [row[names[0]] for row in rows]}
     if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    keys = rows[0].keys()
-    if dialect.paramstyle != "qmark" or any(row.keys() != keys for row in rows):
-        session.execute(insert(table), rows)
-        return
+        return {name: () for name in names}
+    return dict(zip(names, zip(*map(itemgetter(*names), rows), strict=True), strict=True))
+
+
+def _converts_alike(column: Column[Any]) -> bool:
+    """Whether equal values are stored alike in this column and every other such one: UTC times
+    (equal instants are one UTC time) and dates (never equal to a time), not naive or local
+    times."""
+    return isinstance(column.type, UTCDateTime) or type(column.type) is Date
+
+
+@lru_cache(maxsize=64)
+def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> _Plan | None:
+    """The plan for rows naming `keys`; None where SQLAlchemy's own executemany must do it
+    (drivers other than SQLite's and psycopg, or a default it computes itself)."""
+    copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+    if not (dialect.paramstyle == "qmark" or copy) or not keys:
+        return None
     compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
-    order = compiled.positiontup or []
+    order = tuple(compiled.bind_names.values())
     defaults = {
         column.key: column.default.arg  # type: ignore[union-attr]
         for column in table.columns
-        if column.key not in keys and column.default is not None and column.default.is_scalar
+        if column.key in order
+        and column.key not in keys
+        and column.default is not None
+        and column.default.is_scalar
     }
-    if set(order) - set(keys) - set(defaults):  # a default SQLAlchemy must compute itself
+    if set(order) - set(keys) - set(defaults) or len(set(order)) != len(order):
+        return None
+    columns = tuple(table.c[name] for name in order)
+    processors = {
+        column.key: process
+        for column in columns
+        if (process := column.type._cached_bind_processor(dialect)) is not None
+    }
+    sql = compiled.string
+    if copy:
+        quote = dialect.identifier_preparer
+        names = ", ".join(quote.quote(column.name) for column in columns)
+        sql = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
+    return _Plan(sql, copy, order, columns, defaults, processors)
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """Rows for one table made ready for the driver before the transaction, but for one column
+    (a lead id) that only the transaction knows: column by column, or as the rows themselves
+    where SQLAlchemy's executemany is to do it."""
+
+    table: Table
+    late: str
+    plan: _Plan | None
+    # The plan's parameters column by column; without a plan, the rows.
+    values: list[Any]
+
+    @classmethod
+    def of(
+        cls,
+        dialect: Dialect,
+        table: Table,
+        late: str,
+        given: Mapping[str, Sequence[Any]],
+        count: int,
+        *,
+        seen: dict[Any, Any],
+    ) -> _Ready:
+        """Rows given column by column (each `count` long), all but the `late` column."""
+        plan = _plan(dialect, table, (late, *given)) if count else None
+        if plan is None or late in plan.processors:
+            names = list(given)
+            rows = [
+                dict(zip(names, values, strict=True))
+                for values in zip(*given.values(), strict=True)
+            ]
+            return cls(table, late, None, rows)
+        return cls(table, late, plan, plan.values(given, count, seen=seen))
+
+    def __len__(self) -> int:
+        if self.plan is None:
+            return len(self.values)
+        return len(self.values[0]) if self.values else 0
+
+    def insert(self, session: Session, lates: Sequence[Any], *, part: slice = slice(None)) -> None:
+        if not lates:
+            return
+        if self.plan is None:
+            rows = self.values[part]
+            session.execute(insert(self.table), [
+                {**row, self.late: late} for row, late in zip(rows, lates, strict=True)
+            ])  # fmt: skip
+            return
+        columns = [column[part] for column in self.values]
+        columns[self.plan.order.index(self.late)] = list(lates)
+        self.plan.write(session, list(zip(*columns, strict=True)))
+
+
+def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows that all name the same columns, in one executemany."""
+    if not rows:
+        return
+    plan = _plan(session.get_bind().dialect, table, tuple(rows[0]))
+    if plan is None or any(row.keys() != rows[0].keys() for row in rows):
         session.execute(insert(table), rows)
         return
-    fill = [(name, defaults.get(name)) for name in order]
-    converters = [
-        (position, process)
-        for position, name in enumerate(order)
-        if (process := table.c[name].type._cached_bind_processor(dialect)) is not None
+    plan.write(
+        session, list(zip(*plan.values(_by_column(rows, list(rows[0])), len(rows)), strict=True))
+    )
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A batch made ready outside any transaction: its updates, and its new leads, their first
+    stage changes and `imported` events as the driver takes them, but for the leads' ids."""
+
+    updates: tuple[UpdateRow, ...]
+    kept: tuple[int, ...]
+    leads: _Ready
+    stage_changes: _Ready
+    events: _Ready
+
+    @property
+    def created(self) -> int:
+        return len(self.leads)
+
+
+def ready_batch(dialect: Dialect, *, rows: Sequence[Row], import_id: str, now: datetime) -> Ready:
+    """What `write_batch` writes for these rows, prepared ahead of its transaction.
+
+    New leads keeping their numbers go in first, so no new number is handed out that one of
+    them needs.
+    """
+    news = [row for row in rows if isinstance(row, NewRow)]
+    news = [row for row in news if "id" in row.values] + [
+        row for row in news if "id" not in row.values
     ]
-    params = []
-    for row in rows:
-        values = [row.get(name, default) for name, default in fill]
-        for position, process in converters:
-            values[position] = process(values[position])
-        params.append(tuple(values))
-    connection.exec_driver_sql(compiled.string, params)
+    kept = [row.values["id"] for row in news if "id" in row.values]
+    count = len(news)
+    names = [name for name in news[0].values if name != "id"] if news else []
+    leads = _by_column([row.values for row in news], names)
+    changes = {
+        "from_stage": [None] * count, "to_stage": leads.get("stage", ()),
+        "changed_at": leads.get("stage_changed_at", ()), "changed_by": leads.get("owner_id", ()),
+    }  # fmt: skip
+    events = {
+        "kind": [IMPORTED_EVENT] * count, "actor_id": [None] * count, "at": [now] * count,
+        "detail": [{"import": import_id, "line": row.line} for row in news],
+    }  # fmt: skip
+    seen: dict[Any, Any] = {}
+    return Ready(
+        updates=tuple(row for row in rows if isinstance(row, UpdateRow)),
+        kept=tuple(kept),
+        leads=_Ready.of(dialect, _LEADS, "id", leads, count, seen=seen),
+        stage_changes=_Ready.of(dialect, _STAGE_CHANGES, "lead_id", changes, count, seen=seen),
+        events=_Ready.of(dialect, _LEAD_EVENTS, "lead_id", events, count, seen=seen),
+    )
 
 
 def _next_ids(session: Session, count: int) -> list[int]:
@@ -170,31 +345,39 @@ def _next_ids(session: Session, count: int) -> list[int]:
     return list(range(first, first + count))
 
 
-def _insert_leads(session: Session, values: list[dict[str, Any]]) -> list[int]:
-    """Insert leads in a few multi-row statements; their ids in the order given."""
-    kept = [v for v in values if "id" in v]
+def _insert_leads(session: Session, ready: Ready) -> list[int]:
+    """Insert a batch's new leads in a few multi-row statements; their ids in the batch's order."""
+    kept = list(ready.kept)
     if kept:
-        _insert_many(session, _LEADS, kept)
+        ready.leads.insert(session, kept, part=slice(len(kept)))
         if session.get_bind().dialect.name == "postgresql":
             # Numbers handed out after these must come after them.
             sequence = func.pg_get_serial_sequence(_LEADS.name, "id")
             highest = select(func.max(_LEADS.c.id)).scalar_subquery()
             session.execute(select(func.setval(sequence, highest)))
-    fresh = iter(_next_ids(session, len(values) - len(kept)))
-    rows = [v if "id" in v else {"id": next(fresh), **v} for v in values]
-    if len(kept) < len(values):
-        added = [row for row, v in zip(rows, values, strict=True) if "id" not in v]
-        _insert_many(session, _LEADS, added)
-    return [row["id"] for row in rows]
+    fresh = _next_ids(session, ready.created - len(kept))
+    ready.leads.insert(session, fresh, part=slice(len(kept), None))
+    return kept + fresh
 
 
-def write_batch(session: Session, *, rows: Sequence[Row], import_id: str, now: datetime) -> Batch:
-    """Insert the new leads and apply the updates of one batch, each with its `imported` event."""
+def write_batch(
+    session: Session,
+    *,
+    rows: Sequence[Row],
+    import_id: str,
+    now: datetime,
+    ready: Ready | None = None,
+) -> Batch:
+    """Insert the new leads and apply the updates of one batch, each with its `imported` event.
+
+    `ready` is `ready_batch` of the same rows, done before the transaction so that it only writes.
+    """
+    if ready is None:
+        ready = ready_batch(session.get_bind().dialect, rows=rows, import_id=import_id, now=now)
     events: list[dict[str, Any]] = []
-    updates = [row for row in rows if isinstance(row, UpdateRow)]
-    news = [row for row in rows if isinstance(row, NewRow)]
     changed: list[dict[str, Any]] = []
-    if updates:
+    if ready.updates:
+        updates = ready.updates
         current = current_leads(session, lead_ids=[row.lead_id for row in updates], lock=True)
         for row in updates:
             state = current.get(row.lead_id)
@@ -211,20 +394,15 @@ def write_batch(session: Session, *, rows: Sequence[Row], import_id: str, now: d
                 events.append(_event(row.lead_id, import_id, row.line, now, before=before))
         if changed:
             session.execute(update(Lead), changed)
-    if news:
-        ids = _insert_leads(session, [row.values for row in news])
-        _insert_many(session, _STAGE_CHANGES, [
-            {"lead_id": lead_id, "from_stage": None, "to_stage": row.values["stage"],
-             "changed_at": row.values["stage_changed_at"], "changed_by": row.values["owner_id"]}
-            for lead_id, row in zip(ids, news, strict=True)
-        ])  # fmt: skip
-        events.extend(
-            _event(lead_id, import_id, row.line, now)
-            for lead_id, row in zip(ids, news, strict=True)
-        )
-    if events:
+        # Their events go before the new leads', as the rows came.
         _insert_many(session, _LEAD_EVENTS, events)
-    return Batch(created=len(news), updated=len(changed), unchanged=len(updates) - len(changed))
+    if ready.created:
+        ids = _insert_leads(session, ready)
+        ready.stage_changes.insert(session, ids)
+        ready.events.insert(session, ids)
+    return Batch(
+        created=ready.created, updated=len(changed), unchanged=len(ready.updates) - len(changed)
+    )
 
 
 # ---- taking an import back ----------------------------------------------------------------

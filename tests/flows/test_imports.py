@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -338,3 +340,59 @@ def test_a_rep_can_add_leads_while_a_large_import_runs(deps: Deps) -> None:
     assert max(rep.took) < 1.0, f"a /lead waited {max(rep.took):.2f}s during a {took:.1f}s import"
     with deps.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Lead)) == rows + len(rep.took)
+
+
+# --- batches sized by time ---------------------------------------------------------------------
+
+
+def test_batches_are_sized_by_their_rate_of_writing_and_slow_commits_never_shrink_them_away(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(imports, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    on_sqlite = SimpleNamespace(engine=SimpleNamespace(dialect=SimpleNamespace(name="sqlite")))
+    pacer = imports._Pacer(on_sqlite)  # type: ignore[arg-type]
+    assert pacer.size == imports.FIRST_BATCH == 500
+
+    def batch(writing: float, committing: float) -> int:
+        began = clock[0]
+        clock[0] += writing
+        wrote = clock[0]
+        clock[0] += committing
+        pacer.done(began, wrote=wrote, rows=pacer.size)
+        return pacer.size
+
+    # Slow writing: the next batch is what fits in the aim beside the commit.
+    assert batch(0.4, 0.01) == int((imports.BATCH_SECONDS - 0.01) / (0.4 / 500))
+    # Quick writing: it grows, but by half at most.
+    assert batch(0.01, 0.01) == 237 * 3 // 2
+    # Commits slower than the aim (a busy disk): writing gets as long as the commit, so batches
+    # grow instead of shrinking until every few rows pay a commit.
+    sizes = [batch(pacer.size * 0.0001, 0.5) for _ in range(4)]
+    assert sizes == sorted(sizes) and sizes[-1] > 1000
+
+
+def test_an_import_runs_with_the_cycle_collector_paused_and_restores_it(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    reading, writing = imports.import_rows.read_lead_rows, importer.write_batch
+
+    def read(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return reading(*args, **kwargs)
+
+    def write(*args: Any, **kwargs: Any) -> importer.Batch:
+        seen.append(gc.isenabled())
+        if len(seen) > 2:
+            raise OSError("disk I/O error")
+        return writing(*args, **kwargs)
+
+    monkeypatch.setattr(imports.import_rows, "read_lead_rows", read)
+    monkeypatch.setattr(importer, "write_batch", write)
+    assert gc.isenabled()
+    assert run(deps, "company,owner\nAcme,UREP00001\n").created == 1
+    assert seen == [False, False] and gc.isenabled()
+    with pytest.raises(ImportAborted):
+        run(deps, "company,owner\nGlobex,UREP00001\n")
+    assert seen == [False, False, False, False] and gc.isenabled()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session
 
-from bot.models import Lead, LeadEvent, Rep
-from bot.services.importer import _insert_many
+from bot.config import load_pipeline
+from bot.models import Lead, LeadEvent, Rep, StageChange
+from bot.services.import_rows import NewRow, new_lead_values
+from bot.services.importer import _insert_many, ready_batch, write_batch
 
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 
@@ -60,3 +62,51 @@ def test_bulk_inserted_leads_and_events_are_stored_as_sqlalchemy_stores_them(
         ids = list(session.scalars(select(LeadEvent.id).order_by(LeadEvent.id)))
         stored = _stored(session, "lead_events", ids)
         assert stored[:2] == stored[2:]
+
+
+def test_a_batch_readied_before_its_transaction_stores_what_sqlalchemy_stores(
+    engine: Engine,
+) -> None:
+    # The same instant in two zones, a naive-looking UTC time, days, empty cells.
+    tokyo = timezone(timedelta(hours=9))
+    moments = [datetime(2026, 1, 2, 12, 0, tzinfo=UTC), datetime(2026, 1, 2, 21, 0, tzinfo=tokyo)]
+    pipeline = load_pipeline(None)
+    rows = [
+        NewRow(line, new_lead_values(
+            {"company": f"Acme {line}", "owner_id": "UOWNER1", "created_at": moments[line % 2],
+             "next_follow_up": date(2026, 12, line % 3 + 1) if line % 4 else None,
+             "value": Decimal("12500.50") if line % 3 else None, "status": "won" if line == 3 else None},
+            pipeline=pipeline, default_owner="UOWNER1", now=NOW,
+        ))
+        for line in range(2, 8)
+    ]  # fmt: skip
+    with Session(engine) as session, session.begin():
+        session.add(Rep(id="UOWNER1", name="", role="rep", is_active=True, created_at=NOW))
+        session.flush()
+        ready = ready_batch(session.get_bind().dialect, rows=rows, import_id="x", now=NOW)
+        assert write_batch(session, rows=rows, import_id="x", now=NOW, ready=ready).created == 6
+        ids = list(session.scalars(select(Lead.id).order_by(Lead.id)))
+        plain = [{"id": 101 + i, **row.values} for i, row in enumerate(rows)]
+        session.execute(insert(Lead.__table__), plain)
+        session.execute(insert(StageChange.__table__), [
+            {"lead_id": lead["id"], "from_stage": None, "to_stage": lead["stage"],
+             "changed_at": lead["stage_changed_at"], "changed_by": lead["owner_id"]}
+            for lead in plain
+        ])  # fmt: skip
+        session.execute(insert(LeadEvent.__table__), [
+            {"lead_id": lead["id"], "kind": "imported", "actor_id": None, "at": NOW,
+             "detail": {"import": "x", "line": row.line}}
+            for lead, row in zip(plain, rows, strict=True)
+        ])  # fmt: skip
+        assert _stored(session, "leads", ids) == _stored(session, "leads", [101, 106])
+
+        def history(table: str, lead_ids: list[int]) -> list[tuple[Any, ...]]:
+            stored = session.execute(
+                text(f"SELECT * FROM {table} WHERE lead_id BETWEEN :low AND :high ORDER BY id"),
+                {"low": min(lead_ids), "high": max(lead_ids)},
+            ).all()
+            return [tuple(row[2:]) for row in stored]  # without the ids
+
+        for table in ("stage_changes", "lead_events"):
+            assert history(table, ids) == history(table, [101, 106])
+            assert len(history(table, ids)) == 6
