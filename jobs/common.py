@@ -8,11 +8,8 @@ transaction, then queue them a batch of reps per transaction and per INSERT.
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import partial
@@ -21,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.collector import collection_paused
 from bot.domain.rep_settings import is_away, muted_kinds
 from bot.domain.rhythm import LeadFacts, StageRules
 from bot.domain.schedule import (
@@ -288,38 +286,6 @@ def _run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> i
 
 # Due reps read at once: their leads are what a tick holds in memory.
 READ_BATCH = 1000
-
-
-_pauses = 0
-_pause_lock = threading.Lock()
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Hold off Python's cyclic garbage collector while a tick builds its messages.
-
-    A tick allocates millions of small dicts and lists that live until their batch is queued,
-    none of them in a cycle (reference counting frees them); each collection pass walks them all
-    again, which cost as much as building them. Cycles left meanwhile are collected once the
-    last paused tick is done. Ticks in other threads may overlap: the collector comes back when
-    the last of them ends, if it was on when the first began.
-    """
-    global _pauses, _resume
-    with _pause_lock:
-        if _pauses == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0 and _resume:
-                gc.enable()
-
-
-_resume = True
 
 
 # Reps whose DMs are queued in one transaction (and one INSERT).

@@ -11,8 +11,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.collector import collection_paused
 from bot.domain.conditions import Condition, ConditionKind, Key
-from bot.domain.figures import LeadRef, Median, paused_gc, share
+from bot.domain.figures import LeadRef, Median, share
 from bot.domain.money import Fx, MoneySum
 from bot.domain.open_book import Cell, CellKey, OpenBook
 from bot.domain.rep_health import orphaned_conditions, thin_conditions, time_sink_conditions
@@ -150,7 +151,7 @@ def evaluate_conditions(
     facts: CongestionFacts, *, rules: TeamRules, fx: Fx, open_keys: Collection[Key] = ()
 ) -> CongestionReport:
     """Every condition of METRICS §1 that holds at the facts' moment; `open_keys` apply the clear thresholds."""
-    with paused_gc():
+    with collection_paused():
         return _evaluate(facts, rules=rules, fx=fx, open_keys=open_keys)
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
@@ -71,19 +69,3 @@ class LeadRef(NamedTuple):
     value: Decimal | None
     currency: str
     days: int
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many small rows and tuples without cycles are built.
-
-    Each collection rescans every row built so far, so with 200,000 leads collecting costs more
-    than the work; everything is still freed by reference counting as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.figures import paused_gc
+from bot.collector import collection_paused
 from bot.domain.funnel import (
     Conversion,
     CurrencyFunnel,
@@ -48,7 +48,7 @@ class WeeklyReport:
 
 def build_weekly_report(facts: ReportFacts, *, rules: TeamRules, fx: Fx) -> WeeklyReport:
     """The whole report for the week that ended at `facts.window.week_end`, with the pipeline as of `now`."""
-    with paused_gc():
+    with collection_paused():
         return _build(facts, rules=rules, fx=fx)
 
 

@@ -14,7 +14,6 @@ from the database alone, even after the process was killed (`pipebot import lead
 
 from __future__ import annotations
 
-import gc
 import logging
 import secrets
 import time
@@ -23,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.collector import collection_paused
 from bot.db import bulk_connection
 from bot.deps import Deps
 from bot.services import import_rows, importer
@@ -136,29 +136,11 @@ def import_leads(
     the speed-to-lead clock. Raises ImportAborted when writing fails part way; what was written
     is then taken back.
     """
-    with _cycles_left_for_later():
+    with collection_paused():
         return _import_leads(
             deps, source=source, default_owner=default_owner, now=now, dry_run=dry_run,
             update=update,
         )  # fmt: skip
-
-
-@contextmanager
-def _cycles_left_for_later() -> Iterator[None]:
-    """Python's cycle collector paused while an import runs.
-
-    Reading and readying rows makes millions of objects and no reference cycles, and each of
-    the collector's full passes walks all of them while every thread of the process waits: a
-    rep's /lead in the same process stood behind such a pass for over a second, and the passes
-    cost the import CPU for nothing. Cycles made meanwhile are collected once it is done.
-    """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _import_leads(

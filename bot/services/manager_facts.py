@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from bot.domain.figures import paused_gc
+from bot.collector import collection_paused
 from bot.domain.lost import LOST_CATEGORIES, UNQUALIFIED, lost_category
 from bot.domain.qualification import WEAK
 from bot.domain.team_facts import (
@@ -153,7 +153,7 @@ def read_congestion_facts(
     session: Session, *, window: ManagerWindow, roster: Roster | None = None
 ) -> CongestionFacts:
     """The facts behind the daily congestion alerts, in six statements."""
-    with paused_gc():
+    with collection_paused():
         return _congestion_facts(session, window=window, roster=roster)
 
 
@@ -220,7 +220,7 @@ def read_report_facts(
     is their own (touches they wrote, snoozes they made); they are the only rep, so the quota,
     early-stage leads per rep and the history's start are theirs.
     """
-    with paused_gc():
+    with collection_paused():
         return _report_facts(session, window=window, rules=rules, owner=owner, roster=roster)
 
 

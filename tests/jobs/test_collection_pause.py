@@ -1,4 +1,4 @@
-"""A tick builds its messages with the cyclic collector held off, and leaves it as it found it."""
+"""Jobs, reports and imports build with the cyclic collector held off, and leave it as they found it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
+from bot.collector import collection_paused
 from jobs import morning_plan
-from jobs.common import collection_paused
 from tests.jobs.factories import add_lead, add_rep, utc
 
 MON_0830 = utc("2026-11-30T13:30:00")
@@ -19,8 +19,7 @@ def _collector_on():
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
-        gc.disable()
+    (gc.enable if was else gc.disable)()
 
 
 def test_a_tick_builds_its_messages_with_the_collector_paused(make_deps, monkeypatch):
