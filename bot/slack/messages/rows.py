@@ -150,6 +150,30 @@ def move_select(lead_id: int, current: str, stages: Sequence[StageRules]) -> dic
     }
 
 
+def _button(
+    action_id: str,
+    text: str,
+    value: str,
+    *,
+    label: str | None = None,
+    primary: bool = False,
+    confirm: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A button as slack_sdk's ButtonElement sends it: its keys in that order."""
+    button: dict[str, Any] = {}
+    if label is not None:
+        button["accessibility_label"] = accessible(label)
+    button["action_id"] = action_id
+    if confirm is not None:
+        button["confirm"] = confirm
+    if primary:
+        button["style"] = "primary"
+    button["text"] = plain_text(text)
+    button["type"] = "button"
+    button["value"] = value
+    return button
+
+
 def work_buttons(
     lead_id: int, current_stage: str, stages: Sequence[StageRules], company: str | None = None
 ) -> list[dict[str, Any]]:
@@ -161,72 +185,28 @@ def work_buttons(
     every job DM has them."""
     value = lead_value(lead_id)
     move = move_select(lead_id, current_stage, stages)
-    if company is None:
-        elements = [
-            {
-                "action_id": _LOG_TOUCH,
-                "style": "primary",
-                "text": plain_text("Log touch"),
-                "type": "button",
-                "value": value,
-            },
-            snooze_select(lead_id),
-        ]
-        if move is not None:
-            elements.append(move)
-        elements.append(
-            {"action_id": _OPEN, "text": plain_text("Open"), "type": "button", "value": value}
-        )
-        return elements
-    name = lead_label(lead_id, company)
+    name = lead_label(lead_id, company) if company is not None else None
     elements = [
-        {
-            "accessibility_label": accessible(f"Log touch on {name}"),
-            "action_id": _LOG_TOUCH,
-            "style": "primary",
-            "text": plain_text("Log touch"),
-            "type": "button",
-            "value": value,
-        },
+        _button(
+            _LOG_TOUCH, "Log touch", value, label=name and f"Log touch on {name}", primary=True
+        ),
         snooze_select(lead_id),
     ]
     if move is not None:
         elements.append(move)
+    elements.append(_button(_OPEN, "Open", value, label=name and f"Open {name}"))
+    if name is None:
+        return elements
+    sure = {
+        "title": plain_text("Mark this lead won?"),
+        "text": mrkdwn_text(f"{name} closes as won and counts toward the win rate."),
+        "confirm": plain_text("Mark won"),
+        "deny": plain_text("Cancel"),
+    }
     elements += [
-        {
-            "accessibility_label": accessible(f"Open {name}"),
-            "action_id": _OPEN,
-            "text": plain_text("Open"),
-            "type": "button",
-            "value": value,
-        },
-        {
-            "accessibility_label": accessible(f"Edit {name}"),
-            "action_id": _EDIT,
-            "text": plain_text("Edit"),
-            "type": "button",
-            "value": value,
-        },
-        {
-            "accessibility_label": accessible(f"Mark won {name}"),
-            "action_id": _WON,
-            "confirm": {
-                "title": plain_text("Mark this lead won?"),
-                "text": mrkdwn_text(f"{name} closes as won and counts toward the win rate."),
-                "confirm": plain_text("Mark won"),
-                "deny": plain_text("Cancel"),
-            },
-            "text": plain_text("Won"),
-            "type": "button",
-            "value": value,
-        },
-        {
-            "accessibility_label": accessible(f"Mark lost {name}"),
-            "action_id": _LOST,
-            "text": plain_text("Lost…"),
-            "type": "button",
-            "value": value,
-        },
+        _button(_EDIT, "Edit", value, label=f"Edit {name}"),
+        _button(_WON, "Won", value, label=f"Mark won {name}", confirm=sure),
+        _button(_LOST, "Lost…", value, label=f"Mark lost {name}"),
     ]
     return elements
 
