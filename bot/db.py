@@ -34,10 +34,10 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # through a mapping counts in the process's resident set, so with 1 GiB mapped a job tick over a
 # million leads peaked at 0.7-1 GB, the file it read on top of its own memory. Unmapped, a tick
 # at 400,000 leads peaks at about 300 MB (its reads hold one batch of reps' leads at a time, so a
-# bigger team adds little), where a 64 MiB mapping added 65 MB and 1 GiB 170-275 MB; the ticks
-# spent no more CPU without it, and the managers' reads over 200,000 open leads about the same
-# in all (the alerts' read a fifth more, the weekly report's a tenth less). Set, not left to
-# SQLite's build: a build may map by default.
+# bigger team adds little), where a 64 MiB mapping added 65 MB and 1 GiB 170-275 MB. The ticks
+# spent no more CPU without it; the managers' reads over 200,000 open leads, about the same in
+# all over two runs (the alerts' read 4-20% more, the weekly report's 10-20% less). Set, not
+# left to SQLite's build: a build may map by default.
 SQLITE_MMAP_BYTES = 0
 
 # JSON columns are written by orjson: a job's tick stores megabytes of messages, and orjson
