@@ -143,6 +143,14 @@ def _pragma(connection: Any, name: str) -> Any:
     return raw.execute(f"PRAGMA {name}").fetchone()[0]
 
 
+def test_reads_never_map_the_file_into_the_process(engine: Engine) -> None:
+    # A mapped page read counts in the resident set: a tick over a big file would hold the file.
+    with engine.connect() as connection:
+        assert _pragma(connection, "mmap_size") == 0
+    with bulk_connection(engine) as connection:
+        assert _pragma(connection, "mmap_size") == 0
+
+
 def test_a_bulk_connection_keeps_its_cache_to_itself(engine: Engine, path: Path) -> None:
     with engine.connect() as pooled:
         default = _pragma(pooled, "cache_size")

@@ -145,7 +145,7 @@ def test_a_rolled_back_batch_leaves_no_message(deps):
     assert _rows(deps) == {}
 
 
-def test_a_payload_is_stored_as_the_json_text_json_dumps_writes(deps):
+def test_a_payload_is_stored_as_compact_json_that_keeps_non_ascii_text(deps):
     import json
 
     from sqlalchemy import Text, cast
@@ -159,4 +159,4 @@ def test_a_payload_is_stored_as_the_json_text_json_dumps_writes(deps):
         )
     with deps.session_factory() as session:
         stored = session.scalar(select(cast(Notification.payload, Text)))
-    assert stored == json.dumps(message.payload())
+    assert stored == json.dumps(message.payload(), ensure_ascii=False, separators=(",", ":"))
