@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -49,6 +50,8 @@ _CURRENCY = re.compile(r"[A-Za-z]{3}")
 # Distinct cells a column keeps the reading of: stages, owners, currencies and days repeat down
 # a file and are read once each; names and emails do not, and stop being kept here.
 READ_BEFORE_CELLS = 4096
+# Rows read between giving the other threads of the process a turn.
+YIELD_EVERY = 200
 _UNREAD = object()
 
 # On an update an empty cell clears an optional field; in these, which every lead has, it keeps
@@ -359,6 +362,10 @@ def read_lead_rows(
                 RowError(line, f"has {len(cells)} fields but the header has {len(names)}")
             )
             continue
+        if line % YIELD_EVERY == 0:
+            # Let the process's other threads in: a thread waiting on a database call otherwise
+            # waits for the interpreter at every step while this loop keeps it busy.
+            time.sleep(0)
         lead_id, fields, problems = _read_cells(cells, columns)
         if problems:
             errors.append(RowError(line, "; ".join(problems)))

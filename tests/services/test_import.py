@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from bot.config import load_config
+from bot.services import import_rows
 from bot.services.import_rows import (
+    YIELD_EVERY,
     NewRow,
     RowError,
     UpdateRow,
@@ -268,3 +270,13 @@ def test_a_new_stage_is_dated_and_a_closed_outcome_gets_its_date() -> None:
     }  # fmt: skip
     renamed = changes("company", "Acme Corp")
     assert renamed["company_key"] == "acme corp"
+
+
+def test_reading_a_long_file_gives_the_processs_other_threads_a_turn(monkeypatch) -> None:
+    # A rep's write in the same process waits for the interpreter at each database call; without
+    # a turn now and then, it waited for the whole file to be read (seconds at 100,000 rows).
+    turns: list[float] = []
+    monkeypatch.setattr(import_rows.time, "sleep", turns.append)
+    rows, errors = read("company\n" + "".join(f"Co {n}\n" for n in range(1000)), default_owner="U1")
+    assert len(rows) == 1000 and errors == []
+    assert turns == [0] * (1000 // YIELD_EVERY)
