@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,13 +24,34 @@ from tests.e2e.test_managers import control
 # ---- the roster ------------------------------------------------------------------------------
 
 
+TOKEN = "inbound-secret-token-for-the-tests"
+
+
+@contextmanager
+def team_app(
+    engine: Engine, db_url: str, clock: support.TestClock, tmp_path: Path, reps: tuple[str, ...]
+) -> Iterator[Live]:
+    """pipebot with `reps` on its roster, MANAGER its manager, and the inbound API on."""
+    path = tmp_path / "pipeline.toml"
+    listed = ", ".join(f'"{rep}"' for rep in reps)
+    path.write_text(f'[team]\nreps = [{listed}]\nmanagers = ["{MANAGER}"]\n', encoding="utf-8")
+    with running_app(
+        engine, db_url, clock, PIPEBOT_CONFIG=str(path), PIPEBOT_INBOUND_TOKEN=TOKEN
+    ) as app:
+        yield app
+
+
+def post_lead(live: Live, body: dict[str, str]) -> httpx.Response:
+    return httpx.post(
+        live.url + "/api/leads", json=body, headers={"authorization": f"Bearer {TOKEN}"}
+    )
+
+
 @pytest.fixture
 def rostered(
     engine: Engine, db_url: str, clock: support.TestClock, tmp_path: Path
 ) -> Iterator[Live]:
-    path = tmp_path / "pipeline.toml"
-    path.write_text(f'[team]\nreps = ["{REP}"]\nmanagers = ["{MANAGER}"]\n', encoding="utf-8")
-    with running_app(engine, db_url, clock, PIPEBOT_CONFIG=str(path)) as app:
+    with team_app(engine, db_url, clock, tmp_path, (REP,)) as app:
         yield app
 
 
@@ -75,22 +97,13 @@ def test_without_a_roster_everyone_who_uses_pipebot_is_a_rep(live: Live) -> None
 def test_an_inbound_lead_at_night_waits_for_the_managers_pick(
     engine: Engine, db_url: str, clock: support.TestClock, tmp_path: Path
 ) -> None:
-    path = tmp_path / "pipeline.toml"
-    path.write_text(f'[team]\nreps = ["{REP}", "{OTHER_REP}"]\nmanagers = ["{MANAGER}"]\n')
-    token = "inbound-secret-token-for-the-tests"
     clock.set(
         datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     )  # 04:00 New York, 18:00 Tokyo: nobody at work
-    with running_app(
-        engine, db_url, clock, PIPEBOT_CONFIG=str(path), PIPEBOT_INBOUND_TOKEN=token
-    ) as live:
+    with team_app(engine, db_url, clock, tmp_path, (REP, OTHER_REP)) as live:
         for rep in (REP, OTHER_REP):
             live.command("/lead", f"Known {rep} $1k", user_id=rep)
-        answer = httpx.post(
-            live.url + "/api/leads",
-            json={"company": "Night Owl Inc", "source": "website"},
-            headers={"authorization": f"Bearer {token}"},
-        )
+        answer = post_lead(live, {"company": "Night Owl Inc", "source": "website"})
         assert answer.status_code == 201 and answer.json()["owner"] == MANAGER
         lead_id = answer.json()["id"]
         with live.deps.session_factory() as session:
@@ -116,18 +129,9 @@ def test_an_inbound_lead_at_night_waits_for_the_managers_pick(
 def test_an_inbound_lead_for_someone_off_the_roster_is_refused_and_nothing_is_written(
     engine: Engine, db_url: str, clock: support.TestClock, tmp_path: Path
 ) -> None:
-    path = tmp_path / "pipeline.toml"
-    path.write_text(f'[team]\nreps = ["{REP}"]\nmanagers = ["{MANAGER}"]\n')
-    token = "inbound-secret-token-for-the-tests"
-    with running_app(
-        engine, db_url, clock, PIPEBOT_CONFIG=str(path), PIPEBOT_INBOUND_TOKEN=token
-    ) as live:
+    with team_app(engine, db_url, clock, tmp_path, (REP,)) as live:
         answers = [
-            httpx.post(
-                live.url + "/api/leads",
-                json={"company": "Cfo Pick Inc", "owner": owner},
-                headers={"authorization": f"Bearer {token}"},
-            )
+            post_lead(live, {"company": "Cfo Pick Inc", "owner": owner})
             for owner in (OTHER_REP, REP)
         ]
         assert answers[0].status_code == 422 and "roster" in answers[0].json()["error"]
