@@ -17,10 +17,17 @@ from tests.slackkit import FORM, command_body, sign
 
 @dataclass(frozen=True)
 class Outcome:
-    """One request: the HTTP status (0 when the connection failed) and seconds until the answer."""
+    """One request: the HTTP status (0 when the connection failed), seconds until the answer, and
+    the body (a command answered in its ack carries the user's reply there)."""
 
     status: int
     seconds: float
+    body: bytes = b""
+
+    @property
+    def replied(self) -> bool:
+        """The ack carried a message for the user (Slack shows it as a response_url reply)."""
+        return b'"response_type"' in self.body
 
 
 def slash_command(
@@ -56,7 +63,7 @@ def slash_command(
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def _answer(reader: asyncio.StreamReader) -> int:
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     head = await reader.readuntil(b"\r\n\r\n")
     status_line, _, rest = head.partition(b"\r\n")
     length = 0
@@ -64,9 +71,8 @@ async def _answer(reader: asyncio.StreamReader) -> int:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value)
-    if length:
-        await reader.readexactly(length)
-    return int(status_line.split()[1])
+    body = await reader.readexactly(length) if length else b""
+    return int(status_line.split()[1]), body
 
 
 async def _once(port: int, request: bytes) -> Outcome:
@@ -74,11 +80,11 @@ async def _once(port: int, request: bytes) -> Outcome:
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(request)
-        status = await _answer(reader)
+        status, body = await _answer(reader)
         writer.close()
     except (OSError, asyncio.IncompleteReadError):
-        status = 0
-    return Outcome(status, time.perf_counter() - started)
+        status, body = 0, b""
+    return Outcome(status, time.perf_counter() - started, body)
 
 
 def burst(port: int, requests: Sequence[bytes]) -> list[Outcome]:
@@ -101,18 +107,20 @@ def windowed(
     """Send every request over `connections` kept-alive connections, with at most `window` of them
     sent and not yet answered.
 
-    `answered()` counts the users answered so far (it may block briefly; it runs in a thread).
-    This is a team whose members each wait for their reply before the next command: the server
-    runs at its sustained rate instead of building a backlog that only grows.
+    `answered()` counts the users answered on their response_urls so far (it may block briefly; it
+    runs in a thread); an ack that carries the reply answers its user at once. This is a team whose
+    members each wait for their reply before the next command: the server runs at its sustained
+    rate instead of building a backlog that only grows.
     """
     slots = asyncio.Semaphore(window)
     pending = iter(requests)
     total = len(requests)
+    in_acks = 0
 
     async def poll() -> None:
         loop = asyncio.get_running_loop()
         seen = 0
-        while seen < total:
+        while seen + in_acks < total:
             count = await loop.run_in_executor(None, answered)
             for _ in range(count - seen):
                 slots.release()
@@ -120,6 +128,7 @@ def windowed(
             await asyncio.sleep(0.002)
 
     async def worker() -> list[Outcome]:
+        nonlocal in_acks
         outcomes: list[Outcome] = []
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         for request in pending:
@@ -127,12 +136,16 @@ def windowed(
             started = time.perf_counter()
             try:
                 writer.write(request)
-                status = await _answer(reader)
+                status, body = await _answer(reader)
             except (OSError, asyncio.IncompleteReadError):
-                status = 0
+                status, body = 0, b""
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            outcomes.append(Outcome(status, time.perf_counter() - started))
+            outcome = Outcome(status, time.perf_counter() - started, body)
+            if outcome.replied:
+                in_acks += 1
+                slots.release()
+            outcomes.append(outcome)
         writer.close()
         return outcomes
 

@@ -8,7 +8,9 @@ import logging
 import socket
 import time
 from typing import TypeVar
+from urllib.parse import parse_qs
 
+import orjson
 import uvicorn
 from pydantic import BaseModel, ValidationError
 from slack_bolt import App, BoltRequest
@@ -24,13 +26,17 @@ from bot.deps import Deps
 from bot.executor import ListenerExecutor
 from bot.flows import Refused, log_inbound_touch, receive_inbound_lead
 from bot.health import RequestLogContext, health_routes
+from bot.logs import log_context
 from bot.metrics import Metrics
 from bot.services.export import cell
 from bot.services.inbound import IDEMPOTENCY_KEY, InboundLead, InboundTouch
 from bot.slack.envelope import shape_problem
+from bot.slack.ids import Command
+from bot.slack.kit import SlackMessage
 from bot.slack.publisher import refresh_homes
-from bot.slack.verify import rejection
+from bot.slack.verify import may_reply_to, rejection
 from bot.watch import Watch
+from handlers.touch import TRIED_AT_ONCE, answer_at_once
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +66,22 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def touch_command(body: str, *, api_url: str) -> dict[str, str] | None:
+    """The fields of a verified body when it is a `/touch` command that may be answered right here,
+    ahead of Bolt (see `handlers.touch.answer_at_once`); None for anything else, which Bolt answers.
+
+    A command whose response_url is not Slack's goes to Bolt too, which refuses it.
+    """
+    if "command=%2Ftouch" not in body:
+        return None
+    fields = {name: values[0] for name, values in parse_qs(body).items()}
+    if fields.get("command") != Command.TOUCH:
+        return None
+    if not may_reply_to(fields.get("response_url", ""), api_url=api_url):
+        return None
+    return fields
+
+
 def create_http_app(
     deps: Deps,
     bolt: App,
@@ -75,6 +97,12 @@ def create_http_app(
     # Listener work yields to requests still waiting for their ack (see bot/executor.py).
     executor = bolt.listener_runner.listener_executor
     acks = executor if isinstance(executor, ListenerExecutor) else None
+
+    api_url = deps.config.settings.slack_api_url
+
+    def touch_at_once(command: dict[str, str]) -> SlackMessage | None:
+        with log_context(user=command["user_id"], command=Command.TOUCH):
+            return answer_at_once(deps, command)
 
     async def slack_events(request: Request) -> Response:
         if acks is None:
@@ -112,10 +140,18 @@ def create_http_app(
             logger.warning("refused a signed request Slack would not send: %s", problem)
             metrics.requests.labels("400").inc()
             return JSONResponse({"error": "malformed request"}, status_code=400)
+        command = touch_command(text, api_url=api_url)
+        if command is not None:
+            message = await run_in_threadpool(touch_at_once, command)
+            if message is not None:
+                metrics.requests.labels("200").inc()
+                metrics.request_seconds.observe(time.perf_counter() - started)
+                return Response(orjson.dumps(message.in_ack()), media_type="application/json")
         bolt_request = BoltRequest(
             body=text,
             query=request.url.query,
             headers={key: [value] for key, value in request.headers.items()},
+            context={TRIED_AT_ONCE: True} if command is not None else None,
         )
         bolt_response = await run_in_threadpool(bolt.dispatch, bolt_request)
         metrics.requests.labels(str(bolt_response.status)).inc()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ from bot.slack.messages.choices import build_touch_pick_blocks
 from bot.slack.messages.lead import build_help_blocks
 from bot.slack.messages.outcomes import touch_words
 from handlers.context import actor_of, deps_of, open_modal_for, responder, user_of
-from handlers.errors import reports_errors
+from handlers.errors import reports_errors, user_text_for
 from handlers.touch_form import open_log_touch_modal
 
 
@@ -107,13 +108,49 @@ def answer_line(
     )
 
 
+# Set in a request's context when the HTTP edge already tried `answer_at_once` and got None.
+TRIED_AT_ONCE = "touch_tried_at_once"
+
+
+def answer_at_once(deps: Deps, command: Mapping[str, Any]) -> SlackMessage | None:
+    """The answer to `/touch #42 …` from a settled rep, the touch logged in one short transaction
+    before the ack so that the ack itself carries the answer: nothing is owed to the user after it.
+
+    None, with nothing written, when the line goes the general way (see `flows.log_line_at_once`).
+    A failure is answered like any other, with one line (and nothing written).
+    """
+    text = str(command.get("text") or "")
+    if not names_lead_by_number(text):
+        return None
+    user_id = user_of(command)
+    now = deps.clock.now()
+    try:
+        at_once = flows.log_line_at_once(deps, user_id=user_id, text=text, now=now)
+        if at_once is None:
+            return None
+        by, logged = at_once
+        return build_touch_logged_blocks(
+            logged.touch,
+            logged.lead,
+            today=logged.owner_today or by.today(now),
+            completed=logged.completed,
+        )
+    except Exception as error:  # answered in the ack, like any failure after one
+        return SlackMessage(user_text_for(error, kind="touch", user_id=user_id))
+
+
 @reports_errors
 def handle_touch_command(
     ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
-    """Ack at once, find the lead the line starts with, record the touch; no text opens Log touch."""
-    ack()
+    """Answer `/touch #42 …` in the ack when it can be; otherwise ack at once, find the lead the
+    line starts with and record the touch. No text opens Log touch."""
     deps = deps_of(context)
+    message = None if context.get(TRIED_AT_ONCE) else answer_at_once(deps, command)
+    if message is not None:
+        ack(message.in_ack())
+        return
+    ack()
     text = command.get("text") or ""
     if not text.strip():
         # A trigger_id lives three seconds: open the form before anything that may call Slack.
@@ -128,21 +165,6 @@ def handle_touch_command(
         actor_of(deps, client, command)
         return
     reply = responder(respond, replace_original=False)
-    if names_lead_by_number(text):
-        # The common line, `#42 call …`, in one transaction; anything unusual the general way.
-        now = deps.clock.now()
-        at_once = flows.log_line_at_once(deps, user_id=user_of(command), text=text, now=now)
-        if at_once is not None:
-            by, logged = at_once
-            reply(
-                build_touch_logged_blocks(
-                    logged.touch,
-                    logged.lead,
-                    today=logged.owner_today or by.today(now),
-                    completed=logged.completed,
-                )
-            )
-            return
     actor = actor_of(deps, client, command)
     if is_help(text):
         reply(build_help_blocks("touch"))

@@ -45,6 +45,14 @@ class SlackMessage:
             data["blocks"] = self.blocks
         return data
 
+    def in_ack(self) -> dict[str, Any]:
+        """The message as the body of a command's ack: shown to its user alone, where they typed it,
+        as a reply to the response_url would be (the fields and order of Bolt's `ack()`)."""
+        data: dict[str, Any] = {"text": self.text, "response_type": "ephemeral"}
+        if self.blocks:
+            data["blocks"] = self.blocks
+        return data
+
 
 def to_dicts(blocks: Sequence[Block | dict[str, Any]]) -> list[dict[str, Any]]:
     """Blocks as Slack takes them; blocks already built as plain dicts pass through unchanged."""

@@ -1,5 +1,5 @@
-"""The `/touch` hot path end to end: errors after the ack still reach the user, and replies and
-Web API calls reuse kept-alive connections to Slack."""
+"""The `/touch` hot path end to end: a settled rep's `/touch #42 …` is answered in its ack, errors
+after an ack still reach the user, and replies and Web API calls reuse kept-alive connections."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, func, select
 
 from bot import flows
 from bot.domain.schedule import add_working_days
-from bot.models import Rep, Touchpoint
+from bot.models import AcceptedCommand, Rep, Touchpoint
+from bot.services import touches
 from tests import support
 from tests.e2e.leadkit import lead, seed
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live, running_app
@@ -36,9 +37,10 @@ def test_an_unexpected_error_after_the_ack_reaches_the_user(
 
 
 def test_replies_to_several_commands_share_one_connection(live: Live) -> None:
-    lead_id = seed(live, "Acme Corp")
+    seed(live, "Acme Corp")
     for note in ("first", "second", "third"):
-        assert live.command("/touch", f"#{lead_id} call {note}").status == 200
+        # Lines the ack cannot answer (no lead by number): each is answered on the response_url.
+        assert live.command("/touch", f"Acme Corp call {note}").status == 200
     replies = live.slack.responses()
     assert [call.status for call in replies] == [200, 200, 200]
     assert all("Logged a call" in call.args["text"] for call in replies)
@@ -71,9 +73,47 @@ def test_a_touch_on_a_lead_by_number_writes_in_one_transaction(live: Live) -> No
         assert live.command("/touch", f"#{lead_id} call second").status == 200
     finally:
         event.remove(live.deps.engine, "begin", count)
-    assert "Logged a call" in live.slack.responses()[-1].args["text"]
-    # The owed reply recorded before the ack, the touch itself, the owed reply forgotten after.
-    assert len(begun) == 3
+    # The touch itself: answered in the ack, nothing is owed to the user, so nothing is recorded.
+    assert len(begun) == 1
+
+
+def test_a_settled_reps_touch_is_answered_in_its_ack(live: Live) -> None:
+    lead_id = seed(live, "Acme Corp")
+    first = live.command("/touch", f"#{lead_id} call first")  # reads the profile from Slack
+    assert first.body == ""
+    (general,) = live.slack.responses()
+    second = live.command("/touch", f"#{lead_id} call second")
+    assert second.status == 200
+    assert second.headers["content-type"] == "application/json"
+    answer = second.json()
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"] == general.args["text"].replace("first", "second")
+    assert [block["type"] for block in answer["blocks"]] == [
+        block["type"] for block in general.args["blocks"]
+    ]
+    assert len(live.slack.responses()) == 1  # nothing more on the response_url
+    assert [touch.note for touch in _touches(live, lead_id)] == ["first", "second"]
+    with live.deps.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(AcceptedCommand)) == 0
+
+
+def test_a_failure_in_the_ack_is_answered_in_one_line_and_writes_nothing(
+    live: Live, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    lead_id = seed(live, "Acme Corp")
+    _settled(live, REP)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(touches, "log_touch_on_row", broken)
+    reply = live.command("/touch", f"#{lead_id} call hello")
+    answer = reply.json()
+    assert answer["response_type"] == "ephemeral" and "blocks" not in answer
+    assert answer["text"].startswith("Something went wrong on our side (ref `")
+    assert "listener failed" in caplog.text
+    assert _touches(live, lead_id) == []
+    assert len(live.slack.responses()) == 1  # the help line that settled the rep, nothing else
 
 
 # A rep whose record and profile are settled takes the single-transaction path: the same rules,
@@ -111,8 +151,8 @@ def test_a_settled_rep_covering_for_an_away_rep_touches_their_lead(live: Live) -
         away = session.get(Rep, OTHER_REP)
         assert away is not None
         away.away_until, away.away_delegate = today + timedelta(days=3), REP
-    live.command("/touch", f"#{lead_id} call covering for them")
-    assert "Logged a call" in live.slack.responses()[-1].args["text"]
+    answer = live.command("/touch", f"#{lead_id} call covering for them").json()
+    assert "Logged a call" in answer["text"]
     (touch,) = _touches(live, lead_id)
     assert (touch.author_id, touch.note) == (REP, "covering for them")
 
@@ -126,8 +166,8 @@ def test_a_settled_manager_touching_a_reps_lead_dates_next_on_the_owners_calenda
         owner = session.get(Rep, OTHER_REP)
         assert owner is not None
         owner.own_working_days = "mon,tue,wed,thu"
-    live.command("/touch", f"#{lead_id} call next:3d", user_id=MANAGER)
-    assert "Logged a call" in live.slack.responses()[-1].args["text"]
+    answer = live.command("/touch", f"#{lead_id} call next:3d", user_id=MANAGER).json()
+    assert "Logged a call" in answer["text"]
     # Three of the owner's working days (Monday to Thursday), not the team's.
     today = live.deps.clock.now().astimezone(live.deps.team_zone).date()
     assert lead(live, lead_id).next_follow_up == add_working_days(today, 3, (0, 1, 2, 3))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import make_engine, make_session_factory
-from bot.models import Lead
+from bot.models import Lead, Touchpoint
 from bot.server import accept_inbound
 from bot.services.inbound import InboundLead
 from bot.slack.ids import Action
@@ -64,6 +64,25 @@ def test_a_signed_request_whose_response_url_is_not_slacks_is_refused(live: Live
     live.settle()
     assert reply.status == 400
     assert live.slack.calls() == [] and _lead_count(live) == 0
+
+
+def test_a_touch_the_ack_could_answer_is_refused_when_its_response_url_is_not_slacks(
+    live: Live,
+) -> None:
+    lead_id = seed_lead(live.deps, "Hooli", owner=REP)
+    live.command("/touch", "help")  # settles the rep: the next line could be answered in the ack
+    live.slack.clear()
+    reply = live.sender.command(
+        "/touch",
+        f"#{lead_id} call hello",
+        user_id=REP,
+        response_url="http://169.254.169.254/latest/meta-data",
+    )
+    live.settle()
+    assert reply.status == 400 and reply.body == ""
+    assert live.slack.calls() == []
+    with live.deps.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Touchpoint)) == 0
 
 
 def test_a_refused_request_is_logged_as_one_short_line_without_its_body(

@@ -70,6 +70,16 @@ def test_run_socket_mode_serves_commands_and_events_and_stops_on_sigterm(
             assert [lead.company for lead in session.scalars(select(Lead))] == ["Initech"]
         slack.wait_for("views.publish", 1, timeout=30)  # the creation refreshes the rep's Home
 
+        # The rep is settled now: `/touch #1 …` is answered in the ack's payload.
+        touch = dict(parse_qsl(command_body(
+            "/touch", "#1 call Spoke with the CFO", user_id=REP,
+            response_url=slack.new_response_url(channel_id="C0001", user_id=REP),
+        )))  # fmt: skip
+        acked = socket_mode.wait_for_ack(socket_mode.push("slash_commands", touch), timeout=3)
+        assert acked.payload is not None and acked.payload["response_type"] == "ephemeral"
+        assert "Logged a call" in acked.payload["text"]
+        assert len(slack.responses()) == 1
+
         payload = json.loads(event_body(app_home_opened_event(REP), event_id="EvSOCKET0001"))
         first = socket_mode.push("events_api", payload)
         socket_mode.wait_for_ack(first, timeout=3)
