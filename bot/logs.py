@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
-import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
@@ -61,8 +61,9 @@ def log_context(**fields: object) -> Iterator[None]:
 
 
 def new_request_id() -> str:
-    """A short random id for a request that came without one."""
-    return uuid.uuid4().hex[:16]
+    """A short random id for a request that came without one: 16 hex digits, as unlikely to repeat
+    as a uuid4's first 16 and without its read of the system's random source on every request."""
+    return f"{random.getrandbits(64):016x}"
 
 
 def current_context() -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""The production HTTP front: Starlette on uvicorn, Bolt dispatched off the event loop."""
+"""The production HTTP front: Starlette on uvicorn, Bolt dispatched off the event loop, and a
+settled rep's `/touch #42 …` answered in its ack ahead of Bolt."""
 
 from __future__ import annotations
 
@@ -101,6 +102,8 @@ def create_http_app(
     api_url = deps.config.settings.slack_api_url
 
     def touch_at_once(command: dict[str, str]) -> SlackMessage | None:
+        # The commonest request answered ahead of Bolt, its reply in the ack: same rules, same
+        # words, none of Bolt's per-request machinery, no owed reply, no response_url post.
         with log_context(user=command["user_id"], command=Command.TOUCH):
             return answer_at_once(deps, command)
 
@@ -141,21 +144,24 @@ def create_http_app(
             metrics.requests.labels("400").inc()
             return JSONResponse({"error": "malformed request"}, status_code=400)
         command = touch_command(text, api_url=api_url)
-        if command is not None:
-            message = await run_in_threadpool(touch_at_once, command)
-            if message is not None:
-                metrics.requests.labels("200").inc()
-                metrics.request_seconds.observe(time.perf_counter() - started)
-                return Response(orjson.dumps(message.in_ack()), media_type="application/json")
+        message = await run_in_threadpool(touch_at_once, command) if command else None
+        if message is not None:
+            response = Response(orjson.dumps(message.in_ack()), media_type="application/json")
+        else:
+            response = await dispatch(request, text, tried_at_once=command is not None)
+        metrics.requests.labels(str(response.status_code)).inc()
+        metrics.request_seconds.observe(time.perf_counter() - started)
+        return response
+
+    async def dispatch(request: Request, text: str, *, tried_at_once: bool) -> Response:
+        """Bolt's answer to a verified request, from its dispatch on a thread of the pool."""
         bolt_request = BoltRequest(
             body=text,
             query=request.url.query,
             headers={key: [value] for key, value in request.headers.items()},
-            context={TRIED_AT_ONCE: True} if command is not None else None,
+            context={TRIED_AT_ONCE: True} if tried_at_once else None,
         )
         bolt_response = await run_in_threadpool(bolt.dispatch, bolt_request)
-        metrics.requests.labels(str(bolt_response.status)).inc()
-        metrics.request_seconds.observe(time.perf_counter() - started)
         headers = {key: values[0] for key, values in bolt_response.headers.items() if values}
         headers.pop("content-length", None)
         return Response(
