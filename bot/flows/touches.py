@@ -105,9 +105,22 @@ def log_line_at_once(
 def _line_at_once(
     session: Session, deps: Deps, *, user_id: str, text: str, now: datetime
 ) -> tuple[Actor, Logged] | None:
-    rep, covers = reps.rep_row_and_covers(
-        session, user_id=user_id, today=now.astimezone(deps.team_zone).date()
+    team_today = now.astimezone(deps.team_zone).date()
+    try:
+        # The lead's number, the kind and the note read the same on any calendar (`today` only
+        # dates `next:`, which is read again on the owner's calendar below).
+        first = parse_touch(text, today=team_today)
+    except UserFacingError:
+        return None
+    lead_id = first.ref.lead_id
+    if lead_id is None:
+        return None
+    found = touches.lead_and_reps_to_touch(
+        session, lead_id=lead_id, user_id=user_id, today=team_today
     )
+    if found is None:
+        return None
+    rep, lead = found.actor, found.lead
     is_manager = deps.is_manager(user_id)
     if (
         rep is None
@@ -116,18 +129,15 @@ def _line_at_once(
         or reps.needs_profile_refresh(rep, now=now)
     ):
         return None
+    # Whom the rep covers for matters here only for this lead's owner.
+    covers = frozenset({lead.owner_id}) if found.covers_owner else frozenset()
     actor = Actor(user_id, is_manager, zone_for(rep.tz, fallback=deps.team_zone), covers)
-    try:
-        first = parse_touch(text, today=actor.today(now))
-    except UserFacingError:
+    if refusal(lead, actor, doing="log touches on"):
         return None
-    lead_id = first.ref.lead_id
-    lead = touches.lead_to_touch(session, lead_id=lead_id) if lead_id is not None else None
-    if lead is None or refusal(lead, actor, doing="log touches on"):
-        return None
-    owner = rep if lead.owner_id == user_id else reps.rep_row(session, user_id=lead.owner_id)
     calendar = reps.calendar_of_row(
-        owner, fallback=team_calendar(deps), holidays=deps.pipeline.holidays_for(lead.owner_id)
+        found.owner,
+        fallback=team_calendar(deps),
+        holidays=deps.pipeline.holidays_for(lead.owner_id),
     )
     try:
         # Only a `next:` date reads differently on the owner's calendar.

@@ -5,20 +5,16 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
     bindparam,
     func,
-    literal,
-    null,
     or_,
     select,
     true,
-    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -57,35 +53,53 @@ PLAN_TIME = func.coalesce(Rep.own_plan_time, Rep.plan_time).label("plan_time")
 
 _REPS = Rep.__table__
 # Statements every request by a rep runs, built once.
-_REP_ROW = select(
-    _REPS.c.id,
-    _REPS.c.name,
-    _REPS.c.tz,
-    _REPS.c.role,
-    _REPS.c.profile_refreshed_at,
-    _REPS.c.in_reps_group,
-    _REPS.c.working_days,
-    _REPS.c.own_working_days,
-).where(_REPS.c.id == bindparam("user_id"))
 _COVERING = (
     _REPS.c.away_delegate == bindparam("user_id"),
     _REPS.c.away_until > bindparam("today"),
     _REPS.c.is_active.is_(True),
 )
 _COVERED_BY = select(_REPS.c.id).where(*_COVERING)
-# Both in one round trip: the rep's row (`covering` false), then a row per rep they cover for.
-_REP_AND_COVERED = union_all(
-    _REP_ROW.add_columns(literal(False, Boolean).label("covering")),
-    select(
-        _REPS.c.id,
-        *(null() for _ in range(len(_REP_ROW.selected_columns) - 1)),
-        literal(True, Boolean),
-    ).where(*_COVERING),
+# What a request reads of a rep joined to another table, under a prefix (`rep_tz`, `owner_rep_tz`).
+REP_FIELDS = (
+    "id",
+    "name",
+    "tz",
+    "role",
+    "profile_refreshed_at",
+    "in_reps_group",
+    "working_days",
+    "own_working_days",
 )
 
 
+def rep_columns(reps: Any, prefix: str) -> list[Any]:
+    """A rep's row (`RepRow`) as columns of `reps`, an alias of the reps table, each labelled `prefix` + name."""
+    return [reps.c[name].label(prefix + name) for name in REP_FIELDS]
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedRep:
+    """A rep's row taken out of a joined read (`rep_columns`)."""
+
+    id: str
+    name: str
+    tz: str | None
+    role: str
+    profile_refreshed_at: datetime | None
+    in_reps_group: bool
+    working_days: str | None
+    own_working_days: str | None
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any], prefix: str) -> JoinedRep | None:
+        """The rep under `prefix` in `row`; None when the join found no record."""
+        if row[prefix + "id"] is None:
+            return None
+        return cls(*(row[prefix + name] for name in REP_FIELDS))
+
+
 class RepRow(Protocol):
-    """A rep's row as `rep_row` reads it."""
+    """What a request needs of someone's rep record: their profile, role, roster membership and calendar."""
 
     id: str
     name: str
@@ -286,16 +300,10 @@ def calendar_of(
 def calendar_of_row(
     rep: RepRow | None, *, fallback: Calendar, holidays: Collection[date] = ()
 ) -> Calendar:
-    """`calendar_of` from a rep's row already read (`rep_row`), or None for someone without one."""
+    """`calendar_of` from a rep's row already read (`JoinedRep`), or None for someone without one."""
     if rep is None:
         return Calendar(fallback.zone, with_holidays(fallback.working_days, holidays))
     return _calendar(rep, fallback, holidays)
-
-
-def rep_row(session: Session, *, user_id: str) -> RepRow | None:
-    """What a request needs of someone's rep record, in one plain read: their profile, role,
-    roster membership and calendar; None when they have no record."""
-    return session.execute(_REP_ROW, {"user_id": user_id}).first()  # type: ignore[return-value]
 
 
 def _calendar(rep: Rep | RepRow, fallback: Calendar, holidays: Collection[date] = ()) -> Calendar:
@@ -312,20 +320,6 @@ def is_active(session: Session, *, user_id: str) -> bool:
     """False for someone who left (deactivated in Slack); unknown people count as active."""
     rep = session.get(Rep, user_id)
     return rep is None or rep.is_active
-
-
-def rep_row_and_covers(
-    session: Session, *, user_id: str, today: date
-) -> tuple[RepRow | None, frozenset[str]]:
-    """`rep_row` and `covered_by` in one read."""
-    rep: RepRow | None = None
-    covers: set[str] = set()
-    for row in session.execute(_REP_AND_COVERED, {"user_id": user_id, "today": today}):
-        if row.covering:
-            covers.add(row.id)
-        else:
-            rep = row  # type: ignore[assignment]
-    return rep, frozenset(covers)
 
 
 def covered_by(session: Session, *, user_id: str, today: date) -> frozenset[str]:

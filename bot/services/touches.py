@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Protocol
 
@@ -13,15 +13,43 @@ from bot.domain.access import Actor, closed_refusal
 from bot.domain.errors import UserFacingError
 from bot.domain.leads import TouchKind, is_contact, search_fold
 from bot.domain.speed import alert_keys
-from bot.models import Lead, Touchpoint
+from bot.models import Lead, Rep, Touchpoint
 from bot.services.leads import lock_lead_for_change
 from bot.services.outbox import cancel_pending
 from bot.services.records import LeadView, TouchView
+from bot.services.reps import JoinedRep, rep_columns
 
 # `/touch`'s statements, built once: every touch by number runs them.
 _LEADS = Lead.__table__
 _TOUCHES = Touchpoint.__table__
-_LEAD_FOR_UPDATE = select(_LEADS).where(_LEADS.c.id == bindparam("lead_id")).with_for_update()
+# The lead locked, with the rep logging the touch, the lead's owner and whether the one covers for
+# the other today: everything `/touch #42` reads, in one round trip.
+_ACTOR, _OWNER, _AWAY = (Rep.__table__.alias(name) for name in ("actor", "owner", "away"))
+_COVERS_OWNER = (
+    select(_AWAY.c.id)
+    .where(
+        _AWAY.c.id == _LEADS.c.owner_id,
+        _AWAY.c.away_delegate == bindparam("user_id"),
+        _AWAY.c.away_until > bindparam("today"),
+        _AWAY.c.is_active.is_(True),
+    )
+    .exists()
+)
+_LEAD_AND_REPS = (
+    select(
+        _LEADS,
+        *rep_columns(_ACTOR, "rep_"),
+        *rep_columns(_OWNER, "owner_rep_"),
+        _COVERS_OWNER.label("covers_owner"),
+    )
+    .select_from(
+        _LEADS.outerjoin(_ACTOR, _ACTOR.c.id == bindparam("user_id")).outerjoin(
+            _OWNER, _OWNER.c.id == _LEADS.c.owner_id
+        )
+    )
+    .where(_LEADS.c.id == bindparam("lead_id"))
+    .with_for_update(of=_LEADS)
+)
 _INSERT_TOUCH = insert(_TOUCHES).returning(_TOUCHES.c.id)
 # Every column a touch may change, set each time (to its value as read when the touch leaves it):
 # one statement, compiled once, whatever the touch changed.
@@ -122,10 +150,35 @@ def touch_changes(
     return changes
 
 
-def lead_to_touch(db: Session, *, lead_id: int) -> Row[Any] | None:
+@dataclass(frozen=True, slots=True)
+class LeadToTouch:
+    """A lead locked for a touch, with the rep logging it and the lead's owner (None for someone
+    without a record), and whether that rep covers for the owner on `today`."""
+
+    lead: Row[Any]
+    actor: JoinedRep | None
+    owner: JoinedRep | None
+    covers_owner: bool
+
+
+def lead_and_reps_to_touch(
+    db: Session, *, lead_id: int, user_id: str, today: date
+) -> LeadToTouch | None:
     """A lead's row, locked for the touch about to be logged on it (PostgreSQL; SQLite's write
-    transaction holds the whole file); None when there is no such lead."""
-    return db.execute(_LEAD_FOR_UPDATE, {"lead_id": lead_id}).first()
+    transaction holds the whole file), with the rows of `user_id` and of the lead's owner and
+    whether the one covers for the other, in one read; None when there is no such lead."""
+    row = db.execute(
+        _LEAD_AND_REPS, {"lead_id": lead_id, "user_id": user_id, "today": today}
+    ).first()
+    if row is None:
+        return None
+    found = row._mapping
+    return LeadToTouch(
+        row,
+        JoinedRep.of(found, "rep_"),
+        JoinedRep.of(found, "owner_rep_"),
+        bool(found["covers_owner"]),
+    )
 
 
 def log_touch_on_row(
@@ -139,7 +192,7 @@ def log_touch_on_row(
     next_follow_up: date | None = None,
     owner_zone: tzinfo = UTC,
 ) -> tuple[TouchView, LeadView]:
-    """`log_touch` on a lead already read and locked (`lead_to_touch`), open and the author's to
+    """`log_touch` on a lead already read and locked (`lead_and_reps_to_touch`), open and the author's to
     change, in plain statements: the touch's insert and the lead's update."""
     first_contact = is_contact(kind) and lead.first_touch_at is None
     touch_id = db.execute(
