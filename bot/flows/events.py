@@ -103,6 +103,8 @@ def _last_move(session: Session, lead_id: int) -> dict[str, Any]:
 
 
 def touch_logged(session: Session, deps: Deps, *, touch: TouchView, by: str, now: datetime) -> None:
+    if not deps.pipeline.webhooks_for(webhooks.TOUCH_LOGGED):
+        return  # nobody subscribed: nothing to build
     record = dict(
         zip(
             TOUCH_COLUMNS,

@@ -59,6 +59,20 @@ _UPDATE_LEAD = (
     .where(_LEADS.c.id == bindparam("lead_id"))
     .values({column: bindparam(column) for column in (*_TOUCHED, "updated_at")})
 )
+# On PostgreSQL both in one statement: the touch inserted in a data-modifying WITH, the lead
+# updated by the statement itself, which returns the new touch's id (SQLite has no such WITH).
+_TOUCH_COLUMNS = (
+    "lead_id", "kind", "note", "occurred_at", "author_id", "permalink", "created_at", "search_text"
+)  # fmt: skip
+_INSERTED = (
+    insert(_TOUCHES)
+    .values({column: bindparam(f"touch_{column}") for column in _TOUCH_COLUMNS})
+    .returning(_TOUCHES.c.id)
+    .cte("inserted")
+)
+_INSERT_TOUCH_UPDATE_LEAD = _UPDATE_LEAD.add_cte(_INSERTED).returning(
+    select(_INSERTED.c.id).scalar_subquery()
+)
 _VIEWED = frozenset(field.name for field in fields(LeadView))
 
 
@@ -195,26 +209,22 @@ def log_touch_on_row(
     """`log_touch` on a lead already read and locked (`lead_and_reps_to_touch`), open and the author's to
     change, in plain statements: the touch's insert and the lead's update."""
     first_contact = is_contact(kind) and lead.first_touch_at is None
-    touch_id = db.execute(
-        _INSERT_TOUCH,
-        {
-            "lead_id": lead.id,
-            "kind": kind,
-            "note": note,
-            "occurred_at": now,
-            "author_id": author.user_id,
-            "permalink": None,
-            "created_at": now,
-            "search_text": search_fold(note),
-        },
-    ).scalar_one()
+    inserted = (lead.id, kind, note, now, author.user_id, None, now, search_fold(note))
     changes = touch_changes(
         lead, kind=kind, when=now, next_follow_up=next_follow_up, owner_zone=owner_zone, now=now
     )
-    db.execute(
-        _UPDATE_LEAD,
-        {column: getattr(lead, column) for column in _TOUCHED} | changes | {"lead_id": lead.id},
-    )
+    updated = {column: getattr(lead, column) for column in _TOUCHED} | changes
+    updated["lead_id"] = lead.id
+    if db.get_bind().dialect.name == "postgresql":
+        touched = {
+            f"touch_{name}": value for name, value in zip(_TOUCH_COLUMNS, inserted, strict=True)
+        }
+        touch_id = db.execute(_INSERT_TOUCH_UPDATE_LEAD, touched | updated).scalar_one()
+    else:
+        touch_id = db.execute(
+            _INSERT_TOUCH, dict(zip(_TOUCH_COLUMNS, inserted, strict=True))
+        ).scalar_one()
+        db.execute(_UPDATE_LEAD, updated)
     if first_contact:
         # A speed-to-lead alert still waiting to be sent would now be wrong.
         cancel_pending(db, keys=alert_keys(lead.id, lead.owner_id))
