@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
@@ -72,8 +72,8 @@ class LeadFacts:
 
 
 def whole_days(start: datetime, now: datetime) -> int:
-    """Full days elapsed, never negative."""
-    return max(0, (now - start) // timedelta(days=1))
+    """Full days elapsed, never negative (a timedelta's `days` are its whole days, floored)."""
+    return max(0, (now - start).days)
 
 
 def stage_order(stages: Iterable[StageRules]) -> dict[str, int]:

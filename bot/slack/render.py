@@ -56,13 +56,18 @@ def macro(name: str, macro_name: str) -> Callable[..., str]:
     """A macro of `bot/templates/<name>`, to call once per item of a long list.
 
     Rendering a template sets up a fresh context each time, which costs several times what the
-    text itself does; a macro of a template loaded once is a plain call. Its result is stripped
-    like `render`'s. Any user text must pass through `|esc`.
+    text itself does; a macro of a template loaded once is a plain call. Its arguments are all
+    required, by name, and handed to it in its own order: Jinja matches keywords to parameters
+    one by one on every call. Its result is stripped like `render`'s. Any user text must pass
+    through `|esc`.
     """
     found = getattr(environment().get_template(name).module, macro_name)
+    names = tuple(found.arguments)
 
     def call(**context: Any) -> str:
-        return cast(str, found(**context)).strip()
+        if len(context) != len(names):
+            raise TypeError(f"{macro_name} takes {', '.join(names)}; got {', '.join(context)}")
+        return cast(str, found(*[context[key] for key in names])).strip()
 
     return call
 

@@ -429,3 +429,28 @@ def test_work_buttons_are_what_slack_sdks_models_send_key_for_key(company) -> No
         models += [edit_button(42, company), won_button(42, company), lost_button(42, company)]
     expected = json.dumps(to_dicts(models), ensure_ascii=False)
     assert json.dumps(work_buttons(42, "proposal", STAGES, company), ensure_ascii=False) == expected
+
+
+def test_one_list_s_buttons_are_each_lead_s_own_whatever_stage_came_before() -> None:
+    """The move-stage choices are kept per stage for a whole list: a lead gets its own stage's,
+    never those of the lead before it, and a list's rows are what each alone would get."""
+    from bot.slack.messages.rows import WorkButtons, work_buttons
+    from tests.jobs.factories import STAGES
+
+    shared = WorkButtons(STAGES)
+    leads = [(7, STAGES[0].key), (8, STAGES[-1].key), (9, STAGES[0].key), (10, STAGES[1].key)]
+    for lead_id, stage in leads:
+        built = shared(lead_id, stage, "Acme <&> Co")
+        assert built == work_buttons(lead_id, stage, STAGES, "Acme <&> Co")
+        move = next(e for e in built if e["action_id"] == str(Action.MOVE_STAGE))
+        assert [option["value"] for option in move["options"]] == [
+            f"{lead_id}:{other.key}" for other in STAGES if other.key != stage
+        ]
+
+
+def test_a_template_macro_takes_exactly_its_own_arguments() -> None:
+    from bot.slack.render import macro
+
+    line = macro("job_lead_line.md.j2", "lead_line")
+    with pytest.raises(TypeError, match="lead_line takes"):
+        line(lead=None)

@@ -31,7 +31,7 @@ from bot.slack.kit import (
     to_dicts,
     who,
 )
-from bot.slack.messages.rows import list_message, work_row
+from bot.slack.messages.rows import WorkList, list_message
 from bot.slack.mrkdwn import escape
 
 NUDGE_PREFIX = "managers_nudge"
@@ -162,16 +162,9 @@ def build_manager_nudge_blocks(
     intro = f"{who(manager_id)} asks you to look at {_count(len(leads))}: {escape(why)}."
     if not leads:
         intro = f"{who(manager_id)} says: {escape(why)}."
+    work = WorkList.of(NUDGE_PREFIX, stages=stages, now=now, today=today)
     rows = [
-        work_row(
-            NUDGE_PREFIX,
-            facts_of(lead),
-            by_key.get(lead.stage, stages[0]),
-            stages=stages,
-            reason="nudge",
-            now=now,
-            today=today,
-        )
+        work.row(facts_of(lead), by_key.get(lead.stage, stages[0]), reason="nudge")
         for lead in leads
     ]
     return list_message(intro, rows)

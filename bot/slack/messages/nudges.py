@@ -25,7 +25,7 @@ from bot.slack.kit import (
 )
 from bot.slack.messages.cards import open_button
 from bot.slack.messages.managers import reassign_select
-from bot.slack.messages.rows import SHOWN_MAX, lead_ids_in, list_message, work_row
+from bot.slack.messages.rows import SHOWN_MAX, WorkList, lead_ids_in, list_message
 from bot.slack.render import render
 
 STALE_PREFIX = "stale"
@@ -51,18 +51,10 @@ def build_stale_nudge_blocks(
         stale=sum(1 for finding in findings if finding.stale),
         stuck=sum(1 for finding in findings if finding.stuck),
     )
+    work = WorkList.of(STALE_PREFIX, stages=stages, now=now, today=today, zone=zone)
     rows = [
-        work_row(
-            STALE_PREFIX,
-            finding.lead,
-            finding.stage,
-            stages=stages,
-            reason="nudge",
-            now=now,
-            today=today,
-            zone=zone,
-            stale=finding.stale,
-            stuck=finding.stuck,
+        work.row(
+            finding.lead, finding.stage, reason="nudge", stale=finding.stale, stuck=finding.stuck
         )
         for finding in findings[:SHOWN_MAX]
     ]

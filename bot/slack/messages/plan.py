@@ -20,13 +20,13 @@ from bot.slack.messages.rows import (
     SHOWN_MAX,
     LeadRow,
     Title,
+    WorkList,
     fallback_text,
     fit_with_more,
     lead_ids_in,
     lead_ids_in_text,
     list_message,
     snapshot_text,
-    work_row,
 )
 from bot.slack.render import render
 
@@ -58,19 +58,10 @@ def build_morning_plan_blocks(
     intro = render("job_plan_intro.md.j2", clear=plan.is_clear, parts=parts)
     groups: list[tuple[Title | None, list[LeadRow]]] = []
     group_counts: list[int] = []
+    work = WorkList.of(PLAN_PREFIX, stages=stages, now=now, today=plan.day, zone=zone)
     for part in SECTIONS:
         rows = [
-            work_row(
-                PLAN_PREFIX,
-                item.lead,
-                item.stage,
-                stages=stages,
-                reason=part.value,
-                now=now,
-                today=plan.day,
-                zone=zone,
-            )
-            for item in plan.in_section(part)
+            work.row(item.lead, item.stage, reason=part.value) for item in plan.in_section(part)
         ]
         if counts[part]:
             groups.append(
@@ -128,16 +119,12 @@ def build_overdue_blocks(
         in_plan=in_plan,
         fresh=len(items) - due_today - in_plan,
     )
+    work = WorkList.of(OVERDUE_PREFIX, stages=stages, now=now, today=today, zone=zone)
     rows = [
-        work_row(
-            OVERDUE_PREFIX,
+        work.row(
             item.lead,
             item.stage,
-            stages=stages,
             reason="due_today" if item.due_today else "overdue",
-            now=now,
-            today=today,
-            zone=zone,
             in_plan=item.in_plan,
         )
         for item in items[:SHOWN_MAX]

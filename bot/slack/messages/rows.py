@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from functools import cache, cached_property
+from functools import cache
 from typing import Any
 
 from slack_sdk.models.blocks import Block
 
 from bot.domain.rhythm import LeadFacts, Snapshot, StageRules, whole_days
 from bot.slack import format as fmt
-from bot.slack.controls import lead_value
+from bot.slack.controls import lead_value, lead_values
 from bot.slack.ids import Action
 from bot.slack.kit import (
     MESSAGE_BLOCKS_MAX,
@@ -46,12 +46,13 @@ SNOOZE_CHOICES = (("1d", "1 day"), ("3d", "3 days"), ("1w", "1 week"))
 Title = Block | dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class LeadRow:
     """One lead's two blocks (what, then buttons) and its one-line text fallback.
 
     The line and the buttons are built the first time they are asked for: a list of 200 leads
-    shows about 20, and the rest only count towards "…and N more".
+    shows about 20, and the rest only count towards "…and N more". A plain slotted class, not a
+    frozen one with cached properties: a tick makes a hundred thousand of them.
     """
 
     lead_id: int
@@ -60,12 +61,15 @@ class LeadRow:
     make_elements: Callable[[], Sequence[Any]]
     # Blocks the row takes, known without building them.
     size: int = ROW_BLOCKS
+    _line: str | None = field(default=None, repr=False)
 
-    @cached_property
+    @property
     def line(self) -> str:
-        return self.make_line()
+        if self._line is None:
+            self._line = self.make_line()
+        return self._line
 
-    @cached_property
+    @property
     def blocks(self) -> tuple[dict[str, Any], ...]:
         return (
             {
@@ -76,7 +80,7 @@ class LeadRow:
             actions_block(f"{self.prefix}_actions_{self.lead_id}", to_dicts(self.make_elements())),
         )
 
-    @cached_property
+    @property
     def text(self) -> str:
         return " — ".join(part for part in self.line.splitlines() if part.strip())
 
@@ -123,31 +127,54 @@ def render_lead_line(
 
 
 def snooze_select(lead_id: int) -> dict[str, Any]:
-    return {
-        "action_id": str(Action.SNOOZE),
-        "options": [
-            {"text": plain_text(label), "value": lead_value(lead_id, code)}
-            for code, label in SNOOZE_CHOICES
-        ],
-        "placeholder": plain_text("Snooze"),
-        "type": "static_select",
-    }
+    return _static_select(_SNOOZE, _SNOOZE_PLACEHOLDER, lead_id, _SNOOZE_OPTIONS)
 
 
 def move_select(lead_id: int, current: str, stages: Sequence[StageRules]) -> dict[str, Any] | None:
-    options = [
-        {"text": plain_text(stage.name[:OPTION_TEXT_MAX]), "value": lead_value(lead_id, stage.key)}
-        for stage in stages
-        if stage.key != current
-    ]
-    if not options:
-        return None
+    options = _move_options(current, stages)
+    return _static_select(_MOVE, _MOVE_PLACEHOLDER, lead_id, options) if options[0] else None
+
+
+# A select's options before they are about a lead: their texts, and the codes their values add to the lead's.
+Choices = tuple[tuple[dict[str, Any], ...], tuple[str, ...]]
+
+
+def _choices(options: Sequence[tuple[str, str]]) -> Choices:
+    """Options given as (code, label), at most Slack's 100."""
+    kept = options[:100]
+    return tuple(plain_text(label) for _, label in kept), tuple(code for code, _ in kept)
+
+
+def _move_options(current: str, stages: Sequence[StageRules]) -> Choices:
+    """The move-stage choices of a lead in `current`: every other stage."""
+    return _choices(
+        [(stage.key, stage.name[:OPTION_TEXT_MAX]) for stage in stages if stage.key != current]
+    )
+
+
+def _static_select(
+    action_id: str, placeholder: dict[str, Any], lead_id: int, choices: Choices
+) -> dict[str, Any]:
+    """A select about one lead as slack_sdk's StaticSelectElement sends it: its keys in that order.
+
+    The texts are shared, not copied: rows are built to be serialised, never changed after."""
+    texts, codes = choices
     return {
-        "action_id": str(Action.MOVE_STAGE),
-        "options": options[:100],
-        "placeholder": plain_text("Move stage"),
+        "action_id": action_id,
+        "options": [
+            {"text": text, "value": value}
+            for text, value in zip(texts, lead_values(lead_id, codes), strict=True)
+        ],
+        "placeholder": placeholder,
         "type": "static_select",
     }
+
+
+_SNOOZE = str(Action.SNOOZE)
+_MOVE = str(Action.MOVE_STAGE)
+_SNOOZE_OPTIONS = _choices(SNOOZE_CHOICES)
+_SNOOZE_PLACEHOLDER = plain_text("Snooze")
+_MOVE_PLACEHOLDER = plain_text("Move stage")
 
 
 def _button(
@@ -183,34 +210,53 @@ def work_buttons(
 
     Built as the dicts `cards.lead_button` and its kin send, keys in the same order: every row of
     every job DM has them."""
-    value = lead_value(lead_id)
-    move = move_select(lead_id, current_stage, stages)
-    name = lead_label(lead_id, company) if company is not None else None
-    elements = [
-        _button(
-            _LOG_TOUCH, "Log touch", value, label=name and f"Log touch on {name}", primary=True
-        ),
-        snooze_select(lead_id),
-    ]
-    if move is not None:
-        elements.append(move)
-    elements.append(_button(_OPEN, "Open", value, label=name and f"Open {name}"))
-    if name is None:
+    return WorkButtons(stages)(lead_id, current_stage, company)
+
+
+class WorkButtons:
+    """`work_buttons` for the rows of one list: each stage's move-stage choices are worked out
+    once, not once a row (a tick builds tens of thousands of rows over a handful of stages)."""
+
+    def __init__(self, stages: Sequence[StageRules]) -> None:
+        self._stages = stages
+        self._moves: dict[str, Choices] = {}
+
+    def __call__(
+        self, lead_id: int, current_stage: str, company: str | None = None
+    ) -> list[dict[str, Any]]:
+        moves = self._moves.get(current_stage)
+        if moves is None:
+            moves = self._moves[current_stage] = _move_options(current_stage, self._stages)
+        value = lead_value(lead_id)
+        name = lead_label(lead_id, company) if company is not None else None
+        elements = [
+            _button(
+                _LOG_TOUCH, "Log touch", value, label=name and f"Log touch on {name}", primary=True
+            ),
+            _static_select(_SNOOZE, _SNOOZE_PLACEHOLDER, lead_id, _SNOOZE_OPTIONS),
+        ]
+        if moves[0]:
+            elements.append(_static_select(_MOVE, _MOVE_PLACEHOLDER, lead_id, moves))
+        elements.append(_button(_OPEN, "Open", value, label=name and f"Open {name}"))
+        if name is None:
+            return elements
+        sure = {
+            "title": _WON_TITLE,
+            "text": mrkdwn_text(f"{name} closes as won and counts toward the win rate."),
+            "confirm": _WON_CONFIRM,
+            "deny": _WON_DENY,
+        }
+        elements += [
+            _button(_EDIT, "Edit", value, label=f"Edit {name}"),
+            _button(_WON, "Won", value, label=f"Mark won {name}", confirm=sure),
+            _button(_LOST, "Lost…", value, label=f"Mark lost {name}"),
+        ]
         return elements
-    sure = {
-        "title": plain_text("Mark this lead won?"),
-        "text": mrkdwn_text(f"{name} closes as won and counts toward the win rate."),
-        "confirm": plain_text("Mark won"),
-        "deny": plain_text("Cancel"),
-    }
-    elements += [
-        _button(_EDIT, "Edit", value, label=f"Edit {name}"),
-        _button(_WON, "Won", value, label=f"Mark won {name}", confirm=sure),
-        _button(_LOST, "Lost…", value, label=f"Mark lost {name}"),
-    ]
-    return elements
 
 
+_WON_TITLE = plain_text("Mark this lead won?")
+_WON_CONFIRM = plain_text("Mark won")
+_WON_DENY = plain_text("Cancel")
 _LOG_TOUCH = str(Action.LOG_TOUCH)
 _OPEN = str(Action.OPEN_LEAD)
 _EDIT = str(Action.EDIT_LEAD)
@@ -223,27 +269,45 @@ def lead_row(prefix: str, lead_id: int, line: str, elements: Sequence[Any]) -> L
     return LeadRow(lead_id, prefix, lambda: line, lambda: elements)
 
 
-def work_row(
-    prefix: str,
-    lead: LeadFacts,
-    stage: StageRules,
-    *,
-    stages: Sequence[StageRules],
-    reason: str,
-    now: datetime,
-    today: date,
-    zone: tzinfo | None = None,
-    **flags: bool,
-) -> LeadRow:
-    """A lead's row in a list to work through, with the buttons that clear it (see `work_buttons`)."""
-    return LeadRow(
-        lead.id,
-        prefix,
-        lambda: render_lead_line(
-            lead, stage, reason=reason, now=now, today=today, zone=zone, **flags
-        ),
-        lambda: work_buttons(lead.id, lead.stage, stages, lead.company),
-    )
+@dataclass(frozen=True)
+class WorkList:
+    """What every row of one list to work through shares: its block ids' prefix, the moment and
+    day its lines are said for, the reader's zone, and the buttons (see `work_buttons`)."""
+
+    prefix: str
+    now: datetime
+    today: date
+    zone: tzinfo | None
+    buttons: WorkButtons
+
+    @classmethod
+    def of(
+        cls,
+        prefix: str,
+        *,
+        stages: Sequence[StageRules],
+        now: datetime,
+        today: date,
+        zone: tzinfo | None = None,
+    ) -> WorkList:
+        return cls(prefix, now, today, zone, WorkButtons(stages))
+
+    def row(self, lead: LeadFacts, stage: StageRules, *, reason: str, **flags: bool) -> LeadRow:
+        """A lead's row, with the buttons that clear it from the list."""
+        return LeadRow(
+            lead.id,
+            self.prefix,
+            lambda: render_lead_line(
+                lead,
+                stage,
+                reason=reason,
+                now=self.now,
+                today=self.today,
+                zone=self.zone,
+                **flags,
+            ),
+            lambda: self.buttons(lead.id, lead.stage, lead.company),
+        )
 
 
 def lead_ids_in(payload: dict[str, Any], *, prefix: str) -> frozenset[int]:
