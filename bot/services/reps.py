@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -59,27 +59,12 @@ _COVERING = (
     _REPS.c.is_active.is_(True),
 )
 _COVERED_BY = select(_REPS.c.id).where(*_COVERING)
-# What a request reads of a rep joined to another table, under a prefix (`rep_tz`, `owner_rep_tz`).
-REP_FIELDS = (
-    "id",
-    "name",
-    "tz",
-    "role",
-    "profile_refreshed_at",
-    "in_reps_group",
-    "working_days",
-    "own_working_days",
-)
-
-
-def rep_columns(reps: Any, prefix: str) -> list[Any]:
-    """A rep's row (`RepRow`) as columns of `reps`, an alias of the reps table, each labelled `prefix` + name."""
-    return [reps.c[name].label(prefix + name) for name in REP_FIELDS]
 
 
 @dataclass(frozen=True, slots=True)
 class JoinedRep:
-    """A rep's row taken out of a joined read (`rep_columns`)."""
+    """What a request needs of someone's rep record (their profile, role, roster membership and
+    calendar), taken out of a read that joins it to another table (`rep_columns`)."""
 
     id: str
     name: str
@@ -98,17 +83,13 @@ class JoinedRep:
         return cls(*(row[prefix + name] for name in REP_FIELDS))
 
 
-class RepRow(Protocol):
-    """What a request needs of someone's rep record: their profile, role, roster membership and calendar."""
+REP_FIELDS = tuple(field.name for field in fields(JoinedRep))
 
-    id: str
-    name: str
-    tz: str | None
-    role: str
-    profile_refreshed_at: datetime | None
-    in_reps_group: bool
-    working_days: str | None
-    own_working_days: str | None
+
+def rep_columns(reps: Any, prefix: str) -> list[Any]:
+    """`JoinedRep`'s columns of `reps` (an alias of the reps table), each labelled `prefix` + name
+    (`rep_tz`, `owner_rep_tz`)."""
+    return [reps.c[name].label(prefix + name) for name in REP_FIELDS]
 
 
 def not_away(today: date) -> ColumnElement[bool]:
@@ -157,7 +138,7 @@ def known_rep(
     return rep
 
 
-def needs_profile_refresh(rep: RepView | RepRow, *, now: datetime) -> bool:
+def needs_profile_refresh(rep: RepView | JoinedRep, *, now: datetime) -> bool:
     return rep.profile_refreshed_at is None or now - rep.profile_refreshed_at > PROFILE_MAX_AGE
 
 
@@ -298,7 +279,7 @@ def calendar_of(
 
 
 def calendar_of_row(
-    rep: RepRow | None, *, fallback: Calendar, holidays: Collection[date] = ()
+    rep: JoinedRep | None, *, fallback: Calendar, holidays: Collection[date] = ()
 ) -> Calendar:
     """`calendar_of` from a rep's row already read (`JoinedRep`), or None for someone without one."""
     if rep is None:
@@ -306,7 +287,9 @@ def calendar_of_row(
     return _calendar(rep, fallback, holidays)
 
 
-def _calendar(rep: Rep | RepRow, fallback: Calendar, holidays: Collection[date] = ()) -> Calendar:
+def _calendar(
+    rep: Rep | JoinedRep, fallback: Calendar, holidays: Collection[date] = ()
+) -> Calendar:
     days = parse_working_days(
         rep.own_working_days or rep.working_days, fallback=fallback.working_days
     )
