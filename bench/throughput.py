@@ -146,6 +146,9 @@ def main() -> None:
         {
             "touch_per_s_sqlite": round(sqlite.per_second),
             "touch_per_s_postgres": round(postgres.per_second) if postgres else None,
+            "cpu_ms_per_touch_sqlite": sqlite.server_cpu_ms,
+            "cpu_ms_per_touch_postgres": postgres.server_cpu_ms if postgres else None,
+            "profile": "full" if touches == FULL else "quick",
             "touches_sent": sqlite.sent + (postgres.sent if postgres else 0),
             "touches_written": sqlite.written + (postgres.written if postgres else 0),
             "replies": sqlite.replies + (postgres.replies if postgres else 0),
