@@ -320,6 +320,26 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return engine
 
 
+class _Wake:
+    """A one-shot wake-up for one waiting thread: a lock taken at once and released to wake it.
+
+    Cheaper than an `Event`, whose `set()` takes its condition's lock and notifies its waiters in
+    Python: a burst of touches sets one per caller.
+    """
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def set(self) -> None:
+        self._lock.release()
+
+    def wait(self) -> None:
+        self._lock.acquire()
+
+
 class _Queued(Generic[Item, Result]):
     """One caller's item: its outcome once written, or word that it is this caller's turn to write."""
 
@@ -330,7 +350,7 @@ class _Queued(Generic[Item, Result]):
         self.written = False
         self.result: Result | None = None
         self.error: BaseException | None = None
-        self.wake = threading.Event()
+        self.wake = _Wake()  # woken once: written by another caller, or its turn to write
 
     def outcome(self) -> Result:
         if self.error is not None:
@@ -374,6 +394,7 @@ class GroupCommit(Generic[Item, Result]):
 
     def _write_queued(self) -> None:
         with self._lock:
+            # The writer's own item is first: it was queued first, or was first when woken.
             batch, self._queue = self._queue, []
         try:
             results = self._write([queued.item for queued in batch])
@@ -386,6 +407,7 @@ class GroupCommit(Generic[Item, Result]):
         finally:
             for queued in batch:
                 queued.written = True
+            for queued in batch[1:]:  # the first is this writer's own: it is not waiting
                 queued.wake.set()
             with self._lock:
                 if self._queue:
