@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -80,23 +81,34 @@ def _command_problem(form: Mapping[str, list[str]]) -> str | None:
     return None
 
 
-def shape_problem(body: str, *, content_type: str) -> str | None:
-    """Why a verified body is not something Slack sends (a short reason), or None when it is."""
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What a verified body is: why Slack would never send it (None when it would), and for a
+    slash command its fields (the first value of each; Slack sends each once)."""
+
+    problem: str | None
+    command: dict[str, str] | None = None
+
+
+def shape_of(body: str, *, content_type: str) -> Shape:
+    """The shape of a verified body, read once here for the edge and its checks."""
     if "json" in content_type.lower():
         try:
-            return _event_problem(json.loads(body))
+            return Shape(_event_problem(json.loads(body)))
         except ValueError:
-            return "body is not JSON"
+            return Shape("body is not JSON")
     form = parse_qs(body, keep_blank_values=True)
     if "payload" in form:
         if len(form["payload"]) != 1:
-            return "more than one payload"
+            return Shape("more than one payload")
         try:
-            return _interactive_problem(json.loads(form["payload"][0]))
+            return Shape(_interactive_problem(json.loads(form["payload"][0])))
         except ValueError:
-            return "payload is not JSON"
+            return Shape("payload is not JSON")
     if "command" in form:
-        return _command_problem(form)
+        problem = _command_problem(form)
+        command = None if problem else {name: values[0] for name, values in form.items()}
+        return Shape(problem, command)
     if form.get("ssl_check") == ["1"]:
-        return None
-    return "neither a command, an interaction nor an event"
+        return Shape(None)
+    return Shape("neither a command, an interaction nor an event")

@@ -291,3 +291,25 @@ def test_a_command_a_restart_left_unanswered_gets_an_apology_once(live: Live) ->
     )
     [dm] = live.slack.dms_to(OTHER_REP)
     assert "`/touch acme call`" in dm["text"]
+
+
+def test_slack_events_takes_only_post(live: Live) -> None:
+    reply = httpx.get(live.sender.url, timeout=10)
+    assert reply.status_code == 405 and reply.headers["allow"] == "POST"
+    assert len(reply.headers["x-request-id"]) == 16
+
+
+def test_a_failure_at_the_edge_is_a_logged_500_with_the_requests_id(
+    live: Live, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot import server
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the edge broke")
+
+    monkeypatch.setattr(server, "shape_of", broken)
+    reply = live.sender.command("/touch", "#1 call hello", user_id=REP)
+    assert reply.status == 500 and reply.body == "Internal Server Error"
+    (record,) = [r for r in caplog.records if r.getMessage() == "a request to /slack/events failed"]
+    assert record.exc_info is not None and "the edge broke" in str(record.exc_info[1])
+    assert reply.headers["x-request-id"] and len(reply.headers["x-request-id"]) == 16
