@@ -197,3 +197,26 @@ def test_a_settled_rep_dropped_from_the_roster_is_refused_and_writes_nothing(
         live.command("/touch", f"#{lead_id} call hello", user_id=OTHER_REP)
         assert "not on its roster" in live.slack.responses()[-1].args["text"]
         assert _touches(live, lead_id) == []
+
+
+def test_touches_on_one_lead_at_the_same_moment_are_each_written_and_answered_once(
+    live: Live,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    lead_id = seed(live, "Acme Corp")
+    _settled(live, REP)
+    notes = [f"call number {index}" for index in range(20)]
+    with ThreadPoolExecutor(len(notes)) as pool:
+        replies = list(
+            pool.map(
+                lambda note: live.sender.command("/touch", f"#{lead_id} call {note}", user_id=REP),
+                notes,
+            )
+        )
+    live.settle()
+    assert all(reply.status == 200 for reply in replies)
+    assert all("Logged a call" in reply.json()["text"] for reply in replies)
+    assert sorted(touch.note for touch in _touches(live, lead_id)) == sorted(notes)
+    assert lead(live, lead_id).touch_count == len(notes)  # no update lost to another
+    assert len(live.slack.responses()) == 1  # the help line that settled the rep, nothing else
