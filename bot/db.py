@@ -86,6 +86,10 @@ BACKGROUND_YIELD_SECONDS = 1.0
 # thousands of rows changes in a table and its indexes (a negative size is in KiB).
 SQLITE_BULK_CACHE_KIB = 65536
 
+# An engine option (`read_only_engine`): its transactions only read. On SQLite they begin deferred
+# and take no write lock, so a job's reads of a million leads never hold up a request's write.
+READS_ONLY = "pipebot_reads_only"
+
 _thread = threading.local()
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -248,6 +252,10 @@ def _configure_sqlite(engine: Engine) -> None:
         gate = _gate()
         if gate is not None:
             gate()
+        if connection.get_execution_options().get(READS_ONLY):
+            # A snapshot of the file as it is (WAL): writers, in this process or another, go on.
+            connection.exec_driver_sql("BEGIN")
+            return
         dbapi_connection = connection.connection.dbapi_connection
         dbapi_connection.take_write_lock(background=gate is not None)
         try:
@@ -470,6 +478,11 @@ class SharedTransactions:
                 return _Outcome(work(session))
         except Exception as error:
             return _Outcome(error=error)
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """`engine` for transactions that only read (see `READS_ONLY`); the same pool and settings."""
+    return engine.execution_options(**{READS_ONLY: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config, PipelineConfig
-from bot.db import SharedTransactions, make_engine, make_session_factory
+from bot.db import SharedTransactions, make_engine, make_session_factory, read_only_engine
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,12 @@ class Deps:
         )
         secret = source.get_secret_value().encode() if source else b"pipebot"
         return hmac.new(secret, b"pipebot modal metadata", hashlib.sha256).digest()
+
+    @cached_property
+    def read_sessions(self) -> sessionmaker[Session]:
+        """Sessions whose transactions only read: a job's long reads, which on SQLite then hold no
+        write lock (a request's write goes ahead meanwhile). Writing in one is an error."""
+        return make_session_factory(read_only_engine(self.engine))
 
     @cached_property
     def shared_transactions(self) -> SharedTransactions:

@@ -263,7 +263,8 @@ def run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> in
 def _run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> int:
     tick = Tick(deps, now, tuple(deps.pipeline.stages))
     roster = Roster.of(deps.config)
-    with deps.session_factory.begin() as session:
+    # Reads only: on SQLite they hold no write lock, so requests keep writing during a tick.
+    with deps.read_sessions.begin() as session:
         reps = rep_clocks(list_active_reps(session, on_team=roster.team_condition()), deps)
         due = [
             item
@@ -277,7 +278,7 @@ def _run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> i
     queued = 0
     for start in range(0, len(todo), READ_BATCH):
         batch = todo[start : start + READ_BATCH]
-        with deps.session_factory.begin() as session:
+        with deps.read_sessions.begin() as session:
             reads = digest.read(tick, session, batch)
         batch = [item for item in batch if item.rep.id in reads.leads]
         queued += queue_digests(digest, deps, tick, batch, reads)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, exc, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, event, exc, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 import bot.db
 from bot.db import (
@@ -22,9 +24,12 @@ from bot.db import (
     bulk_connection,
     make_engine,
     make_session_factory,
+    read_only_engine,
     set_transaction_gate,
     sqlite_write_lock,
 )
+from bot.migrate import upgrade
+from bot.models import Rep
 
 PATIENCE = 10
 
@@ -369,3 +374,26 @@ def test_a_failing_piece_of_shared_work_fails_alone(engine: Engine) -> None:
     with engine.connect() as connection:
         marks = connection.execute(text("SELECT n FROM marks ORDER BY n")).scalars().all()
     assert marks == [0, 1, 2, 4, 5]
+
+
+def test_a_read_only_transaction_holds_no_write_lock(tmp_path: Path) -> None:
+    """A job's long reads on SQLite never hold up a request's write (WAL snapshot, no lock)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'reads.db'}")
+    upgrade(engine)
+    reads = make_session_factory(read_only_engine(engine))
+    writes = make_session_factory(engine)
+    with reads.begin() as reading:
+        before = reading.scalar(select(func.count()).select_from(Rep))
+        with ThreadPoolExecutor(1) as pool:  # another thread, as a request's write would be
+            write = pool.submit(_add_rep, writes, "UWRITER01")
+            write.result(timeout=5)  # done while the read is still open
+        # The read's snapshot is the file as it was when the read began.
+        assert reading.scalar(select(func.count()).select_from(Rep)) == before
+    with reads.begin() as reading:
+        assert reading.scalar(select(func.count()).select_from(Rep)) == before + 1
+    engine.dispose()
+
+
+def _add_rep(sessions: sessionmaker[Session], user_id: str) -> None:
+    with sessions.begin() as session:
+        session.add(Rep(id=user_id, name="w", role="rep", created_at=datetime.now(UTC)))
