@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.rhythm import LeadFacts
 from bot.domain.staleness import (
+    Marks,
     NudgeDecision,
     PastNudge,
     decide_nudges,
@@ -24,7 +25,7 @@ from bot.domain.staleness import (
 )
 from bot.services.nudge_reads import (
     idle_leads_by_owner,
-    lead_event_history,
+    owned_lead_event_history,
     record_lead_event_details,
 )
 from bot.services.outbox import PRIORITY_DIGEST
@@ -68,12 +69,11 @@ def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[NudgeFacts]:
         now=now,
         on_or_before=max(item.day for item in due),
     )
-    every = [lead for owned in leads.values() for lead in owned]
     # Nudges older than twice the longest clock can no longer be the last one before a crossing.
     memory = timedelta(days=2 * max(max(s.stale_days, s.stuck_days) for s in stages) + 2)
-    events = lead_event_history(
+    events = owned_lead_event_history(
         session,
-        lead_ids=[lead.id for lead in every],
+        owner_ids=owner_ids(due),
         kinds=[NUDGE_EVENT, ESCALATED_EVENT],
         since=now - memory,
     )
@@ -115,13 +115,18 @@ def _message(tick: Tick, due: DueRep, decision: NudgeDecision) -> SlackMessage:
 
 def _record_nudges(tick: Tick, session: Session, queued: Sequence[Queued[NudgeDecision]]) -> None:
     # Only the leads each DM showed: those behind "and N more" are nudged next time. One
-    # statement for the batch's nudges.
+    # statement for the batch's nudges, the leads of one DM with the same marks sharing a detail.
     details: dict[int, dict[str, object]] = {}
     for item in queued:
         shown = nudged_lead_ids(item.message.payload())
+        by_marks: dict[Marks, dict[str, object]] = {}
         for finding in item.found.nudge:
             if finding.lead.id in shown:
-                details[finding.lead.id] = {"key": item.key, "marks": list(marks_of(finding))}
+                marks = marks_of(finding)
+                detail = by_marks.get(marks)
+                if detail is None:
+                    detail = by_marks[marks] = {"key": item.key, "marks": list(marks)}
+                details[finding.lead.id] = detail
     record_lead_event_details(session, kind=NUDGE_EVENT, now=tick.now, details=details)
 
 
