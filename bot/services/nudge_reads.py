@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -96,20 +96,13 @@ def lead_event_history(
     session: Session, *, lead_ids: Collection[int], kinds: Collection[str], since: datetime
 ) -> dict[int, list[tuple[datetime, dict[str, Any]]]]:
     """Events of these kinds per lead since `since`, oldest first, with their detail."""
-    found: dict[int, list[tuple[datetime, dict[str, Any]]]] = defaultdict(list)
-    for chunk in in_chunks(sorted(lead_ids)):
-        rows = session.execute(
-            select(LeadEvent.lead_id, LeadEvent.at, LeadEvent.detail)
-            .where(
-                LeadEvent.lead_id.in_(chunk),
-                LeadEvent.kind.in_(sorted(kinds)),
-                LeadEvent.at >= since,
-            )
-            .order_by(LeadEvent.lead_id, LeadEvent.at, LeadEvent.id)
-        )
-        for lead_id, at, detail in rows:
-            found[lead_id].append((at, detail or {}))
-    return dict(found)
+    return _history(
+        session,
+        lead_ids,
+        lambda chunk: (LeadEvent.lead_id.in_(chunk),),
+        kinds=kinds,
+        since=since,
+    )
 
 
 def owned_lead_event_history(
@@ -117,17 +110,28 @@ def owned_lead_event_history(
 ) -> dict[int, list[tuple[datetime, dict[str, Any]]]]:
     """`lead_event_history` of every open lead of these owners: a statement per ten thousand
     owners, not one per ten thousand leads, for a tick that reads a hundred thousand leads."""
+    return _history(
+        session,
+        owner_ids,
+        lambda chunk: (Lead.id == LeadEvent.lead_id, Lead.status == OPEN, Lead.owner_id.in_(chunk)),
+        kinds=kinds,
+        since=since,
+    )
+
+
+def _history(
+    session: Session,
+    keys: Collection[Any],
+    which: Callable[[list[Any]], tuple[ColumnElement[bool], ...]],
+    *,
+    kinds: Collection[str],
+    since: datetime,
+) -> dict[int, list[tuple[datetime, dict[str, Any]]]]:
     found: dict[int, list[tuple[datetime, dict[str, Any]]]] = defaultdict(list)
-    for chunk in in_chunks(sorted(owner_ids)):
+    for chunk in in_chunks(sorted(keys)):
         rows = session.execute(
             select(LeadEvent.lead_id, LeadEvent.at, LeadEvent.detail)
-            .join(Lead, Lead.id == LeadEvent.lead_id)
-            .where(
-                Lead.status == OPEN,
-                Lead.owner_id.in_(chunk),
-                LeadEvent.kind.in_(sorted(kinds)),
-                LeadEvent.at >= since,
-            )
+            .where(*which(chunk), LeadEvent.kind.in_(sorted(kinds)), LeadEvent.at >= since)
             .order_by(LeadEvent.lead_id, LeadEvent.at, LeadEvent.id)
         )
         for lead_id, at, detail in rows:
