@@ -14,10 +14,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from bot.db import GroupCommit
 from bot.deps import Deps
 from bot.executor import ListenerExecutor, TrackAcks
 from bot.services.accepted import accept, answered
+from bot.shared_writes import GroupCommit
 from bot.slack.http import ConnectionPool, PooledHttp
 from bot.slack.request_log import bind_request_log
 from bot.slack.verify import may_reply_to

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config, PipelineConfig
-from bot.db import SharedTransactions, make_engine, make_session_factory, read_only_engine
+from bot.db import make_engine, make_session_factory, read_only_engine
+from bot.shared_writes import SharedTransactions
 
 
 @dataclass(frozen=True)

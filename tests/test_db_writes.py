@@ -19,8 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import bot.db
 from bot.db import (
-    GroupCommit,
-    SharedTransactions,
     bulk_connection,
     make_engine,
     make_session_factory,
@@ -30,6 +28,7 @@ from bot.db import (
 )
 from bot.migrate import upgrade
 from bot.models import Rep
+from bot.shared_writes import GroupCommit, SharedTransactions
 
 PATIENCE = 10
 

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # Per package: module prefixes its code must never import.
 FORBIDDEN = {
     "bot/domain": ("bot.services", "bot.slack", "bot.flows", "handlers", "jobs", "bot.db",
-                   "bot.models", "bot.deps", "sqlalchemy", "slack_sdk", "slack_bolt", "bot.clock"),
+                   "bot.shared_writes", "bot.models", "bot.deps", "sqlalchemy", "slack_sdk",
+                   "slack_bolt", "bot.clock"),
     "bot/services": ("bot.slack", "bot.flows", "handlers", "jobs", "slack_sdk", "slack_bolt"),
     "bot/slack": ("bot.flows", "handlers", "jobs"),
     "bot/flows": ("handlers", "jobs"),
