@@ -117,7 +117,7 @@ def answer_at_once(deps: Deps, command: Mapping[str, Any]) -> SlackMessage | Non
     before the ack so that the ack itself carries the answer: nothing is owed to the user after it.
 
     None, with nothing written, when the line goes the general way (see `flows.log_line_at_once`).
-    A failure is answered like any other, with one line (and nothing written).
+    A failure is answered like any other, with one line; a failed transaction writes nothing.
     """
     text = str(command.get("text") or "")
     if not names_lead_by_number(text):
