@@ -207,23 +207,21 @@ def log_touch_on_row(
     owner_zone: tzinfo = UTC,
 ) -> tuple[TouchView, LeadView]:
     """`log_touch` on a lead already read and locked (`lead_and_reps_to_touch`), open and the author's to
-    change, in plain statements: the touch's insert and the lead's update."""
+    change, in plain statements: the touch's insert and the lead's update (one statement on
+    PostgreSQL)."""
     first_contact = is_contact(kind) and lead.first_touch_at is None
-    inserted = (lead.id, kind, note, now, author.user_id, None, now, search_fold(note))
+    values = (lead.id, kind, note, now, author.user_id, None, now, search_fold(note))
+    row = dict(zip(_TOUCH_COLUMNS, values, strict=True))
     changes = touch_changes(
         lead, kind=kind, when=now, next_follow_up=next_follow_up, owner_zone=owner_zone, now=now
     )
     updated = {column: getattr(lead, column) for column in _TOUCHED} | changes
     updated["lead_id"] = lead.id
     if db.get_bind().dialect.name == "postgresql":
-        touched = {
-            f"touch_{name}": value for name, value in zip(_TOUCH_COLUMNS, inserted, strict=True)
-        }
-        touch_id = db.execute(_INSERT_TOUCH_UPDATE_LEAD, touched | updated).scalar_one()
+        inserted = {f"touch_{column}": value for column, value in row.items()}
+        touch_id = db.execute(_INSERT_TOUCH_UPDATE_LEAD, inserted | updated).scalar_one()
     else:
-        touch_id = db.execute(
-            _INSERT_TOUCH, dict(zip(_TOUCH_COLUMNS, inserted, strict=True))
-        ).scalar_one()
+        touch_id = db.execute(_INSERT_TOUCH, row).scalar_one()
         db.execute(_UPDATE_LEAD, updated)
     if first_contact:
         # A speed-to-lead alert still waiting to be sent would now be wrong.
