@@ -396,3 +396,18 @@ def test_a_read_only_transaction_holds_no_write_lock(tmp_path: Path) -> None:
 def _add_rep(sessions: sessionmaker[Session], user_id: str) -> None:
     with sessions.begin() as session:
         session.add(Rep(id=user_id, name="w", role="rep", created_at=datetime.now(UTC)))
+
+
+def test_postgresql_connections_never_compile_statements_first(db_url: str) -> None:
+    # JIT compiling a tick's read of a thousand reps' leads took longer than running it.
+    engine = make_engine(db_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL setting")
+        with engine.connect() as connection:
+            assert connection.execute(text("SHOW jit")).scalar() == "off"
+            # A pooled connection keeps it through a rolled-back transaction.
+            connection.rollback()
+            assert connection.execute(text("SHOW jit")).scalar() == "off"
+    finally:
+        engine.dispose()

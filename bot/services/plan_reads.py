@@ -16,6 +16,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     extract,
@@ -267,11 +268,26 @@ def open_totals_by_owner(
     if decimals > _WEIGHT_DECIMALS:
         return _open_totals_from_values(session, owner_ids, stages)
     scale = 10 ** max(decimals, 0)
-    cents = cast(func.round(Lead.value * 100), BigInteger)
+    # Each lead's cents worked out once: the expressions below name them a dozen times, and the
+    # server would compute them again at each mention. OFFSET 0 keeps PostgreSQL from folding
+    # this into the grouping query (it halved the statement's time there); SQLite is unmoved.
+    leads = (
+        select(
+            Lead.owner_id,
+            Lead.stage,
+            Lead.currency,
+            Lead.value,
+            cast(func.round(Lead.value * 100), BigInteger).label("cents"),
+        )
+        .where(Lead.status == OPEN, Lead.owner_id.in_(bindparam("owners", expanding=True)))
+        .offset(0)
+        .subquery()
+    )
+    cents = leads.c.cents
     units = case((cents < 0, -cents), else_=cents)
     sign = case((cents < 0, -1), else_=1)
     weight = case(
-        *((Lead.stage == stage.key, int(stage.probability * scale)) for stage in stages),
+        *((leads.c.stage == stage.key, int(stage.probability * scale)) for stage in stages),
         else_=int(stages[0].probability * scale),
     )
     # |cents| × weight ÷ scale, split so no product can overflow 64 bits, rounded half to even.
@@ -285,21 +301,18 @@ def open_totals_by_owner(
         else_=0,
     )
     weighted_cents = sign * (quotient + up)
+    statement = select(
+        leads.c.owner_id,
+        leads.c.stage,
+        leads.c.currency,
+        func.count(),
+        func.count(leads.c.value),
+        func.coalesce(func.sum(cents), literal(0)),
+        func.coalesce(func.sum(weighted_cents), literal(0)),
+    ).group_by(leads.c.owner_id, leads.c.stage, leads.c.currency)
     found: dict[str, list[StageCurrencyTotals]] = defaultdict(list)
     for chunk in in_chunks(sorted(owner_ids)):
-        rows = session.execute(
-            select(
-                Lead.owner_id,
-                Lead.stage,
-                Lead.currency,
-                func.count(),
-                func.count(Lead.value),
-                func.coalesce(func.sum(cents), literal(0)),
-                func.coalesce(func.sum(weighted_cents), literal(0)),
-            )
-            .where(Lead.status == OPEN, Lead.owner_id.in_(chunk))
-            .group_by(Lead.owner_id, Lead.stage, Lead.currency)
-        )
+        rows = session.execute(statement, {"owners": chunk})
         for owner, stage, currency, count, valued, value, weighted_value in rows:
             found[owner].append(
                 StageCurrencyTotals(
