@@ -7,8 +7,22 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, true, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Dialect,
+    String,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from bot.db import json_text
 from bot.domain.leads import OPEN
@@ -76,20 +90,33 @@ def record_lead_event_details(
     for detail in details.values():
         if id(detail) not in texts:
             texts[id(detail)] = json_text(detail)
-    # Through the table, not the model: the ORM's bulk path looked at every row on its way.
-    session.connection().execute(
-        insert(LeadEvent.__table__).values(detail=bindparam("detail_text", type_=JSONText())),
+    # Through the table, not the model: the ORM's bulk path looked at every row on its way. The
+    # moment, the same for every row, is made the value the driver takes once, not once a row.
+    connection = session.connection()
+    dialect = connection.dialect
+    at = LeadEvent.__table__.c.at.type._cached_bind_processor(dialect)(now)
+    connection.execute(
+        insert(LeadEvent.__table__).values(
+            detail=bindparam("detail_text", type_=JSONText()),
+            at=bindparam("stored_at", type_=_as_stored(dialect)),
+        ),
         [
             {
                 "lead_id": lead_id,
                 "kind": kind,
                 "actor_id": None,
-                "at": now,
+                "stored_at": at,
                 "detail_text": texts[id(details[lead_id])],
             }
             for lead_id in sorted(details)
         ],
     )
+
+
+def _as_stored(dialect: Dialect) -> TypeEngine[Any]:
+    """A type that sends an instant already processed for `dialect` on as it is: SQLite's text,
+    or the aware datetime psycopg adapts itself."""
+    return String() if dialect.name == "sqlite" else DateTime(timezone=True)
 
 
 def lead_event_history(
