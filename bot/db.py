@@ -68,11 +68,6 @@ def _to_json(value: Any) -> str:
         return _to_json_slowly(value)
 
 
-def json_text(value: Any) -> str:
-    """A JSON column's text as the engine writes it, for a value written once for many rows."""
-    return _to_json(value)
-
-
 def _to_json_bytes(value: Any) -> bytes | str:
     """A JSON column's UTF-8 text: psycopg sends bytes as they are, and would encode a str."""
     try:

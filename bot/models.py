@@ -51,17 +51,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class JSONText(TypeDecorator[str]):
-    """A JSON column's value given as the JSON text it stores, sent as it is (cast to JSON where
-    the database asks): for many rows that share a few values, each written once."""
-
-    impl = JSON
-    cache_ok = True
-
-    def bind_processor(self, dialect: Any) -> None:
-        return None
-
-
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -7,20 +7,19 @@ so an import can be taken back from the database alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Date, Dialect, Table, delete, exists, func, insert, select, update
+from sqlalchemy import Dialect, Table, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import insert_if_missing
 from bot.domain.leads import Role
-from bot.models import Lead, LeadEvent, Rep, StageChange, UTCDateTime
+from bot.models import Lead, LeadEvent, Rep, StageChange
+from bot.services.bulk_insert import BulkPlan, bulk_plan, by_column, insert_many
 from bot.services.import_rows import (
     SEARCHED_ORDER,
     NewRow,
@@ -114,106 +113,6 @@ _LEADS, _STAGE_CHANGES, _LEAD_EVENTS = Lead.__table__, StageChange.__table__, Le
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """An INSERT compiled once for rows naming the same columns (on PostgreSQL a COPY of those
-    columns), and how those rows become the driver's tuples: the columns' scalar defaults
-    filled in and their bind processors applied, as SQLAlchemy would, but a column at a time
-    (its per-row parameter handling costs more than the database's insert)."""
-
-    sql: str
-    copy: bool
-    order: tuple[str, ...]
-    # Each parameter's column, with the scalar default of a column the rows do not name.
-    columns: tuple[Column[Any], ...]
-    defaults: dict[str, Any]
-    processors: dict[str, Callable[[Any], Any]]
-
-    def values(
-        self, given: Mapping[str, Sequence[Any]], count: int, *, seen: dict[Any, Any] | None = None
-    ) -> list[list[Any]]:
-        """Parameters column by column from the values `given` (a column not given and without a
-        default is left None); `seen` keeps converted times and dates across calls."""
-        seen = {} if seen is None else seen
-        columns: list[list[Any]] = []
-        for name, column in zip(self.order, self.columns, strict=True):
-            if name in given:
-                values: Sequence[Any] = given[name]
-            else:
-                values = [self.defaults.get(name)] * count
-            process = self.processors.get(name)
-            if process is None:
-                columns.append(list(values))
-            elif _converts_alike(column):
-                # Times and dates repeat (an import's own time, follow-up days): each once.
-                for value in set(values).difference(seen):
-                    seen[value] = process(value)
-                columns.append(list(map(seen.__getitem__, values)))
-            else:
-                columns.append(list(map(process, values)))
-        return columns
-
-    def write(self, session: Session, params: list[tuple[Any, ...]]) -> None:
-        """Insert rows given as the driver's tuples, in this plan's order."""
-        if not self.copy:
-            session.connection().exec_driver_sql(self.sql, params)
-            return
-        raw = session.connection().connection.dbapi_connection
-        assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(self.sql) as copy:
-            for row in params:
-                copy.write_row(row)
-
-
-def _by_column(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> dict[str, Sequence[Any]]:
-    """Rows' values of `names`, column by column; KeyError when a row lacks one."""
-    if len(names) == 1:  # itemgetter of one key gives the value, not a 1-tuple
-        return {names[0]: [row[names[0]] for row in rows]}
-    if not rows:
-        return {name: () for name in names}
-    return dict(zip(names, zip(*map(itemgetter(*names), rows), strict=True), strict=True))
-
-
-def _converts_alike(column: Column[Any]) -> bool:
-    """Whether equal values are stored alike in this column and every other such one: UTC times
-    (equal instants are one UTC time) and dates (never equal to a time), not naive or local
-    times."""
-    return isinstance(column.type, UTCDateTime) or type(column.type) is Date
-
-
-@lru_cache(maxsize=64)
-def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> _Plan | None:
-    """The plan for rows naming `keys`; None where SQLAlchemy's own executemany must do it
-    (drivers other than SQLite's and psycopg, or a default it computes itself)."""
-    copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
-    if not (dialect.paramstyle == "qmark" or copy) or not keys:
-        return None
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
-    order = tuple(compiled.bind_names.values())
-    defaults = {
-        column.key: column.default.arg  # type: ignore[union-attr]
-        for column in table.columns
-        if column.key in order
-        and column.key not in keys
-        and column.default is not None
-        and column.default.is_scalar
-    }
-    if set(order) - set(keys) - set(defaults) or len(set(order)) != len(order):
-        return None
-    columns = tuple(table.c[name] for name in order)
-    processors = {
-        column.key: process
-        for column in columns
-        if (process := column.type._cached_bind_processor(dialect)) is not None
-    }
-    sql = compiled.string
-    if copy:
-        quote = dialect.identifier_preparer
-        names = ", ".join(quote.quote(column.name) for column in columns)
-        sql = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
-    return _Plan(sql, copy, order, columns, defaults, processors)
-
-
-@dataclass(frozen=True)
 class _Ready:
     """Rows for one table made ready for the driver before the transaction, but for one column
     (a lead id) that only the transaction knows: column by column, or as the rows themselves
@@ -221,7 +120,7 @@ class _Ready:
 
     table: Table
     late: str
-    plan: _Plan | None
+    plan: BulkPlan | None
     # The plan's parameters column by column; without a plan, the rows.
     values: list[Any]
 
@@ -237,7 +136,7 @@ class _Ready:
         seen: dict[Any, Any],
     ) -> _Ready:
         """Rows given column by column (each `count` long), all but the `late` column."""
-        plan = _plan(dialect, table, (late, *given)) if count else None
+        plan = bulk_plan(dialect, table, (late, *given)) if count else None
         if plan is None or late in plan.processors:
             names = list(given)
             rows = [
@@ -264,19 +163,6 @@ class _Ready:
         columns = [column[part] for column in self.values]
         columns[self.plan.order.index(self.late)] = list(lates)
         self.plan.write(session, list(zip(*columns, strict=True)))
-
-
-def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows that all name the same columns, in one executemany."""
-    if not rows:
-        return
-    plan = _plan(session.get_bind().dialect, table, tuple(rows[0]))
-    if plan is None or any(row.keys() != rows[0].keys() for row in rows):
-        session.execute(insert(table), rows)
-        return
-    plan.write(
-        session, list(zip(*plan.values(_by_column(rows, list(rows[0])), len(rows)), strict=True))
-    )
 
 
 @dataclass(frozen=True)
@@ -308,7 +194,7 @@ def ready_batch(dialect: Dialect, *, rows: Sequence[Row], import_id: str, now: d
     kept = [row.values["id"] for row in news if "id" in row.values]
     count = len(news)
     names = [name for name in news[0].values if name != "id"] if news else []
-    leads = _by_column([row.values for row in news], names)
+    leads = by_column([row.values for row in news], names)
     changes = {
         "from_stage": [None] * count, "to_stage": leads.get("stage", ()),
         "changed_at": leads.get("stage_changed_at", ()), "changed_by": leads.get("owner_id", ()),
@@ -395,7 +281,7 @@ def write_batch(
         if changed:
             session.execute(update(Lead), changed)
         # Their events go before the new leads', as the rows came.
-        _insert_many(session, _LEAD_EVENTS, events)
+        insert_many(session, _LEAD_EVENTS, events)
     if ready.created:
         ids = _insert_leads(session, ready)
         ready.stage_changes.insert(session, ids)

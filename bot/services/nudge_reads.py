@@ -9,25 +9,19 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
-    Dialect,
-    String,
     and_,
-    bindparam,
     func,
-    insert,
     or_,
     select,
     true,
     type_coerce,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.types import TypeEngine
 
-from bot.db import json_text
 from bot.domain.leads import OPEN
 from bot.domain.rhythm import LeadFacts, StageRules
-from bot.models import JSONText, Lead, LeadEvent, UTCDateTime
+from bot.models import Lead, LeadEvent, UTCDateTime
+from bot.services.bulk_insert import insert_many
 from bot.services.rhythm import ESCALATED_EVENT, in_chunks, open_leads_where
 
 
@@ -77,46 +71,21 @@ def last_lead_events(session: Session, *, kind: str, since: datetime) -> dict[in
 def record_lead_event_details(
     session: Session, *, kind: str, now: datetime, details: Mapping[int, dict[str, Any]]
 ) -> None:
-    """One event of `kind` per lead, each with its own detail, in a single multi-row statement.
+    """One event of `kind` per lead, each with its own detail, in a single bulk insert.
 
     A tick records a hundred thousand nudges whose details are a few per DM (its key and a lead's
-    marks): each distinct detail object is written as JSON once, and every row sends that text as
-    it is rather than through the column's serialiser.
+    marks): callers share one detail object between the leads it is about, and each is written
+    as JSON once (`insert_many`). On PostgreSQL the rows are copied in: each INSERTed row's
+    foreign key check cost more than the copy of all of them.
     """
-    if not details:
-        return
-    # By identity: callers share one detail object between the rows it is the detail of.
-    texts: dict[int, str] = {}
-    for detail in details.values():
-        if id(detail) not in texts:
-            texts[id(detail)] = json_text(detail)
-    # Through the table, not the model: the ORM's bulk path looked at every row on its way. The
-    # moment, the same for every row, is made the value the driver takes once, not once a row.
-    connection = session.connection()
-    dialect = connection.dialect
-    at = LeadEvent.__table__.c.at.type._cached_bind_processor(dialect)(now)
-    connection.execute(
-        insert(LeadEvent.__table__).values(
-            detail=bindparam("detail_text", type_=JSONText()),
-            at=bindparam("stored_at", type_=_as_stored(dialect)),
-        ),
+    insert_many(
+        session,
+        LeadEvent.__table__,
         [
-            {
-                "lead_id": lead_id,
-                "kind": kind,
-                "actor_id": None,
-                "stored_at": at,
-                "detail_text": texts[id(details[lead_id])],
-            }
-            for lead_id in sorted(details)
+            {"lead_id": lead_id, "kind": kind, "actor_id": None, "at": now, "detail": detail}
+            for lead_id, detail in sorted(details.items())
         ],
     )
-
-
-def _as_stored(dialect: Dialect) -> TypeEngine[Any]:
-    """A type that sends an instant already processed for `dialect` on as it is: SQLite's text,
-    or the aware datetime psycopg adapts itself."""
-    return String() if dialect.name == "sqlite" else DateTime(timezone=True)
 
 
 def lead_event_history(

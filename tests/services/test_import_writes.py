@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from bot.config import load_pipeline
 from bot.models import Lead, LeadEvent, Rep, StageChange
+from bot.services.bulk_insert import insert_many
 from bot.services.import_rows import NewRow, new_lead_values
-from bot.services.importer import _insert_many, ready_batch, write_batch
+from bot.services.importer import ready_batch, write_batch
 
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 
@@ -48,7 +49,7 @@ def test_bulk_inserted_leads_and_events_are_stored_as_sqlalchemy_stores_them(
     with Session(engine) as session, session.begin():
         session.add(Rep(id="UOWNER1", name="", role="rep", is_active=True, created_at=NOW))
         session.flush()
-        _insert_many(session, Lead.__table__, _leads(1))
+        insert_many(session, Lead.__table__, _leads(1))
         session.execute(insert(Lead.__table__), _leads(101))
         fast, plain = _stored(session, "leads", [1, 4]), _stored(session, "leads", [101, 104])
         assert fast == plain
@@ -57,11 +58,33 @@ def test_bulk_inserted_leads_and_events_are_stored_as_sqlalchemy_stores_them(
              "detail": {"import": "x", "line": lead_id, "before": {"value": "1.00"}}}
             for lead_id in (1, 2)
         ]  # fmt: skip
-        _insert_many(session, LeadEvent.__table__, events)
+        insert_many(session, LeadEvent.__table__, events)
         session.execute(insert(LeadEvent.__table__), events)
         ids = list(session.scalars(select(LeadEvent.id).order_by(LeadEvent.id)))
         stored = _stored(session, "lead_events", ids)
         assert stored[:2] == stored[2:]
+
+
+def test_a_detail_shared_by_many_rows_is_stored_for_each_as_sqlalchemy_stores_it(
+    engine: Engine,
+) -> None:
+    # A nudge DM's one detail object goes with each of its leads; another is equal but not it.
+    shared = {"key": "stale-nudges:UOWNER1:2026-12-01", "marks": [1, 2], "note": "café <&>"}
+    equal = dict(shared)
+    with Session(engine) as session, session.begin():
+        session.add(Rep(id="UOWNER1", name="", role="rep", is_active=True, created_at=NOW))
+        session.flush()
+        session.execute(insert(Lead.__table__), _leads(1))
+        events = [
+            {"lead_id": lead_id, "kind": "nudged", "actor_id": None, "at": NOW, "detail": detail}
+            for lead_id, detail in ((1, shared), (2, shared), (3, equal), (4, None))
+        ]
+        insert_many(session, LeadEvent.__table__, events)
+        session.execute(insert(LeadEvent.__table__), events)
+        ids = list(session.scalars(select(LeadEvent.id).order_by(LeadEvent.id)))
+        stored = _stored(session, "lead_events", ids)
+        assert stored[:4] == stored[4:]
+        assert session.get(LeadEvent, ids[1]).detail == shared
 
 
 def test_a_batch_readied_before_its_transaction_stores_what_sqlalchemy_stores(
