@@ -8,12 +8,27 @@ number, and each is turned into the same Python value the models give, only fast
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, DateTime, Executable, Numeric, String, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    DateTime,
+    Executable,
+    Numeric,
+    String,
+    any_,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -76,6 +91,15 @@ class FastColumns:
 
 def _same(value: Any) -> Any:
     return value
+
+
+def one_of(session: Session, column: Any, values: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN values` for thousands of whole numbers, bound as one parameter: SQLAlchemy
+    renders a parameter per value each time, which cost more than the query itself."""
+    if session.get_bind().dialect.name == "sqlite":
+        listed = func.json_each(literal(json.dumps(list(values)), String())).table_valued("value")
+        return column.in_(select(listed.c.value))
+    return column == any_(literal(list(values), ARRAY(BigInteger())))
 
 
 def raw_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]:

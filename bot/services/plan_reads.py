@@ -13,7 +13,6 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Numeric,
-    Select,
     String,
     and_,
     bindparam,
@@ -32,6 +31,7 @@ from bot.domain.leads import OPEN, weighted
 from bot.domain.plan import SECTIONS, Section
 from bot.domain.rhythm import LeadFacts, StageCurrencyTotals, StageRules
 from bot.models import Lead, UTCDateTime
+from bot.services.fast_rows import one_of, raw_rows
 from bot.services.rhythm import LeadReader, in_chunks, open_leads_where
 
 
@@ -65,27 +65,104 @@ def first_plan_leads(
     found: dict[str, FirstLeads] = {}
     owners = sorted(main_currency)
     reader = LeadReader.of(session)
+    # SQLite's window functions took twice as long as sorting and counting in a pass here;
+    # PostgreSQL's are quicker than sending every listed lead over.
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    first = _first_by_sorting if sqlite else _first_by_window
     for chunk in in_chunks(owners):
-        statement = _first_leads_statement(
+        order = _plan_order(
             session,
-            reader,
             {owner: main_currency[owner] for owner in chunk},
             today=today,
             now=now,
             stages=stages,
             late=late,
-            limit=limit,
         )
-        width = len(reader.columns)
-        for row in reader.rows(session, statement):
-            lead = reader.facts(row)
-            entry = found.get(lead.owner_id)
-            if entry is None:
-                counts = {
-                    section: count for section, count in zip(SECTIONS, row[width:], strict=True)
-                }
-                entry = found[lead.owner_id] = FirstLeads([], counts)
-            entry.leads.append(lead)
+        found.update(first(session, reader, order, limit))
+    return found
+
+
+@dataclass(frozen=True)
+class _PlanOrder:
+    """The leads a plan lists (`leads`: number, owner and the ranking's columns), each one's
+    section, and the keys that order an owner's leads as the plan does."""
+
+    leads: Any
+    section: ColumnElement[int]
+    keys: list[ColumnElement[Any]]
+
+
+def _first_by_sorting(
+    session: Session, reader: LeadReader, order: _PlanOrder, limit: int
+) -> dict[str, FirstLeads]:
+    """Every listed lead's number and section, owner by owner in plan order, sorted by the
+    database; counted, and each owner's first few kept, in one pass; those read in full after."""
+    c = order.leads
+    statement = (
+        select(c.id, c.owner_id, order.section)
+        .where(order.section.is_not(None))
+        .order_by(c.owner_id, *order.keys)
+    )
+    first: dict[str, list[int]] = {}
+    counts: dict[str, list[int]] = {}
+    for lead_id, owner, section in raw_rows(session, statement):
+        tally = counts.get(owner)
+        if tally is None:
+            tally = counts[owner] = [0] * len(SECTIONS)
+            first[owner] = []
+        tally[section] += 1
+        if len(first[owner]) < limit:
+            first[owner].append(lead_id)
+    shown: dict[int, LeadFacts] = {}
+    listed = [lead_id for ids in first.values() for lead_id in ids]
+    by_id = select(*reader.columns).where(one_of(session, Lead.id, listed))
+    for row in reader.rows(session, by_id):
+        lead = reader.facts(row)
+        shown[lead.id] = lead
+    return {
+        owner: FirstLeads(
+            [shown[lead_id] for lead_id in ids], dict(zip(SECTIONS, counts[owner], strict=True))
+        )
+        for owner, ids in first.items()
+    }
+
+
+def _first_by_window(
+    session: Session, reader: LeadReader, order: _PlanOrder, limit: int
+) -> dict[str, FirstLeads]:
+    """Each owner's first `limit` listed leads in full and the sections' counts, ranked and
+    counted by the database's window functions."""
+    c, part = order.leads, order.section
+    ranked = (
+        select(
+            c.id,
+            c.owner_id,
+            func.row_number().over(partition_by=c.owner_id, order_by=order.keys).label("place"),
+            *(
+                func.count(case((part == number, 1)))
+                .over(partition_by=c.owner_id)
+                .label(f"in_{number}")
+                for number in range(len(SECTIONS))
+            ),
+        )
+        .where(part.is_not(None))
+        .subquery()
+    )
+    statement = (
+        select(*reader.columns, *(ranked.c[f"in_{number}"] for number in range(len(SECTIONS))))
+        .join(ranked, ranked.c.id == Lead.id)
+        .where(ranked.c.place <= limit)
+        .order_by(ranked.c.owner_id, ranked.c.place)
+    )
+    found: dict[str, FirstLeads] = {}
+    width = len(reader.columns)
+    for row in reader.rows(session, statement):
+        lead = reader.facts(row)
+        entry = found.get(lead.owner_id)
+        if entry is None:
+            counts = dict(zip(SECTIONS, row[width:], strict=True))
+            entry = found[lead.owner_id] = FirstLeads([], counts)
+        entry.leads.append(lead)
     return found
 
 
@@ -93,17 +170,15 @@ _MICROS_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _first_leads_statement(
+def _plan_order(
     session: Session,
-    reader: LeadReader,
     main_currency: Mapping[str, str | None],
     *,
     today: date,
     now: datetime,
     stages: Sequence[StageRules],
     late: Collection[str],
-    limit: int,
-) -> Select[Any]:
+) -> _PlanOrder:
     sqlite = session.get_bind().dialect.name == "sqlite"
     index = {section: number for number, section in enumerate(SECTIONS)}
     due = Lead.next_follow_up
@@ -226,27 +301,7 @@ def _first_leads_statement(
         case((is_new, c.created_at)),
         c.id,
     ]
-    ranked = (
-        select(
-            c.id,
-            c.owner_id,
-            func.row_number().over(partition_by=c.owner_id, order_by=order).label("place"),
-            *(
-                func.count(case((part == number, 1)))
-                .over(partition_by=c.owner_id)
-                .label(f"in_{number}")
-                for number in range(len(SECTIONS))
-            ),
-        )
-        .where(part.is_not(None))
-        .subquery()
-    )
-    return (
-        select(*reader.columns, *(ranked.c[f"in_{number}"] for number in range(len(SECTIONS))))
-        .join(ranked, ranked.c.id == Lead.id)
-        .where(ranked.c.place <= limit)
-        .order_by(ranked.c.owner_id, ranked.c.place)
-    )
+    return _PlanOrder(c, part, order)
 
 
 # Probabilities with more decimals than this are weighted in Python from the values themselves.

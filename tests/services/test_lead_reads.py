@@ -3,12 +3,15 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.deps import Deps
 from bot.domain.access import Actor
 from bot.domain.errors import NotFound
+from bot.models import Lead
 from bot.services import lead_changes, lead_reads, reps, touches
 from bot.services import search as searching
+from bot.services.fast_rows import one_of
 from tests.seeding import seed_lead
 
 REP, OTHER, MANAGER = "UREP00001", "UREP00002", "UMANAGER1"
@@ -124,3 +127,13 @@ def test_qualification_answers(deps: Deps) -> None:
         assert lead_reads.get_qualification(session, lead_id=1) == {"need": "yes"}
         with pytest.raises(NotFound):
             lead_reads.get_qualification(session, lead_id=99)
+
+
+def test_one_of_finds_leads_by_thousands_of_numbers_in_one_parameter(deps: Deps) -> None:
+    seed(deps, *((f"Lead {n}", REP) for n in range(5)))
+    with deps.session_factory() as session:
+        ids = sorted(session.scalars(select(Lead.id)))
+        asked = [ids[0], ids[3], *range(10**6, 10**6 + 20_000)]  # most of them no lead's
+        found = session.scalars(select(Lead.id).where(one_of(session, Lead.id, asked)))
+        assert sorted(found) == [ids[0], ids[3]]
+        assert list(session.scalars(select(Lead.id).where(one_of(session, Lead.id, [])))) == []
