@@ -278,9 +278,6 @@ def main() -> None:
     figures = summarize(results)
     figures["load_average"] = round(load[0], 1)
     print(f"load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
-    if not full:
-        # A quick run adds its sizes' figures; the headline keys stay the last full run's.
-        figures = {key: value for key, value in figures.items() if key[-1].isdigit()}
     record("plans", figures)
 
 

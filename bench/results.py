@@ -23,12 +23,22 @@ RESULTS = Path(__file__).parent / "results" / "latest.json"
 
 
 def record(section: str, figures: Mapping[str, Any], *, path: Path = RESULTS) -> None:
-    """Merge `figures` into `section` of the results file, keeping everything else in it."""
+    """Merge `figures` into `section` of the results file, keeping everything else in it.
+
+    A quick run's figures (without `BENCH_FULL=1`) go under the section's `quick` key: they are
+    worth keeping, but never in place of the last full run's, which the README quotes.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with _locked(path):
         data = load(path)
         current = data.get(section)
-        data[section] = {**(current if isinstance(current, dict) else {}), **figures}
+        merged = dict(current) if isinstance(current, dict) else {}
+        if os.environ.get("BENCH_FULL") == "1":
+            merged.update(figures)
+        else:
+            quick = merged.get("quick")
+            merged["quick"] = {**(quick if isinstance(quick, dict) else {}), **figures}
+        data[section] = merged
         data["machine"] = machine()
         scratch = path.with_suffix(".json.tmp")
         scratch.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
