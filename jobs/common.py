@@ -2,8 +2,9 @@
 
 A daily rep DM is a `RepDigest`: its window and its own reads, rule and message. `run_rep_digest`
 is the tick they all share: find the reps whose window is open and who have nothing under
-today's key yet, read for a thousand of them at a time, build each rep's message outside any
-transaction, then queue them a batch of reps per transaction and per INSERT.
+today's key yet, read for a thousand of them at a time (the next thousand while this one's are
+built), build each rep's message outside any transaction, then queue them a batch of reps per
+transaction and per INSERT.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bot.services.outbox import Outgoing, enqueue, enqueue_many
 from bot.services.rhythm import RepRow, existing_keys, list_active_reps
 from bot.services.roster import Roster
 from bot.slack.kit import SlackMessage
+from jobs.ahead import read_ahead
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -253,8 +255,9 @@ def run_units(deps: Deps, units: Iterable[Unit], *, job_id: str) -> int:
 def run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> int:
     """Queue `digest` for every rep whose window is open and who has none for today; returns how many.
 
-    The reads run once per `READ_BATCH` due reps, so a tick's memory holds one batch's leads
-    whatever the team's size, and a team of up to that many reps is read in one go.
+    The reads run once per `READ_BATCH` due reps, the next batch's while this one's messages
+    are built, so a tick's memory holds two batches' leads whatever the team's size, and a team
+    of up to that many reps is read in one go.
     """
     with collection_paused():
         return _run_rep_digest(digest, deps, now)
@@ -275,11 +278,15 @@ def _run_rep_digest(digest: RepDigest[Any, Any], deps: Deps, now: datetime) -> i
             return 0
         sent = existing_keys(session, keys=[digest.key(item) for item in due])
     todo = [item for item in due if digest.key(item) not in sent]
-    queued = 0
-    for start in range(0, len(todo), READ_BATCH):
-        batch = todo[start : start + READ_BATCH]
+
+    def read(batch: list[DueRep]) -> Reads[Any]:
         with deps.read_sessions.begin() as session:
-            reads = digest.read(tick, session, batch)
+            return digest.read(tick, session, batch)
+
+    queued = 0
+    batches = [todo[start : start + READ_BATCH] for start in range(0, len(todo), READ_BATCH)]
+    # The next batch is read while this one's messages are built and queued.
+    for batch, reads in read_ahead(read, batches, name=digest.job_id):
         batch = [item for item in batch if item.rep.id in reads.leads]
         queued += queue_digests(digest, deps, tick, batch, reads)
     return queued
