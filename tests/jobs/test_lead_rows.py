@@ -120,8 +120,15 @@ def plain_line(
     """The line from the macro as Jinja calls it, by keyword, every value worked out."""
     lead_line = environment().get_template("job_lead_line.md.j2").module.lead_line
     text = lead_line(
-        lead=lead,
+        lead_id=lead.id,
+        company=lead.company,
+        value=lead.value,
+        currency=lead.currency,
+        contact=lead.contact,
+        verdict=lead.verdict,
         stage_name=stage.name,
+        next_follow_up=lead.next_follow_up,
+        expected_close=lead.expected_close,
         reason=reason,
         today=TODAY,
         in_plan=flags["in_plan"],

@@ -101,7 +101,14 @@ class WorkButtons:
             },
         ]
         if moves:
-            elements.append(_select(_MOVE, _MOVE_PLACEHOLDER, head, moves))
+            elements.append(
+                {
+                    "action_id": _MOVE,
+                    "options": [{"text": text, "value": head + code} for text, code in moves],
+                    "placeholder": _MOVE_PLACEHOLDER,
+                    "type": "static_select",
+                }
+            )
         elements += [
             {
                 "accessibility_label": open_,

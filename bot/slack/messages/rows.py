@@ -117,8 +117,15 @@ _UNSAID = StrictUndefined(
 )
 # The macro's parameters, in its order: `_lead_line` hands them over by position.
 _LINE_ARGUMENTS = (
-    "lead",
+    "lead_id",
+    "company",
+    "value",
+    "currency",
+    "contact",
+    "verdict",
     "stage_name",
+    "next_follow_up",
+    "expected_close",
     "reason",
     "today",
     "in_plan",
@@ -165,8 +172,15 @@ def _lead_line(
 ) -> str:
     """`render_lead_line`, every argument by position: the line of each row of every job DM."""
     return _line_macro()(
-        lead,
+        lead.id,
+        lead.company,
+        lead.value,
+        lead.currency,
+        lead.contact,
+        lead.verdict,
         stage.name,
+        lead.next_follow_up,
+        lead.expected_close,
         reason,
         today,
         in_plan,
