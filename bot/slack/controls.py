@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -56,13 +56,7 @@ class StaleControl(UserFacingError):
 
 def lead_value(lead_id: int, *parts: str) -> str:
     """`LeadControl(lead_id, parts).encode()` without building one: for the rows of every job DM."""
-    return ":".join((str(lead_id), *parts))
-
-
-def lead_values(lead_id: int, codes: Iterable[str]) -> list[str]:
-    """`lead_value(lead_id, code)` for each of `codes`: the options of a row's selects at once."""
-    head = lead_value(lead_id, "")
-    return [head + code for code in codes]
+    return f"{lead_id}:{':'.join(parts)}" if parts else str(lead_id)
 
 
 @dataclass(frozen=True)

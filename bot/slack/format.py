@@ -55,9 +55,12 @@ def age(start: datetime | None, now: datetime, zone: tzinfo | None = None) -> st
     if start is None:
         return "never"
     days = calendar_days(start, now, zone)
-    if days == 0:
-        return "today"
-    return "1 day" if days == 1 else f"{days} days"
+    return "today" if days == 0 else days_label(days)
+
+
+def days_label(count: int) -> str:
+    """`1 day`, `12 days`."""
+    return "1 day" if count == 1 else f"{count} days"
 
 
 def date_label(value: date | None) -> str:

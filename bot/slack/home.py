@@ -39,7 +39,7 @@ from bot.slack.kit import (
     totals_fields,
     touched_label,
 )
-from bot.slack.messages.rows import SNOOZE_CHOICES
+from bot.slack.messages.row_buttons import SNOOZE_CHOICES
 from bot.slack.mrkdwn import escape, mention, truncate
 from bot.slack.render import render
 from bot.slack.settings import settings_block

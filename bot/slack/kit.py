@@ -133,10 +133,6 @@ def accessible(label: str) -> str:
     return truncate(label, ACCESSIBILITY_LABEL_MAX)
 
 
-def days_label(days: int) -> str:
-    return "1 day" if days == 1 else f"{days} days"
-
-
 def duration_label(value: timedelta) -> str:
     """`45m`, `3h 20m`, `12h`: working time as people say it."""
     minutes = int(value.total_seconds() // 60)

@@ -14,8 +14,15 @@ _ELLIPSIS = "…"
 
 def escape(text: str) -> str:
     """Escape Slack's three control characters so user text can never become markup."""
-    # `&` first, or the entities written for `<` and `>` would be escaped again.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # `&` first, or the entities written for `<` and `>` would be escaped again. Each is looked
+    # for before it is replaced: most text has none, and a tick escapes hundreds of thousands.
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
 
 
 def unescape(text: str) -> str:

@@ -27,6 +27,7 @@ def _with_filters(env: Environment) -> Environment:
     env.filters["short_money"] = fmt.short_money
     env.filters["day"] = fmt.day
     env.filters["date"] = fmt.date_label
+    env.filters["days"] = fmt.days_label
     env.globals["age"] = fmt.age
     return env
 
@@ -52,24 +53,25 @@ def render(name: str, **context: Any) -> str:
 
 
 @cache
-def macro(name: str, macro_name: str) -> Callable[..., str]:
-    """A macro of `bot/templates/<name>`, to call once per item of a long list.
+def macro(name: str, macro_name: str, arguments: tuple[str, ...]) -> Callable[..., str]:
+    """A macro of `bot/templates/<name>` as a plain function, to call once per item of a long list.
 
     Rendering a template sets up a fresh context each time, which costs several times what the
-    text itself does; a macro of a template loaded once is a plain call. Its arguments are all
-    required, by name, and handed to it in its own order: Jinja matches keywords to parameters
-    one by one on every call. Its result is stripped like `render`'s. Any user text must pass
-    through `|esc`.
+    text itself does; a macro of a template loaded once is a plain call. Plainer still, this is
+    the function Jinja compiled for the macro, without the `Macro` wrapper that matches the
+    arguments one by one on every call: it takes `arguments` — which must be the macro's own, in
+    its order, checked here once — all of them, by position. Its result is the macro's text
+    unstripped. Any user text must pass through `|esc`.
     """
-    found = getattr(environment().get_template(name).module, macro_name)
-    names = tuple(found.arguments)
-
-    def call(**context: Any) -> str:
-        if len(context) != len(names):
-            raise TypeError(f"{macro_name} takes {', '.join(names)}; got {', '.join(context)}")
-        return cast(str, found(*[context[key] for key in names])).strip()
-
-    return call
+    env = environment()
+    found = getattr(env.get_template(name).module, macro_name)
+    if tuple(found.arguments) != arguments:
+        raise TypeError(
+            f"{macro_name} takes {', '.join(found.arguments)}; not {', '.join(arguments)}"
+        )
+    if found.catch_kwargs or found.catch_varargs or found.caller or env.is_async:
+        raise TypeError(f"{macro_name} is called by position alone: no caller, *varargs, **kwargs")
+    return cast(Callable[..., str], found._func)
 
 
 def render_string(source: str, **context: Any) -> str:

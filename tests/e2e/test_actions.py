@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.models import Lead, LeadEvent, StageChange
 from bot.services.rhythm import KEPT_EVENT
 from bot.slack.ids import Action, View
-from bot.slack.messages.rows import work_buttons
+from bot.slack.messages.row_buttons import work_buttons
 from tests import support
 from tests.e2e.live import MANAGER, OTHER_REP, REP, Live
 from tests.e2e.modalkit import last_opened, metadata, submit

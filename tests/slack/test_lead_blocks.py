@@ -414,7 +414,7 @@ def test_work_buttons_are_what_slack_sdks_models_send_key_for_key(company) -> No
         open_button,
         won_button,
     )
-    from bot.slack.messages.rows import move_select, snooze_select, work_buttons
+    from bot.slack.messages.row_buttons import move_select, snooze_select, work_buttons
     from tests.jobs.factories import STAGES
 
     models: list = [
@@ -434,7 +434,7 @@ def test_work_buttons_are_what_slack_sdks_models_send_key_for_key(company) -> No
 def test_one_list_s_buttons_are_each_lead_s_own_whatever_stage_came_before() -> None:
     """The move-stage choices are kept per stage for a whole list: a lead gets its own stage's,
     never those of the lead before it, and a list's rows are what each alone would get."""
-    from bot.slack.messages.rows import WorkButtons, work_buttons
+    from bot.slack.messages.row_buttons import WorkButtons, work_buttons
     from tests.jobs.factories import STAGES
 
     shared = WorkButtons(STAGES)
@@ -449,8 +449,14 @@ def test_one_list_s_buttons_are_each_lead_s_own_whatever_stage_came_before() -> 
 
 
 def test_a_template_macro_takes_exactly_its_own_arguments() -> None:
+    """A macro is called by position, so its caller names the arguments it passes, in order: any
+    other list fails when the macro is loaded, not as a line that says the wrong thing."""
+    from bot.slack.messages.rows import _LINE_ARGUMENTS
     from bot.slack.render import macro
 
-    line = macro("job_lead_line.md.j2", "lead_line")
+    assert macro("job_lead_line.md.j2", "lead_line", _LINE_ARGUMENTS)
     with pytest.raises(TypeError, match="lead_line takes"):
-        line(lead=None)
+        macro("job_lead_line.md.j2", "lead_line", ("lead",))
+    swapped = (_LINE_ARGUMENTS[1], _LINE_ARGUMENTS[0], *_LINE_ARGUMENTS[2:])
+    with pytest.raises(TypeError, match="lead_line takes"):
+        macro("job_lead_line.md.j2", "lead_line", swapped)

@@ -1,36 +1,29 @@
-"""Lead rows with their buttons, and laying them out within the 50-block cap: what the job DMs share."""
+"""Lead rows (a line, then the buttons of `row_buttons`), and laying them out within the 50-block cap: what the job DMs share."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import cache
 from typing import Any
 
+from jinja2 import StrictUndefined
 from slack_sdk.models.blocks import Block
 
 from bot.domain.rhythm import LeadFacts, Snapshot, StageRules, whole_days
 from bot.slack import format as fmt
-from bot.slack.controls import lead_value, lead_values
-from bot.slack.ids import Action
 from bot.slack.kit import (
     MESSAGE_BLOCKS_MAX,
-    OPTION_TEXT_MAX,
     SlackMessage,
-    accessible,
-    actions_block,
     context_block,
-    days_label,
-    lead_label,
-    mrkdwn_text,
-    plain_text,
     section_block,
     snapshot_fields,
     to_dicts,
     touched_label,
 )
+from bot.slack.messages.row_buttons import WorkButtons
 from bot.slack.render import macro, render
 
 TEXT_ITEMS = 15
@@ -39,29 +32,35 @@ ROW_BLOCKS = 2
 # The most lead rows a message can show or name in its text: a list needs only its first this
 # many rows, and how many there are in all.
 SHOWN_MAX = max(MESSAGE_BLOCKS_MAX // ROW_BLOCKS, TEXT_ITEMS)
-SNOOZE_CHOICES = (("1d", "1 day"), ("3d", "3 days"), ("1w", "1 week"))
 
 
 # What a title in a list of rows is: a block built either way.
 Title = Block | dict[str, Any]
 
 
-@dataclass(slots=True, eq=False)
 class LeadRow:
     """One lead's two blocks (what, then buttons) and its one-line text fallback.
 
     The line and the buttons are built the first time they are asked for: a list of 200 leads
-    shows about 20, and the rest only count towards "…and N more". A plain slotted class, not a
-    frozen one with cached properties: a tick makes a hundred thousand of them.
+    shows about 20, and the rest only count towards "…and N more". Each kind of row says how it
+    makes them (`make_line`, `make_elements`) from what it keeps: a plain slotted class rather than
+    closures or a frozen dataclass, as a tick makes a hundred thousand of them.
     """
 
-    lead_id: int
-    prefix: str
-    make_line: Callable[[], str]
-    make_elements: Callable[[], Sequence[Any]]
+    __slots__ = ("lead_id", "prefix", "_line")
     # Blocks the row takes, known without building them.
-    size: int = ROW_BLOCKS
-    _line: str | None = field(default=None, repr=False)
+    size = ROW_BLOCKS
+
+    def __init__(self, lead_id: int, prefix: str) -> None:
+        self.lead_id = lead_id
+        self.prefix = prefix
+        self._line: str | None = None
+
+    def make_line(self) -> str:
+        raise NotImplementedError
+
+    def make_elements(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
 
     @property
     def line(self) -> str:
@@ -74,10 +73,14 @@ class LeadRow:
         return (
             {
                 "block_id": f"{self.prefix}_lead_{self.lead_id}",
-                "text": mrkdwn_text(self.line),
+                "text": {"text": self.line, "type": "mrkdwn"},
                 "type": "section",
             },
-            actions_block(f"{self.prefix}_actions_{self.lead_id}", to_dicts(self.make_elements())),
+            {
+                "block_id": f"{self.prefix}_actions_{self.lead_id}",
+                "elements": self.make_elements(),
+                "type": "actions",
+            },
         )
 
     @property
@@ -85,9 +88,56 @@ class LeadRow:
         return " — ".join(part for part in self.line.splitlines() if part.strip())
 
 
-# The reasons whose line (`job_lead_line.md.j2`) says when the lead was last touched.
+class _BuiltRow(LeadRow):
+    """A row whose line and buttons were built before it."""
+
+    __slots__ = ("_elements",)
+
+    def __init__(self, lead_id: int, prefix: str, line: str, elements: list[dict[str, Any]]):
+        super().__init__(lead_id, prefix)
+        self._line = line
+        self._elements = elements
+
+    def make_elements(self) -> list[dict[str, Any]]:
+        return self._elements
+
+
+# What a lead's line (`job_lead_line.md.j2`) says besides the lead, by reason: when it was last
+# touched, when it came in, how long it has gone untouched, how long it has been in its stage.
+# Each is worked out only for the lines that say it (a tick renders a hundred thousand lines);
+# the others get `_UNSAID`, which fails the render if the template ever says it after all.
 _SAYS_TOUCHED = frozenset(
     ("overdue", "due_today", "missed_close", "closing", "no_next_step", "cadence")
+)
+_SAYS_CAME_IN = frozenset(("new",))
+_SAYS_UNTOUCHED = frozenset(("going_stale", "nudge"))
+_SAYS_IN_STAGE = frozenset(("missed_close", "closing", "stuck", "nudge", "cadence"))
+_UNSAID = StrictUndefined(
+    hint="not worked out for this reason: see _SAYS_* in bot.slack.messages.rows"
+)
+# The macro's parameters, in its order: `_lead_line` hands them over by position.
+_LINE_ARGUMENTS = (
+    "lead_id",
+    "company",
+    "value",
+    "currency",
+    "contact",
+    "verdict",
+    "stage_name",
+    "next_follow_up",
+    "expected_close",
+    "reason",
+    "today",
+    "in_plan",
+    "stale",
+    "stuck",
+    "touched",
+    "came_in",
+    "attempts",
+    "untouched_days",
+    "in_stage_days",
+    "stale_after",
+    "stuck_after",
 )
 
 
@@ -105,168 +155,55 @@ def render_lead_line(
     attempts: int = 0,
 ) -> str:
     """The mrkdwn for one lead in a job DM, its day labels in the reader's `zone`; user text is escaped by the template."""
-    return macro("job_lead_line.md.j2", "lead_line")(
-        lead=lead,
-        stage_name=stage.name,
-        reason=reason,
-        now=now,
-        today=today,
-        in_plan=in_plan,
-        stale=stale,
-        stuck=stuck,
-        # Worked out only for the lines that say them: a tick renders thousands of lines.
-        touched=touched_label(lead.last_touch_at, now, zone) if reason in _SAYS_TOUCHED else "",
-        came_in=fmt.age(lead.created_at, now, zone) if reason == "new" else "",
-        attempts=attempts,
-        untouched_days=whole_days(lead.no_touch_since(), now),
-        in_stage_days=whole_days(lead.stage_changed_at, now),
-        stale_after=stage.stale_days,
-        stuck_after=stage.stuck_days,
-        days_label=days_label,
-    )
+    return _lead_line(lead, stage, reason, now, today, zone, in_plan, stale, stuck, attempts)
 
 
-def snooze_select(lead_id: int) -> dict[str, Any]:
-    return _static_select(_SNOOZE, _SNOOZE_PLACEHOLDER, lead_id, _SNOOZE_OPTIONS)
+def _lead_line(
+    lead: LeadFacts,
+    stage: StageRules,
+    reason: str,
+    now: datetime,
+    today: date,
+    zone: tzinfo | None,
+    in_plan: bool,
+    stale: bool,
+    stuck: bool,
+    attempts: int,
+) -> str:
+    """`render_lead_line`, every argument by position: the line of each row of every job DM."""
+    return _line_macro()(
+        lead.id,
+        lead.company,
+        lead.value,
+        lead.currency,
+        lead.contact,
+        lead.verdict,
+        stage.name,
+        lead.next_follow_up,
+        lead.expected_close,
+        reason,
+        today,
+        in_plan,
+        stale,
+        stuck,
+        touched_label(lead.last_touch_at, now, zone) if reason in _SAYS_TOUCHED else _UNSAID,
+        fmt.age(lead.created_at, now, zone) if reason in _SAYS_CAME_IN else _UNSAID,
+        attempts,
+        whole_days(lead.no_touch_since(), now) if reason in _SAYS_UNTOUCHED else _UNSAID,
+        whole_days(lead.stage_changed_at, now) if reason in _SAYS_IN_STAGE else _UNSAID,
+        stage.stale_days,
+        stage.stuck_days,
+    ).strip()
 
 
-def move_select(lead_id: int, current: str, stages: Sequence[StageRules]) -> dict[str, Any] | None:
-    options = _move_options(current, stages)
-    return _static_select(_MOVE, _MOVE_PLACEHOLDER, lead_id, options) if options[0] else None
-
-
-# A select's options before they are about a lead: their texts, and the codes their values add to the lead's.
-Choices = tuple[tuple[dict[str, Any], ...], tuple[str, ...]]
-
-
-def _choices(options: Sequence[tuple[str, str]]) -> Choices:
-    """Options given as (code, label), at most Slack's 100."""
-    kept = options[:100]
-    return tuple(plain_text(label) for _, label in kept), tuple(code for code, _ in kept)
-
-
-def _move_options(current: str, stages: Sequence[StageRules]) -> Choices:
-    """The move-stage choices of a lead in `current`: every other stage."""
-    return _choices(
-        [(stage.key, stage.name[:OPTION_TEXT_MAX]) for stage in stages if stage.key != current]
-    )
-
-
-def _static_select(
-    action_id: str, placeholder: dict[str, Any], lead_id: int, choices: Choices
-) -> dict[str, Any]:
-    """A select about one lead as slack_sdk's StaticSelectElement sends it: its keys in that order.
-
-    The texts are shared, not copied: rows are built to be serialised, never changed after."""
-    texts, codes = choices
-    return {
-        "action_id": action_id,
-        "options": [
-            {"text": text, "value": value}
-            for text, value in zip(texts, lead_values(lead_id, codes), strict=True)
-        ],
-        "placeholder": placeholder,
-        "type": "static_select",
-    }
-
-
-_SNOOZE = str(Action.SNOOZE)
-_MOVE = str(Action.MOVE_STAGE)
-_SNOOZE_OPTIONS = _choices(SNOOZE_CHOICES)
-_SNOOZE_PLACEHOLDER = plain_text("Snooze")
-_MOVE_PLACEHOLDER = plain_text("Move stage")
-
-
-def _button(
-    action_id: str,
-    text: str,
-    value: str,
-    *,
-    label: str | None = None,
-    primary: bool = False,
-    confirm: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A button as slack_sdk's ButtonElement sends it: its keys in that order."""
-    button: dict[str, Any] = {}
-    if label is not None:
-        button["accessibility_label"] = accessible(label)
-    button["action_id"] = action_id
-    if confirm is not None:
-        button["confirm"] = confirm
-    if primary:
-        button["style"] = "primary"
-    button["text"] = plain_text(text)
-    button["type"] = "button"
-    button["value"] = value
-    return button
-
-
-def work_buttons(
-    lead_id: int, current_stage: str, stages: Sequence[StageRules], company: str | None = None
-) -> list[dict[str, Any]]:
-    """Log touch, snooze (1d/3d/1w), move stage, open, edit, won and lost: the moves that clear a
-    lead from a list. Won asks first (a confirm dialog); Lost asks why. With the company, each
-    button's accessibility label names the lead.
-
-    Built as the dicts `cards.lead_button` and its kin send, keys in the same order: every row of
-    every job DM has them."""
-    return WorkButtons(stages)(lead_id, current_stage, company)
-
-
-class WorkButtons:
-    """`work_buttons` for the rows of one list: each stage's move-stage choices are worked out
-    once, not once a row (a tick builds tens of thousands of rows over a handful of stages)."""
-
-    def __init__(self, stages: Sequence[StageRules]) -> None:
-        self._stages = stages
-        self._moves: dict[str, Choices] = {}
-
-    def __call__(
-        self, lead_id: int, current_stage: str, company: str | None = None
-    ) -> list[dict[str, Any]]:
-        moves = self._moves.get(current_stage)
-        if moves is None:
-            moves = self._moves[current_stage] = _move_options(current_stage, self._stages)
-        value = lead_value(lead_id)
-        name = lead_label(lead_id, company) if company is not None else None
-        elements = [
-            _button(
-                _LOG_TOUCH, "Log touch", value, label=name and f"Log touch on {name}", primary=True
-            ),
-            _static_select(_SNOOZE, _SNOOZE_PLACEHOLDER, lead_id, _SNOOZE_OPTIONS),
-        ]
-        if moves[0]:
-            elements.append(_static_select(_MOVE, _MOVE_PLACEHOLDER, lead_id, moves))
-        elements.append(_button(_OPEN, "Open", value, label=name and f"Open {name}"))
-        if name is None:
-            return elements
-        sure = {
-            "title": _WON_TITLE,
-            "text": mrkdwn_text(f"{name} closes as won and counts toward the win rate."),
-            "confirm": _WON_CONFIRM,
-            "deny": _WON_DENY,
-        }
-        elements += [
-            _button(_EDIT, "Edit", value, label=f"Edit {name}"),
-            _button(_WON, "Won", value, label=f"Mark won {name}", confirm=sure),
-            _button(_LOST, "Lost…", value, label=f"Mark lost {name}"),
-        ]
-        return elements
-
-
-_WON_TITLE = plain_text("Mark this lead won?")
-_WON_CONFIRM = plain_text("Mark won")
-_WON_DENY = plain_text("Cancel")
-_LOG_TOUCH = str(Action.LOG_TOUCH)
-_OPEN = str(Action.OPEN_LEAD)
-_EDIT = str(Action.EDIT_LEAD)
-_WON = str(Action.WON)
-_LOST = str(Action.LOST)
+@cache
+def _line_macro() -> Callable[..., str]:
+    return macro("job_lead_line.md.j2", "lead_line", _LINE_ARGUMENTS)
 
 
 def lead_row(prefix: str, lead_id: int, line: str, elements: Sequence[Any]) -> LeadRow:
     """A section with the lead's line and an actions block with its buttons; block ids carry the lead id."""
-    return LeadRow(lead_id, prefix, lambda: line, lambda: elements)
+    return _BuiltRow(lead_id, prefix, line, to_dicts(elements))
 
 
 @dataclass(frozen=True)
@@ -292,22 +229,65 @@ class WorkList:
     ) -> WorkList:
         return cls(prefix, now, today, zone, WorkButtons(stages))
 
-    def row(self, lead: LeadFacts, stage: StageRules, *, reason: str, **flags: bool) -> LeadRow:
+    def row(
+        self,
+        lead: LeadFacts,
+        stage: StageRules,
+        *,
+        reason: str,
+        in_plan: bool = False,
+        stale: bool = False,
+        stuck: bool = False,
+    ) -> LeadRow:
         """A lead's row, with the buttons that clear it from the list."""
-        return LeadRow(
-            lead.id,
-            self.prefix,
-            lambda: render_lead_line(
-                lead,
-                stage,
-                reason=reason,
-                now=self.now,
-                today=self.today,
-                zone=self.zone,
-                **flags,
-            ),
-            lambda: self.buttons(lead.id, lead.stage, lead.company),
+        return _WorkRow(self, lead, stage, reason, in_plan, stale, stuck)
+
+
+class _WorkRow(LeadRow):
+    """A row of a `WorkList`: its line and buttons are made from the lead when first asked for."""
+
+    __slots__ = ("work", "lead", "stage", "reason", "in_plan", "stale", "stuck")
+
+    def __init__(
+        self,
+        work: WorkList,
+        lead: LeadFacts,
+        stage: StageRules,
+        reason: str,
+        in_plan: bool,
+        stale: bool,
+        stuck: bool,
+    ) -> None:
+        # The base's fields set here, not by calling its __init__: one call less a row.
+        self.lead_id = lead.id
+        self.prefix = work.prefix
+        self._line = None
+        self.work = work
+        self.lead = lead
+        self.stage = stage
+        self.reason = reason
+        self.in_plan = in_plan
+        self.stale = stale
+        self.stuck = stuck
+
+    def make_line(self) -> str:
+        work = self.work
+        return _lead_line(
+            self.lead,
+            self.stage,
+            self.reason,
+            work.now,
+            work.today,
+            work.zone,
+            self.in_plan,
+            self.stale,
+            self.stuck,
+            0,
         )
+
+    def make_elements(self) -> list[dict[str, Any]]:
+        lead = self.lead
+        return self.work.buttons(lead.id, lead.stage, lead.company)
 
 
 def lead_ids_in(payload: dict[str, Any], *, prefix: str) -> frozenset[int]:
