@@ -26,7 +26,7 @@ class StageRules(Protocol):
     def stuck_days(self) -> int: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LeadFacts:
     """An open lead's identity and clocks, as the jobs read them."""
 
