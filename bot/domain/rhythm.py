@@ -145,11 +145,11 @@ class Snapshot:
 
     @property
     def value(self) -> Money:
-        return sum((row.value for row in self.rows), Money())
+        return Money.total(pair for row in self.rows for pair in row.value.amounts)
 
     @property
     def weighted(self) -> Money:
-        return sum((row.weighted for row in self.rows), Money())
+        return Money.total(pair for row in self.rows for pair in row.weighted.amounts)
 
 
 class _InStage(Protocol):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, tzinfo
+from functools import cache
 from typing import Any
 
 from bot.domain.plan import SECTIONS, MorningPlan, OverdueItem, Section
@@ -28,7 +29,7 @@ from bot.slack.messages.rows import (
     list_message,
     snapshot_text,
 )
-from bot.slack.render import render
+from bot.slack.render import macro, render
 
 PLAN_PREFIX = "plan"
 OVERDUE_PREFIX = "overdue"
@@ -49,13 +50,18 @@ def _plan_title(plan: MorningPlan) -> str:
     return f"Your plan for {plan.day:%A} {plan.day.day} {plan.day:%B}"
 
 
+@cache
+def _intro_macro() -> Callable[..., str]:
+    return macro("job_plan_intro.md.j2", "plan_intro", ("clear", "parts"))
+
+
 def build_morning_plan_blocks(
     plan: MorningPlan, *, stages: Sequence[StageRules], now: datetime, zone: tzinfo | None = None
 ) -> SlackMessage:
     """The morning DM: what to work today, section by section, and the pipeline snapshot, in ≤ 50 blocks."""
     counts = plan.counts()
     parts = [f"*{counts[part]}* {SECTION_TITLES[part][1]}" for part in SECTIONS if counts[part]]
-    intro = render("job_plan_intro.md.j2", clear=plan.is_clear, parts=parts)
+    intro = _intro_macro()(plan.is_clear, parts).strip()
     groups: list[tuple[Title | None, list[LeadRow]]] = []
     group_counts: list[int] = []
     work = WorkList.of(PLAN_PREFIX, stages=stages, now=now, today=plan.day, zone=zone)

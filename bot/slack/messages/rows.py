@@ -24,7 +24,7 @@ from bot.slack.kit import (
     touched_label,
 )
 from bot.slack.messages.row_buttons import WorkButtons
-from bot.slack.render import macro, render
+from bot.slack.render import macro
 
 TEXT_ITEMS = 15
 # Blocks a lead's row takes: its line, then its buttons.
@@ -320,7 +320,15 @@ def more_context(hidden: int) -> dict[str, Any]:
 
 
 def snapshot_text(snapshot: Snapshot) -> str:
-    return render("job_snapshot.md.j2", **snapshot_fields(snapshot))
+    fields = snapshot_fields(snapshot)
+    return _snapshot_macro()(
+        fields["count"], fields["value"], fields["weighted"], fields["rows"]
+    ).strip()
+
+
+@cache
+def _snapshot_macro() -> Callable[..., str]:
+    return macro("job_snapshot.md.j2", "snapshot", ("count", "value", "weighted", "rows"))
 
 
 def fit_groups(
