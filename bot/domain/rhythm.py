@@ -245,4 +245,7 @@ def main_currency_of(counts: dict[str, int]) -> str | None:
 
 def rules_for(stages: tuple[StageRules, ...], key: str) -> StageRules:
     """The rules of stage `key`; a stage removed from config gets the first stage's clocks."""
-    return next((stage for stage in stages if stage.key == key), stages[0])
+    for stage in stages:  # a loop, not a generator: every listed lead of a tick asks
+        if stage.key == key:
+            return stage
+    return stages[0]
