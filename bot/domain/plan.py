@@ -195,21 +195,25 @@ def plan_from(
             items.append(PlanItem(placed[0], lead, stage, placed[1]))
 
     def priority(item: PlanItem) -> tuple[object, ...]:
-        lead = item.lead
+        # Only the keys of the item's own section are worked out: a tick sorts a million leads.
+        lead, section, finding = item.lead, item.section, item.finding
+        place = _PLACE[section]
+        if section is Section.NEW:
+            return (place, lead.created_at, lead.id)
         worth = value_rank(lead, main)
-        not_late = lead.stage not in late
-        finding = item.finding
-        by_section: dict[Section, tuple[object, ...]] = {
-            Section.OVERDUE: (not_late, worth, lead.next_follow_up),
-            Section.DUE_TODAY: (not_late, worth),
-            Section.MISSED_CLOSE: (lead.expected_close, worth),
-            Section.CLOSING: (-probability.get(lead.stage, Decimal(0)), worth),
-            Section.GOING_STALE: (-(finding.days_without_touch if finding else 0), worth),
-            Section.STUCK: (-(finding.days_in_stage if finding else 0), worth),
-            Section.NEW: (lead.created_at,),
-            Section.NO_NEXT_STEP: (worth,),
-        }
-        return (_PLACE[item.section], *by_section[item.section], lead.id)
+        if section is Section.OVERDUE:
+            return (place, lead.stage not in late, worth, lead.next_follow_up, lead.id)
+        if section is Section.DUE_TODAY:
+            return (place, lead.stage not in late, worth, lead.id)
+        if section is Section.MISSED_CLOSE:
+            return (place, lead.expected_close, worth, lead.id)
+        if section is Section.CLOSING:
+            return (place, -probability.get(lead.stage, Decimal(0)), worth, lead.id)
+        if section is Section.GOING_STALE:
+            return (place, -(finding.days_without_touch if finding else 0), worth, lead.id)
+        if section is Section.STUCK:
+            return (place, -(finding.days_in_stage if finding else 0), worth, lead.id)
+        return (place, worth, lead.id)
 
     items.sort(key=priority)
     counted = None
