@@ -7,15 +7,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    and_,
-    func,
-    or_,
-    select,
-    true,
-    type_coerce,
-)
+from sqlalchemy import ColumnElement, and_, func, or_, select, true, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.domain.leads import OPEN

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
-from functools import cache
 from typing import Any
 
 from bot.domain.plan import SECTIONS, MorningPlan, OverdueItem, Section
@@ -50,18 +49,14 @@ def _plan_title(plan: MorningPlan) -> str:
     return f"Your plan for {plan.day:%A} {plan.day.day} {plan.day:%B}"
 
 
-@cache
-def _intro_macro() -> Callable[..., str]:
-    return macro("job_plan_intro.md.j2", "plan_intro", ("clear", "parts"))
-
-
 def build_morning_plan_blocks(
     plan: MorningPlan, *, stages: Sequence[StageRules], now: datetime, zone: tzinfo | None = None
 ) -> SlackMessage:
     """The morning DM: what to work today, section by section, and the pipeline snapshot, in ≤ 50 blocks."""
     counts = plan.counts()
     parts = [f"*{counts[part]}* {SECTION_TITLES[part][1]}" for part in SECTIONS if counts[part]]
-    intro = _intro_macro()(plan.is_clear, parts).strip()
+    intro = macro("job_plan_intro.md.j2", "plan_intro", ("clear", "parts"))(plan.is_clear, parts)
+    intro = intro.strip()
     groups: list[tuple[Title | None, list[LeadRow]]] = []
     group_counts: list[int] = []
     work = WorkList.of(PLAN_PREFIX, stages=stages, now=now, today=plan.day, zone=zone)
