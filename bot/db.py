@@ -13,7 +13,6 @@ post-ack work.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -22,12 +21,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine, Insert, create_engine, event, exc, insert, inspect, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.stored_json import json_bytes, json_text
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Reads copy pages through the OS page cache rather than mapping the file: every page read
@@ -39,42 +39,6 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # all over two runs (the alerts' read 4-20% more, the weekly report's 10-20% less). Set, not
 # left to SQLite's build: a build may map by default.
 SQLITE_MMAP_BYTES = 0
-
-# JSON columns are written by orjson: a job's tick stores megabytes of messages, and orjson
-# writes them four times faster than `json.dumps`. The text is compact, keeps non-ASCII as it
-# is and keeps each object's key order: exactly `json.dumps(value, ensure_ascii=False,
-# separators=(",", ":"))`, the form a message is pinned in and Slack receives. Whatever orjson
-# refuses or would write differently (integers beyond 64 bits, non-string keys, subclasses of
-# str, int, dict or list such as enums, dataclasses, datetimes) goes to that same `json.dumps`,
-# so it is stored, or refused, as before. Where the two still differ, orjson writes JSON that
-# reads back the same: a float's exponent without its leading zero (1e-7, not 1e-07), NaN and
-# infinities as null (`json.dumps` wrote tokens that are not JSON, which PostgreSQL refused),
-# and a plain enum as its value (`json.dumps` refused it).
-_ORJSON_OPTIONS = (
-    orjson.OPT_PASSTHROUGH_DATACLASS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_SUBCLASS
-)
-_to_json_slowly = json.JSONEncoder(
-    check_circular=False, ensure_ascii=False, separators=(",", ":")
-).encode
-
-
-def _to_json(value: Any) -> str:
-    """A JSON column's text (SQLite stores what it is given, so it must be text)."""
-    try:
-        return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
-    except orjson.JSONEncodeError:
-        return _to_json_slowly(value)
-
-
-def _to_json_bytes(value: Any) -> bytes | str:
-    """A JSON column's UTF-8 text: psycopg sends bytes as they are, and would encode a str."""
-    try:
-        return orjson.dumps(value, option=_ORJSON_OPTIONS)
-    except orjson.JSONEncodeError:
-        return _to_json_slowly(value)
-
 
 # Pooled SQLite connections are cheap, and every listener thread at work may hold one while it
 # queues for the write lock: a pool smaller than that would make them queue twice.
@@ -292,7 +256,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             parsed,
             echo=echo,
             hide_parameters=True,
-            json_serializer=_to_json,
+            json_serializer=json_text,
             connect_args={
                 "check_same_thread": False,
                 "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
@@ -311,7 +275,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         parsed,
         echo=echo,
         hide_parameters=True,
-        json_serializer=_to_json_bytes,
+        json_serializer=json_bytes,
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,

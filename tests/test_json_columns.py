@@ -10,12 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Text, cast, select
+from sqlalchemy import LargeBinary, select, type_coerce
 
-from bot.db import _to_json, _to_json_bytes
 from bot.models import Notification
 from bot.services.outbox import Outgoing, enqueue_many
 from bot.slack.kit import SlackMessage
+from bot.stored_json import json_bytes as _to_json_bytes
+from bot.stored_json import json_text as _to_json
+from bot.stored_json import pack_json, packed_text, unpack_json
 from tests.jobs.layouts import as_json, cases
 
 
@@ -96,6 +98,7 @@ def test_where_orjson_writes_differently_it_writes_json_that_reads_back_the_same
 
 
 def test_the_stored_text_is_the_pinned_json_on_each_database(deps) -> None:
+    """Messages are stored compressed; what they unpack to is the pinned JSON, byte for byte."""
     names = ["plan-60-61", "overdue-24-25", "stale-5-6", "cleanup-250-251"]
     messages = {name: cases()[name]() for name in names}
     awkward = SlackMessage(AWKWARD[0] + AWKWARD[1] + AWKWARD[2], blocks=[{"b": AWKWARD[5]}])
@@ -110,12 +113,39 @@ def test_the_stored_text_is_the_pinned_json_on_each_database(deps) -> None:
     with deps.session_factory() as session:
         rows = session.execute(
             select(
-                Notification.idempotency_key, cast(Notification.payload, Text), Notification.payload
+                Notification.idempotency_key,
+                type_coerce(Notification.payload, LargeBinary()),
+                Notification.payload,
             )
         ).all()
-    assert {key: text for key, text, _ in rows} == {
+    assert {key: packed_text(stored) for key, stored, _ in rows} == {
         name: as_json(message) for name, message in messages.items()
     }
     assert {key: payload for key, _, payload in rows} == {
         name: json.loads(as_json(message)) for name, message in messages.items()
     }
+    for key, stored, _ in rows:
+        assert bytes(stored).startswith(b"\x28\xb5\x2f\xfd"), key
+    plan = next(bytes(stored) for key, stored, _ in rows if key == "plan-60-61")
+    assert len(plan) * 5 < len(as_json(messages["plan-60-61"]).encode())
+
+
+@pytest.mark.parametrize("value", AWKWARD[:9], ids=range(9))
+def test_a_packed_value_unpacks_to_what_its_json_text_reads_as(value: Any) -> None:
+    packed = pack_json(value)
+    assert packed_text(packed) == _compact(value)
+    assert unpack_json(packed) == json.loads(_compact(value))
+
+
+def test_json_text_stored_before_packing_reads_back_as_it_is() -> None:
+    text = _compact({"text": AWKWARD[0], "n": [2**64, -1]})
+    for stored in (text, text.encode(), memoryview(text.encode())):
+        assert packed_text(stored) == text
+        assert unpack_json(stored) == json.loads(text)
+
+
+def test_what_json_dumps_refuses_is_refused_before_anything_is_packed() -> None:
+    with pytest.raises(TypeError):
+        pack_json({"when": datetime(2026, 11, 30, tzinfo=UTC)})
+    with pytest.raises(UnicodeEncodeError):
+        pack_json({"text": "\ud800"})

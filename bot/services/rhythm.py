@@ -15,10 +15,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    LargeBinary,
     Select,
     String,
-    Text,
-    cast,
     exists,
     func,
     or_,
@@ -33,6 +32,7 @@ from bot.domain.rhythm import LeadFacts
 from bot.models import Lead, LeadEvent, Notification, Rep, Touchpoint, UTCDateTime
 from bot.services.fast_rows import FastColumns, raw_rows
 from bot.services.reps import PLAN_TIME, WORKING_DAYS
+from bot.stored_json import packed_text
 
 # Lead events the rhythm writes and reads; the Keep button's handler records KEPT_EVENT, the
 # importer IMPORTED_EVENT.
@@ -298,8 +298,8 @@ def recorded_texts(
     """When each outbox row under these keys was recorded, and `read` of its payload's JSON text.
 
     For what a tick needs out of thousands of stored messages (which leads each showed): one
-    chunk of rows at a time is fetched as text, and only `read`'s result is kept, never the
-    messages themselves.
+    chunk of rows at a time is fetched and unpacked to text, and only `read`'s result is kept,
+    never the messages themselves.
     """
     found: dict[str, tuple[datetime, _T]] = {}
     for chunk in in_chunks(sorted(keys), _TEXT_CHUNK):
@@ -307,11 +307,11 @@ def recorded_texts(
             select(
                 Notification.idempotency_key,
                 Notification.created_at,
-                cast(Notification.payload, Text),
+                type_coerce(Notification.payload, LargeBinary()),
             ).where(Notification.idempotency_key.in_(chunk))
         )
-        for key, created_at, text in rows:
-            found[key] = (created_at, read(text or "{}"))
+        for key, created_at, stored in rows:
+            found[key] = (created_at, read(packed_text(stored) if stored is not None else "{}"))
     return found
 
 

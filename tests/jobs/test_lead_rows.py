@@ -24,7 +24,6 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.db import _to_json
 from bot.domain.rhythm import LeadFacts, StageRules, whole_days
 from bot.pipeline_config import Stage
 from bot.slack import format as fmt
@@ -34,6 +33,7 @@ from bot.slack.messages.cards import edit_button, lead_button, lost_button, open
 from bot.slack.messages.row_buttons import SNOOZE_CHOICES, work_buttons
 from bot.slack.messages.rows import WorkList, render_lead_line
 from bot.slack.render import environment
+from bot.stored_json import json_text
 from tests.hostile import tricky_text
 from tests.jobs.factories import STAGES, facts, utc
 
@@ -220,7 +220,7 @@ def test_rows_are_what_the_template_and_slack_sdks_models_make(
         assert row.line == line
         assert built == expected
         assert orjson.dumps(built) == orjson.dumps(expected)
-        assert _to_json({"blocks": built}) == _to_json({"blocks": expected})
+        assert json_text({"blocks": built}) == json_text({"blocks": expected})
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -148,7 +148,9 @@ def test_a_rolled_back_batch_leaves_no_message(deps):
 def test_a_payload_is_stored_as_compact_json_that_keeps_non_ascii_text(deps):
     import json
 
-    from sqlalchemy import Text, cast
+    from sqlalchemy import LargeBinary, type_coerce
+
+    from bot.stored_json import packed_text
 
     message = SlackMessage(
         "Ünïcode — “quotes” & <tags>", blocks=[{"type": "section", "b": [1, 2.5, None, True]}]
@@ -158,5 +160,7 @@ def test_a_payload_is_stored_as_compact_json_that_keeps_non_ascii_text(deps):
             session, [Outgoing("text:U1", "U1", message)], kind="plan", now=deps.clock.now()
         )
     with deps.session_factory() as session:
-        stored = session.scalar(select(cast(Notification.payload, Text)))
-    assert stored == json.dumps(message.payload(), ensure_ascii=False, separators=(",", ":"))
+        stored = session.scalar(select(type_coerce(Notification.payload, LargeBinary())))
+    assert packed_text(stored) == json.dumps(
+        message.payload(), ensure_ascii=False, separators=(",", ":")
+    )
