@@ -286,8 +286,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # The server compiles any statement it costs above `jit_above_cost` to machine code first:
         # a tick's read of a thousand reps' leads spent half a second compiling each time, for a
         # statement that runs in less. None of the bot's statements runs long enough to repay it.
+        # Instants come back in the session's time zone: in UTC, the driver's are already the UTC
+        # datetimes the models give, so the reads of a million leads can take them as they are.
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET jit = off")
+            cursor.execute("SET TIME ZONE 'UTC'")
         dbapi_connection.commit()
 
     @event.listens_for(engine, "begin")

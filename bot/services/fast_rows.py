@@ -2,8 +2,9 @@
 
 Reading 200,000 leads through `UTCDateTime` and `Numeric` costs more than the query itself on
 SQLite. Here an instant is selected as ISO text with its UTC offset (SQLite) or as the
-driver's aware datetime (PostgreSQL), a date as ISO text or a date, and money as the stored
-number, and each is turned into the same Python value the models give, only faster.
+driver's aware datetime (PostgreSQL, in the UTC `make_engine` sets), a date as ISO text or a
+date, and money as the stored number, and each is turned into the same Python value the models
+give, only faster.
 """
 
 from __future__ import annotations

@@ -125,20 +125,20 @@ def lead_facts(row: Any) -> LeadFacts:
 class LeadReader:
     """`LEAD_COLUMNS` as the session's database reads them fastest, and each row as `LeadFacts`.
 
-    On SQLite the columns are read raw (`fast_rows`) and converted here, to the same values the
-    models give: type processing was most of reading tens of thousands of leads. On PostgreSQL
-    the driver's values need little, and the models' own processing keeps instants in UTC.
+    The columns are read raw (`fast_rows`): type processing was most of reading tens of thousands
+    of leads. On SQLite they are converted here, to the same values the models give; on
+    PostgreSQL the driver's values are those already.
     """
 
     columns: tuple[ColumnElement[Any], ...]
     facts: Callable[[Sequence[Any]], LeadFacts]
-    raw: bool
 
     @classmethod
     def of(cls, session: Session) -> LeadReader:
         fast = FastColumns(session)
         if not fast.sqlite:
-            return cls(LEAD_COLUMNS, lead_facts, raw=False)
+            # The driver's values are the models' (instants in UTC: `make_engine` sets the zone).
+            return cls(LEAD_COLUMNS, lead_facts)
         money, instant, day, loads = fast.to_money, fast.to_instant, fast.to_day, json.loads
 
         def facts(row: Sequence[Any]) -> LeadFacts:
@@ -160,13 +160,11 @@ class LeadReader:
             fast.instant(Lead.updated_at), fast.day(Lead.expected_close),
             type_coerce(Lead.qualification, String()), Lead.inbound,
         )  # fmt: skip
-        return cls(columns, facts, raw=True)
+        return cls(columns, facts)
 
     def rows(self, session: Session, statement: Select[Any]) -> Sequence[Sequence[Any]]:
         """Run a statement that selects `columns` first."""
-        if self.raw:
-            return raw_rows(session, statement)
-        return list(session.execute(statement))
+        return raw_rows(session, statement)
 
 
 def _rep(row: Any) -> RepRow:

@@ -9,7 +9,7 @@ and the same message, byte for byte, as `build_morning_plan` over all of the rep
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -348,4 +348,5 @@ def test_leads_read_raw_are_the_leads_the_models_give(db):
     assert fast == slow and len(fast) == len(leads)
     assert {lead.verdict for lead in fast} > {None}
     instants = [lead.created_at for lead in fast] + [lead.updated_at for lead in fast]
-    assert all(moment.utcoffset() == timedelta(0) for moment in instants if moment is not None)
+    # The models' own UTC, not merely an offset of zero: on PostgreSQL, the session's time zone.
+    assert all(moment.tzinfo is UTC for moment in instants if moment is not None)
