@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -64,6 +65,22 @@ def pack_json(value: Any) -> bytes:
     return compressor.compress(text.encode() if isinstance(text, str) else text)
 
 
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A value packed ahead of its INSERT (`pack_json`), which a `PackedJSON` column stores as is.
+
+    A tick packs each message as soon as it is built: then its hundred kilobytes of dicts and
+    strings are still in the processor's cache, where serialising them at the INSERT, a batch of
+    250 messages later, cost three times as much.
+    """
+
+    data: bytes
+
+    @classmethod
+    def of(cls, value: Any) -> Packed:
+        return cls(pack_json(value))
+
+
 def packed_text(stored: bytes | memoryview | str) -> str:
     """The JSON text a packed column holds: decompressed, or as it was stored before packing."""
     if isinstance(stored, str):
@@ -98,7 +115,9 @@ class PackedJSON(TypeDecorator[Any]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Any) -> bytes | None:
-        return None if value is None else pack_json(value)
+        if value is None:
+            return None
+        return value.data if isinstance(value, Packed) else pack_json(value)
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         return None if value is None else unpack_json(value)

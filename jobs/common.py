@@ -33,6 +33,7 @@ from bot.services.outbox import Outgoing, enqueue, enqueue_many
 from bot.services.rhythm import RepRow, existing_keys, list_active_reps
 from bot.services.roster import Roster
 from bot.slack.kit import SlackMessage
+from bot.stored_json import Packed
 from jobs.ahead import read_ahead
 
 if TYPE_CHECKING:
@@ -308,6 +309,8 @@ class _Judged(Generic[Found]):
     due: DueRep
     found: Found | None
     message: SlackMessage | None
+    # The message's payload, packed while the message was fresh in memory (see `Packed`).
+    packed: Packed | None = None
 
 
 def queue_digests(
@@ -352,8 +355,10 @@ def _judge(
     digest: RepDigest[Extra, Found], tick: Tick, due: DueRep, reads: Reads[Extra]
 ) -> _Judged[Found]:
     found = digest.rule(tick, due, reads.leads[due.rep.id], reads.extra)
-    message = digest.message(tick, due, found) if found else None
-    return _Judged(due, found, message)
+    if not found:
+        return _Judged(due, found, None)
+    message = digest.message(tick, due, found)
+    return _Judged(due, found, message, Packed.of(message.payload()))
 
 
 def _write(
@@ -364,13 +369,17 @@ def _write(
         for item in judged:
             if item.found is not None:
                 digest.escalate(tick, session, item.found)
-    outgoing: dict[str, tuple[Found, SlackMessage, str]] = {}
+    outgoing: dict[str, _Judged[Found]] = {}
     for item in judged:
         if item.found is not None and item.message is not None:
-            outgoing[digest.key(item.due)] = (item.found, item.message, item.due.rep.id)
+            outgoing[digest.key(item.due)] = item
     added = enqueue_many(
         session,
-        [Outgoing(key, recipient, message) for key, (_, message, recipient) in outgoing.items()],
+        [
+            Outgoing(key, item.due.rep.id, item.message, item.packed)
+            for key, item in outgoing.items()
+            if item.message is not None
+        ],
         kind=digest.job_id,
         now=tick.now,
         priority=digest.priority,
@@ -378,9 +387,9 @@ def _write(
     if digest.record is not None:
         # In the messages' own transaction, so each exists with its record or not at all.
         queued = [
-            Queued(found, key, message)
-            for key, (found, message, _recipient) in outgoing.items()
-            if key in added
+            Queued(item.found, key, item.message)
+            for key, item in outgoing.items()
+            if key in added and item.found is not None and item.message is not None
         ]
         if queued:
             digest.record(tick, session, queued)

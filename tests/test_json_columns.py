@@ -15,9 +15,9 @@ from sqlalchemy import LargeBinary, select, type_coerce
 from bot.models import Notification
 from bot.services.outbox import Outgoing, enqueue_many
 from bot.slack.kit import SlackMessage
+from bot.stored_json import Packed, pack_json, packed_text, unpack_json
 from bot.stored_json import json_bytes as _to_json_bytes
 from bot.stored_json import json_text as _to_json
-from bot.stored_json import pack_json, packed_text, unpack_json
 from tests.jobs.layouts import as_json, cases
 
 
@@ -149,3 +149,24 @@ def test_what_json_dumps_refuses_is_refused_before_anything_is_packed() -> None:
         pack_json({"when": datetime(2026, 11, 30, tzinfo=UTC)})
     with pytest.raises(UnicodeEncodeError):
         pack_json({"text": "\ud800"})
+
+
+def test_a_message_packed_ahead_is_stored_as_the_column_would_pack_it(deps) -> None:
+    message = cases()["plan-60-61"]()
+    with deps.session_factory.begin() as session:
+        enqueue_many(
+            session,
+            [
+                Outgoing("ahead", "U1", message, Packed.of(message.payload())),
+                Outgoing("at-insert", "U1", message),
+            ],
+            kind="plan",
+            now=deps.clock.now(),
+        )
+    with deps.session_factory() as session:
+        rows = session.execute(
+            select(Notification.idempotency_key, type_coerce(Notification.payload, LargeBinary()))
+        )
+        stored = {key: value for key, value in rows}
+    assert bytes(stored["ahead"]) == bytes(stored["at-insert"])
+    assert packed_text(stored["ahead"]) == as_json(message)

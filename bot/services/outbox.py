@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import utc
 from bot.db import insert_if_missing
 from bot.models import Notification
+from bot.stored_json import Packed
 
 PRIORITY_ALERT = 1
 PRIORITY_DIRECT = 3
@@ -70,6 +71,8 @@ class Outgoing:
     key: str
     recipient: str
     message: Postable
+    # The message's payload packed already (`Packed.of(message.payload())`), when it was.
+    packed: Packed | None = None
 
 
 def enqueue_many(
@@ -112,7 +115,7 @@ def enqueue_many(
                 "kind": kind,
                 "recipient": item.recipient,
                 "priority": priority,
-                "payload": item.message.payload(),
+                "payload": item.packed or item.message.payload(),
                 "status": "pending",
                 "attempts": 0,
                 "not_before": now,

@@ -204,3 +204,21 @@ def test_one_reps_failure_never_stops_the_batch(deps, db, monkeypatch, caplog, r
     assert recipients() == ["UAAA00001", "UCCC00001"]
     assert "UBAD00001" in caplog.text and "RuntimeError" in caplog.text
     assert "Secret Co" not in caplog.text
+
+
+def test_a_message_that_cannot_be_stored_costs_only_its_own_rep(deps, db, monkeypatch, recipients):
+    with db() as session:
+        for rep_id in ("UAAA00001", "UBAD00001", "UCCC00001"):
+            add_rep(session, rep_id)
+            add_lead(session, owner=rep_id, company="Secret Co", created_at=MON_0830_NY - days(3))
+    real = morning_plan.build_morning_plan_blocks
+
+    def unstorable(plan, **kwargs):
+        message = real(plan, **kwargs)
+        if plan.rep_id == "UBAD00001":
+            message.blocks.append({"type": "context", "at": MON_0830_NY})  # not JSON
+        return message
+
+    monkeypatch.setattr(morning_plan, "build_morning_plan_blocks", unstorable)
+    assert morning_plan.run(deps, MON_0830_NY) == 2
+    assert recipients() == ["UAAA00001", "UCCC00001"]
