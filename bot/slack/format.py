@@ -23,21 +23,23 @@ def short_money(value: Decimal | None, currency: str = "USD") -> str:
     """Compact money for dense rows: `$12.5k`, `$1.2m`."""
     if value is None:
         return "—"
-    # Keyed by the exact digits (`-0` and `0`, `1.5` and `1.50` apart): a tick says the same
-    # amounts thousands of times.
-    return _short_money(str(value), currency)
-
-
-@lru_cache(maxsize=4096)
-def _short_money(digits: str, currency: str) -> str:
-    value = Decimal(digits)
-    for limit, suffix in ((Decimal(1_000_000), "m"), (Decimal(1_000), "k")):
-        if abs(value) >= limit:
-            scaled = (value / limit).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
-            text = f"{scaled:f}{suffix}"
+    # Exact whatever the digits: the value as a fraction, rounded to tenths of a thousand or a
+    # million in whole numbers, as Decimal's ROUND_HALF_UP would. A tick says a hundred thousand
+    # amounts, nearly all different, and this is twice as quick as the rounding in Decimal.
+    numerator, denominator = value.as_integer_ratio()
+    size = abs(numerator)
+    for limit, suffix in _SCALES:
+        if size >= limit * denominator:
+            # Tenths of the scale, half up (away from zero): ⌊(2·size·10 + d·limit) / (2·d·limit)⌋.
+            tenths = (20 * size + denominator * limit) // (2 * denominator * limit)
+            whole, tenth = divmod(tenths, 10)
+            text = f"{'-' if numerator < 0 else ''}{whole}{f'.{tenth}' if tenth else ''}{suffix}"
             sign = _SIGNS.get(currency)
             return f"{sign}{text}" if sign else f"{text} {currency}"
     return money(value, currency)
+
+
+_SCALES = ((1_000_000, "m"), (1_000, "k"))
 
 
 def days_between(start: datetime, now: datetime) -> int:
