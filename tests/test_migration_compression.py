@@ -36,13 +36,15 @@ def _has_lz4(engine: Engine) -> bool:
         )
 
 
-def _store(engine: Engine, key: str) -> None:
-    # Varied enough that it is compressed rather than stored as it is, and big enough to be.
-    payload = {
-        "blocks": [
-            {"block_id": f"row_{i}", "text": f"Lead {i * 7919 % 10007}"} for i in range(3000)
-        ]
-    }
+def _store(engine: Engine, key: str, payload: object = None) -> None:
+    """A message as revision 0010 stored it, in the JSON column."""
+    if payload is None:
+        # Varied enough that it is compressed rather than stored as it is, and big enough to be.
+        payload = {
+            "blocks": [
+                {"block_id": f"row_{i}", "text": f"Lead {i * 7919 % 10007}"} for i in range(3000)
+            ]
+        }
     notifications = sa.table(
         "notifications",
         *(sa.column(name) for name in ("idempotency_key", "kind", "recipient", "priority",

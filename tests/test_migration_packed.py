@@ -13,6 +13,7 @@ from bot.migrate import current_revision, upgrade
 from bot.models import Notification
 from bot.services.outbox import enqueue
 from bot.slack.kit import SlackMessage
+from tests.test_migration_compression import _store
 from tests.test_migration_managers import _downgrade
 
 NOW = datetime(2027, 1, 12, 9, 0, tzinfo=UTC)
@@ -20,22 +21,6 @@ MESSAGE = {
     "text": "Ünïcode — “quotes” & <tags> 👍🏽",
     "blocks": [{"block_id": f"plan_lead_{i}", "text": f"Lead {i}"} for i in range(200)],
 }
-_COLUMNS = ("idempotency_key", "kind", "recipient", "priority", "status", "attempts",
-            "not_before", "created_at")  # fmt: skip
-
-
-def _store_as_json(engine: Engine, key: str) -> None:
-    """A message as revision 0010 stored it: the JSON column's text."""
-    notifications = sa.table(
-        "notifications", *(sa.column(name) for name in _COLUMNS), sa.column("payload", sa.JSON)
-    )
-    with engine.begin() as connection:
-        connection.execute(
-            notifications.insert().values(
-                idempotency_key=key, kind="plan", recipient="U1", priority=5, status="pending",
-                attempts=0, not_before=NOW, created_at=NOW, payload=MESSAGE,
-            )
-        )  # fmt: skip
 
 
 def _payloads(engine: Engine) -> dict[str, object]:
@@ -58,7 +43,7 @@ def _stored_as_json(engine: Engine) -> dict[str, object]:
 def test_messages_stored_before_packing_read_back_the_same_both_ways(engine: Engine) -> None:
     upgrade(engine)
     _downgrade(engine, "0010")
-    _store_as_json(engine, "before")
+    _store(engine, "before", MESSAGE)
 
     upgrade(engine)
     assert current_revision(engine) == "0011"

@@ -186,11 +186,16 @@ def test_every_item_has_its_buttons(deps, db, queued, rep):
     assert by_id[Action.LOG_TOUCH]["accessibility_label"].startswith(f"Log touch on #{lead_id} ")
 
 
-def test_one_reps_failure_never_stops_the_batch(deps, db, monkeypatch, caplog, recipients):
+def _three_reps(db) -> None:
+    """Three reps with a lead each; the middle one's DM is the one a test breaks."""
     with db() as session:
         for rep_id in ("UAAA00001", "UBAD00001", "UCCC00001"):
             add_rep(session, rep_id)
             add_lead(session, owner=rep_id, company="Secret Co", created_at=MON_0830_NY - days(3))
+
+
+def test_one_reps_failure_never_stops_the_batch(deps, db, monkeypatch, caplog, recipients):
+    _three_reps(db)
     real = morning_plan.build_morning_plan_blocks
 
     def flaky(plan, **kwargs):
@@ -207,10 +212,7 @@ def test_one_reps_failure_never_stops_the_batch(deps, db, monkeypatch, caplog, r
 
 
 def test_a_message_that_cannot_be_stored_costs_only_its_own_rep(deps, db, monkeypatch, recipients):
-    with db() as session:
-        for rep_id in ("UAAA00001", "UBAD00001", "UCCC00001"):
-            add_rep(session, rep_id)
-            add_lead(session, owner=rep_id, company="Secret Co", created_at=MON_0830_NY - days(3))
+    _three_reps(db)
     real = morning_plan.build_morning_plan_blocks
 
     def unstorable(plan, **kwargs):
