@@ -79,6 +79,7 @@ def test_payloads_are_compressed_with_lz4_where_the_server_has_it(engine: Engine
         assert current_revision(engine) == "0009"
         upgrade(engine, "0010")
         assert current_revision(engine) == "0010"
+        upgrade(engine)  # the tests after this one share the database
         return
     lz4 = _has_lz4(engine)
     with engine.connect() as connection:
@@ -95,3 +96,4 @@ def test_payloads_are_compressed_with_lz4_where_the_server_has_it(engine: Engine
 
     upgrade(engine, "0010")
     assert _column_compression(engine) == ("l" if lz4 else "")
+    upgrade(engine)  # the tests after this one share the database
