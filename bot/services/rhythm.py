@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -196,19 +197,28 @@ def active_reps_by_id(session: Session, *, user_ids: Collection[str]) -> dict[st
 def open_leads_where(
     session: Session, owner_ids: Collection[str], *conditions: ColumnElement[bool]
 ) -> dict[str, list[LeadFacts]]:
+    """The open leads of these owners that meet `conditions`, grouped by owner, each owner's in
+    the order of their numbers."""
     grouped: dict[str, list[LeadFacts]] = defaultdict(list)
     reader = LeadReader.of(session)
     for chunk in in_chunks(sorted(owner_ids)):
+        # Unordered, so the database reads the owners' leads through their index: ordered by
+        # number, SQLite walked the whole table in that order instead, six times slower.
         rows = reader.rows(
             session,
-            select(*reader.columns)
-            .where(Lead.status == OPEN, Lead.owner_id.in_(chunk), *conditions)
-            .order_by(Lead.id),
+            select(*reader.columns).where(
+                Lead.status == OPEN, Lead.owner_id.in_(chunk), *conditions
+            ),
         )
         for row in rows:
             lead = reader.facts(row)
             grouped[lead.owner_id].append(lead)
+    for leads in grouped.values():
+        leads.sort(key=_by_number)
     return dict(grouped)
+
+
+_by_number = attrgetter("id")
 
 
 def open_leads_by_owner(

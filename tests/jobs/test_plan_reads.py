@@ -350,3 +350,26 @@ def test_leads_read_raw_are_the_leads_the_models_give(db):
     instants = [lead.created_at for lead in fast] + [lead.updated_at for lead in fast]
     # The models' own UTC, not merely an offset of zero: on PostgreSQL, the session's time zone.
     assert all(moment.tzinfo is UTC for moment in instants if moment is not None)
+
+
+def test_each_owners_leads_come_in_the_order_of_their_numbers(db):
+    from bot.services.rhythm import open_leads_by_owner
+    from tests.jobs.factories import add_lead
+
+    # Stages in an order that is not the numbers': the owners' index lists them by stage.
+    stages = ["negotiation", "prospecting", "proposal", "prospecting", "qualified", "negotiation"]
+    with db() as session:
+        for owner in ("U1", "U2"):
+            add_rep(session, owner)
+        ids = {
+            owner: [
+                add_lead(session, owner=owner, created_at=NOW - timedelta(days=3), stage=stage)
+                for stage in stages
+            ]
+            for owner in ("U2", "U1")
+        }
+    with db() as session:
+        found = open_leads_by_owner(session, owner_ids={"U1", "U2"})
+    assert {owner: [lead.id for lead in leads] for owner, leads in found.items()} == {
+        owner: sorted(lead_ids) for owner, lead_ids in ids.items()
+    }
