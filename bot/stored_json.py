@@ -48,7 +48,8 @@ def json_bytes(value: Any) -> bytes | str:
         return _json_slowly.encode(value)
 
 
-# Zstandard's fastest level: a morning plan's 54 kB of JSON is 3.5 kB at it, in about 50 µs.
+# Zstandard's level 1: a morning plan's 54 kB of JSON is 3.5 kB, in about 45 µs (its faster,
+# negative levels saved 15% of that for 20-130% more bytes).
 PACK_LEVEL = 1
 # How every compressed value starts (a Zstandard frame); JSON text never starts with this byte.
 _FRAME_MAGIC = b"\x28\xb5\x2f\xfd"
