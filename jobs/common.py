@@ -369,28 +369,25 @@ def _write(
         for item in judged:
             if item.found is not None:
                 digest.escalate(tick, session, item.found)
-    outgoing: dict[str, _Judged[Found]] = {}
+    # Each new message's record, and its row for the outbox, under the message's key.
+    sending: dict[str, tuple[Queued[Found], Outgoing]] = {}
     for item in judged:
         if item.found is not None and item.message is not None:
-            outgoing[digest.key(item.due)] = item
+            key = digest.key(item.due)
+            sending[key] = (
+                Queued(item.found, key, item.message),
+                Outgoing(key, item.due.rep.id, item.message, item.packed),
+            )
     added = enqueue_many(
         session,
-        [
-            Outgoing(key, item.due.rep.id, item.message, item.packed)
-            for key, item in outgoing.items()
-            if item.message is not None
-        ],
+        [outgoing for _queued, outgoing in sending.values()],
         kind=digest.job_id,
         now=tick.now,
         priority=digest.priority,
     )
     if digest.record is not None:
         # In the messages' own transaction, so each exists with its record or not at all.
-        queued = [
-            Queued(item.found, key, item.message)
-            for key, item in outgoing.items()
-            if key in added and item.found is not None and item.message is not None
-        ]
+        queued = [queued for key, (queued, _outgoing) in sending.items() if key in added]
         if queued:
             digest.record(tick, session, queued)
     return len(added)

@@ -7,7 +7,7 @@ must equal it as dicts and as the JSON bytes the outbox stores, for any lead.
 
 from __future__ import annotations
 
-from datetime import date, timedelta, tzinfo
+from datetime import timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,10 +35,9 @@ from bot.slack.messages.rows import WorkList, render_lead_line
 from bot.slack.render import environment
 from bot.stored_json import json_text
 from tests.hostile import tricky_text
-from tests.jobs.factories import STAGES, facts, utc
+from tests.jobs.factories import STAGES, facts
+from tests.jobs.layouts import NOW, TODAY
 
-NOW = utc("2026-11-30T13:30:00")
-TODAY = date(2026, 11, 30)
 REASONS = (
     "overdue",
     "due_today",

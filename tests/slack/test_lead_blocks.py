@@ -407,27 +407,13 @@ def test_a_button_built_as_a_dict_is_what_slack_sdks_model_sends() -> None:
 )
 def test_work_buttons_are_what_slack_sdks_models_send_key_for_key(company) -> None:
     from bot.slack.kit import to_dicts
-    from bot.slack.messages.cards import (
-        edit_button,
-        lead_button,
-        lost_button,
-        open_button,
-        won_button,
-    )
-    from bot.slack.messages.row_buttons import move_select, snooze_select, work_buttons
+    from bot.slack.messages.row_buttons import work_buttons
     from tests.jobs.factories import STAGES
+    from tests.jobs.test_lead_rows import plain_elements
 
-    models: list = [
-        lead_button(
-            "Log touch", Action.LOG_TOUCH, 42, company, label="Log touch on", style="primary"
-        ),
-        snooze_select(42),
-        move_select(42, "proposal", STAGES),
-        open_button(42, company=company),
-    ]
-    if company is not None:
-        models += [edit_button(42, company), won_button(42, company), lost_button(42, company)]
-    expected = json.dumps(to_dicts(models), ensure_ascii=False)
+    expected = json.dumps(
+        to_dicts(plain_elements(42, "proposal", company, STAGES)), ensure_ascii=False
+    )
     assert json.dumps(work_buttons(42, "proposal", STAGES, company), ensure_ascii=False) == expected
 
 

@@ -55,8 +55,8 @@ def build_morning_plan_blocks(
     """The morning DM: what to work today, section by section, and the pipeline snapshot, in ≤ 50 blocks."""
     counts = plan.counts()
     parts = [f"*{counts[part]}* {SECTION_TITLES[part][1]}" for part in SECTIONS if counts[part]]
-    intro = macro("job_plan_intro.md.j2", "plan_intro", ("clear", "parts"))(plan.is_clear, parts)
-    intro = intro.strip()
+    plan_intro = macro("job_plan_intro.md.j2", "plan_intro", ("clear", "parts"))
+    intro = plan_intro(plan.is_clear, parts).strip()
     groups: list[tuple[Title | None, list[LeadRow]]] = []
     group_counts: list[int] = []
     work = WorkList.of(PLAN_PREFIX, stages=stages, now=now, today=plan.day, zone=zone)

@@ -35,15 +35,6 @@ def work_buttons(
     return WorkButtons(stages)(lead_id, current_stage, company)
 
 
-def snooze_select(lead_id: int) -> dict[str, Any]:
-    return _select(_SNOOZE, _SNOOZE_PLACEHOLDER, lead_value(lead_id, ""), _SNOOZE_OPTIONS)
-
-
-def move_select(lead_id: int, current: str, stages: Sequence[StageRules]) -> dict[str, Any] | None:
-    options = _move_options(current, stages)
-    return _select(_MOVE, _MOVE_PLACEHOLDER, lead_value(lead_id, ""), options) if options else None
-
-
 class WorkButtons:
     """`work_buttons` for the rows of one list, built as plainly as Python builds dicts: a tick
     builds a hundred thousand rows.
