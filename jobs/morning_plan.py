@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.domain.plan import MorningPlan, OpenTotals, Section, open_totals, plan_from
-from bot.domain.rhythm import LeadFacts, late_stage_keys
+from bot.domain.plan import MorningPlan, Section, open_totals, plan_from
+from bot.domain.rhythm import (
+    LeadFacts,
+    StageCurrencyTotals,
+    currency_counts,
+    late_stage_keys,
+    main_currency_of,
+)
 from bot.domain.schedule import first_working_day_of_week
+from bot.services.later import Later
 from bot.services.outbox import PRIORITY_DIGEST
 from bot.services.plan_reads import first_plan_leads, open_totals_by_owner
 from bot.slack.kit import SlackMessage
@@ -43,9 +50,10 @@ class EmptyPipeline:
 @dataclass(frozen=True)
 class PlanFacts:
     """What a due rep's plan is made from besides its first leads: the totals of all their open
-    leads, and how many leads each section holds."""
+    leads (by stage and currency, as the database added them up), and how many leads each section
+    holds."""
 
-    totals: OpenTotals
+    parts: list[StageCurrencyTotals]
     counts: dict[Section, int]
 
 
@@ -56,21 +64,17 @@ Facts = dict[str, PlanFacts | None]
 def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[Facts]:
     # The totals of every open lead, then only the leads a plan can show, ranked and counted by
     # the database: a team's whole pipeline is never loaded. Every due rep is read, those with no
-    # open lead too (the short Monday DM).
+    # open lead too (the short Monday DM). What is read is made into a plan's objects by the
+    # rule, on the thread that builds the messages (see `Later`).
     stages = tick.stages
     late = late_stage_keys(stages, probability=tick.deps.pipeline.team.late_stage_probability)
-    totals = {
-        owner: open_totals(parts, stages=stages)
-        for owner, parts in open_totals_by_owner(
-            session, owner_ids=owner_ids(due), stages=stages
-        ).items()
-    }
+    parts = open_totals_by_owner(session, owner_ids=owner_ids(due), stages=stages)
     # Reps on different local dates (far apart time zones) are ranked a date at a time.
     by_day: dict[date, dict[str, str | None]] = defaultdict(dict)
     for item in due:
-        found = totals.get(item.rep.id)
+        found = parts.get(item.rep.id)
         if found is not None:
-            by_day[item.day][item.rep.id] = found.main_currency
+            by_day[item.day][item.rep.id] = main_currency_of(currency_counts(found))
     first = {}
     for day, main_currency in by_day.items():
         first.update(
@@ -86,15 +90,16 @@ def _read(tick: Tick, session: Session, due: list[DueRep]) -> Reads[Facts]:
         )
     facts: Facts = {}
     for item in due:
-        found = totals.get(item.rep.id)
+        found = parts.get(item.rep.id)
         listed = first.get(item.rep.id)
         facts[item.rep.id] = (
             None if found is None else PlanFacts(found, listed.counts if listed else {})
         )
-    return Reads(
-        {item.rep.id: first[item.rep.id].leads if item.rep.id in first else [] for item in due},
-        facts,
-    )
+
+    def leads() -> dict[str, list[LeadFacts]]:
+        return {rep: first[rep].leads if rep in first else [] for rep in facts}
+
+    return Reads(Later(leads, keys=facts.keys()), facts)
 
 
 def _plan(
@@ -107,7 +112,7 @@ def _plan(
     return plan_from(
         due.rep.id,
         leads,
-        totals=found.totals,
+        totals=open_totals(found.parts, stages=tick.stages),
         stages=tick.stages,
         now=tick.now,
         today=due.day,

@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     Executable,
     Numeric,
+    Select,
     String,
     any_,
     func,
@@ -103,13 +104,36 @@ def one_of(session: Session, column: Any, values: Sequence[int]) -> ColumnElemen
     return column == any_(literal(list(values), ARRAY(BigInteger())))
 
 
-def raw_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]:
+def rows_at_once(
+    session: Session, statement: Select[Any], parameters: dict[str, Any] | None = None
+) -> Sequence[Sequence[Any]]:
+    """`raw_rows` for a tick's reads, which run on a thread of their own: on SQLite the database
+    builds the rows into one JSON array, read in one step, in the statement's order.
+
+    Python's sqlite3 lets go of the interpreter for every row it steps to. While the main thread
+    builds messages, the reading thread then waits for the interpreter once per row, and a read of
+    forty thousand rows moved only when the builder stopped to wait for it. Rows come back as
+    lists. Only for columns JSON keeps as they are: whole numbers, text, and money (at most 15
+    significant digits, which is how SQLite writes a REAL into JSON).
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return raw_rows(session, statement, parameters)
+    rows = statement.subquery()
+    # An aggregate over an ordered subquery takes its rows in that order.
+    every = select(func.json_group_array(func.json_array(*rows.c)))
+    text = session.connection().execute(every, parameters).scalar()
+    return json.loads(text) if text is not None else []
+
+
+def raw_rows(
+    session: Session, statement: Executable, parameters: dict[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
     """Run a statement in the session's transaction and return the driver's own row tuples.
 
     Only for selects whose columns need no SQLAlchemy processing (see FastColumns): wrapping
     each of 200,000 rows in a Row costs a third of the read.
     """
-    result = session.connection().execute(statement)
+    result = session.connection().execute(statement, parameters)
     try:
         return list(result.cursor.fetchall())  # type: ignore[attr-defined]
     finally:

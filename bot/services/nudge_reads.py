@@ -24,7 +24,7 @@ def idle_leads_by_owner(
     stages: Sequence[StageRules],
     now: datetime,
     on_or_before: date,
-) -> dict[str, list[LeadFacts]]:
+) -> Mapping[str, list[LeadFacts]]:
     """Open leads past their own stage's stale or stuck clock at `now`, neither snoozed past nor
     with a follow-up after `on_or_before`: what a nudge for a day up to then can be about (a lead
     in a stage no longer configured runs on the first stage's clocks)."""

@@ -31,16 +31,26 @@ from bot.domain.leads import OPEN, weighted
 from bot.domain.plan import SECTIONS, Section
 from bot.domain.rhythm import LeadFacts, StageCurrencyTotals, StageRules
 from bot.models import Lead, UTCDateTime
-from bot.services.fast_rows import one_of, raw_rows
+from bot.services.fast_rows import one_of, raw_rows, rows_at_once
+from bot.services.later import Later
 from bot.services.rhythm import LeadReader, in_chunks, open_leads_where
 
 
 @dataclass(frozen=True)
 class FirstLeads:
-    """The first leads of a rep's plan, in plan order, and how many leads each section holds."""
+    """The first leads of a rep's plan, in plan order, and how many leads each section holds.
 
-    leads: list[LeadFacts]
+    The leads are read with those of other plans (`shown`) and made into `LeadFacts` when first
+    asked for (see `Later`)."""
+
+    ids: list[int]
     counts: dict[Section, int]
+    shown: Mapping[int, LeadFacts]
+
+    @property
+    def leads(self) -> list[LeadFacts]:
+        shown = self.shown
+        return [shown[lead_id] for lead_id in self.ids]
 
 
 def first_plan_leads(
@@ -105,7 +115,7 @@ def _first_by_sorting(
     )
     first: dict[str, list[int]] = {}
     counts: dict[str, list[int]] = {}
-    for lead_id, owner, section in raw_rows(session, statement):
+    for lead_id, owner, section in rows_at_once(session, statement):
         tally = counts.get(owner)
         if tally is None:
             tally = counts[owner] = [0] * len(SECTIONS)
@@ -115,9 +125,7 @@ def _first_by_sorting(
             first[owner].append(lead_id)
     shown = _leads_by_id(session, reader, [lead_id for ids in first.values() for lead_id in ids])
     return {
-        owner: FirstLeads(
-            [shown[lead_id] for lead_id in ids], dict(zip(SECTIONS, counts[owner], strict=True))
-        )
+        owner: FirstLeads(ids, dict(zip(SECTIONS, counts[owner], strict=True)), shown)
         for owner, ids in first.items()
     }
 
@@ -156,22 +164,19 @@ def _first_by_window(
     for lead_id, owner, *counts in first:
         entry = found.get(owner)
         if entry is None:
-            entry = found[owner] = FirstLeads([], dict(zip(SECTIONS, counts, strict=True)))
-        entry.leads.append(shown[lead_id])
+            entry = found[owner] = FirstLeads([], dict(zip(SECTIONS, counts, strict=True)), shown)
+        entry.ids.append(lead_id)
     return found
 
 
 def _leads_by_id(
     session: Session, reader: LeadReader, lead_ids: Sequence[int]
-) -> dict[int, LeadFacts]:
-    """The leads a plan shows, read in full by number in one statement."""
-    shown: dict[int, LeadFacts] = {}
-    for row in reader.rows(
-        session, select(*reader.columns).where(one_of(session, Lead.id, lead_ids))
-    ):
-        lead = reader.facts(row)
-        shown[lead.id] = lead
-    return shown
+) -> Mapping[int, LeadFacts]:
+    """The leads plans show, read in full by number in one statement (made into `LeadFacts` when
+    first looked at)."""
+    rows = reader.rows(session, select(*reader.columns).where(one_of(session, Lead.id, lead_ids)))
+    facts = reader.facts
+    return Later(lambda: {lead.id: lead for lead in map(facts, rows)}, keys=set(lead_ids))
 
 
 _MICROS_PER_DAY = 86_400_000_000
@@ -375,7 +380,7 @@ def open_totals_by_owner(
     ).group_by(leads.c.owner_id, leads.c.stage, leads.c.currency)
     found: dict[str, list[StageCurrencyTotals]] = defaultdict(list)
     for chunk in in_chunks(sorted(owner_ids)):
-        rows = session.execute(statement, {"owners": chunk})
+        rows = rows_at_once(session, statement, {"owners": list(chunk)})
         for owner, stage, currency, count, valued, value, weighted_value in rows:
             found[owner].append(
                 StageCurrencyTotals(
@@ -418,6 +423,6 @@ def _open_totals_from_values(
 
 def due_leads_by_owner(
     session: Session, *, owner_ids: Collection[str], on_or_before: date
-) -> dict[str, list[LeadFacts]]:
+) -> Mapping[str, list[LeadFacts]]:
     """Open leads of these owners with a follow-up date on or before `on_or_before`."""
     return open_leads_where(session, owner_ids, Lead.next_follow_up <= on_or_before)

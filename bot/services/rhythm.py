@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import attrgetter
@@ -31,7 +31,8 @@ from bot.domain.leads import ATTEMPT_KINDS, MEETING_KINDS, OPEN
 from bot.domain.qualification import stored_verdict
 from bot.domain.rhythm import LeadFacts
 from bot.models import Lead, LeadEvent, Notification, Rep, Touchpoint, UTCDateTime
-from bot.services.fast_rows import FastColumns, raw_rows
+from bot.services.fast_rows import FastColumns, rows_at_once
+from bot.services.later import Later
 from bot.services.reps import PLAN_TIME, WORKING_DAYS
 from bot.stored_json import packed_text
 
@@ -165,7 +166,7 @@ class LeadReader:
 
     def rows(self, session: Session, statement: Select[Any]) -> Sequence[Sequence[Any]]:
         """Run a statement that selects `columns` first."""
-        return raw_rows(session, statement)
+        return rows_at_once(session, statement)
 
 
 def _rep(row: Any) -> RepRow:
@@ -196,41 +197,52 @@ def active_reps_by_id(session: Session, *, user_ids: Collection[str]) -> dict[st
 
 def open_leads_where(
     session: Session, owner_ids: Collection[str], *conditions: ColumnElement[bool]
-) -> dict[str, list[LeadFacts]]:
+) -> Mapping[str, list[LeadFacts]]:
     """The open leads of these owners that meet `conditions`, grouped by owner, each owner's in
-    the order of their numbers."""
-    grouped: dict[str, list[LeadFacts]] = defaultdict(list)
+    the order of their numbers; made into `LeadFacts` when first looked at (`Later`)."""
     reader = LeadReader.of(session)
+    fetched: list[Sequence[Sequence[Any]]] = []
     for chunk in in_chunks(sorted(owner_ids)):
         # Unordered, so the database reads the owners' leads through their index: ordered by
         # number, SQLite walked the whole table in that order instead, six times slower.
-        rows = reader.rows(
-            session,
-            select(*reader.columns).where(
-                Lead.status == OPEN, Lead.owner_id.in_(chunk), *conditions
-            ),
+        fetched.append(
+            reader.rows(
+                session,
+                select(*reader.columns).where(
+                    Lead.status == OPEN, Lead.owner_id.in_(chunk), *conditions
+                ),
+            )
         )
-        for row in rows:
-            lead = reader.facts(row)
-            grouped[lead.owner_id].append(lead)
-    for leads in grouped.values():
-        leads.sort(key=_by_number)
-    return dict(grouped)
+
+    def grouped() -> dict[str, list[LeadFacts]]:
+        found: dict[str, list[LeadFacts]] = defaultdict(list)
+        facts = reader.facts
+        for rows in fetched:
+            for row in rows:
+                lead = facts(row)
+                found[lead.owner_id].append(lead)
+        for leads in found.values():
+            leads.sort(key=_by_number)
+        return dict(found)
+
+    return Later(grouped, keys={row[_OWNER] for rows in fetched for row in rows})
 
 
+# Where a row of `LEAD_COLUMNS` holds the owner.
+_OWNER = [column.key for column in LEAD_COLUMNS].index("owner_id")
 _by_number = attrgetter("id")
 
 
 def open_leads_by_owner(
     session: Session, *, owner_ids: Collection[str]
-) -> dict[str, list[LeadFacts]]:
+) -> Mapping[str, list[LeadFacts]]:
     """The open leads of these owners, grouped by owner, in one statement."""
     return open_leads_where(session, owner_ids)
 
 
 def cadence_leads_by_owner(
     session: Session, *, owner_ids: Collection[str], min_touches: int, unmoved_before: datetime
-) -> dict[str, list[LeadFacts]]:
+) -> Mapping[str, list[LeadFacts]]:
     """Open leads with at least `min_touches` touches or not moved since `unmoved_before`."""
     return open_leads_where(
         session,
