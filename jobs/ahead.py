@@ -4,6 +4,10 @@ A batch's reads are mostly the database's work: the PostgreSQL server's, or SQLi
 which lets go of the interpreter while it sorts. Building the messages is Python's. One after
 the other, each waits for the other; here the next batch is read on a thread of its own while
 the caller works on the current one, so at most two batches' reads are held at once.
+
+Only one thread runs Python at a time, so the reading thread should only wait on the database:
+its large reads come back in one step (`fast_rows.rows_at_once`) and are made into objects by
+the caller, when it first looks at them (`services.later.Later`).
 """
 
 from __future__ import annotations
