@@ -176,7 +176,7 @@ def _leads_by_id(
     first looked at)."""
     rows = reader.rows(session, select(*reader.columns).where(one_of(session, Lead.id, lead_ids)))
     facts = reader.facts
-    return Later(lambda: {lead.id: lead for lead in map(facts, rows)}, keys=set(lead_ids))
+    return Later(lambda: {lead.id: lead for lead in map(facts, rows)})
 
 
 _MICROS_PER_DAY = 86_400_000_000
